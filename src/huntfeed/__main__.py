@@ -1,0 +1,3 @@
+from huntfeed.cli import main
+
+main()
