@@ -1,0 +1,27 @@
+"""Where huntfeed keeps its state: one data folder, overridable for tests and servers."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+
+def data_dir() -> Path:
+    """The user's data folder ($HUNTFEED_HOME, else the platform's data dir); created on demand."""
+    root = os.environ.get("HUNTFEED_HOME") or platformdirs.user_data_dir("huntfeed", appauthor=False)
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db_url() -> str:
+    """$HUNTFEED_DB, else SQLite in the data folder."""
+    return os.environ.get("HUNTFEED_DB") or f"sqlite:///{data_dir() / 'huntfeed.db'}"
+
+
+def package_data(*parts: str) -> Path:
+    """A path inside the package's bundled data folder."""
+    return Path(str(resources.files("huntfeed").joinpath("data", *parts)))
