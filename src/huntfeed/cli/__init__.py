@@ -16,6 +16,8 @@ from huntfeed.errors import HuntfeedError
 
 COMMAND_MODULES = (
     "huntfeed.cli.pipeline_cmds",
+    "huntfeed.cli.analyze_cmds",
+    "huntfeed.cli.store_cmds",
     "huntfeed.cli.extract_cmds",
     "huntfeed.cli.attack_cmds",
     "huntfeed.cli.hunts_cmds",
