@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
 from huntfeed import __version__
+from huntfeed.config import load_settings
 from huntfeed.errors import HuntfeedError
 
 COMMAND_MODULES = (
@@ -28,7 +30,10 @@ COMMAND_MODULES = (
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="huntfeed")
-def cli() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="HUNTFEED_CONFIG",
+              help="Config file (default: config.toml in the data folder, if present).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
     """Turn security reporting into threat profiles and hunts.
 
     \b
@@ -37,6 +42,7 @@ def cli() -> None:
       huntfeed run --feeds feeds.opml    # poll real feeds
       huntfeed analyze report.html       # one document to one profile
     """
+    ctx.obj = load_settings(config_path)
 
 
 for _name in COMMAND_MODULES:

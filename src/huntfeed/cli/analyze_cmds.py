@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 import click
 
-from huntfeed.cli.common import allow_host_option
+from huntfeed.cli.common import allow_host_option, settings
 from huntfeed.errors import ConfigError, HuntfeedError
 from huntfeed.feeds.article import html_to_text
-from huntfeed.feeds.fetch import Fetcher, FetchSettings
+from huntfeed.feeds.fetch import Fetcher
 from huntfeed.model import Article, TextSource
 from huntfeed.pipeline import Knowledge, analyse
 from huntfeed.render import json_profile, markdown
@@ -38,8 +38,7 @@ def _title(text: str, fallback: str) -> str:
 def _fetch(url: str, allow_hosts: tuple[str, ...]) -> str:
     # The user named this URL, so its own host is allowed; redirects elsewhere are still checked.
     host = (urlsplit(url).hostname or "").lower()
-    settings = FetchSettings(allow_hosts=frozenset({*allow_hosts, host}))
-    with Fetcher(settings) as fetcher:
+    with Fetcher(settings().with_flags(allow_hosts=(*allow_hosts, host)).fetch) as fetcher:
         return fetcher.get(url).text
 
 

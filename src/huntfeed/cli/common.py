@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from huntfeed.config import Settings
 from huntfeed.errors import ConfigError
 from huntfeed.paths import default_db_url
 
@@ -43,9 +44,16 @@ def allow_host_option(func: F) -> F:
     )(func)
 
 
+def settings() -> Settings:
+    """The Settings the root command loaded (defaults when called outside the CLI)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx else None
+    return obj if isinstance(obj, Settings) else Settings(db_url=default_db_url())
+
+
 def resolve_db(db_url: str | None) -> str:
-    """The store URL to use."""
-    return db_url or default_db_url()
+    """The store URL to use: the flag, else $HUNTFEED_DB, else the config file, else the data folder."""
+    return db_url or settings().db_url
 
 
 def parse_duration(text: str) -> timedelta:

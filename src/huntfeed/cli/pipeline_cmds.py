@@ -13,16 +13,16 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from huntfeed.cli.common import allow_host_option, db_option, err_console, is_tty, parse_duration, resolve_db
+from huntfeed.cli.common import allow_host_option, db_option, err_console, is_tty, parse_duration, settings
 from huntfeed.demo import serve_demo
 from huntfeed.errors import ConfigError
-from huntfeed.feeds.fetch import Fetcher, FetchSettings
+from huntfeed.feeds.fetch import Fetcher
 from huntfeed.feeds.opml import load_feed_list, parse_opml
 from huntfeed.model import Profile, Source
 from huntfeed.paths import package_data
 from huntfeed.pipeline import Knowledge
 from huntfeed.runner import Progress as ProgressFn
-from huntfeed.runner import RunReport, Runner
+from huntfeed.runner import Runner, RunReport
 from huntfeed.store import Store
 
 
@@ -120,7 +120,9 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
       huntfeed run --json | jq .profiles_new
     Exit status: 0 when anything could be processed, 1 when every feed failed, 2 on bad usage.
     """
-    store = Store(resolve_db(db_url))
+    cfg = settings().with_flags(db_url=db_url, out_dir=out_dir, allow_hosts=allow_hosts)
+    out_dir = cfg.out_dir
+    store = Store(cfg.db_url)
     if feeds_file:
         path = package_data("feeds", "default.opml") if feeds_file == "default" else Path(feeds_file)
         for source in load_feed_list(path):
@@ -131,7 +133,7 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
                           "or `--feeds default`")
     interval = parse_duration(every).total_seconds() if every else None
     knowledge = Knowledge.load()
-    with Fetcher(FetchSettings(allow_hosts=frozenset(allow_hosts))) as fetcher:
+    with Fetcher(cfg.fetch) as fetcher:
         while True:
             with _progress() as progress:
                 report = Runner(store, fetcher, knowledge, out_dir, progress).run(force=force)
@@ -153,7 +155,8 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Where the profiles (<id>.md, <id>.json) and the demo store go.")
 @click.option("--json", "as_json", is_flag=True, help="Print the three run reports as JSON on stdout.")
-def demo_cmd(out_dir: Path, as_json: bool) -> None:
+@allow_host_option
+def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None:
     """Run the whole pipeline on the bundled corpus, served over HTTP on loopback; no network needed.
 
     \b
@@ -178,7 +181,8 @@ def demo_cmd(out_dir: Path, as_json: bool) -> None:
         for source in sources:
             store.add_feed(source)
         console.print(f"serving the demo corpus at {site.base} ({len(sources)} feeds)")
-        with Fetcher(FetchSettings(allow_hosts=frozenset({host}))) as fetcher:
+        cfg = settings().with_flags(allow_hosts=(*allow_hosts, host))
+        with Fetcher(cfg.fetch) as fetcher:
             for phase, heading in ((1, "poll 1 (first look)"), (1, "poll 2 (nothing changed)"),
                                    (2, "poll 3 (publisher updated)")):
                 site.phase = phase
