@@ -75,7 +75,7 @@ def test_placeholders_used_for_every_demo_link() -> None:
     for path in files:
         raw = path.read_text(encoding="utf-8")
         assert "{{BASE}}" in raw, path
-        assert "127.0.0.1" not in raw and "localhost" not in raw, path
+        assert "127.0.0.1:" not in raw and "//localhost" not in raw, path
 
 
 def test_demo_opml_lists_the_three_feeds() -> None:
@@ -138,7 +138,7 @@ def test_no_indicator_is_a_clickable_link() -> None:
     benign = re.compile(
         r"^https://(www\.)?(ironveillabs\.com|packetwire\.news|ncsc-norvane\.org|x\.com|linkedin\.com|reddit\.com"
         r"|github\.com|attack\.mitre\.org|youtube\.com|bsky\.app|first\.org|infosec\.exchange|learn\.microsoft\.com"
-        r"|nvd\.nist\.gov|quarrybrook-software\.com|cobaltstrike\.com|docs\.npmjs\.com|cisa\.gov|[a-z0-9.-]+\.example)/"
+        r"|nvd\.nist\.gov|kubernetes\.io|quarrybrook-software\.com|cobaltstrike\.com|docs\.npmjs\.com|cisa\.gov|[a-z0-9.-]+\.example)/"
     )
     for slug, path in page_files().items():
         for href in re.findall(r'href="([^"]+)"', path.read_text(encoding="utf-8")):
@@ -172,6 +172,7 @@ def test_corpus_uses_every_common_defang_style() -> None:
     assert re.search(r"\b[0-9a-f]{40}\b", corpus) and re.search(r"\b[0-9a-f]{32}\b", corpus)
     assert re.search(r"\b2001:db8:", corpus)
     assert "cve-2026-" in corpus and "CVE-2026-" in corpus
+    assert re.search(r"\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b", corpus), "a Monero wallet"
     assert "raw.githubusercontent[.]com/" in corpus, "the malicious raw GitHub payload URL"
     for trap in ("wscript.exe", "WScript.Shell", "System.Net.WebClient", "payload.zip", "report.pdf"):
         assert trap in corpus, trap
