@@ -281,3 +281,16 @@ def test_default_feed_list_has_25_or_more_real_feeds() -> None:
         assert re.search(r'reliability="[ABC]"', outline), outline
         assert re.search(r'category="[a-z-]+"', outline), outline
     assert {"government", "vendor", "news"} <= set(re.findall(r'category="([a-z-]+)"', raw))
+
+
+@pytest.mark.parametrize("poll", [1, 2])
+def test_every_demo_link_resolves_on_that_poll(poll: int) -> None:
+    # The chrome links pages to each other, to the feeds and to static files; none may 404.
+    roots = [SITE] if poll == 1 else [UPDATE, SITE]
+    served_files = {p.relative_to(r).as_posix() for r in roots for p in r.rglob("*") if p.is_file()}
+    for rel in sorted(served_files):
+        if not rel.endswith((".html", ".xml", ".atom")):
+            continue
+        for link in re.findall(r"\{\{BASE\}\}(/[^\"'<\s?&]*)", served(rel, poll).read_text(encoding="utf-8")):
+            target = link.lstrip("/") or "index.html"
+            assert target in served_files, f"poll {poll}: {rel} links to missing {link}"
