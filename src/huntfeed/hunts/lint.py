@@ -56,6 +56,9 @@ def lint_library(lib: HuntLibrary, checker: KustoChecker | None = None) -> list[
             try:
                 queries[target] = CONVERTERS[target](uc.sigma)
             except QueryError as exc:
+                if target == "sentinel" and "kql" in uc.overrides:
+                    queries[target] = uc.overrides["kql"]
+                    continue
                 problems.append(Problem(where, uc.id, f"{target}: does not convert ({exc.message}); add an override"))
         for target in ("spl", "spl_raw"):
             if target in queries:
