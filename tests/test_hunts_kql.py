@@ -14,8 +14,9 @@ from huntfeed.errors import QueryError
 from huntfeed.hunts import HuntLibrary, build_sweeps
 from huntfeed.hunts import sweeps as sw
 from huntfeed.hunts.escape import kql_quote, spl_quote
+from huntfeed.hunts.lint import lint_library
 from huntfeed.hunts.spl_lint import lint_spl, shape
-from huntfeed.hunts.validate import KustoChecker, defender_schema, kusto_available, sentinel_schema
+from huntfeed.hunts.validate import KustoChecker, defender_schema, kusto_available
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
 pytestmark = pytest.mark.skipif(
@@ -38,17 +39,15 @@ def ind(t: IndicatorType, v: str) -> Indicator:
     return Indicator(type=t, value=v, raw=v, start=0, end=len(v), fidelity=Fidelity.HIGH)
 
 
-def test_every_usecase_kql_and_sentinel_analyses_clean(lib: HuntLibrary, checker: KustoChecker) -> None:
-    queries = {uc.id: lib.queries(uc) for uc in lib.usecases}
-    assert all("kql" in q for q in queries.values())
-    errors = {uid: checker.check(q["kql"], qid=uid).errors for uid, q in queries.items()}
-    assert {k: v for k, v in errors.items() if v} == {}
-    checker.set_schema(sentinel_schema())
+def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoChecker) -> None:
+    # Every use case converts to every target, its SPL passes our lint, and its Defender KQL and
+    # Sentinel KQL pass Kusto.Language against the Defender (and ASIM) schema with zero errors.
     try:
-        errors = {uid: checker.check(q["sentinel"], qid=uid).errors for uid, q in queries.items()}
+        problems = lint_library(lib, checker)
     finally:
         checker.set_schema(defender_schema())
-    assert {k: v for k, v in errors.items() if v} == {}
+    assert [str(p) for p in problems] == []
+    assert all({"spl", "spl_raw", "kql", "sentinel", "sigma"} <= set(lib.queries(uc)) for uc in lib.usecases)
 
 
 def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
