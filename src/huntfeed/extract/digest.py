@@ -41,6 +41,7 @@ _ANCHORS: tuple[tuple[str, int], ...] = (
     (r"%\\", 2),
     (r"~/", 2),
     (r"T\d{4}", 0),
+    (r"TA\d{4}", 0),
     (r"t\d{4}", 0),
     (r"AS", 1),
     (r"as\d", 0),
