@@ -83,4 +83,6 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
 
 def rank(fired: list[Fired]) -> list[Fired]:
     """Best first: more points, then higher confidence, then id for a stable order."""
-    return sorted(fired, key=lambda f: (-f.points, _CONFIDENCE_RANK.get(f.usecase.confidence, 3), f.usecase.id))
+    return sorted(
+        fired, key=lambda f: (-f.points, _CONFIDENCE_RANK.get(f.usecase.confidence, 3), f.usecase.id)
+    )
