@@ -103,3 +103,10 @@ def test_load_kev(tmp_path: Path) -> None:
     p.write_text(json.dumps({"vulnerabilities": [{"id": "x"}]}))
     with pytest.raises(DataFileError):
         load_kev(p)
+
+
+def test_demo_kev_file_loads() -> None:
+    from huntfeed.paths import package_data
+
+    kev = load_kev(package_data("kev_demo.json"))
+    assert "CVE-2024-3400" in kev and len(kev) == 6
