@@ -6,8 +6,8 @@ indicator values, spreadsheet formulas, so every renderer is tested against what
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 from huntfeed.model import (
@@ -22,9 +22,11 @@ from huntfeed.model import (
     Profile,
     Score,
     Severity,
+    Source,
     TechniqueHit,
     TextSource,
 )
+from huntfeed.store import Store
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 XSS = "<script>window.__pwned=1</script>"
@@ -181,73 +183,18 @@ def all_profiles() -> list[Profile]:
     return [vuln_profile(), apt_profile_v2(), low_profile()]
 
 
-@dataclass(frozen=True)
-class FeedStateStub:
-    """Stands in for the store's FeedState."""
-
-    url: str
-    name: str
-    reliability: str = "B"
-    last_polled: datetime | None = None
-    last_status: str = "ok"
-    last_error: str = ""
-    error_count: int = 0
-    etag: str = ""
-    last_modified: str = ""
+def history() -> list[Profile]:
+    """Every version of every sample profile, in the order a pipeline would have saved them."""
+    return [low_profile(), apt_profile_v1(), vuln_profile(), apt_profile_v2()]
 
 
-class MemoryStore:
-    """An in-memory stand-in with the store's read interface."""
-
-    def __init__(self, history: Sequence[Profile] | None = None) -> None:
-        self.history = list(history) if history is not None else [apt_profile_v1(), *all_profiles()]
-        self.feeds = [
-            FeedStateStub("https://intel.example.com/feed.xml", "Example Threat Intel", "A", NOW, "ok"),
-            FeedStateStub("https://broken.example/rss", "Broken <b>feed</b>", "C", NOW, "error",
-                          "HTTP 503 " + XSS, 4),
-        ]
-
-    def _latest(self) -> list[Profile]:
-        best: dict[str, Profile] = {}
-        for p in self.history:
-            if p.id not in best or p.version > best[p.id].version:
-                best[p.id] = p
-        return sorted(best.values(), key=lambda p: p.analysed_at, reverse=True)
-
-    def _filter(self, severity=None, since=None, source=None, technique=None, q=None):  # type: ignore[no-untyped-def]
-        out = []
-        for p in self._latest():
-            if severity is not None and p.severity != severity:
-                continue
-            if since is not None and p.analysed_at < since:
-                continue
-            if source and p.source != source:
-                continue
-            if technique and not any(t.id == technique or t.id.startswith(technique + ".")
-                                     for t in p.techniques):
-                continue
-            if q and q.lower() not in (p.title + " " + p.summary).lower():
-                continue
-            out.append(p)
-        return out
-
-    def list_profiles(self, *, severity=None, since=None, source=None, technique=None, q=None,  # type: ignore[no-untyped-def]
-                      limit=50, offset=0):
-        return self._filter(severity, since, source, technique, q)[offset: offset + limit]
-
-    def count_profiles(self, *, severity=None, since=None, source=None, technique=None, q=None):  # type: ignore[no-untyped-def]
-        return len(self._filter(severity, since, source, technique, q))
-
-    def get_profile(self, pid: str, version: int | None = None) -> Profile | None:
-        vs = self.versions(pid)
-        if not vs:
-            return None
-        if version is None:
-            return vs[-1]
-        return next((p for p in vs if p.version == version), None)
-
-    def versions(self, pid: str) -> list[Profile]:
-        return sorted((p for p in self.history if p.id == pid), key=lambda p: p.version)
-
-    def list_feeds(self) -> list[FeedStateStub]:
-        return list(self.feeds)
+def make_store(path: Path) -> Store:
+    """A real SQLite store at ``path`` holding the sample profiles and two feeds (one failing)."""
+    store = Store(f"sqlite:///{path}")
+    for p in history():
+        store.save_profile(p)
+    store.add_feed(Source(url="https://intel.example.com/feed.xml", name="Example Threat Intel", reliability="A"))
+    store.record_feed_unchanged("https://intel.example.com/feed.xml", "304")
+    store.add_feed(Source(url="https://broken.example/rss", name="Broken <b>feed</b>", reliability="C"))
+    store.record_feed_error("https://broken.example/rss", "error", "HTTP 503 " + XSS, None)
+    return store

@@ -13,14 +13,16 @@ _NETWORK_TYPES = frozenset({IndicatorType.IPV4, IndicatorType.IPV6, IndicatorTyp
 
 
 def defang(value: str, kind: IndicatorType) -> str:
-    """A defanged display form of ``value`` (hxxp, [.], [@], [:]); other types pass through."""
+    """A defanged display form of ``value`` (hxxp, [.], [@], [:]); idempotent; other types pass through."""
     if kind not in _NETWORK_TYPES:
         return value
     out = re.sub(r"^http", "hxxp", value, flags=re.IGNORECASE)
-    out = out.replace("://", "[://]", 1) if kind is IndicatorType.URL else out
+    if kind is IndicatorType.URL:
+        out = re.sub(r"(?<!\[)://", "[://]", out, count=1)
     if kind is IndicatorType.IPV6:
-        return out.replace(":", "[:]")
-    return out.replace(".", "[.]").replace("@", "[@]")
+        return re.sub(r"(?<!\[):(?!\])", "[:]", out)
+    out = re.sub(r"(?<!\[)\.(?!\])", "[.]", out)
+    return re.sub(r"(?<!\[)@(?!\])", "[@]", out)
 
 
 def utc(dt: datetime) -> datetime:
