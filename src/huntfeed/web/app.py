@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,11 +85,27 @@ def _fmt_dt(value: datetime | None) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _tactic_name(shortname: str) -> str:
+    """``command-and-control`` -> ``Command and Control``, as the ATT&CK matrix writes it."""
+    small = {"and", "or", "of"}
+    words = shortname.split("-")
+    return " ".join(w if w in small and i else w.capitalize() for i, w in enumerate(words))
+
+
 def _defang(value: str, kind: str) -> str:
     try:
         return defang(value, IndicatorType(kind))
     except ValueError:
         return value
+
+
+_QUERY_ORDER = ("spl", "spl_raw", "kql", "sentinel", "sigma")
+
+
+def ordered_queries(queries: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A hunt's queries in the order analysts read them: SPL, KQL, then Sigma, then anything else."""
+    rank = {k: i for i, k in enumerate(_QUERY_ORDER)}
+    return sorted(queries.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
 
 
 def default_tactic_order() -> tuple[str, ...]:
@@ -111,9 +127,10 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
     env = templates.env
-    env.filters.update(safe_href=_safe_href, dt=_fmt_dt, defang=_defang, technique_url=_technique_url)
+    env.filters.update(safe_href=_safe_href, dt=_fmt_dt, defang=_defang, technique_url=_technique_url,
+                       tactic_name=_tactic_name)
     env.globals.update(version=__version__, severities=[s.value for s in reversed(Severity)],
-                       periods=list(PERIODS))
+                       periods=list(PERIODS), ordered_queries=ordered_queries)
     order_cache: list[tuple[str, ...]] = []
 
     def tactics() -> tuple[str, ...]:

@@ -80,7 +80,7 @@ def heatmap_page(request: Request, period: str = "30d") -> HTMLResponse:
     profiles = request.app.state.store.list_profiles(**f.store_kwargs(request.app.state.clock()),
                                                      limit=_HEAT_CAP)
     cols = heatmap.build(profiles, request.app.state.tactics())
-    return _page(request, "heatmap.html", columns=cols, period=f.period, n_profiles=len(profiles),
+    return _page(request, "heatmap.html", wide=True, columns=cols, period=f.period, n_profiles=len(profiles),
                  levels=heatmap.LEVELS)
 
 
