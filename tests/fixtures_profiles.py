@@ -7,8 +7,8 @@ indicator values, spreadsheet formulas, so every renderer is tested against what
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from huntfeed.model import (
     ActorHit,

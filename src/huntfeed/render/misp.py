@@ -78,8 +78,8 @@ def build_event(p: Profile) -> MISPEvent:
             ev.add_tag(f'misp-galaxy:threat-actor="{actor.name}"')
 
     def add(kind: str, value: str, category: str, to_ids: bool, comment: str) -> None:
-        attr = ev.add_attribute(kind, value, category=category, to_ids=to_ids, comment=comment)
-        attr.uuid = str(uuid.uuid5(NAMESPACE, f"attr|{p.id}|{kind}|{value}"))
+        ev.add_attribute(kind, value, category=category, to_ids=to_ids, comment=comment,
+                         uuid=str(uuid.uuid5(NAMESPACE, f"attr|{p.id}|{kind}|{value}")))
 
     if p.url:
         add("link", p.url, "External analysis", False, f"Article from {p.source}" if p.source else "Article")
