@@ -70,6 +70,8 @@ class HuntLibrary:
                         cached[target] = CONVERTERS[target](uc.sigma)
                     except QueryError:
                         continue  # lint reports it; a profile simply lacks that target
+            if "sentinel" not in cached and "kql" in cached:
+                cached["sentinel"] = cached["kql"]  # Defender tables are queryable from Sentinel too
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
         return dict(cached)

@@ -87,9 +87,13 @@ class KustoChecker:
             [node, str(package_data("kql", "kql_check.cjs"))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env,
         )
-        answer = self._ask({"tables": schema if schema is not None else sentinel_schema()})
+        self.set_schema(schema if schema is not None else defender_schema())
+
+    def set_schema(self, schema: dict[str, dict[str, str]]) -> None:
+        """Analyse the following queries against these tables and columns."""
+        answer = self._ask({"tables": schema})
         if not answer.get("ok"):
-            raise QueryError(f"the KQL analyser did not start: {answer}")
+            raise QueryError(f"the KQL analyser refused the schema: {answer}")
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
