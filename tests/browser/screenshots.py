@@ -39,8 +39,11 @@ def main() -> None:
                  "feeds": "/feeds"}
         for name, path in shots.items():
             page.goto(server.base + path)
-            page.screenshot(path=str(args.out / f"{name}.png"), full_page=name == "profile")
+            page.screenshot(path=str(args.out / f"{name}.png"))
             print(args.out / f"{name}.png")
+        page.goto(server.base + shots["profile"] + "#hunts")
+        page.locator("details.hunt").first.screenshot(path=str(args.out / "profile-hunt.png"))
+        print(args.out / "profile-hunt.png")
         browser.close()
 
 
