@@ -149,3 +149,46 @@ def test_backfill_distributed_equals_local(workers: Any, pg_server: PostgresServ
     # Resuming a finished backfill queues nothing.
     again = dispatch_backfill(db_url, archive, batch=4, timeout=60)
     assert (again.queued, again.skipped) == (0, 30)
+
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Flaky</title><link>{base}/</link>
+<item><title>Flaky host report</title><link>{base}/post</link><guid>flaky-1</guid>
+<description>Short summary of the flaky report.</description></item>
+<item><title>Gone report</title><link>{base}/gone</link><guid>gone-1</guid>
+<description>The actors ran powershell.exe -enc and beaconed to 198.51.100[.]23 over HTTPS.</description></item>
+</channel></rss>"""
+PAGE = ("<html><body><article><h1>Flaky host report</h1>"
+        + "".join(f"<p>Step {i}: the operators dumped LSASS memory with procdump on host {i} and used "
+                  f"203.0.113[.]{i} for command and control.</p>" for i in range(1, 13))
+        + "</article></body></html>")
+
+
+def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: PostgresServer) -> None:  # noqa: F811
+    from huntfeed.distributed.dispatch import dispatch_run
+    from huntfeed.model import Source
+    from huntfeed.store import Store
+    from tests.httpserver import LoopbackServer, Reply
+
+    with LoopbackServer() as server:
+        calls = {"n": 0}
+
+        def flaky(_: object) -> Reply:
+            calls["n"] += 1
+            return Reply(503) if calls["n"] <= 2 else Reply(200, PAGE.encode(), {"Content-Type": "text/html"})
+
+        server.routes["/feed.xml"] = Reply(200, FEED.format(base=server.base).encode(),
+                                           {"Content-Type": "application/rss+xml"})
+        server.routes["/post"] = flaky
+        server.routes["/gone"] = Reply(404)
+        db_url = pg_server.create_database()
+        store = Store(db_url)
+        store.add_feed(Source(f"{server.base}/feed.xml", "Flaky"))
+        report = dispatch_run(db_url, allow_hosts=(server.host,), timeout=60)
+        hits = [path for path, _ in server.hits]
+    assert report.items["new"] == 2
+    assert hits.count("/post") == 3, "two 503s retried, then the page"
+    assert hits.count("/gone") == 1, "a 404 is not retried"
+    by_title = {p.title: p for p in store.list_profiles()}
+    assert by_title["Flaky host report"].text_source.value == "full-article"
+    assert by_title["Gone report"].text_source.value == "rss-summary"
+    assert any("HTTP 404" in i.message for i in store.list_issues())
