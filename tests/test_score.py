@@ -19,11 +19,24 @@ def ind(t: IndicatorType, v: str) -> Indicator:
 RUBRIC = load_rubric()
 
 
-def run(text: str = "", inds: tuple[Indicator, ...] = (), techs: tuple[str, ...] = (), hunts: tuple[Hunt, ...] = (),
-        rel: str = "B", kev: frozenset[str] = frozenset()):
+def run(
+    text: str = "",
+    inds: tuple[Indicator, ...] = (),
+    techs: tuple[str, ...] = (),
+    hunts: tuple[Hunt, ...] = (),
+    rel: str = "B",
+    kev: frozenset[str] = frozenset(),
+):
     inference = Inference(observed=tuple(TechniqueHit(id=t, name=f"name {t}") for t in techs))
-    return score(text=text, indicators=inds, inference=inference, hunts=hunts, source_reliability=rel,
-                 rubric=RUBRIC, kev=kev)
+    return score(
+        text=text,
+        indicators=inds,
+        inference=inference,
+        hunts=hunts,
+        source_reliability=rel,
+        rubric=RUBRIC,
+        kev=kev,
+    )
 
 
 def test_thin_evidence_is_low() -> None:
@@ -34,10 +47,21 @@ def test_thin_evidence_is_low() -> None:
 
 
 def test_reasons_name_usecases_indicators_and_kev() -> None:
-    hunt = Hunt(use_case="UC_LSASS_DUMP", title="LSASS dump", phase="actions-on-objectives", confidence="High")
-    s = run("CVE-2024-3400 was actively exploited", (ind(IndicatorType.SHA256, "a" * 64), ind(IndicatorType.IPV4, "203.0.113.1"),
-                                                      ind(IndicatorType.IPV4, "203.0.113.2")),
-            ("T1003.001",), (hunt,), "A", frozenset({"CVE-2024-3400"}))
+    hunt = Hunt(
+        use_case="UC_LSASS_DUMP", title="LSASS dump", phase="actions-on-objectives", confidence="High"
+    )
+    s = run(
+        "CVE-2024-3400 was actively exploited",
+        (
+            ind(IndicatorType.SHA256, "a" * 64),
+            ind(IndicatorType.IPV4, "203.0.113.1"),
+            ind(IndicatorType.IPV4, "203.0.113.2"),
+        ),
+        ("T1003.001",),
+        (hunt,),
+        "A",
+        frozenset({"CVE-2024-3400"}),
+    )
     text = "\n".join(s.reasons)
     assert "1 use case fired: UC_LSASS_DUMP (LSASS dump, High confidence)" in text
     assert "3 high-fidelity indicators to hunt on: 2 ipv4, 1 sha256" in text
@@ -66,7 +90,9 @@ def test_rubric_errors_carry_line(tmp_path: Path) -> None:
     bad.write_text(text.replace("  technique: 0.5", "  technique: lots"))
     with pytest.raises(DataFileError) as exc:
         load_rubric(bad)
-    line = next(n for n, l in enumerate(bad.read_text().splitlines(), 1) if "technique: lots" in l)
+    line = next(
+        n for n, text_line in enumerate(bad.read_text().splitlines(), 1) if "technique: lots" in text_line
+    )
     assert exc.value.where == f"{bad}:{line}"
 
 
@@ -77,3 +103,10 @@ def test_load_kev(tmp_path: Path) -> None:
     p.write_text(json.dumps({"vulnerabilities": [{"id": "x"}]}))
     with pytest.raises(DataFileError):
         load_kev(p)
+
+
+def test_demo_kev_file_loads() -> None:
+    from huntfeed.paths import package_data
+
+    kev = load_kev(package_data("demo", "kev.json"))
+    assert kev and all(c.startswith("CVE-") for c in kev)

@@ -16,14 +16,37 @@ from huntfeed.paths import package_data
 __all__ = ["Floor", "Rubric", "load_kev", "load_rubric", "score"]
 
 WEIGHT_KEYS = (
-    "usecase", "usecase_high_confidence", "usecase_cap", "technique", "technique_cap", "indicator_type",
-    "indicators_many", "indicators_many_at", "cve", "cve_cap", "cve_in_kev", "kev_cap", "exploited_language",
+    "usecase",
+    "usecase_high_confidence",
+    "usecase_cap",
+    "technique",
+    "technique_cap",
+    "indicator_type",
+    "indicators_many",
+    "indicators_many_at",
+    "cve",
+    "cve_cap",
+    "cve_in_kev",
+    "kev_cap",
+    "exploited_language",
     "ransomware_language",
 )
-SIGNALS = ("usecase", "technique", "indicator", "cve", "cve_in_kev", "exploited_language", "ransomware_language")
+SIGNALS = (
+    "usecase",
+    "technique",
+    "indicator",
+    "cve",
+    "cve_in_kev",
+    "exploited_language",
+    "ransomware_language",
+)
 RELIABILITY_NAMES = {
-    "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
-    "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
 }
 _CVE_RE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _NOT_INDICATORS = (IndicatorType.CVE, IndicatorType.ATTACK_ID)
@@ -97,15 +120,23 @@ def load_rubric(path: Path | None = None) -> Rubric:
     reliability = {}
     for key in rel:
         if key not in RELIABILITY_NAMES:
-            raise DataFileError(f"reliability grades are A..F, not {key!r}", where=f"{where}:{rel.line_of(key)}")
+            raise DataFileError(
+                f"reliability grades are A..F, not {key!r}", where=f"{where}:{rel.line_of(key)}"
+            )
         reliability[key] = _num(rel, key, where)
     floors = _floors(doc, where)
     ph = _mapping(doc, "phrases", where)
     lists = {}
     for key in ("exploited", "ransomware"):
         value = ph.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(p, str) and p.strip() for p in value):
-            raise DataFileError(f"phrases.{key} must be a non-empty list of strings", where=f"{where}:{ph.line_of(key)}")
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(p, str) and p.strip() for p in value)
+        ):
+            raise DataFileError(
+                f"phrases.{key} must be a non-empty list of strings", where=f"{where}:{ph.line_of(key)}"
+            )
         lists[key] = tuple(p.strip().lower() for p in value)
     return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"])
 
@@ -117,14 +148,21 @@ def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
     out = []
     for item in raw:
         if not isinstance(item, LineDict):
-            raise DataFileError("each floor is a mapping with 'when' and 'min'", where=f"{where}:{doc.line_of('floors')}")
+            raise DataFileError(
+                "each floor is a mapping with 'when' and 'min'", where=f"{where}:{doc.line_of('floors')}"
+            )
         when = item.get("when")
         if not isinstance(when, list) or not when or not all(s in SIGNALS for s in when):
-            raise DataFileError(f"'when' must list signals among {', '.join(SIGNALS)}", where=f"{where}:{item.line_of('when')}")
+            raise DataFileError(
+                f"'when' must list signals among {', '.join(SIGNALS)}",
+                where=f"{where}:{item.line_of('when')}",
+            )
         try:
             minimum = Severity(item.get("min"))
         except ValueError:
-            raise DataFileError("'min' must be LOW, MED, HIGH or CRITICAL", where=f"{where}:{item.line_of('min')}") from None
+            raise DataFileError(
+                "'min' must be LOW, MED, HIGH or CRITICAL", where=f"{where}:{item.line_of('min')}"
+            ) from None
         out.append(Floor(tuple(when), minimum))
     return tuple(out)
 
@@ -160,7 +198,9 @@ def score(
     cases = [h for h in hunts if h.kind in ("usecase", "sigma-import")]
     if cases:
         counted = cases[: int(w["usecase_cap"])]
-        pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(h.confidence == "High" for h in counted)
+        pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(
+            h.confidence == "High" for h in counted
+        )
         points += pts
         signals.add("usecase")
         names = "; ".join(f"{h.use_case} ({h.title}, {h.confidence} confidence)" for h in cases)
@@ -171,8 +211,12 @@ def score(
         pts = w["technique"] * min(len(techs), int(w["technique_cap"]))
         points += pts
         signals.add("technique")
-        listed = ", ".join(f"{t.id} {t.name}".strip() for t in techs[:8]) + (", ..." if len(techs) > 8 else "")
-        reasons.append(f"{_plural(len(techs), 'ATT&CK technique')} observed in the text: {listed} (+{pts:g}).")
+        listed = ", ".join(f"{t.id} {t.name}".strip() for t in techs[:8]) + (
+            ", ..." if len(techs) > 8 else ""
+        )
+        reasons.append(
+            f"{_plural(len(techs), 'ATT&CK technique')} observed in the text: {listed} (+{pts:g})."
+        )
 
     by_type: dict[str, set[str]] = {}
     for ind in indicators:
@@ -180,31 +224,43 @@ def score(
             by_type.setdefault(str(ind.type), set()).add(ind.value.lower())
     if by_type:
         total = sum(len(v) for v in by_type.values())
-        pts = w["indicator_type"] * len(by_type) + (w["indicators_many"] if total >= w["indicators_many_at"] else 0.0)
+        pts = w["indicator_type"] * len(by_type) + (
+            w["indicators_many"] if total >= w["indicators_many_at"] else 0.0
+        )
         points += pts
         signals.add("indicator")
-        detail = ", ".join(f"{len(v)} {t}" for t, v in sorted(by_type.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        detail = ", ".join(
+            f"{len(v)} {t}" for t, v in sorted(by_type.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        )
         reasons.append(f"{_plural(total, 'high-fidelity indicator')} to hunt on: {detail} (+{pts:g}).")
     else:
         reasons.append("No high-fidelity indicators in the text analysed.")
 
-    cves = sorted({i.value.upper() for i in indicators if i.type is IndicatorType.CVE}
-                  | {m.upper() for m in _CVE_RE.findall(text)})
+    cves = sorted(
+        {i.value.upper() for i in indicators if i.type is IndicatorType.CVE}
+        | {m.upper() for m in _CVE_RE.findall(text)}
+    )
     if cves:
         in_kev = [c for c in cves if c in kev]
-        pts = w["cve"] * min(len(cves), int(w["cve_cap"])) + w["cve_in_kev"] * min(len(in_kev), int(w["kev_cap"]))
+        pts = w["cve"] * min(len(cves), int(w["cve_cap"])) + w["cve_in_kev"] * min(
+            len(in_kev), int(w["kev_cap"])
+        )
         points += pts
         signals.add("cve")
         if in_kev:
             signals.add("cve_in_kev")
             others = [c for c in cves if c not in in_kev]
             tail = f"; not listed: {', '.join(others)}" if others else ""
-            reasons.append(f"{_plural(len(cves), 'CVE')} named; in CISA's Known Exploited Vulnerabilities catalog: "
-                           f"{', '.join(in_kev)}{tail} (+{pts:g}).")
+            reasons.append(
+                f"{_plural(len(cves), 'CVE')} named; in CISA's Known Exploited Vulnerabilities catalog: "
+                f"{', '.join(in_kev)}{tail} (+{pts:g})."
+            )
         else:
             note = "" if kev else " (no KEV catalog loaded: run `huntfeed kev update`)"
-            reasons.append(f"{_plural(len(cves), 'CVE')} named, none in CISA's KEV catalog{note}: "
-                           f"{', '.join(cves)} (+{pts:g}).")
+            reasons.append(
+                f"{_plural(len(cves), 'CVE')} named, none in CISA's KEV catalog{note}: "
+                f"{', '.join(cves)} (+{pts:g})."
+            )
 
     for signal, phrases, label in (
         ("exploited_language", rubric.exploited_phrases, "Exploitation-in-the-wild language"),
@@ -228,10 +284,14 @@ def score(
             break
     reasons.append(
         f"Total {points:g} points: {severity} (MED from {rubric.thresholds[Severity.MED]:g}, "
-        f"HIGH from {rubric.thresholds[Severity.HIGH]:g}, CRITICAL from {rubric.thresholds[Severity.CRITICAL]:g})."
+        f"HIGH from {rubric.thresholds[Severity.HIGH]:g}, "
+        f"CRITICAL from {rubric.thresholds[Severity.CRITICAL]:g})."
     )
     for floor in rubric.floors:
         if floor.min.rank > severity.rank and all(s in signals for s in floor.when):
             severity = floor.min
-            reasons.append(f"Raised to {severity}: rubric floor for {' + '.join(s.replace('_', ' ') for s in floor.when)}.")
+            reasons.append(
+                f"Raised to {severity}: rubric floor for "
+                f"{' + '.join(s.replace('_', ' ') for s in floor.when)}."
+            )
     return Score(severity=severity, reasons=tuple(reasons), points=round(points, 2))

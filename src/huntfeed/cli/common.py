@@ -98,7 +98,8 @@ def parse_since(text: str | None) -> datetime | None:
 
 def err_console() -> Console:
     """A console on stderr: progress and notes never mix with the data on stdout."""
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    # Logs and CI captures are not terminals; give tables room rather than Rich's 80 columns.
+    return Console(stderr=True, highlight=False, soft_wrap=True, width=None if is_tty() else 140)
 
 
 def is_tty() -> bool:

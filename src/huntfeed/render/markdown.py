@@ -16,7 +16,9 @@ import jinja2
 from huntfeed.extract import defang
 from huntfeed.model import Fidelity, Indicator, Profile, TextSource
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# Characters that open inline Markdown/HTML anywhere; "_" only where it can start or end emphasis.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>~]|(?<!\w)_|_(?!\w))")
+_MD_LINE_START = re.compile(r"^(\d*)([#+=>.)-])")
 # Control characters (terminal escapes, NUL) and bidi overrides have no business in a report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -41,7 +43,8 @@ TEXT_SOURCE_LABELS = {
 def md_text(value: object) -> str:
     """Inline text with Markdown/HTML metacharacters escaped and line breaks flattened."""
     flat = " ".join(_CONTROL.sub("", str(value)).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
+    return _MD_LINE_START.sub(r"\1\\\2", escaped)
 
 
 def md_code(value: object) -> str:
