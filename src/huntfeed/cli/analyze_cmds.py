@@ -93,7 +93,8 @@ def _jsonl(stream: TextIO, kb: Knowledge, allow_hosts: tuple[str, ...]) -> int:
 @click.command("analyze")
 @click.argument("source", default="-", metavar="[PATH|URL|-]")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--jsonl", is_flag=True, help="Input lines are {\"id\", \"text\"|\"url\"}; one JSON profile per line out.")
+@click.option("--jsonl", is_flag=True,
+              help="Input lines are {\"id\", \"text\"|\"url\"}; one JSON profile per line out.")
 @click.option("--title", default="", help="Title for the profile (default: the document's first line).")
 @allow_host_option
 def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tuple[str, ...]) -> None:

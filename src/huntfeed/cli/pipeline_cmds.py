@@ -110,7 +110,8 @@ def _print_changes(report: RunReport) -> None:
 
 
 @click.command("run")
-@click.option("--feeds", "feeds_file", metavar="FILE", help="OPML or TOML feed list to poll ('default' = the bundled list).")
+@click.option("--feeds", "feeds_file", metavar="FILE",
+              help="OPML or TOML feed list to poll ('default' = the bundled list).")
 @db_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write <id>.md and <id>.json for each new or updated profile here.")
