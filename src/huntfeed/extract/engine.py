@@ -87,6 +87,9 @@ def _located(piece: str, base: int) -> list[Hit]:
                     kind = IndicatorType.JA3
                 else:
                     continue  # an imphash or authentihash is not a file hash
+        in_ioc = sections.in_ioc(s)
+        # The C2-sentence test is the costly one: only run it where nothing stronger decides.
+        c2 = kind in _NET_TYPES and not in_ioc and not h.defanged and c2_context(piece, s, e)
         out.append(
             Hit(
                 kind,
@@ -96,9 +99,9 @@ def _located(piece: str, base: int) -> list[Hit]:
                 h.defanged,
                 h.loose,
                 h.role,
-                sections.in_ioc(s),
+                in_ioc,
                 sections.in_refs(s),
-                kind in _NET_TYPES and c2_context(piece, s, e),
+                c2,
                 kind is IndicatorType.IPV4 and version_context(piece, s),
             )
         )
