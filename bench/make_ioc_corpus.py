@@ -1,5 +1,9 @@
 """Generate a realistic threat-report corpus with planted indicators in every defang style.
 
+Each report is 10-20 kB: prose paragraphs (5% of sentences name a C2 host, 8% carry dotted
+distractors such as versions, code identifiers, file names and reference links) and an IOC
+appendix of 8-40 values, about 3 indicators per kB overall, like published vendor write-ups.
+
 Prose is assembled from sentence templates written for this benchmark; indicators are random
 but well-formed, written plain or defanged (hxxp, [.], (.), {.}, [dot], \\., [:]//, [://], [@],
 [at], 1.2.3[.]4, "evil . com"), and every report has an IOC section, reference links, code
@@ -127,14 +131,14 @@ def report(rng: random.Random) -> str:
         f"{_label(rng, 6, 10).title()} {rng.choice(WORDS).title()} targets {rng.choice(WORDS)}s",
         "",
     ]
-    for _ in range(rng.randint(6, 14)):
+    for _ in range(rng.randint(14, 34)):
         para = []
         for _ in range(rng.randint(3, 7)):
             r = rng.random()
             if r < 0.05:
                 kind = rng.choice(("domain", "ip", "url"))
                 para.append(rng.choice(C2_SENTENCES).format(ioc=_defanged(rng, kind)))
-            elif r < 0.75:
+            elif r < 0.87:
                 para.append(rng.choice(PROSE).format(w=rng.choice(WORDS)).replace("{w}", rng.choice(WORDS)))
             else:
                 para.append(

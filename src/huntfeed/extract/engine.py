@@ -7,7 +7,7 @@ stays bounded by the chunk size plus the distinct indicators found.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from huntfeed.extract.context import c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
@@ -40,6 +40,7 @@ class _Acc:
     c2: bool = False
     all_version: bool = True
     roles: set[str] = field(default_factory=set)
+    plain: list[tuple[str, int, int]] = field(default_factory=list)  # (snippet, start, end) for the C2 test
 
     def add(self, hit: Hit) -> None:
         self.defanged |= hit.defanged
@@ -68,6 +69,7 @@ def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
 
 
 _NET_TYPES = frozenset((IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IPV4, IndicatorType.IPV6))
+_C2_CAN_CHANGE = frozenset(("plain", "not-defanged", "loose-defang", "reference-link"))
 _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512))
 
 
@@ -88,8 +90,8 @@ def _located(piece: str, base: int) -> list[Hit]:
                 else:
                     continue  # an imphash or authentihash is not a file hash
         in_ioc = sections.in_ioc(s)
-        # The C2-sentence test is the costly one: only run it where nothing stronger decides.
-        c2 = kind in _NET_TYPES and not in_ioc and not h.defanged and c2_context(piece, s, e)
+        # The C2-sentence test is the costly one: it is run later, only where nothing else decides.
+        c2 = False
         out.append(
             Hit(
                 kind,
@@ -119,6 +121,11 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
             if acc is None:
                 acc = accs[key] = _Acc(hit, piece[hit.start - base : hit.end - base])
             acc.add(hit)
+            if hit.type in _NET_TYPES and not hit.in_ioc and not hit.defanged and len(acc.plain) < 3:
+                # Keep the sentence around it, not the piece: memory stays bounded on huge inputs.
+                s, e = hit.start - base, hit.end - base
+                lo = max(0, s - 220)
+                acc.plain.append((piece[lo : e + 140], s - lo, e - lo))
     return accs
 
 
@@ -145,6 +152,8 @@ def finish(
             raw=acc.raw,
         )
         fidelity, reason = decide(kind, value, sig, policy)
+        if reason in _C2_CAN_CHANGE and any(c2_context(p, s, e) for p, s, e in acc.plain):
+            fidelity, reason = decide(kind, value, replace(sig, c2=True), policy)
         if not all and fidelity is not Fidelity.HIGH:
             continue
         h = acc.first

@@ -24,14 +24,15 @@ URL_SCHEMES = frozenset(
 # first character (or in code), which gives the same matches at several times the speed.
 _URL_TAIL = r"[^\s\"'<>`\]\[{}|\\^]{1,2048}"
 URL_SEP_RE = re.compile(r"://")
-URL_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,9}\Z")
+REV_SCHEME_RE = re.compile(r"[A-Za-z0-9+.-]{1,10}")
 URL_REST_RE = re.compile("://" + _URL_TAIL)
 _LOOSE_HOST = r"[\w](?<![\w.@/:%-][\w])(?:[\w-]{0,61}[\w])?(?:\.[\w](?:[\w-]{0,61}[\w])?){1,12}"
 # Scheme-less URL: a host followed by a path (validated in code: real TLD or IPv4).
 BARE_URL_RE = re.compile(_LOOSE_HOST + r"(?::\d{1,5})?/" + _URL_TAIL)
 # Domains are found from their first dot rightwards, then the first label is taken from the left.
 DOMAIN_TAIL_RE = re.compile(rf"\.(?:{LABEL}\.){{0,11}}{TLD}(?![\w-]|\.[\w-])")
-LEFT_LABEL_RE = re.compile(r"[\w](?:[\w-]{0,61}[\w])?\Z")
+# Read leftwards by matching forwards in the reversed text: no scanning, no quadratic retries.
+REV_LABEL_RE = re.compile(r"[\w-]{1,63}")
 BARE_TAIL_RE = re.compile(r"(?::\d{1,5})?/" + _URL_TAIL)
 IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 IPV4_FULL_RE = re.compile(IPV4)
@@ -43,7 +44,7 @@ IPV6_RE = re.compile(
 )
 # E-mail addresses are found from their '@': the local part is read leftwards, the host rightwards.
 AT_RE = re.compile(r"@")
-EMAIL_LOCAL_RE = re.compile(r"[\w](?:[\w.+%'-]{0,63})?(?:\([^()\s@]{1,64}\))?\Z")
+REV_LOCAL_RE = re.compile(r"(?:\)[^()\s@]{1,64}\()?[\w.+%'-]{1,64}")
 EMAIL_HOST_RE = re.compile(rf"{DOMAIN}(?![\w-]|\.[\w-])|\[{IPV4}\]|\[(?i:ipv6):[0-9a-fA-F:.]{{2,45}}\]")
 HEX_RE = re.compile(
     r"[0-9a-fA-F](?:(?<=0x[0-9a-fA-F])|(?<=0X[0-9a-fA-F])|(?<![0-9A-Za-z][0-9a-fA-F]))"

@@ -144,6 +144,8 @@ def scan(text: str) -> Iterator[Hit]:
     """Yield every indicator occurrence in ``text`` (offsets into ``text``, no context yet)."""
     fanged = fang_map(text)
     n = fanged.text
+    rev = n[::-1]
+    size = len(n)
 
     def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False) -> Hit:
         os_, oe = fanged.to_original(s, e)
@@ -157,11 +159,11 @@ def scan(text: str) -> Iterator[Hit]:
         p = sep.start()
         if p < last:
             continue
-        sm = P.URL_SCHEME_RE.search(n, max(0, p - 10), p)
-        if sm is None or sm.group(0).lower() not in P.URL_SCHEMES:
+        sm = P.REV_SCHEME_RE.match(rev, size - p)
+        if sm is None:
             continue
-        s = sm.start()
-        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+-"):
+        s = p - len(sm.group(0))
+        if n[s:p].lower() not in P.URL_SCHEMES or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+-")):
             continue
         rest = P.URL_REST_RE.match(n, p)
         if rest is None:
@@ -182,13 +184,16 @@ def scan(text: str) -> Iterator[Hit]:
     email_hosts: list[tuple[int, int]] = []
     for at in P.AT_RE.finditer(n):
         a = at.start()
-        lm = P.EMAIL_LOCAL_RE.search(n, max(0, a - 130), a)
+        lm = P.REV_LOCAL_RE.match(rev, size - a)
         hm = P.EMAIL_HOST_RE.match(n, a + 1)
         if lm is None or hm is None:
             continue
-        s, e = lm.start(), hm.end()
-        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+%"):
+        s = a - len(lm.group(0))
+        while s < a and not (n[s].isalnum() or n[s] == "_"):
+            s += 1  # the local part starts with a word character: "-----foo@" gives foo
+        if s >= a or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+%")):
             continue
+        e = hm.end()
         if urls.overlaps(s, e):
             continue
         host = hm.group(0).lower()
@@ -201,7 +206,7 @@ def scan(text: str) -> Iterator[Hit]:
                     continue
         elif not _valid_domain(host) or "jabber" in host or "xmpp" in host:
             continue
-        local = re.sub(r"\([^()]*\)", "", lm.group(0)).lower()
+        local = re.sub(r"\([^()]*\)", "", n[s:a]).lower()
         email_hosts.append(hm.span())
         yield emit(T.EMAIL, f"{local}@{host}", s, e)
     in_email = _Spans(email_hosts)
@@ -209,10 +214,14 @@ def scan(text: str) -> Iterator[Hit]:
     bare_end = -1
     for m in P.DOMAIN_TAIL_RE.finditer(n):
         dot, e = m.span()
-        lm = P.LEFT_LABEL_RE.search(n, max(0, dot - 63), dot)
+        lm = P.REV_LABEL_RE.match(rev, size - dot)
         if lm is None:
             continue
-        s = lm.start()
+        s = dot - len(lm.group(0))
+        while s < dot and n[s] == "-":
+            s += 1
+        if s >= dot or n[dot - 1] == "-":
+            continue
         if s > 0:
             before = n[s - 1]
             if (before.isalnum() or before in "_%-") and not (
