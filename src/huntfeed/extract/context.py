@@ -95,18 +95,31 @@ def _section_end(text: str, start: int, stop_at_prose: bool) -> int:
     return limit
 
 
+_SHORT_LINE = re.compile(r"\n(?=[^\n]{1,70}(?:\n|\Z))")
+
+
+def _short_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the lines short enough to be headings; found by their newline, quickly."""
+    starts = [0] if text[:1] != "\n" else []
+    starts.extend(m.end() for m in _SHORT_LINE.finditer(text))
+    out = []
+    for st in starts:
+        end = text.find("\n", st)
+        end = len(text) if end < 0 else end
+        if 0 < end - st <= 70:
+            out.append((st, end))
+    return out
+
+
 def find_sections(text: str) -> Sections:
     """Locate the IOC and references sections of ``text``."""
     ioc: list[tuple[int, int]] = []
-    for m in _IOC_HEADING.finditer(text):
-        if ioc and m.start() < ioc[-1][1]:
-            continue
-        ioc.append((m.start(), _section_end(text, m.start(), True)))
     refs: list[tuple[int, int]] = []
-    for m in _REF_HEADING.finditer(text):
-        if refs and m.start() < refs[-1][1]:
-            continue
-        refs.append((m.start(), _section_end(text, m.start(), False)))
+    for st, end in _short_lines(text):
+        if not (ioc and st < ioc[-1][1]) and _IOC_HEADING.match(text, st, end):
+            ioc.append((st, _section_end(text, st, True)))
+        elif not (refs and st < refs[-1][1]) and _REF_HEADING.match(text, st, end):
+            refs.append((st, _section_end(text, st, False)))
     return Sections(tuple(ioc), tuple(refs))
 
 

@@ -32,7 +32,6 @@ _ANCHORS: tuple[tuple[str, int], ...] = (
     (r"-dot-", 0),
     (r",\d{1,3},\d", 0),
     (r"\d[0-9A-Za-z]{15}", 0),
-    (r"[a-fA-F]{32}", 0),
     (r"CVE", 1),
     (r"cve", 1),
     (r"Cve", 1),
@@ -52,6 +51,9 @@ _COMPILED = tuple((re.compile(p), reach) for p, reach in _ANCHORS)
 _WS = re.compile(r"\s")
 _MAX_TOKEN = 2100
 _MERGE_GAP = 4
+# Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
+# placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.
+SHORT_TEXT = 2048
 _SHORT_LINE = 160
 
 
@@ -152,7 +154,9 @@ def windows(text: str) -> list[tuple[int, int]]:
 
 
 def build(text: str) -> Digest:
-    """The digest of ``text``."""
+    """The digest of ``text`` (a short text is its own digest: nothing to gain by cutting it)."""
+    if len(text) <= SHORT_TEXT:
+        return Digest(text, (0,), (0,))
     parts: list[str] = []
     dstarts: list[int] = []
     ostarts: list[int] = []
