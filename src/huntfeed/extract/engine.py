@@ -70,6 +70,7 @@ def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
 
 _NET_TYPES = frozenset((IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IPV4, IndicatorType.IPV6))
 _C2_CAN_CHANGE = frozenset(("plain", "not-defanged", "loose-defang", "reference-link"))
+_HASH_LABEL_WORDS = ("hash", "ssdeep", "tlsh", "ja3", "ja4")
 _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512))
 
 
@@ -82,7 +83,7 @@ def _located(piece: str, base: int) -> list[Hit]:
         s = dig.to_original(h.start)
         e = dig.to_original(h.end - 1) + 1 if h.end > h.start else s
         kind = h.type
-        if kind in _HASHES:
+        if kind in _HASHES and any(w in piece[max(0, s - 24) : s].lower() for w in _HASH_LABEL_WORDS):
             label = HASH_LABEL_RE.search(piece, max(0, s - 24), s)
             if label:
                 if kind is IndicatorType.MD5 and label.group(0).lower().startswith("ja3"):

@@ -73,11 +73,8 @@ _FAST: tuple[tuple[str, str], ...] = (
     ("brwww", r"[\[\(][wW][wW][wW][\]\)](?=\.)"),
     ("brslash", r"[\[\(]/[\]\)]"),
     ("brcolon", r"[\[\(]:[\]\)](?=\d)"),
-    (
-        "halfdot",
-        r"[\[\(\{](?<=[A-Za-z0-9][\[\(\{])(?:\.|" + _DOTWORD + r")(?=[A-Za-z0-9])"
-        r"|\.[\]\}](?<=[A-Za-z0-9]\.[\]\}])(?=[A-Za-z0-9])",
-    ),
+    ("halfdot", r"[\[\(\{](?<=[A-Za-z0-9][\[\(\{])(?:\.|" + _DOTWORD + r")(?=[A-Za-z0-9])"),
+    ("halfdot-dot", r"\.[\]\}](?<=[A-Za-z0-9]\.[\]\}])(?=[A-Za-z0-9])"),
     ("closedot3", r"[\]\)\}](?<=[A-Za-z0-9][dD][oO][tT][\]\)\}])(?=[A-Za-z0-9])"),
     (
         "closedot5",
@@ -94,8 +91,16 @@ _FAST: tuple[tuple[str, str], ...] = (
     ("spat", r"A[Tt]" + _SP + r"{1,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
     ("wordat", r"AT(?<=[a-z0-9]AT)(?=[a-z0-9][a-z0-9-]{0,62}\.[a-z])"),
 )
-# One regex per style: an alternation of them would scan far slower than each alone.
-_FAST_RES = tuple((n, re.compile(p)) for n, p in _FAST)
+# Styles that start with a bracket, backslash or caret are tried, as one alternation, only where
+# a quick scan found such a character; the others run as one regex per style (an alternation of
+# them would scan far slower than each alone).
+_NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat"))
+_BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
+_BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)]
+_OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
+_BR_RE = re.compile("|".join(_BR_PARTS))
+_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}\\^]")
+_FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
 _SCHEME_RE = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
     r"(?P<ssep>" + _SCHEME_SEP + r")"
@@ -107,7 +112,7 @@ _COMMA_IP_RE = re.compile(
 )
 _LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat"))
 _BACK = {"closedot3": 3, "closedot5": 5, "closeat2": 2, "closeat6": 6}
-_DOT_KINDS = frozenset(("brdot", "halfdot", "closedot3", "closedot5", "bsdot", "spdot", "worddot"))
+_DOT_KINDS = frozenset(("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot"))
 _AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
 
 
@@ -176,8 +181,32 @@ def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
     return _Tok(s, e, kind, rep)
 
 
+def _plain_scheme(text: str, pos: int) -> bool:
+    """True for an ordinary "http://x" at ``pos`` (the '//'): the common case, settled without regex."""
+    if pos < 4 or text[pos - 1] != ":" or text[pos + 2 : pos + 3] in ("/", " ", ""):
+        return False
+    colon = pos - 1
+    for word in ("https", "http", "ftp"):
+        start = colon - len(word)
+        if start >= 0 and text.startswith(word, start) and (start == 0 or not text[start - 1].isalnum()):
+            return text[start - 1 : start] not in ("[", "(")
+    return False
+
+
 def _tokens(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
+    last = -1
+    for a in _BR_ANCHOR_RE.finditer(text):
+        pos = a.start()
+        if pos < last:
+            continue
+        m = _BR_RE.match(text, pos)
+        if m is None:
+            continue
+        tok = _fast_token(text, _BR_KINDS[int((m.lastgroup or "k0")[1:])], m)
+        if tok is not None:
+            toks.append(tok)
+            last = m.end()
     for kind, rx in _FAST_RES:
         for m in rx.finditer(text):
             tok = _fast_token(text, kind, m)
@@ -185,7 +214,7 @@ def _tokens(text: str) -> list[_Tok]:
                 toks.append(tok)
     last = -1
     for a in _SCHEME_ANCHOR_RE.finditer(text):
-        if a.start() < last:
+        if a.start() < last or _plain_scheme(text, a.start()):
             continue
         m = _SCHEME_RE.search(text, max(0, a.start() - 8), min(len(text), a.end() + 6))
         if m is None:
