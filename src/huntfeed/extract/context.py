@@ -37,6 +37,11 @@ _C2_CONTEXT = re.compile(
     r"hosted\s+(?:on|at)|payload|dropper|malicious|phishing|attacker|threat actor|connects?\s+to|"
     r"communicat\w+\s+with|staging|loader|implant|backdoor|sinkhol\w+|ransom\w*|stealer|exploit\w*)\b"
 )
+_C2_KEYS = (
+    "c2", "c&c", "cnc", "command", "beacon", "callback", "exfiltrat", "download", "hosted", "payload",
+    "dropper", "malicious", "phishing", "attacker", "threat actor", "connect", "communicat", "staging",
+    "loader", "implant", "backdoor", "sinkhol", "ransom", "stealer", "exploit",
+)
 _VERSION_CONTEXT = re.compile(
     r"(?i)(?:\bversions?|\bver\.?|\bv|\bbuild|\brelease|\bupdate|\bchrome|\bfirefox|\bedge|\bsafari|"
     r"\bwindows|\bios|\bandroid|\bfirmware|\bpatch(?:ed)?)\s*:?\s*$"
@@ -128,7 +133,10 @@ def c2_context(text: str, start: int, end: int) -> bool:
     lo = max(text.rfind("\n", 0, start), text.rfind(". ", max(0, start - 200), start), start - 200)
     hi_nl = text.find("\n", end)
     hi = min(end + 120, len(text) if hi_nl < 0 else hi_nl)
-    return bool(_C2_CONTEXT.search(text, max(0, lo), hi))
+    window = text[max(0, lo) : hi].lower()
+    if not any(k in window for k in _C2_KEYS):
+        return False  # the common case, settled without the regex
+    return bool(_C2_CONTEXT.search(window))
 
 
 def version_context(text: str, start: int) -> bool:

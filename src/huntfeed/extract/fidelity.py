@@ -108,6 +108,14 @@ def file_ext_tlds() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
+def _known_domains() -> dict[str, str]:
+    """Domain -> reason, for the reference list and the warninglists together (references win)."""
+    index = {d: f"warninglist:{name}" for d, name in warninglists.domain_index().items()}
+    index.update(dict.fromkeys(reference_domains(), "reference-link"))
+    return index
+
+
 def _under(domain: str, parents: frozenset[str]) -> bool:
     labels = domain.split(".")
     return any(".".join(labels[i:]) in parents for i in range(len(labels) - 1))
@@ -139,11 +147,14 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
     """A value-level verdict on a host name, or None when nothing is known against it."""
     if pol.own_site and (domain == pol.own_site or domain.endswith("." + pol.own_site)):
         return LOW, "own-site"
-    if _under(domain, pol.reference_domains) or _under(domain, reference_domains()):
+    if pol.reference_domains and _under(domain, pol.reference_domains):
         return LOW, "reference-link"
-    hit = warninglists.domain_list(domain)
-    if hit:
-        return LOW, f"warninglist:{hit}"
+    index = _known_domains()
+    labels = domain.split(".")
+    for i in range(len(labels) - 1):
+        hit = index.get(".".join(labels[i:]))
+        if hit:
+            return LOW, hit
     if not sig.defanged and not sig.in_ioc:
         if _code_identifier(domain, sig.raw):
             return LOW, "code-identifier"

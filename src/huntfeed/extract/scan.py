@@ -286,10 +286,10 @@ def scan(text: str) -> Iterator[Hit]:
         for m in rx.finditer(n):
             yield emit(T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", m.start(), m.end())
 
-    yield from _extras(n, emit, urls)
+    yield from _extras(n, rev, emit, urls)
 
 
-def _extras(n: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
+def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
     for rx in P.ATTACK_RES:
         for m in rx.finditer(n):
             yield emit(T.ATTACK_ID, m.group(0).upper(), m.start(), m.end())
@@ -319,10 +319,14 @@ def _extras(n: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
         if m.group(1).lower() not in P.FILE_EXT_SET:
             continue
         dot, e = m.span()
-        left = P.FILE_LEFT_RE.search(n, max(0, dot - 121), dot)
-        if left is None or left.start() < last:
+        left = P.REV_FILE_RE.match(rev, len(n) - dot)
+        if left is None:
             continue
-        s = left.start()
+        s = dot - len(left.group(0))
+        while s < dot and not (n[s].isalnum() or n[s] == "_"):
+            s += 1
+        if s >= dot or s < last:
+            continue
         if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_\\/.%@-"):
             continue
         if urls.overlaps(s, e):
