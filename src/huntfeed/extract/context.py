@@ -65,6 +65,8 @@ class Sections:
 
 
 def _inside(spans: tuple[tuple[int, int], ...], pos: int) -> bool:
+    if not spans:
+        return False
     i = bisect_right(spans, (pos, 1 << 62)) - 1
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 

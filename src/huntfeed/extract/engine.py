@@ -7,7 +7,7 @@ stays bounded by the chunk size plus the distinct indicators found.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from huntfeed.extract.context import c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
@@ -154,7 +154,7 @@ def finish(
         )
         fidelity, reason = decide(kind, value, sig, policy)
         if reason in _C2_CAN_CHANGE and any(c2_context(p, s, e) for p, s, e in acc.plain):
-            fidelity, reason = decide(kind, value, replace(sig, c2=True), policy)
+            fidelity, reason = decide(kind, value, sig._replace(c2=True), policy)
         if not all and fidelity is not Fidelity.HIGH:
             continue
         h = acc.first

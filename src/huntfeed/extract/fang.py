@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from huntfeed.model import IndicatorType
 
@@ -116,8 +117,7 @@ _DOT_KINDS = frozenset(("brdot", "halfdot", "halfdot-dot", "closedot3", "closedo
 _AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     start: int
     end: int
     kind: str

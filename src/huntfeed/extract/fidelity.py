@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from huntfeed.errors import DataFileError
@@ -26,8 +27,7 @@ HIGH, LOW = Fidelity.HIGH, Fidelity.LOW
 T = IndicatorType
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
+class Signals(NamedTuple):
     """What the occurrences of one value say about it."""
 
     defanged: bool = False
@@ -188,7 +188,7 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, "invalid"
         if not addr.is_global or addr.is_multicast:
             return LOW, "private-ip"
-        hit = warninglists.ip_list(str(addr))
+        hit = warninglists.ip_list(str(addr), addr)
         if hit:
             return LOW, f"warninglist:{hit}"
         if sig.version and not sig.defanged and not sig.in_ioc:

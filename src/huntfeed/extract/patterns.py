@@ -17,7 +17,7 @@ OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|0?[1-9]\d|0{0,2}\d)"
 IPV4 = rf"{OCTET}\.{OCTET}\.{OCTET}\.{OCTET}"
 
 URL_SCHEMES = frozenset(
-    "http https ftp ftps sftp file telnet ldap ldaps smb ws wss rdp ssh tcp udp git".split()
+    ["http", "https", "ftp", "ftps", "sftp", "file", "telnet", "ldap", "ldaps", "smb", "ws", "wss", "rdp", "ssh", "tcp", "udp", "git"]
 )
 # Patterns start with a literal or a small class, never with a look-behind: Python's engine then
 # skips quickly to candidate positions. Boundaries are checked by a look-behind placed after the

@@ -11,8 +11,7 @@ import ipaddress
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from huntfeed.extract import patterns as P
 from huntfeed.extract.fang import fang_map
@@ -29,8 +28,7 @@ _URL_HOST_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One occurrence, offsets into the original text."""
 
     type: IndicatorType
