@@ -19,7 +19,7 @@ import random
 import string
 from pathlib import Path
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a sentence of words reads better than a list literal
     "campaign operator loader implant victim network credential persistence registry service "
     "scheduled task beacon archive attachment invoice macro document script payload stage server "
     "infrastructure certificate sample variant cluster activity intrusion lateral movement account "
@@ -54,7 +54,8 @@ SENTENCES = (
     "The script instantiated WScript.Shell and ADODB.Stream, then called System.Net.WebClient to fetch it.",
     "Victims received an email with invoice.pdf and payload.zip attached, plus a shortcut named readme.lnk.",
     "See the technique write-up at https://attack.mitre.org/techniques/T1059/001/ for background.",
-    "Our earlier research is on https://www.example-vendor.com/blog/previous-campaign and on twitter.com/vendor.",
+    "Our earlier research is on https://www.example-vendor.com/blog/previous-campaign "
+    "and on twitter.com/vendor.",
     "Microsoft documents the setting at https://learn.microsoft.com/en-us/windows/security/threat-protection.",
     "Internal hosts such as 10.1.2.3 and 192.168.10.20 were scanned before the {w} was deployed.",
     "The malware resolves names through 8.8.8.8 before contacting its {w}.",

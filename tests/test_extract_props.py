@@ -111,9 +111,25 @@ _PROSE = "The operators moved slowly and carefully through the network over seve
 
 
 @SETTINGS
-@given(st.one_of(IOC_TEXT, st.sampled_from([c for c in ("evil[.]top", "hxxps://a-b[.]io/x.php", "ops[at]bad.top",
-                                                          "5d41402abc4b2a76b9719d911017c592", "CVE-2024-3400",
-                                                          "91.203.5[.]17", "me (at) evil (dot) com")])))
+@given(
+    st.one_of(
+        IOC_TEXT,
+        st.sampled_from(
+            [
+                c
+                for c in (
+                    "evil[.]top",
+                    "hxxps://a-b[.]io/x.php",
+                    "ops[at]bad.top",
+                    "5d41402abc4b2a76b9719d911017c592",
+                    "CVE-2024-3400",
+                    "91.203.5[.]17",
+                    "me (at) evil (dot) com",
+                )
+            ]
+        ),
+    )
+)
 def test_digest_path_finds_what_the_whole_text_scan_finds(snippet: str) -> None:
     # Long texts are cut down to anchored tokens; short ones are scanned whole. Both must agree.
     short = {(i.type, i.value) for i in extract(snippet, all=True)}

@@ -38,9 +38,31 @@ _C2_CONTEXT = re.compile(
     r"communicat\w+\s+with|staging|loader|implant|backdoor|sinkhol\w+|ransom\w*|stealer|exploit\w*)\b"
 )
 _C2_KEYS = (
-    "c2", "c&c", "cnc", "command", "beacon", "callback", "exfiltrat", "download", "hosted", "payload",
-    "dropper", "malicious", "phishing", "attacker", "threat actor", "connect", "communicat", "staging",
-    "loader", "implant", "backdoor", "sinkhol", "ransom", "stealer", "exploit",
+    "c2",
+    "c&c",
+    "cnc",
+    "command",
+    "beacon",
+    "callback",
+    "exfiltrat",
+    "download",
+    "hosted",
+    "payload",
+    "dropper",
+    "malicious",
+    "phishing",
+    "attacker",
+    "threat actor",
+    "connect",
+    "communicat",
+    "staging",
+    "loader",
+    "implant",
+    "backdoor",
+    "sinkhol",
+    "ransom",
+    "stealer",
+    "exploit",
 )
 _VERSION_CONTEXT = re.compile(
     r"(?i)(?:\bversions?|\bver\.?|\bv|\bbuild|\brelease|\bupdate|\bchrome|\bfirefox|\bedge|\bsafari|"

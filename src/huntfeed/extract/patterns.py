@@ -17,7 +17,25 @@ OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|0?[1-9]\d|0{0,2}\d)"
 IPV4 = rf"{OCTET}\.{OCTET}\.{OCTET}\.{OCTET}"
 
 URL_SCHEMES = frozenset(
-    ["http", "https", "ftp", "ftps", "sftp", "file", "telnet", "ldap", "ldaps", "smb", "ws", "wss", "rdp", "ssh", "tcp", "udp", "git"]
+    [
+        "http",
+        "https",
+        "ftp",
+        "ftps",
+        "sftp",
+        "file",
+        "telnet",
+        "ldap",
+        "ldaps",
+        "smb",
+        "ws",
+        "wss",
+        "rdp",
+        "ssh",
+        "tcp",
+        "udp",
+        "git",
+    ]
 )
 # Patterns start with a literal or a small class, never with a look-behind: Python's engine then
 # skips quickly to candidate positions. Boundaries are checked by a look-behind placed after the
@@ -99,5 +117,6 @@ REV_FILE_RE = re.compile(r"[\w.-]{1,121}")
 JA3_LABEL_RE = re.compile(r"(?i)\bja3s?\b[^\n]{0,40}$")
 JA4_RE = re.compile(r"(?<![\w])[tqd]\d{2}[di]\d{4}[a-z0-9]{2}_[0-9a-f]{12}_[0-9a-f]{12}(?![\w])")
 USER_AGENT_RE = re.compile(
-    r"(?<![\w])Mozilla/\d\.\d \([^()\n]{1,200}\)(?:[ ][\w.]{1,40}(?:/[\w.+-]{1,40})?(?: \([^()\n]{1,200}\))?){0,8}"
+    r"(?<![\w])Mozilla/\d\.\d \([^()\n]{1,200}\)"
+    r"(?:[ ][\w.]{1,40}(?:/[\w.+-]{1,40})?(?: \([^()\n]{1,200}\))?){0,8}"
 )

@@ -130,7 +130,8 @@ def domain_list(domain: str) -> str:
 def _net_ranges() -> tuple[tuple[int, int, int, str], ...]:
     """(version, first, last, list) as integers: a range test without ipaddress objects."""
     return tuple(
-        (net.version, int(net.network_address), int(net.broadcast_address), name) for net, name in _ip_index()[1]
+        (net.version, int(net.network_address), int(net.broadcast_address), name)
+        for net, name in _ip_index()[1]
     )
 
 
