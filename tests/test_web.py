@@ -225,3 +225,10 @@ def test_pages_answer_head(client: TestClient) -> None:
         r = client.head(path)
         assert r.status_code == 200 and r.content == b"", path
         assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_navigator_layer_for_a_period(client: TestClient) -> None:
+    layer = client.get("/api/navigator", params={"period": "7d"}).json()
+    scores = {t["techniqueID"]: t.get("score") for t in layer["techniques"]}
+    assert layer["versions"]["layer"] == "4.5" and scores["T1059.001"] == 2
+    assert 'href="/api/navigator?period=all"' in client.get("/heatmap?period=all").text
