@@ -84,8 +84,10 @@ def test_loader_reports_file_and_line(tmp_path: Path) -> None:
 
 
 def test_loader_rejects_unknown_key_and_bad_technique(tmp_path: Path) -> None:
-    base = ("id: UC_BAD_TWO\ntitle: t\ndescription: d\nphase: delivery\nconfidence: High\n"
-            "techniques: [T1059]\ntriggers: {techniques: [T1059]}\nsigma: x\n")
+    base = (
+        "id: UC_BAD_TWO\ntitle: t\ndescription: d\nphase: delivery\nconfidence: High\n"
+        "techniques: [T1059]\ntriggers: {techniques: [T1059]}\nsigma: x\n"
+    )
     p = tmp_path / "a.yaml"
     p.write_text(base + "colour: red\n")
     with pytest.raises(DataFileError, match="unknown key") as exc:

@@ -48,7 +48,9 @@ def sigma_dir(tmp_path: Path) -> Path:
     (d / "good.yml").write_text(GOOD_RULE)
     (d / "untagged.yml").write_text(GOOD_RULE.replace("tags: [attack.discovery, attack.t1033]", "tags: []"))
     (d / "sub" / "broken.yml").write_text("title: broken\ndetection: [unclosed\n")
-    (d / "sub" / "nocond.yaml").write_text("title: x\nlogsource: {product: windows}\ndetection:\n  sel: {a: 1}\n")
+    (d / "sub" / "nocond.yaml").write_text(
+        "title: x\nlogsource: {product: windows}\ndetection:\n  sel: {a: 1}\n"
+    )
     (d / "notes.txt").write_text("not a rule")
     return d
 
@@ -61,7 +63,9 @@ def test_import_sigma_lists_failures_and_keeps_going(sigma_dir: Path, tmp_path: 
     assert all(reason for _, reason in report.failed)
     store = save_imported(report.imported, tmp_path / "imports.json")
     lib = HuntLibrary.load(imports=store)
-    hunts = lib.hunts_for("", (), Inference(observed=(TechniqueHit(id="T1033", name="System Owner/User Discovery"),)))
+    hunts = lib.hunts_for(
+        "", (), Inference(observed=(TechniqueHit(id="T1033", name="System Owner/User Discovery"),))
+    )
     imported = [h for h in hunts if h.kind == "sigma-import"]
     assert imported and imported[0].confidence == "High" and imported[0].phase == "actions-on-objectives"
     assert "DeviceProcessEvents" in imported[0].queries["kql"]
@@ -96,10 +100,14 @@ class _KevHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def kev_server() -> Iterator[str]:
-    _KevHandler.body = json.dumps({
-        "title": "test catalog", "catalogVersion": "2026.01.01", "count": 2,
-        "vulnerabilities": [{"cveID": "CVE-2024-3400", "vendorProject": "x"}, {"cveID": "CVE-2023-4966"}],
-    }).encode()
+    _KevHandler.body = json.dumps(
+        {
+            "title": "test catalog",
+            "catalogVersion": "2026.01.01",
+            "count": 2,
+            "vulnerabilities": [{"cveID": "CVE-2024-3400", "vendorProject": "x"}, {"cveID": "CVE-2023-4966"}],
+        }
+    ).encode()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _KevHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -135,9 +143,17 @@ def test_usecases_list_and_validate_cli() -> None:
     out = runner.invoke(cli, ["usecases", "list", "--json"])
     assert out.exit_code == 0
     assert len(json.loads(out.output)) >= 50
-    bad = runner.invoke(cli, ["hunts", "validate", "-", "--dialect", "spl"], input='| tstats count from datamodel=Endpoint.Processes where Processes.process="x')
+    bad = runner.invoke(
+        cli,
+        ["hunts", "validate", "-", "--dialect", "spl"],
+        input='| tstats count from datamodel=Endpoint.Processes where Processes.process="x',
+    )
     assert bad.exit_code == 1 and "unterminated" in bad.output
-    good = runner.invoke(cli, ["hunts", "validate", "-"], input="| tstats count from datamodel=Endpoint.Processes by Processes.dest")
+    good = runner.invoke(
+        cli,
+        ["hunts", "validate", "-"],
+        input="| tstats count from datamodel=Endpoint.Processes by Processes.dest",
+    )
     assert good.exit_code == 0, good.output
 
 
@@ -145,7 +161,9 @@ def test_spl_lint_catches_common_breakage() -> None:
     assert lint_spl('| tstats count from datamodel=Endpoint.Processes where Processes.nosuch="a"')
     assert lint_spl("| frobnicate x")
     assert lint_spl("| search (a=1")
-    assert lint_spl("| tstats count from datamodel=Nope.Nothing") == ["unknown CIM data model/data set 'Nope.Nothing'"]
+    assert lint_spl("| tstats count from datamodel=Nope.Nothing") == [
+        "unknown CIM data model/data set 'Nope.Nothing'"
+    ]
     assert lint_spl('search a="x|y" | stats count by a') == []
 
 
@@ -157,14 +175,23 @@ def _tactics_by_technique() -> dict[str, set[str]]:
     for o in objects:
         if o.get("type") != "attack-pattern" or o.get("revoked") or o.get("x_mitre_deprecated"):
             continue
-        ext = next((r["external_id"] for r in o.get("external_references", []) if r.get("source_name") == "mitre-attack"), None)
+        ext = next(
+            (
+                r["external_id"]
+                for r in o.get("external_references", [])
+                if r.get("source_name") == "mitre-attack"
+            ),
+            None,
+        )
         if ext:
             out[ext] = {p["phase_name"] for p in o.get("kill_chain_phases", [])}
     return out
 
 
-@pytest.mark.skipif(not (SHARED / "attack").is_dir() or not (SHARED / "eval").is_dir(),
-                    reason="needs ../shared/attack and ../shared/eval beside the repository")
+@pytest.mark.skipif(
+    not (SHARED / "attack").is_dir() or not (SHARED / "eval").is_dir(),
+    reason="needs ../shared/attack and ../shared/eval beside the repository",
+)
 def test_library_covers_every_tactic_and_the_most_reported_techniques() -> None:
     lib = HuntLibrary.load(imports=Path("/nonexistent/none.json"))
     tactics = _tactics_by_technique()

@@ -52,15 +52,25 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
 
 def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
     inds = (
-        ind(IndicatorType.SHA256, "e" * 64), ind(IndicatorType.SHA1, "f" * 40), ind(IndicatorType.MD5, "0" * 32),
-        ind(IndicatorType.IPV4, "203.0.113.5"), ind(IndicatorType.IPV6, "2001:db8::1"),
-        ind(IndicatorType.DOMAIN, "bad.example"), ind(IndicatorType.URL, "https://bad.example/x?y=1&z=\"2\""),
+        ind(IndicatorType.SHA256, "e" * 64),
+        ind(IndicatorType.SHA1, "f" * 40),
+        ind(IndicatorType.MD5, "0" * 32),
+        ind(IndicatorType.IPV4, "203.0.113.5"),
+        ind(IndicatorType.IPV6, "2001:db8::1"),
+        ind(IndicatorType.DOMAIN, "bad.example"),
+        ind(IndicatorType.URL, 'https://bad.example/x?y=1&z="2"'),
         ind(IndicatorType.EMAIL, "a@bad.example"),
         *(ind(IndicatorType.SHA256, f"{i:064x}") for i in range(130)),  # two batches
     )
     hunts = build_sweeps(inds)
-    assert {h.use_case for h in hunts} >= {"SWEEP_HASH_1", "SWEEP_HASH_2", "SWEEP_IP_1", "SWEEP_DOMAIN_1",
-                                           "SWEEP_URL_1", "SWEEP_EMAIL_1"}
+    assert {h.use_case for h in hunts} >= {
+        "SWEEP_HASH_1",
+        "SWEEP_HASH_2",
+        "SWEEP_IP_1",
+        "SWEEP_DOMAIN_1",
+        "SWEEP_URL_1",
+        "SWEEP_EMAIL_1",
+    }
     for h in hunts:
         assert checker.check(h.queries["kql"], qid=h.use_case).errors == (), h.queries["kql"]
         assert lint_spl(h.queries["spl"]) == [], h.use_case
@@ -73,9 +83,42 @@ def test_checker_reports_unknown_columns_and_tables(checker: KustoChecker) -> No
 
 
 HOSTILE = st.lists(
-    st.sampled_from(['"', "'", "\\", "|", "\n", "\r", '";', "| delete", "//", "/*", "*/", "[", "]", "(", ")",
-                     "a", " ", "x.y", "\t", "$", "\x00", "\u2028", "é", "\\\"", '\\"', "`", "*", "=", "%", "'\""]),
-    min_size=1, max_size=12,
+    st.sampled_from(
+        [
+            '"',
+            "'",
+            "\\",
+            "|",
+            "\n",
+            "\r",
+            '";',
+            "| delete",
+            "//",
+            "/*",
+            "*/",
+            "[",
+            "]",
+            "(",
+            ")",
+            "a",
+            " ",
+            "x.y",
+            "\t",
+            "$",
+            "\x00",
+            "\u2028",
+            "é",
+            '\\"',
+            '\\"',
+            "`",
+            "*",
+            "=",
+            "%",
+            "'\"",
+        ]
+    ),
+    min_size=1,
+    max_size=12,
 ).map("".join) | st.text(min_size=1, max_size=20)
 
 BUILDERS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +16,40 @@ from huntfeed.paths import package_data
 __all__ = ["Floor", "Rubric", "load_kev", "load_rubric", "score"]
 
 WEIGHT_KEYS = (
-    "usecase", "usecase_high_confidence", "usecase_cap", "technique", "technique_cap", "indicator_type",
-    "indicators_many", "indicators_many_at", "cve", "cve_cap", "cve_in_kev", "kev_cap", "exploited_language",
+    "usecase",
+    "usecase_high_confidence",
+    "usecase_cap",
+    "technique",
+    "technique_cap",
+    "indicator_type",
+    "indicator_type_cap",
+    "indicators_many",
+    "indicators_many_at",
+    "cve",
+    "cve_cap",
+    "cve_in_kev",
+    "kev_cap",
+    "exploited_language",
     "ransomware_language",
+    "destructive_language",
 )
-SIGNALS = ("usecase", "technique", "indicator", "cve", "cve_in_kev", "exploited_language", "ransomware_language")
+SIGNALS = (
+    "usecase",
+    "technique",
+    "indicator",
+    "cve",
+    "cve_in_kev",
+    "exploited_language",
+    "ransomware_language",
+    "destructive_language",
+)
 RELIABILITY_NAMES = {
-    "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
-    "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
 }
 _CVE_RE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _NOT_INDICATORS = (IndicatorType.CVE, IndicatorType.ATTACK_ID)
@@ -47,6 +73,11 @@ class Rubric:
     floors: tuple[Floor, ...]
     exploited_phrases: tuple[str, ...]
     ransomware_phrases: tuple[str, ...]
+    destructive_phrases: tuple[str, ...] = ()
+    # CRITICAL is for what cannot wait: points alone reach at most HIGH unless one of these is present.
+    critical_requires: tuple[str, ...] = ()
+    # A story that names ransomware once in passing is not a ransomware story.
+    min_mentions: dict[str, int] = field(default_factory=dict)
 
 
 def _num(doc: LineDict, key: str, where: str) -> float:
@@ -72,7 +103,8 @@ def load_rubric(path: Path | None = None) -> Rubric:
     if not isinstance(doc, LineDict):
         raise DataFileError("the rubric must be a mapping", where=f"{where}:1")
     for key in doc:
-        if key not in ("thresholds", "weights", "reliability", "floors", "phrases"):
+        if key not in ("thresholds", "weights", "reliability", "floors", "phrases", "critical_requires",
+                       "min_mentions"):
             raise DataFileError(f"unknown key {key!r}", where=f"{where}:{doc.line_of(key)}")
     th = _mapping(doc, "thresholds", where)
     thresholds = {}
@@ -97,17 +129,38 @@ def load_rubric(path: Path | None = None) -> Rubric:
     reliability = {}
     for key in rel:
         if key not in RELIABILITY_NAMES:
-            raise DataFileError(f"reliability grades are A..F, not {key!r}", where=f"{where}:{rel.line_of(key)}")
+            raise DataFileError(
+                f"reliability grades are A..F, not {key!r}", where=f"{where}:{rel.line_of(key)}"
+            )
         reliability[key] = _num(rel, key, where)
     floors = _floors(doc, where)
     ph = _mapping(doc, "phrases", where)
     lists = {}
-    for key in ("exploited", "ransomware"):
+    for key in ("exploited", "ransomware", "destructive"):
         value = ph.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(p, str) and p.strip() for p in value):
-            raise DataFileError(f"phrases.{key} must be a non-empty list of strings", where=f"{where}:{ph.line_of(key)}")
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(p, str) and p.strip() for p in value)
+        ):
+            raise DataFileError(
+                f"phrases.{key} must be a non-empty list of strings", where=f"{where}:{ph.line_of(key)}"
+            )
         lists[key] = tuple(p.strip().lower() for p in value)
-    return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"])
+    requires = doc.get("critical_requires", [])
+    if not isinstance(requires, list) or not all(r in SIGNALS for r in requires):
+        raise DataFileError(
+            f"'critical_requires' must list signals among {', '.join(SIGNALS)}",
+            where=f"{where}:{doc.line_of('critical_requires')}",
+        )
+    mm = doc.get("min_mentions", {})
+    if not isinstance(mm, dict) or not all(
+        k in SIGNALS and isinstance(v, int) and not isinstance(v, bool) and v >= 1 for k, v in mm.items()
+    ):
+        raise DataFileError("'min_mentions' maps language signals to counts >= 1",
+                            where=f"{where}:{doc.line_of('min_mentions')}")
+    return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"],
+                  lists["destructive"], tuple(requires), {str(k): int(v) for k, v in mm.items()})
 
 
 def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
@@ -117,23 +170,35 @@ def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
     out = []
     for item in raw:
         if not isinstance(item, LineDict):
-            raise DataFileError("each floor is a mapping with 'when' and 'min'", where=f"{where}:{doc.line_of('floors')}")
+            raise DataFileError(
+                "each floor is a mapping with 'when' and 'min'", where=f"{where}:{doc.line_of('floors')}"
+            )
         when = item.get("when")
         if not isinstance(when, list) or not when or not all(s in SIGNALS for s in when):
-            raise DataFileError(f"'when' must list signals among {', '.join(SIGNALS)}", where=f"{where}:{item.line_of('when')}")
+            raise DataFileError(
+                f"'when' must list signals among {', '.join(SIGNALS)}",
+                where=f"{where}:{item.line_of('when')}",
+            )
         try:
             minimum = Severity(item.get("min"))
         except ValueError:
-            raise DataFileError("'min' must be LOW, MED, HIGH or CRITICAL", where=f"{where}:{item.line_of('min')}") from None
+            raise DataFileError(
+                "'min' must be LOW, MED, HIGH or CRITICAL", where=f"{where}:{item.line_of('min')}"
+            ) from None
         out.append(Floor(tuple(when), minimum))
     return tuple(out)
 
 
-def _find_phrase(text: str, phrases: tuple[str, ...]) -> str:
+def _find_phrase(text: str, phrases: tuple[str, ...], min_mentions: int = 1) -> str:
+    """The first phrase found, once the phrases together occur at least ``min_mentions`` times."""
+    found = ""
+    mentions = 0
     for phrase in phrases:
-        if re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text):
-            return phrase
-    return ""
+        n = len(re.findall(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text))
+        if n and not found:
+            found = phrase
+        mentions += n
+    return found if mentions >= min_mentions else ""
 
 
 def _plural(n: int, word: str) -> str:
@@ -160,7 +225,9 @@ def score(
     cases = [h for h in hunts if h.kind in ("usecase", "sigma-import")]
     if cases:
         counted = cases[: int(w["usecase_cap"])]
-        pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(h.confidence == "High" for h in counted)
+        pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(
+            h.confidence == "High" for h in counted
+        )
         points += pts
         signals.add("usecase")
         names = "; ".join(f"{h.use_case} ({h.title}, {h.confidence} confidence)" for h in cases)
@@ -171,8 +238,12 @@ def score(
         pts = w["technique"] * min(len(techs), int(w["technique_cap"]))
         points += pts
         signals.add("technique")
-        listed = ", ".join(f"{t.id} {t.name}".strip() for t in techs[:8]) + (", ..." if len(techs) > 8 else "")
-        reasons.append(f"{_plural(len(techs), 'ATT&CK technique')} observed in the text: {listed} (+{pts:g}).")
+        listed = ", ".join(f"{t.id} {t.name}".strip() for t in techs[:8]) + (
+            ", ..." if len(techs) > 8 else ""
+        )
+        reasons.append(
+            f"{_plural(len(techs), 'ATT&CK technique')} observed in the text: {listed} (+{pts:g})."
+        )
 
     by_type: dict[str, set[str]] = {}
     for ind in indicators:
@@ -180,37 +251,50 @@ def score(
             by_type.setdefault(str(ind.type), set()).add(ind.value.lower())
     if by_type:
         total = sum(len(v) for v in by_type.values())
-        pts = w["indicator_type"] * len(by_type) + (w["indicators_many"] if total >= w["indicators_many_at"] else 0.0)
+        pts = w["indicator_type"] * min(len(by_type), int(w["indicator_type_cap"])) + (
+            w["indicators_many"] if total >= w["indicators_many_at"] else 0.0
+        )
         points += pts
         signals.add("indicator")
-        detail = ", ".join(f"{len(v)} {t}" for t, v in sorted(by_type.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        detail = ", ".join(
+            f"{len(v)} {t}" for t, v in sorted(by_type.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        )
         reasons.append(f"{_plural(total, 'high-fidelity indicator')} to hunt on: {detail} (+{pts:g}).")
     else:
         reasons.append("No high-fidelity indicators in the text analysed.")
 
-    cves = sorted({i.value.upper() for i in indicators if i.type is IndicatorType.CVE}
-                  | {m.upper() for m in _CVE_RE.findall(text)})
+    cves = sorted(
+        {i.value.upper() for i in indicators if i.type is IndicatorType.CVE}
+        | {m.upper() for m in _CVE_RE.findall(text)}
+    )
     if cves:
         in_kev = [c for c in cves if c in kev]
-        pts = w["cve"] * min(len(cves), int(w["cve_cap"])) + w["cve_in_kev"] * min(len(in_kev), int(w["kev_cap"]))
+        pts = w["cve"] * min(len(cves), int(w["cve_cap"])) + w["cve_in_kev"] * min(
+            len(in_kev), int(w["kev_cap"])
+        )
         points += pts
         signals.add("cve")
         if in_kev:
             signals.add("cve_in_kev")
             others = [c for c in cves if c not in in_kev]
             tail = f"; not listed: {', '.join(others)}" if others else ""
-            reasons.append(f"{_plural(len(cves), 'CVE')} named; in CISA's Known Exploited Vulnerabilities catalog: "
-                           f"{', '.join(in_kev)}{tail} (+{pts:g}).")
+            reasons.append(
+                f"{_plural(len(cves), 'CVE')} named; in CISA's Known Exploited Vulnerabilities catalog: "
+                f"{', '.join(in_kev)}{tail} (+{pts:g})."
+            )
         else:
             note = "" if kev else " (no KEV catalog loaded: run `huntfeed kev update`)"
-            reasons.append(f"{_plural(len(cves), 'CVE')} named, none in CISA's KEV catalog{note}: "
-                           f"{', '.join(cves)} (+{pts:g}).")
+            reasons.append(
+                f"{_plural(len(cves), 'CVE')} named, none in CISA's KEV catalog{note}: "
+                f"{', '.join(cves)} (+{pts:g})."
+            )
 
     for signal, phrases, label in (
         ("exploited_language", rubric.exploited_phrases, "Exploitation-in-the-wild language"),
         ("ransomware_language", rubric.ransomware_phrases, "Ransomware language"),
+        ("destructive_language", rubric.destructive_phrases, "Destructive-attack language"),
     ):
-        found = _find_phrase(lower, phrases)
+        found = _find_phrase(lower, phrases, rubric.min_mentions.get(signal, 1))
         if found:
             points += w[signal]
             signals.add(signal)
@@ -228,10 +312,21 @@ def score(
             break
     reasons.append(
         f"Total {points:g} points: {severity} (MED from {rubric.thresholds[Severity.MED]:g}, "
-        f"HIGH from {rubric.thresholds[Severity.HIGH]:g}, CRITICAL from {rubric.thresholds[Severity.CRITICAL]:g})."
+        f"HIGH from {rubric.thresholds[Severity.HIGH]:g}, "
+        f"CRITICAL from {rubric.thresholds[Severity.CRITICAL]:g})."
     )
+    if severity is Severity.CRITICAL and rubric.critical_requires and not signals & set(rubric.critical_requires):
+        severity = Severity.HIGH
+        reasons.append(
+            "Held at HIGH: CRITICAL also needs one of "
+            + ", ".join(s.replace("_", " ") for s in rubric.critical_requires)
+            + "."
+        )
     for floor in rubric.floors:
         if floor.min.rank > severity.rank and all(s in signals for s in floor.when):
             severity = floor.min
-            reasons.append(f"Raised to {severity}: rubric floor for {' + '.join(s.replace('_', ' ') for s in floor.when)}.")
+            reasons.append(
+                f"Raised to {severity}: rubric floor for "
+                f"{' + '.join(s.replace('_', ' ') for s in floor.when)}."
+            )
     return Score(severity=severity, reasons=tuple(reasons), points=round(points, 2))

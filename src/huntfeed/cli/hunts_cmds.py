@@ -25,7 +25,9 @@ def usecases() -> None:
 
 
 @usecases.command("list")
-@click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder.")
+@click.option(
+    "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def list_cmd(path: Path | None, as_json: bool) -> None:
     """List use cases with phase, confidence and techniques.
@@ -38,8 +40,14 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
 
     lib = HuntLibrary.load(path)
     rows = [
-        {"id": uc.id, "title": uc.title, "phase": uc.phase, "confidence": uc.confidence,
-         "techniques": list(uc.techniques), "file": uc.path}
+        {
+            "id": uc.id,
+            "title": uc.title,
+            "phase": uc.phase,
+            "confidence": uc.confidence,
+            "techniques": list(uc.techniques),
+            "file": uc.path,
+        }
         for uc in lib.usecases
     ]
     if as_json:
@@ -52,7 +60,9 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
 
 @usecases.command("show")
 @click.argument("uc_id")
-@click.option("--target", type=click.Choice(["spl", "spl_raw", "kql", "sentinel", "sigma"]), help="Only this query.")
+@click.option(
+    "--target", type=click.Choice(["spl", "spl_raw", "kql", "sentinel", "sigma"]), help="Only this query."
+)
 @click.option("--backend", help="Any installed pySigma backend instead (e.g. elasticsearch).")
 @click.option("--pipeline", help="pySigma pipeline for --backend (e.g. ecs_windows).")
 def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str | None) -> None:
@@ -84,7 +94,9 @@ def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str 
 
 
 @usecases.command("lint")
-@click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder.")
+@click.option(
+    "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
+)
 @click.option("--no-kql", is_flag=True, help="Skip Kusto.Language analysis (no Node needed).")
 def lint_cmd(path: Path | None, no_kql: bool) -> None:
     """Check every use case: schema, Sigma, conversion to each target, SPL lint, KQL analysis.
@@ -101,8 +113,10 @@ def lint_cmd(path: Path | None, no_kql: bool) -> None:
     if no_kql:
         problems = lint_library(lib)
     elif not kusto_available():
-        raise QueryError("KQL analysis needs Node and @kusto/language-service-next (cd tests/kql && npm ci); "
-                         "or pass --no-kql")
+        raise QueryError(
+            "KQL analysis needs Node and @kusto/language-service-next (cd tests/kql && npm ci); "
+            "or pass --no-kql"
+        )
     else:
         with KustoChecker() as checker:
             problems = lint_library(lib, checker)
@@ -130,12 +144,18 @@ def import_sigma_cmd(directory: Path, as_json: bool) -> None:
     report = import_dir(directory)
     saved = save_imported(report.imported)
     if as_json:
-        click.echo(json.dumps({
-            "imported": [r.id for r in report.imported], "saved_to": str(saved),
-            "partial": [{"file": f, "reason": r} for f, r in report.partial],
-            "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
-            "failed": [{"file": f, "reason": r} for f, r in report.failed],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "imported": [r.id for r in report.imported],
+                    "saved_to": str(saved),
+                    "partial": [{"file": f, "reason": r} for f, r in report.partial],
+                    "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
+                    "failed": [{"file": f, "reason": r} for f, r in report.failed],
+                },
+                indent=2,
+            )
+        )
         return
     for f, r in report.failed:
         click.echo(f"FAILED  {f}: {r}")
@@ -143,8 +163,10 @@ def import_sigma_cmd(directory: Path, as_json: bool) -> None:
         click.echo(f"PARTIAL {f}: {r}")
     for f, r in report.skipped:
         click.echo(f"SKIPPED {f}: {r}")
-    click.echo(f"{len(report.imported)} imported ({len(report.partial)} partly), {len(report.skipped)} skipped, "
-               f"{len(report.failed)} failed; saved to {saved}")
+    click.echo(
+        f"{len(report.imported)} imported ({len(report.partial)} partly), {len(report.skipped)} skipped, "
+        f"{len(report.failed)} failed; saved to {saved}"
+    )
 
 
 @click.group("hunts")
@@ -170,17 +192,21 @@ def _queries_from(text: str, dialect: str) -> list[tuple[str, str, str]]:
         for h in doc["hunts"]:
             for key, q in (h.get("queries") or {}).items():
                 if key in ("spl", "spl_raw", "kql", "sentinel"):
-                    out.append((f"{h.get('use_case', '?')}:{key}", "spl" if key.startswith("spl") else key, q))
+                    out.append(
+                        (f"{h.get('use_case', '?')}:{key}", "spl" if key.startswith("spl") else key, q)
+                    )
         return out
     return [("query", guess_dialect(text) if dialect == "auto" else dialect, text)]
 
 
 @hunts.command("validate")
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
-@click.option("--dialect", type=click.Choice(["auto", "spl", "kql", "sentinel"]), default="auto", show_default=True)
+@click.option(
+    "--dialect", type=click.Choice(["auto", "spl", "kql", "sentinel"]), default="auto", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def validate_cmd(source: Any, dialect: str, as_json: bool) -> None:
-    """Validate SPL (lint) or KQL (Kusto.Language against the Defender schema); a profile JSON checks all its hunts.
+    """Validate SPL (our lint) or KQL (Kusto.Language, Defender schema); a profile JSON checks every hunt.
 
     \b
     Example:
@@ -202,7 +228,9 @@ def validate_cmd(source: Any, dialect: str, as_json: bool) -> None:
                 checker.set_schema(schema)
                 for qid, d, q in kql_items:
                     if d == name:
-                        results.append({"id": qid, "dialect": d, "errors": list(checker.check(q, qid=qid).errors)})
+                        results.append(
+                            {"id": qid, "dialect": d, "errors": list(checker.check(q, qid=qid).errors)}
+                        )
     bad = [r for r in results if r["errors"]]
     if as_json:
         click.echo(json.dumps(results, indent=2))

@@ -13,7 +13,16 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from huntfeed.cli.common import allow_host_option, db_option, err_console, is_tty, parse_duration, settings
+from huntfeed.cli.common import (
+    allow_host_option,
+    db_option,
+    err_console,
+    esc,
+    is_tty,
+    parse_duration,
+    safe,
+    settings,
+)
 from huntfeed.demo import serve_demo
 from huntfeed.errors import ConfigError
 from huntfeed.feeds.fetch import Fetcher
@@ -36,15 +45,15 @@ def _progress() -> Iterator[ProgressFn]:
 
             def on_event(event: str, detail: str) -> None:
                 if event == "issue":
-                    console.print(f"[yellow]issue[/] {detail}")
+                    console.print(f"[yellow]issue[/] {esc(detail)}")
                 else:
-                    bar.update(task, description=f"{event}: {detail[:90]}")
+                    bar.update(task, description=f"{event}: {esc(detail[:90])}")
 
             yield on_event
     else:
 
         def on_log(event: str, detail: str) -> None:
-            console.print(f"{event}: {detail}")
+            console.print(safe(f"{event}: {detail}"))
 
         yield on_log
 
@@ -61,7 +70,7 @@ def summary_table(profiles: Sequence[Profile], title: str) -> Table:
     colours = {"CRITICAL": "bold red", "HIGH": "red", "MED": "yellow", "LOW": "green"}
     for p in sorted(profiles, key=lambda p: (-p.severity.rank, p.title)):
         n_high = sum(1 for i in p.indicators if i.fidelity.value == "high")
-        table.add_row(f"[{colours[p.severity.value]}]{p.severity.value}[/]", p.title, str(n_high),
+        table.add_row(f"[{colours[p.severity.value]}]{p.severity.value}[/]", safe(p.title), str(n_high),
                       str(len(p.techniques)), str(len(p.hunts)), str(p.version))
     return table
 
@@ -95,9 +104,9 @@ def _print_report(report: RunReport, heading: str) -> None:
 def _print_changes(report: RunReport) -> None:
     console = err_console()
     for p in report.updated:
-        console.print(f"[bold]updated[/] {p.title} -> version {p.version} [{p.severity.value}]")
+        console.print(f"[bold]updated[/] {esc(p.title)} -> version {p.version} \\[{p.severity.value}]")
         for c in p.changes:
-            console.print(f"    {c.kind}: {c.detail}")
+            console.print(safe(f"    {c.kind}: {c.detail}"))
 
 
 @click.command("run")

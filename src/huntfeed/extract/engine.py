@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from huntfeed.extract.context import find_sections
+from huntfeed.extract.context import c2_context, find_sections, version_context
+from huntfeed.extract.digest import build as build_digest
 from huntfeed.extract.fidelity import Policy, Signals, decide, own_site_of
+from huntfeed.extract.patterns import HASH_LABEL_RE
 from huntfeed.extract.scan import Hit, scan
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
@@ -65,13 +67,50 @@ def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
         pos = end
 
 
+_NET_TYPES = frozenset((IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IPV4, IndicatorType.IPV6))
+_HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512))
+
+
+def _located(piece: str, base: int) -> list[Hit]:
+    """Occurrences in one piece, offsets into the whole text, with their context flags."""
+    dig = build_digest(piece)
+    sections = find_sections(piece)
+    out: list[Hit] = []
+    for h in scan(dig.text):
+        s = dig.to_original(h.start)
+        e = dig.to_original(h.end - 1) + 1 if h.end > h.start else s
+        kind = h.type
+        if kind in _HASHES:
+            label = HASH_LABEL_RE.search(piece, max(0, s - 24), s)
+            if label:
+                if kind is IndicatorType.MD5 and label.group(0).lower().startswith("ja3"):
+                    kind = IndicatorType.JA3
+                else:
+                    continue  # an imphash or authentihash is not a file hash
+        out.append(
+            Hit(
+                kind,
+                h.value,
+                base + s,
+                base + e,
+                h.defanged,
+                h.loose,
+                h.role,
+                sections.in_ioc(s),
+                sections.in_refs(s),
+                kind in _NET_TYPES and c2_context(piece, s, e),
+                kind is IndicatorType.IPV4 and version_context(piece, s),
+            )
+        )
+    out.sort(key=lambda h: (h.start, _TYPE_ORDER[h.type]))
+    return out
+
+
 def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str], _Acc]:
     """Group occurrences by (type, value), first occurrence first."""
     accs: dict[tuple[IndicatorType, str], _Acc] = {}
     for base, piece in pieces:
-        hits = list(scan(piece, base, find_sections(piece)))
-        hits.sort(key=lambda h: (h.start, _TYPE_ORDER[h.type]))
-        for hit in hits:
+        for hit in _located(piece, base):
             key = (hit.type, hit.value)
             acc = accs.get(key)
             if acc is None:

@@ -114,8 +114,8 @@ def _under(domain: str, parents: frozenset[str]) -> bool:
 
 
 def _abused_path(host: str, path: str) -> bool:
-    globs = abused_hosts().get(host) or abused_hosts().get(host.removeprefix("www."))
-    return bool(globs) and any(fnmatchcase(path, g) for g in globs)
+    globs = abused_hosts().get(host) or abused_hosts().get(host.removeprefix("www.")) or ()
+    return any(fnmatchcase(path, g) for g in globs)
 
 
 _CAMEL = re.compile(r"[a-z][A-Z]")

@@ -45,9 +45,12 @@ ATTACK_RE = re.compile(r"(?<![\w.])(?:[Tt][Aa]?\d{4}(?:\.\d{3})?|M1\d{3})(?!\w|\
 ASN_RE = re.compile(r"(?<![\w])(?:(?i:asn?)(\d{1,10})|(?:AS|ASN|asn|Asn) (\d{1,10}))(?![\w])")
 BITCOIN_RE = re.compile(r"(?<![\w])(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[a-z0-9]{25,87})(?![\w])")
 MONERO_RE = re.compile(r"(?<![\w])4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?![\w])")
+_REG_PART = r"[^\\\s\"'<>|\u201c\u201d]{1,255}"
 REGISTRY_RE = re.compile(
     r"(?i)(?<![\w])<?(?:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG"
-    r"|HKLM|HKCU|HKCR|HKU|HKCC)>?(?:\\[^\\\r\n\t\"'<>|]{1,255}){1,32}"
+    r"|HKLM|HKCU|HKCR|HKU|HKCC)>?"
+    # Inner parts may hold single spaces ("Windows NT"); the last part may not ("...\\Run key").
+    rf"(?:\\{_REG_PART}(?: {_REG_PART}){{0,6}}(?=\\)){{0,32}}\\{_REG_PART}"
 )
 WINPATH_RE = re.compile(r"(?<![\w])(?:[A-Za-z]:|%[A-Za-z_]{2,32}%)(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 UNIXPATH_RE = re.compile(

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from huntfeed.extract import patterns as P
-from huntfeed.extract.context import Sections, c2_context, version_context
-from huntfeed.extract.fang import Fanged, fang_map
+from huntfeed.extract.fang import fang_map
 from huntfeed.extract.tld import valid_tld
 from huntfeed.model import IndicatorType
 
@@ -28,7 +27,6 @@ _URL_HOST_RE = re.compile(
     r"(?P<host>\[[0-9a-f:.]+\]|[^:/?#\s]+)(?P<port>:\d{1,5})?(?P<rest>[/?#].*)?$",
     re.DOTALL,
 )
-_NET_TYPES = (T.DOMAIN, T.URL, T.IPV4, T.IPV6, T.EMAIL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,29 +128,15 @@ class _Spans:
         return i >= 0 and self.spans[i][1] > start
 
 
-def scan(text: str, base: int = 0, sections: Sections | None = None) -> Iterator[Hit]:
-    """Yield every indicator occurrence in ``text``; offsets are shifted by ``base``."""
+def scan(text: str) -> Iterator[Hit]:
+    """Yield every indicator occurrence in ``text`` (offsets into ``text``, no context yet)."""
     fanged = fang_map(text)
     n = fanged.text
-    sec = sections or Sections((), ())
 
     def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False) -> Hit:
         os_, oe = fanged.to_original(s, e)
         touched, loose = fanged.touched(s, e)
-        net = kind in _NET_TYPES
-        return Hit(
-            kind,
-            value,
-            base + os_,
-            base + oe,
-            touched,
-            loose,
-            role,
-            sec.in_ioc(os_),
-            sec.in_refs(os_),
-            net and c2_context(text, os_, oe),
-            version,
-        )
+        return Hit(kind, value, os_, oe, touched, loose, role)
 
     url_spans: list[tuple[int, int]] = []
     host_spans: list[tuple[int, int]] = []
@@ -215,7 +199,7 @@ def scan(text: str, base: int = 0, sections: Sections | None = None) -> Iterator
 
     for m in P.IPV4_RE.finditer(n):
         s, e = m.span()
-        yield emit(T.IPV4, _ipv4_value(m.group(0)), s, e, version=version_context(n, s))
+        yield emit(T.IPV4, _ipv4_value(m.group(0)), s, e)
 
     if ":" in n:
         for m in P.IPV6_RE.finditer(n):
@@ -232,11 +216,6 @@ def scan(text: str, base: int = 0, sections: Sections | None = None) -> Iterator
         s, e = m.span()
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
-            continue
-        label = P.HASH_LABEL_RE.search(n, max(0, s - 24), s)
-        if label:
-            if kind is T.MD5 and label.group(0).lower().startswith("ja3"):
-                yield emit(T.JA3, m.group(0).lower(), s, e)
             continue
         yield emit(kind, m.group(0).lower(), s, e)
 
@@ -280,4 +259,4 @@ class _Emit(Protocol):
     ) -> Hit: ...
 
 
-__all__ = ["Fanged", "Hit", "scan"]
+__all__ = ["Hit", "scan"]

@@ -6,11 +6,15 @@ import logging
 
 import trafilatura
 
-from huntfeed.feeds.parse import strip_html
+from huntfeed.errors import ParseError
+from huntfeed.feeds.fetch import FetchResult
+from huntfeed.feeds.parse import clean_text, strip_html
 from huntfeed.model import Article, Entry, Source, TextSource
 
 # Below this many characters a page is a stub ("full analysis to follow"): worth re-checking later.
 THIN_TEXT = 1500
+# Analysis cost grows with the text; a real write-up is far shorter than this, a padded page is not.
+MAX_TEXT = 300_000
 _MIN_PAGE_TEXT = 200
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -34,6 +38,36 @@ def html_to_text(page_html: str, url: str = "") -> str:
     return text or ""
 
 
+_TEXTUAL = ("text/", "application/xhtml", "application/xml", "application/rss", "application/atom")
+_MAGIC = {
+    b"\x89PNG": "a PNG image", b"GIF8": "a GIF image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF",
+    b"PK\x03\x04": "a ZIP archive", b"\x7fELF": "an ELF binary", b"MZ": "a Windows executable",
+    b"\x1f\x8b": "gzip data", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive",
+}
+
+
+def page_text(page: FetchResult) -> str:
+    """Main text of a fetched article page; a page that is not HTML text is a ParseError saying what it is."""
+    ctype = page.content_type.split(";", 1)[0].strip().lower()
+    head = page.content[:4096]
+    what = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "")
+    if what or b"\x00" in head:
+        raise ParseError(f"page is {what or 'binary data'}, not HTML (served as {ctype or 'no content type'})",
+                         where=page.url)
+    if ctype and not ctype.startswith(_TEXTUAL):
+        raise ParseError(f"page is {ctype}, not HTML", where=page.url)
+    try:
+        text = html_to_text(page.text, page.url)
+    except (RecursionError, MemoryError) as exc:
+        raise ParseError(f"page too deeply nested or too large to read: {exc.__class__.__name__}",
+                         where=page.url) from exc
+    except Exception as exc:  # trafilatura and lxml raise a zoo of types on crafted markup
+        raise ParseError(f"page text extraction failed: {exc.__class__.__name__}: {exc}", where=page.url) from exc
+    if not text.strip() and page.content.strip():
+        raise ParseError(f"no readable main text in the page ({len(page.content)} bytes)", where=page.url)
+    return clean_text(text)
+
+
 def build_article(entry: Entry, source: Source, page_text: str | None) -> Article:
     """Pick the fullest text available and say which one it was."""
     summary = entry.summary.strip()
@@ -51,6 +85,7 @@ def build_article(entry: Entry, source: Source, page_text: str | None) -> Articl
             text_source, text = other_source, other
     if not text:
         text = entry.title
+    text = text[:MAX_TEXT]
     return Article(
         url=entry.link,
         title=entry.title,

@@ -1,4 +1,4 @@
-"""Use cases, IOC sweeps and the queries they produce (SPL over CIM, plain SPL, Defender KQL, Sentinel, Sigma)."""
+"""Use cases, IOC sweeps and their queries: SPL over CIM, plain SPL, Defender KQL, Sentinel, Sigma."""
 
 from huntfeed.hunts.library import HuntLibrary, ImportedRule
 from huntfeed.hunts.sweeps import build_sweeps

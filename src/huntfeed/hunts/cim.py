@@ -32,7 +32,13 @@ NETWORK_TRAFFIC = {
     "User": "All_Traffic.user",
     "Computer": "All_Traffic.src",
 }
-NETWORK_TRAFFIC_BY = ("All_Traffic.src", "All_Traffic.dest", "All_Traffic.dest_port", "All_Traffic.app", "All_Traffic.user")
+NETWORK_TRAFFIC_BY = (
+    "All_Traffic.src",
+    "All_Traffic.dest",
+    "All_Traffic.dest_port",
+    "All_Traffic.app",
+    "All_Traffic.user",
+)
 
 DNS = {
     "QueryName": "DNS.query",
@@ -62,7 +68,15 @@ WEB = {
     "dst_ip": "Web.dest_ip",
     "s-ip": "Web.dest",
 }
-WEB_BY = ("Web.src", "Web.dest", "Web.site", "Web.http_method", "Web.url", "Web.status", "Web.http_user_agent")
+WEB_BY = (
+    "Web.src",
+    "Web.dest",
+    "Web.site",
+    "Web.http_method",
+    "Web.url",
+    "Web.status",
+    "Web.http_user_agent",
+)
 
 _SOURCES: tuple[tuple[str, tuple[dict[str, str], ...], dict[str, str], tuple[str, ...], str], ...] = (
     (
@@ -113,7 +127,7 @@ def huntfeed_cim_network_pipeline() -> ProcessingPipeline:
             ),
             ProcessingItem(
                 identifier=f"huntfeed_cim_{name}_fields",
-                transformation=FieldMappingTransformation(mapping),
+                transformation=FieldMappingTransformation(dict(mapping)),  # type: ignore[arg-type]
                 rule_conditions=_conditions(conditions),
                 rule_condition_linking=any,
             ),
@@ -141,5 +155,8 @@ def huntfeed_cim_network_pipeline() -> ProcessingPipeline:
         )
     )
     return ProcessingPipeline(
-        name="huntfeed CIM network, DNS and web", allowed_backends={"splunk"}, priority=20, items=items
+        name="huntfeed CIM network, DNS and web",
+        allowed_backends=frozenset({"splunk"}),
+        priority=20,
+        items=items,
     )

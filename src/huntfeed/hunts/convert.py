@@ -6,14 +6,15 @@ Pipelines mutate the rule they process, so every target parses the rule text afr
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sigma.backends.kusto import KustoBackend
-from sigma.backends.splunk import SplunkBackend
+from sigma.backends.kusto.kusto import KustoBackend
+from sigma.backends.splunk.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaError
-from sigma.pipelines.microsoftxdr import microsoft_xdr_pipeline
-from sigma.pipelines.sentinelasim import sentinel_asim_pipeline
-from sigma.pipelines.splunk import splunk_cim_data_model, splunk_windows_pipeline
+from sigma.pipelines.microsoftxdr.microsoftxdr import microsoft_xdr_pipeline
+from sigma.pipelines.sentinelasim.sentinelasim import sentinel_asim_pipeline
+from sigma.pipelines.splunk.splunk import splunk_cim_data_model, splunk_windows_pipeline
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation
 from sigma.rule import SigmaRule
@@ -26,16 +27,52 @@ LOOKBACK = "30d"
 
 # Columns a hunter wants first, per Defender table; the analyser checks each exists.
 DEFENDER_PROJECT: dict[str, tuple[str, ...]] = {
-    "DeviceProcessEvents": ("Timestamp", "DeviceName", "AccountName", "InitiatingProcessFileName",
-                            "InitiatingProcessCommandLine", "FileName", "ProcessCommandLine", "SHA256"),
-    "DeviceFileEvents": ("Timestamp", "DeviceName", "ActionType", "InitiatingProcessFileName",
-                         "InitiatingProcessCommandLine", "FileName", "FolderPath", "SHA256"),
-    "DeviceRegistryEvents": ("Timestamp", "DeviceName", "ActionType", "InitiatingProcessFileName",
-                             "RegistryKey", "RegistryValueName", "RegistryValueData"),
-    "DeviceNetworkEvents": ("Timestamp", "DeviceName", "InitiatingProcessFileName",
-                            "InitiatingProcessCommandLine", "RemoteIP", "RemotePort", "RemoteUrl"),
-    "DeviceImageLoadEvents": ("Timestamp", "DeviceName", "InitiatingProcessFileName", "FileName", "FolderPath",
-                              "SHA256"),
+    "DeviceProcessEvents": (
+        "Timestamp",
+        "DeviceName",
+        "AccountName",
+        "InitiatingProcessFileName",
+        "InitiatingProcessCommandLine",
+        "FileName",
+        "ProcessCommandLine",
+        "SHA256",
+    ),
+    "DeviceFileEvents": (
+        "Timestamp",
+        "DeviceName",
+        "ActionType",
+        "InitiatingProcessFileName",
+        "InitiatingProcessCommandLine",
+        "FileName",
+        "FolderPath",
+        "SHA256",
+    ),
+    "DeviceRegistryEvents": (
+        "Timestamp",
+        "DeviceName",
+        "ActionType",
+        "InitiatingProcessFileName",
+        "RegistryKey",
+        "RegistryValueName",
+        "RegistryValueData",
+    ),
+    "DeviceNetworkEvents": (
+        "Timestamp",
+        "DeviceName",
+        "InitiatingProcessFileName",
+        "InitiatingProcessCommandLine",
+        "RemoteIP",
+        "RemotePort",
+        "RemoteUrl",
+    ),
+    "DeviceImageLoadEvents": (
+        "Timestamp",
+        "DeviceName",
+        "InitiatingProcessFileName",
+        "FileName",
+        "FolderPath",
+        "SHA256",
+    ),
 }
 
 
@@ -77,7 +114,7 @@ def pretty_spl(spl: str) -> str:
         elif tok.kind == "rbracket":
             depth -= 1
         elif tok.kind == "pipe" and depth == 0 and tok.start > 0:
-            pieces.append(spl[last:tok.start].strip())
+            pieces.append(spl[last : tok.start].strip())
             last = tok.start
     pieces.append(spl[last:].strip())
     return "\n".join(p for p in pieces if p)
@@ -90,7 +127,9 @@ def _category(sigma_yaml: str) -> str:
 def to_spl_cim(sigma_yaml: str) -> str:
     """Splunk ``| tstats`` over a CIM data model (stock pipeline for endpoint data, ours for network)."""
     pipeline: ProcessingPipeline = (
-        huntfeed_cim_network_pipeline() if _category(sigma_yaml) in NETWORK_CATEGORIES else splunk_cim_data_model()
+        huntfeed_cim_network_pipeline()
+        if _category(sigma_yaml) in NETWORK_CATEGORIES
+        else splunk_cim_data_model()  # type: ignore[no-untyped-call]
     )
     return pretty_spl(_run(SplunkBackend(pipeline), sigma_yaml, "data_model"))
 
@@ -98,7 +137,11 @@ def to_spl_cim(sigma_yaml: str) -> str:
 def to_spl_raw(sigma_yaml: str) -> str:
     """Plain SPL over raw events (Windows field names for Windows rules)."""
     rule = parse_rule(sigma_yaml)
-    backend = SplunkBackend(splunk_windows_pipeline()) if rule.logsource.product == "windows" else SplunkBackend()
+    backend = (
+        SplunkBackend(splunk_windows_pipeline())  # type: ignore[no-untyped-call]
+        if rule.logsource.product == "windows"
+        else SplunkBackend()
+    )
     return pretty_spl("search " + _run(backend, sigma_yaml))
 
 
@@ -112,17 +155,21 @@ def _kusto_finish(query: str, time_column: str, project: tuple[str, ...] = ()) -
 
 
 # Defender has no DNS or proxy table of its own: lookups and web requests surface in DeviceNetworkEvents.
-_XDR_NETWORK_FIELDS = {"QueryName": "RemoteUrl", "query": "RemoteUrl", "c-uri": "RemoteUrl", "cs-host": "RemoteUrl",
-                       "dst_ip": "RemoteIP", "DestinationIp": "RemoteIP"}
+_XDR_NETWORK_FIELDS = {
+    "QueryName": "RemoteUrl",
+    "query": "RemoteUrl",
+    "c-uri": "RemoteUrl",
+    "cs-host": "RemoteUrl",
+    "dst_ip": "RemoteIP",
+    "DestinationIp": "RemoteIP",
+}
 _ASIM_DNS_FIELDS = {"QueryName": "DnsQuery", "query": "DnsQuery", "QueryResults": "DnsResponseName"}
 
 
 def _remap(mapping: dict[str, str]) -> ProcessingPipeline:
-    return ProcessingPipeline(
-        name="huntfeed field remap",
-        priority=5,
-        items=[ProcessingItem(identifier="huntfeed_remap", transformation=FieldMappingTransformation(mapping))],
-    )
+    fields: dict[str | None, str | list[str]] = dict(mapping.items())
+    item = ProcessingItem(identifier="huntfeed_remap", transformation=FieldMappingTransformation(fields))
+    return ProcessingPipeline(name="huntfeed field remap", priority=5, items=[item])
 
 
 def to_kql_defender(sigma_yaml: str) -> str:
@@ -167,6 +214,9 @@ def convert_other(sigma_yaml: str, backend: str, pipeline: str | None = None, fm
     pipe = ProcessingPipeline()
     if pipeline:
         if pipeline not in plugins.pipelines:
-            raise QueryError(f"no pySigma pipeline {pipeline!r}; installed: {', '.join(sorted(plugins.pipelines))}")
+            raise QueryError(
+                f"no pySigma pipeline {pipeline!r}; installed: {', '.join(sorted(plugins.pipelines))}"
+            )
         pipe = plugins.pipelines[pipeline]()
-    return _run(plugins.backends[backend](pipe), sigma_yaml, fmt)
+    backend_class: Any = plugins.backends[backend]
+    return _run(backend_class(pipe), sigma_yaml, fmt)

@@ -57,7 +57,11 @@ def _rule_from_file(path: Path) -> ImportedRule | None:
     )
     if not techniques:
         return None
-    tactics = [tag.name.lower() for tag in rule.tags if tag.namespace == "attack" and not _TECH_TAG.match(f"attack.{tag.name}")]
+    tactics = [
+        tag.name.lower()
+        for tag in rule.tags
+        if tag.namespace == "attack" and not _TECH_TAG.match(f"attack.{tag.name}")
+    ]
     phase = next((TACTIC_PHASE[t] for t in tactics if t in TACTIC_PHASE), "actions-on-objectives")
     level = rule.level.name.lower() if rule.level else ""
     queries: dict[str, str] = {}
@@ -72,8 +76,13 @@ def _rule_from_file(path: Path) -> ImportedRule | None:
     queries["sigma"] = text
     rule_id = "SIGMA_" + (str(rule.id) if rule.id else path.stem).replace("-", "_").upper()[:60]
     imported = ImportedRule(
-        id=rule_id, title=rule.title, description=(rule.description or "").strip(), techniques=techniques,
-        phase=phase, confidence=_LEVEL_CONFIDENCE.get(level, "Low"), queries=queries,
+        id=rule_id,
+        title=rule.title,
+        description=(rule.description or "").strip(),
+        techniques=techniques,
+        phase=phase,
+        confidence=_LEVEL_CONFIDENCE.get(level, "Low"),
+        queries=queries,
     )
     if errors:
         raise _Partial(imported, "; ".join(errors))
@@ -131,8 +140,13 @@ def load_imported(path: Path | None = None) -> tuple[ImportedRule, ...]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return tuple(
             ImportedRule(
-                id=r["id"], title=r["title"], description=r["description"], techniques=tuple(r["techniques"]),
-                phase=r["phase"], confidence=r["confidence"], queries=dict(r["queries"]),
+                id=r["id"],
+                title=r["title"],
+                description=r["description"],
+                techniques=tuple(r["techniques"]),
+                phase=r["phase"],
+                confidence=r["confidence"],
+                queries=dict(r["queries"]),
             )
             for r in raw
         )

@@ -46,13 +46,20 @@ def load_kev(path: Path | None = None) -> frozenset[str]:
     return parse_kev(raw, str(path))
 
 
-def update_kev(url: str = KEV_URL, target: Path | None = None, *, timeout: float = 60.0,
-               transport: httpx.BaseTransport | None = None) -> tuple[Path, int]:
+def update_kev(
+    url: str = KEV_URL,
+    target: Path | None = None,
+    *,
+    timeout: float = 60.0,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[Path, int]:
     """Download the KEV catalog, check it, and replace the cached copy atomically; returns (path, count)."""
     target = target or data_dir() / KEV_FILE
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport) as client, \
-                client.stream("GET", url, headers={"User-Agent": "huntfeed"}) as resp:
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=True, transport=transport) as client,
+            client.stream("GET", url, headers={"User-Agent": "huntfeed"}) as resp,
+        ):
             if resp.status_code != 200:
                 raise HTTPStatusError(f"HTTP {resp.status_code}", where=url, status=resp.status_code)
             chunks: list[bytes] = []

@@ -1,4 +1,4 @@
-"""The hunt library: use cases (and imported Sigma rules) loaded once, converted lazily, matched per document."""
+"""The hunt library: use cases and imported Sigma rules, loaded once, converted lazily, matched."""
 
 from __future__ import annotations
 
@@ -123,10 +123,17 @@ class HuntLibrary:
             hits = [t for t in rule.techniques if t in observed]
             if not hits:
                 continue
-            out.append(Hunt(
-                use_case=rule.id, title=rule.title, phase=rule.phase, confidence=rule.confidence,
-                queries=dict(rule.queries), kind="sigma-import", techniques=rule.techniques,
-                reasons=tuple(f"technique {t} observed (imported Sigma rule)" for t in hits),
-                description=rule.description,
-            ))
+            out.append(
+                Hunt(
+                    use_case=rule.id,
+                    title=rule.title,
+                    phase=rule.phase,
+                    confidence=rule.confidence,
+                    queries=dict(rule.queries),
+                    kind="sigma-import",
+                    techniques=rule.techniques,
+                    reasons=tuple(f"technique {t} observed (imported Sigma rule)" for t in hits),
+                    description=rule.description,
+                )
+            )
         return out[:MAX_USECASES]

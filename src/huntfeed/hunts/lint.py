@@ -1,4 +1,4 @@
-"""``huntfeed usecases lint``: every use case parses, its Sigma is sound, and every target converts and validates."""
+"""``huntfeed usecases lint``: each use case parses, its Sigma is sound, every target converts and checks."""
 
 from __future__ import annotations
 
@@ -59,12 +59,16 @@ def lint_library(lib: HuntLibrary, checker: KustoChecker | None = None) -> list[
                 if target == "sentinel" and "kql" in uc.overrides:
                     queries[target] = uc.overrides["kql"]
                     continue
-                problems.append(Problem(where, uc.id, f"{target}: does not convert ({exc.message}); add an override"))
+                problems.append(
+                    Problem(where, uc.id, f"{target}: does not convert ({exc.message}); add an override")
+                )
         for target in ("spl", "spl_raw"):
             if target in queries:
                 problems += [Problem(where, uc.id, f"{target}: {m}") for m in lint_spl(queries[target])]
         if "spl" in queries and "datamodel=" not in queries["spl"]:
-            problems.append(Problem(where, uc.id, "spl: must search a CIM data model (| tstats ... from datamodel=...)"))
+            problems.append(
+                Problem(where, uc.id, "spl: must search a CIM data model (| tstats ... from datamodel=...)")
+            )
         for target in ("kql", "sentinel"):
             if target in queries:
                 kql.append((uc, target, queries[target]))

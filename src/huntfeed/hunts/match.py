@@ -10,8 +10,8 @@ from huntfeed.model import IndicatorType
 
 # Points per kind of evidence; only technique and phrase evidence can make a use case fire.
 W_EXACT = 3.0
-W_SUB_OBSERVED = 2.5  # the use case names a parent, the text a sub-technique of it
-W_PARENT_OBSERVED = 1.5  # the use case names a sub-technique, the text only its parent
+W_SUB_OBSERVED = 1.5  # the use case names a parent, the text a sub-technique of it
+W_PARENT_OBSERVED = 1.0  # the use case names a sub-technique, the text only its parent
 W_PHRASE = 1.0
 MAX_PHRASES = 3
 W_INDICATOR_TYPE = 0.5
@@ -49,14 +49,18 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
     """Score one use case against the evidence; None when it does not fire."""
     points = 0.0
     reasons: list[str] = []
+    exact = [t for t in uc.triggers.techniques if t in ev.techniques]
+    for t in exact:
+        points += W_EXACT
+        reasons.append(f"technique {t} observed")
     for t in uc.triggers.techniques:
         if t in ev.techniques:
-            points += W_EXACT
-            reasons.append(f"technique {t} observed")
-        elif "." not in t and (subs := sorted(o for o in ev.techniques if o.startswith(t + "."))):
+            continue
+        # An observed sub-technique already credited exactly does not count again through its parent.
+        if "." not in t and (subs := sorted(o for o in ev.techniques if o.startswith(t + ".") and o not in exact)):
             points += W_SUB_OBSERVED
             reasons.append(f"sub-technique {subs[0]} of {t} observed")
-        elif "." in t and t.split(".")[0] in ev.techniques:
+        elif "." in t and t.split(".")[0] in ev.techniques and t.split(".")[0] not in exact:
             points += W_PARENT_OBSERVED
             reasons.append(f"parent technique {t.split('.')[0]} observed (use case targets {t})")
     if pattern is not None:
@@ -83,4 +87,6 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
 
 def rank(fired: list[Fired]) -> list[Fired]:
     """Best first: more points, then higher confidence, then id for a stable order."""
-    return sorted(fired, key=lambda f: (-f.points, _CONFIDENCE_RANK.get(f.usecase.confidence, 3), f.usecase.id))
+    return sorted(
+        fired, key=lambda f: (-f.points, _CONFIDENCE_RANK.get(f.usecase.confidence, 3), f.usecase.id)
+    )

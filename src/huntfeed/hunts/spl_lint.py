@@ -10,54 +10,85 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Commands the generated searches and analysts' overrides may use.
-KNOWN_COMMANDS = frozenset(
+KNOWN_COMMANDS = _words(
     """
-    tstats search where eval stats eventstats streamstats table fields rename sort dedup head tail
-    rex regex convert lookup inputlookup outputlookup append appendpipe join bin bucket timechart chart
-    top rare fillnull makemv mvexpand spath transaction iplocation strcat format return union
-    from datamodel makeresults sistats tojson
-    """.split()
+        tstats search where eval stats eventstats streamstats table fields rename sort dedup head tail
+        rex regex convert lookup inputlookup outputlookup append appendpipe join bin bucket timechart
+        chart top rare fillnull makemv mvexpand spath transaction iplocation strcat format return union
+        from datamodel makeresults sistats tojson
+        """
 )
 
 # CIM data models and data sets we target, with the fields our searches may reference.
 CIM_FIELDS: dict[str, frozenset[str]] = {
-    "Endpoint.Processes": frozenset(
-        """dest user process process_name process_path process_id process_guid process_hash
+    "Endpoint.Processes": _words(
+        """
+        dest user process process_name process_path process_id process_guid process_hash
         process_current_directory process_integrity_level original_file_name parent_process
-        parent_process_name parent_process_path parent_process_id parent_process_guid action vendor_product"""
-        .split()
+        parent_process_name parent_process_path parent_process_id parent_process_guid action
+        vendor_product
+        """
     ),
-    "Endpoint.Filesystem": frozenset(
-        """dest user file_name file_path file_hash file_create_time process_path process_id process_guid
-        action""".split()
+    "Endpoint.Filesystem": _words(
+        """
+        dest user file_name file_path file_hash file_create_time process_path process_id process_guid
+        action
+        """
     ),
-    "Endpoint.Registry": frozenset(
-        """dest user registry_path registry_key_name registry_value_name registry_value_data action
-        process_path process_id process_guid""".split()
+    "Endpoint.Registry": _words(
+        """
+        dest user registry_path registry_key_name registry_value_name registry_value_data action
+        process_path process_id process_guid
+        """
     ),
-    "Endpoint.Services": frozenset("dest service_name service_path start_mode status user".split()),
-    "Network_Traffic.All_Traffic": frozenset(
-        "src src_ip src_port dest dest_ip dest_port transport protocol app action bytes_out bytes_in user".split()
+    "Endpoint.Services": _words(
+        """
+        dest service_name service_path start_mode status user
+        """
     ),
-    "Network_Resolution.DNS": frozenset(
-        """src dest dest_port query query_type answer record_type reply_code reply_code_id ttl
-        transaction_id src_port""".split()
+    "Network_Traffic.All_Traffic": _words(
+        """
+        src src_ip src_port dest dest_ip dest_port transport protocol app action bytes_out bytes_in user
+        """
     ),
-    "Web.Web": frozenset(
-        """src dest dest_ip url uri_path uri_query site http_method http_user_agent http_referrer status
-        user bytes_out bytes_in http_content_type""".split()
+    "Network_Resolution.DNS": _words(
+        """
+        src dest dest_port query query_type answer record_type reply_code reply_code_id ttl
+        transaction_id src_port
+        """
     ),
-    "Web.Proxy": frozenset(
-        "src dest dest_ip url uri_path uri_query http_method http_user_agent http_referrer status".split()
+    "Web.Web": _words(
+        """
+        src dest dest_ip url uri_path uri_query site http_method http_user_agent http_referrer status
+        user bytes_out bytes_in http_content_type
+        """
     ),
-    "Email.All_Email": frozenset(
-        "src src_user recipient subject file_name file_hash url action message_id orig_src".split()
+    "Web.Proxy": _words(
+        """
+        src dest dest_ip url uri_path uri_query http_method http_user_agent http_referrer status
+        """
     ),
-    "Authentication.Authentication": frozenset(
-        "src dest user app action signature authentication_method reason src_user".split()
+    "Email.All_Email": _words(
+        """
+        src src_user recipient subject file_name file_hash url action message_id orig_src
+        """
     ),
-    "Change.All_Changes": frozenset("dest user object object_category command action".split()),
+    "Authentication.Authentication": _words(
+        """
+        src dest user app action signature authentication_method reason src_user
+        """
+    ),
+    "Change.All_Changes": _words(
+        """
+        dest user object object_category command action
+        """
+    ),
 }
 
 _TOKEN = re.compile(

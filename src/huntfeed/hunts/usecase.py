@@ -69,7 +69,9 @@ def _str(doc: LineDict, key: str, where: str, *, required: bool = True) -> str:
 def _str_list(doc: LineDict, key: str, where: str) -> tuple[str, ...]:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise DataFileError(f"{key!r} must be a list of non-empty strings", where=f"{where}:{doc.line_of(key)}")
+        raise DataFileError(
+            f"{key!r} must be a list of non-empty strings", where=f"{where}:{doc.line_of(key)}"
+        )
     return tuple(v.strip() for v in value)
 
 
@@ -96,15 +98,20 @@ def parse_usecase(doc: Any, where: str) -> UseCase:
         raise DataFileError(f"id {uc_id!r} must look like UC_SOMETHING", where=f"{where}:{doc.line_of('id')}")
     phase = _str(doc, "phase", where)
     if phase not in PHASES:
-        raise DataFileError(f"phase {phase!r} is not one of {', '.join(PHASES)}", where=f"{where}:{doc.line_of('phase')}")
+        raise DataFileError(
+            f"phase {phase!r} is not one of {', '.join(PHASES)}", where=f"{where}:{doc.line_of('phase')}"
+        )
     confidence = _str(doc, "confidence", where)
     if confidence not in CONFIDENCES:
         raise DataFileError(
-            f"confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}", where=f"{where}:{doc.line_of('confidence')}"
+            f"confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}",
+            where=f"{where}:{doc.line_of('confidence')}",
         )
     techniques = _techniques(doc, "techniques", where)
     if not techniques:
-        raise DataFileError("'techniques' must name at least one technique", where=f"{where}:{doc.line_of('techniques')}")
+        raise DataFileError(
+            "'techniques' must name at least one technique", where=f"{where}:{doc.line_of('techniques')}"
+        )
     triggers = _triggers(doc["triggers"], where, doc.line_of("triggers"))
     overrides = doc.get("overrides", LineDict())
     if not isinstance(overrides, LineDict):
@@ -144,7 +151,9 @@ def _triggers(raw: Any, where: str, line: int) -> Triggers:
         try:
             types.append(IndicatorType(name))
         except ValueError:
-            raise DataFileError(f"unknown indicator type {name!r}", where=f"{where}:{raw.line_of('indicator_types')}") from None
+            raise DataFileError(
+                f"unknown indicator type {name!r}", where=f"{where}:{raw.line_of('indicator_types')}"
+            ) from None
     cve = raw.get("cve", False)
     if not isinstance(cve, bool):
         raise DataFileError("'cve' must be true or false", where=f"{where}:{raw.line_of('cve')}")

@@ -19,15 +19,23 @@ from typing import Any
 from huntfeed.errors import QueryError
 from huntfeed.paths import data_dir, package_data
 
-_ASIM_TYPES = {"boolean": "bool", "integer": "int", "long": "long", "datetime": "datetime", "date/time": "datetime"}
+_ASIM_TYPES = {
+    "boolean": "bool",
+    "integer": "int",
+    "long": "long",
+    "datetime": "datetime",
+    "date/time": "datetime",
+}
 
 
 def defender_schema() -> dict[str, dict[str, str]]:
     """Defender XDR tables and column types, as pySigma-backend-kusto bundles them."""
     from sigma.pipelines.microsoftxdr.tables import MICROSOFT_XDR_TABLES
 
-    return {t: {c: ("bool" if v["data_type"] == "boolean" else v["data_type"]) for c, v in cols.items()}
-            for t, cols in MICROSOFT_XDR_TABLES.items()}
+    return {
+        t: {c: ("bool" if v["data_type"] == "boolean" else v["data_type"]) for c, v in cols.items()}
+        for t, cols in MICROSOFT_XDR_TABLES.items()
+    }
 
 
 def sentinel_schema() -> dict[str, dict[str, str]]:
@@ -36,7 +44,9 @@ def sentinel_schema() -> dict[str, dict[str, str]]:
 
     schema = defender_schema()
     for table, cols in SENTINEL_ASIM_TABLES.items():
-        schema[table] = {c: _ASIM_TYPES.get(str(v.get("data_type", "")).lower(), "string") for c, v in cols.items()}
+        schema[table] = {
+            c: _ASIM_TYPES.get(str(v.get("data_type", "")).lower(), "string") for c, v in cols.items()
+        }
         schema[table].setdefault("TimeGenerated", "datetime")
     return schema
 
@@ -85,7 +95,11 @@ class KustoChecker:
         env = dict(os.environ, HUNTFEED_KUSTO_MODULES=str(modules))
         self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [node, str(package_data("kql", "kql_check.cjs"))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=env,
         )
         self.set_schema(schema if schema is not None else defender_schema())
 
@@ -131,7 +145,9 @@ class KustoChecker:
     def __enter__(self) -> KustoChecker:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

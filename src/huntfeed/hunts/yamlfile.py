@@ -33,7 +33,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
-            raise DataFileError(f"keys must be strings, got {key!r}", where=f"line {key_node.start_mark.line + 1}")
+            raise DataFileError(
+                f"keys must be strings, got {key!r}", where=f"line {key_node.start_mark.line + 1}"
+            )
         if key in out:
             raise DataFileError(f"duplicate key {key!r}", where=f"line {key_node.start_mark.line + 1}")
         out[key] = loader.construct_object(value_node, deep=True)
@@ -41,7 +43,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return out
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def load_yaml(path: Path) -> Any:

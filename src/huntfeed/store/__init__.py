@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,22 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from huntfeed.errors import StoreError
 from huntfeed.model import Entry, Issue, Profile, Severity, Source
 from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
+from huntfeed.store.backfill import BackfillMixin, BackfillState
+from huntfeed.store.engine import lock_key, make_engine, upsert, write_tx
+from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
 from huntfeed.store.schema import entries, feeds, issues, profile_heads, profile_versions
+
+__all__ = ["BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
+
+# Called under the profile's lock when another writer stored a version first: gets that
+# latest stored version and the profile about to be saved, returns what to save instead.
+Rebase = Callable[[Profile, Profile], Profile]
 
 _MIGRATE_LOCK = threading.Lock()
 
@@ -40,99 +49,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    """A followed feed and what its last poll did."""
-
-    url: str
-    name: str
-    reliability: str
-    tags: tuple[str, ...]
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    added_at: datetime
-    last_polled: datetime | None
-    last_status: str | None
-    last_error: str | None
-    error_count: int
-    retry_after: datetime | None
-
-    @property
-    def source(self) -> Source:
-        return Source(url=self.url, name=self.name, reliability=self.reliability, tags=self.tags)
-
-
-@dataclass(frozen=True, slots=True)
-class EntryState:
-    """A feed item as stored: the entry itself and where its analysis stands."""
-
-    entry: Entry
-    fingerprint: str
-    state: str
-    attempts: int
-    profile_id: str | None
-    text_source: str | None
-    page_etag: str | None
-    page_last_modified: str | None
-    last_checked: datetime | None
-
-
-def _entry_to_json(e: Entry) -> str:
-    return json.dumps(
-        {
-            "feed_url": e.feed_url,
-            "guid": e.guid,
-            "title": e.title,
-            "link": e.link,
-            "published": e.published.isoformat() if e.published else None,
-            "summary": e.summary,
-            "content": e.content,
-            "source_name": e.source_name,
-        }
-    )
-
-
-def _entry_from_json(text: str) -> Entry:
-    d = json.loads(text)
-    return Entry(
-        feed_url=d["feed_url"],
-        guid=d["guid"],
-        title=d["title"],
-        link=d["link"],
-        published=datetime.fromisoformat(d["published"]) if d.get("published") else None,
-        summary=d.get("summary", ""),
-        content=d.get("content", ""),
-        source_name=d.get("source_name", ""),
-    )
-
-
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
-
-
-class Store:
+class Store(BackfillMixin):
     """All persistent state of huntfeed behind one small API."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            self.engine = _make_engine(url)
+            self.engine = make_engine(url)
             self._migrate()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open store: {exc.__class__.__name__}: {exc}", where=url) from exc
@@ -140,7 +63,7 @@ class Store:
     def _migrate(self) -> None:
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-        with _MIGRATE_LOCK, self.engine.begin() as conn:
+        with _MIGRATE_LOCK, write_tx(self.engine) as conn:
             if self.engine.dialect.name == "postgresql":
                 # Several workers may open the store at once: one migrates, the others wait.
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
@@ -155,18 +78,17 @@ class Store:
 
     def add_feed(self, source: Source) -> bool:
         """Follow a feed; an existing one keeps its state and takes the new name/rating. True if new."""
-        with self.engine.begin() as conn:
-            row = conn.execute(sa.select(feeds.c.url).where(feeds.c.url == source.url)).first()
-            values = {"name": source.name, "reliability": source.reliability, "tags": ",".join(source.tags)}
-            if row:
-                conn.execute(feeds.update().where(feeds.c.url == source.url).values(**values))
-                return False
-            conn.execute(feeds.insert().values(url=source.url, added_at=utcnow(), **values))
-            return True
+        values = {"name": source.name, "reliability": source.reliability, "tags": ",".join(source.tags)}
+        with write_tx(self.engine) as conn:
+            known = conn.execute(sa.select(feeds.c.url).where(feeds.c.url == source.url)).first() is not None
+            # An upsert, so two processes adding the same feed at once both succeed.
+            stmt = upsert(conn, feeds).values(url=source.url, added_at=utcnow(), **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[feeds.c.url], set_=values))
+            return not known
 
     def remove_feed(self, url: str) -> bool:
         """Stop following a feed (its profiles stay). True if it was followed."""
-        with self.engine.begin() as conn:
+        with write_tx(self.engine) as conn:
             return conn.execute(feeds.delete().where(feeds.c.url == url)).rowcount > 0
 
     def list_feeds(self) -> list[FeedState]:
@@ -201,7 +123,7 @@ class Store:
 
     def record_feed_error(self, url: str, status: str, error: str, retry_after: datetime | None) -> None:
         """Remember a failed poll; the error count drives the back-off."""
-        with self.engine.begin() as conn:
+        with write_tx(self.engine) as conn:
             conn.execute(
                 feeds.update()
                 .where(feeds.c.url == url)
@@ -216,7 +138,7 @@ class Store:
 
     def record_feed_unchanged(self, url: str, status: str) -> None:
         """A poll that found nothing new (304 or same body)."""
-        with self.engine.begin() as conn:
+        with write_tx(self.engine) as conn:
             conn.execute(
                 feeds.update()
                 .where(feeds.c.url == url)
@@ -240,32 +162,30 @@ class Store:
         the next poll may get a 304, but the pending items are still there.
         """
         now = utcnow()
-        with self.engine.begin() as conn:
-            known = {
-                r.guid: r
-                for r in conn.execute(
-                    sa.select(entries.c.guid, entries.c.fingerprint, entries.c.state).where(entries.c.feed_url == url)
-                )
+        rows = [
+            {
+                "feed_url": url,
+                "guid": entry.guid,
+                "link": entry.link,
+                "title": entry.title,
+                "fingerprint": fp,
+                "entry_json": entry_to_json(entry),
+                "state": "pending",
+                "first_seen": now,
             }
-            for entry, fp in items:
-                old = known.get(entry.guid)
-                if old is not None and old.fingerprint == fp and old.state == "done":
-                    continue
-                values = {
-                    "link": entry.link,
-                    "title": entry.title,
-                    "fingerprint": fp,
-                    "entry_json": _entry_to_json(entry),
-                    "state": "pending",
-                }
-                if old is None:
-                    conn.execute(entries.insert().values(feed_url=url, guid=entry.guid, first_seen=now, **values))
-                else:
-                    conn.execute(
-                        entries.update()
-                        .where(entries.c.feed_url == url, entries.c.guid == entry.guid)
-                        .values(**values)
-                    )
+            for entry, fp in {e.guid: (e, fp) for e, fp in items}.values()
+        ]
+        with write_tx(self.engine) as conn:
+            if rows:
+                # One idempotent upsert: an item already done with this fingerprint is left alone,
+                # anything new or changed becomes pending, whoever polls the feed concurrently.
+                stmt = upsert(conn, entries)
+                changed = {k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                unchanged_done = sa.and_(entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.state == "done")
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[entries.c.feed_url, entries.c.guid], set_=changed, where=sa.not_(unchanged_done)
+                )
+                conn.execute(stmt, rows)
             conn.execute(
                 feeds.update()
                 .where(feeds.c.url == url)
@@ -289,20 +209,28 @@ class Store:
             q = q.where(entries.c.feed_url == feed_url)
         with self.engine.connect() as conn:
             rows = conn.execute(q.order_by(entries.c.first_seen, entries.c.guid)).mappings().all()
-        return [
-            EntryState(
-                entry=_entry_from_json(r["entry_json"]),
-                fingerprint=r["fingerprint"],
-                state=r["state"],
-                attempts=r["attempts"],
-                profile_id=r["profile_id"],
-                text_source=r["text_source"],
-                page_etag=r["page_etag"],
-                page_last_modified=r["page_last_modified"],
-                last_checked=_aware(r["last_checked"]),
-            )
-            for r in rows
-        ]
+        return [self._entry(r) for r in rows]
+
+    def entry_state(self, feed_url: str, guid: str) -> EntryState | None:
+        """One stored feed item, or None."""
+        q = sa.select(entries).where(entries.c.feed_url == feed_url, entries.c.guid == guid)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return self._entry(row) if row else None
+
+    @staticmethod
+    def _entry(r: Any) -> EntryState:
+        return EntryState(
+            entry=entry_from_json(r["entry_json"]),
+            fingerprint=r["fingerprint"],
+            state=r["state"],
+            attempts=r["attempts"],
+            profile_id=r["profile_id"],
+            text_source=r["text_source"],
+            page_etag=r["page_etag"],
+            page_last_modified=r["page_last_modified"],
+            last_checked=_aware(r["last_checked"]),
+        )
 
     def mark_entry(
         self,
@@ -330,7 +258,7 @@ class Store:
         ):
             if val is not None:
                 values[key] = val
-        with self.engine.begin() as conn:
+        with write_tx(self.engine) as conn:
             conn.execute(
                 entries.update()
                 .where(entries.c.feed_url == entry.feed_url, entries.c.guid == entry.guid)
@@ -339,10 +267,56 @@ class Store:
 
     # ---- profiles ----------------------------------------------------------------------------
 
-    def save_profile(self, profile: Profile) -> bool:
-        """Store a new version (head updated in the same transaction). False if that content exists."""
-        doc = json.dumps(profile_to_dict(profile), ensure_ascii=False)
-        head = {
+    def save_profile(self, profile: Profile, *, rebase: Rebase | None = None) -> bool:
+        """Store a new version (head updated in the same transaction). False if that content exists.
+
+        Writers of one profile are serialised (an advisory lock on PostgreSQL, the write lock
+        on SQLite), so concurrent workers never store two versions under one number. A writer
+        whose profile was built on a now-stale latest version is renumbered after the stored
+        one; ``rebase`` (given the stored latest and the profile) may also recompute its changes.
+        """
+        try:
+            with write_tx(self.engine) as conn:
+                lock_key(conn, f"profile:{profile.id}")
+                dup = conn.execute(
+                    sa.select(profile_versions.c.version).where(
+                        profile_versions.c.id == profile.id, profile_versions.c.content_hash == profile.content_hash
+                    )
+                ).first()
+                if dup is not None:
+                    return False
+                latest = conn.execute(
+                    sa.select(profile_versions.c.version, profile_versions.c.doc)
+                    .where(profile_versions.c.id == profile.id)
+                    .order_by(profile_versions.c.version.desc())
+                    .limit(1)
+                ).first()
+                if latest is not None and latest.version != profile.version - 1:
+                    stored = profile_from_dict(json.loads(latest.doc))
+                    profile = rebase(stored, profile) if rebase else profile
+                    if profile.version != stored.version + 1:
+                        profile = replace(profile, version=stored.version + 1)
+                elif latest is None and profile.version != 1:
+                    profile = replace(profile, version=1, changes=())
+                conn.execute(
+                    profile_versions.insert().values(
+                        id=profile.id,
+                        version=profile.version,
+                        content_hash=profile.content_hash,
+                        analysed_at=profile.analysed_at,
+                        doc=json.dumps(profile_to_dict(profile), ensure_ascii=False),
+                    )
+                )
+                self._upsert_head(conn, profile)
+        except IntegrityError:
+            # Only reachable by a writer that ignores the lock (an older huntfeed): the same
+            # content or version number went in first, which is the outcome we wanted anyway.
+            return False
+        return True
+
+    @staticmethod
+    def _head(profile: Profile) -> dict[str, Any]:
+        return {
             "version": profile.version,
             "title": profile.title,
             "source": profile.source,
@@ -360,36 +334,14 @@ class Store:
             "n_indicators": len(profile.indicators),
             "n_hunts": len(profile.hunts),
         }
-        try:
-            with self.engine.begin() as conn:
-                dup = conn.execute(
-                    sa.select(profile_versions.c.version).where(
-                        profile_versions.c.id == profile.id, profile_versions.c.content_hash == profile.content_hash
-                    )
-                ).first()
-                if dup is not None:
-                    return False
-                conn.execute(
-                    profile_versions.insert().values(
-                        id=profile.id,
-                        version=profile.version,
-                        content_hash=profile.content_hash,
-                        analysed_at=profile.analysed_at,
-                        doc=doc,
-                    )
-                )
-                self._upsert_head(conn, profile.id, head)
-        except IntegrityError:
-            # A concurrent writer stored the same content or took this version number first.
-            return False
-        return True
 
-    def _upsert_head(self, conn: Connection, pid: str, head: dict[str, Any]) -> None:
-        current = conn.execute(sa.select(profile_heads.c.version).where(profile_heads.c.id == pid)).first()
+    def _upsert_head(self, conn: Connection, profile: Profile) -> None:
+        head = self._head(profile)
+        current = conn.execute(sa.select(profile_heads.c.version).where(profile_heads.c.id == profile.id)).first()
         if current is None:
-            conn.execute(profile_heads.insert().values(id=pid, first_seen=head["analysed_at"], **head))
+            conn.execute(profile_heads.insert().values(id=profile.id, first_seen=head["analysed_at"], **head))
         elif current.version < head["version"]:
-            conn.execute(profile_heads.update().where(profile_heads.c.id == pid).values(**head))
+            conn.execute(profile_heads.update().where(profile_heads.c.id == profile.id).values(**head))
 
     def get_profile(self, pid: str, version: int | None = None) -> Profile | None:
         """A profile's latest version, or the one asked for."""
@@ -469,7 +421,7 @@ class Store:
 
     def record_issue(self, issue: Issue) -> None:
         """Keep a problem with one item for `huntfeed feeds list` and the web UI."""
-        with self.engine.begin() as conn:
+        with write_tx(self.engine) as conn:
             conn.execute(
                 issues.insert().values(at=utcnow(), where=issue.where, stage=issue.stage, message=issue.message[:4000])
             )

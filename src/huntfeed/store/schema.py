@@ -88,3 +88,16 @@ issues = sa.Table(
     sa.Column("stage", sa.Text, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
 )
+
+# Documents of a backfill archive already analysed: what makes `huntfeed backfill` resumable.
+backfill_items = sa.Table(
+    "backfill_items",
+    metadata,
+    sa.Column("doc_id", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # done | failed
+    sa.Column("profile_id", sa.String(16)),
+    sa.Column("error", sa.Text),
+    sa.Column("origin", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
