@@ -232,3 +232,11 @@ def test_navigator_layer_for_a_period(client: TestClient) -> None:
     scores = {t["techniqueID"]: t.get("score") for t in layer["techniques"]}
     assert layer["versions"]["layer"] == "4.5" and scores["T1059.001"] == 2
     assert 'href="/api/navigator?period=all"' in client.get("/heatmap?period=all").text
+
+
+@pytest.mark.hostile
+def test_reflected_query_values_are_escaped(client: TestClient) -> None:
+    evil = '"><script>alert(1)</script>'
+    html = client.get("/", params={"q": evil, "source": evil, "technique": evil}).text
+    assert "<script>alert(1)" not in html and "&#34;&gt;&lt;script&gt;" in html
+    assert "<script>alert" not in client.get("/profiles/%3Cscript%3Ealert(1)%3C%2Fscript%3E").text
