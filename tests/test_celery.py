@@ -164,8 +164,11 @@ PAGE = ("<html><body><article><h1>Flaky host report</h1>"
         + "</article></body></html>")
 
 
-def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: PostgresServer) -> None:  # noqa: F811
-    from huntfeed.distributed.dispatch import dispatch_run
+def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: PostgresServer,  # noqa: F811
+                                                  redis_server: RedisServer) -> None:  # noqa: F811
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
     from huntfeed.model import Source
     from huntfeed.store import Store
     from tests.httpserver import LoopbackServer, Reply
@@ -184,9 +187,13 @@ def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: Post
         db_url = pg_server.create_database()
         store = Store(db_url)
         store.add_feed(Source(f"{server.base}/feed.xml", "Flaky"))
-        report = dispatch_run(db_url, allow_hosts=(server.host,), timeout=60)
+        # Through the command line this time: `huntfeed dispatch` queues the polls and waits.
+        result = CliRunner().invoke(cli, ["dispatch", "--db", db_url, "--broker", redis_server.url,
+                                          "--allow-host", server.host, "--timeout", "60", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout.strip().splitlines()[-1])
         hits = [path for path, _ in server.hits]
-    assert report.items["new"] == 2
+    assert report["items"] == {"new": 2} and report["feeds"] == {"changed": 1}
     assert hits.count("/post") == 3, "two 503s retried, then the page"
     assert hits.count("/gone") == 1, "a 404 is not retried"
     by_title = {p.title: p for p in store.list_profiles()}

@@ -29,6 +29,10 @@ def _scale_imports(broker: str | None) -> None:
     """Point the Celery app at ``broker`` (read when the app is first imported) and check the extra."""
     if broker:
         os.environ["HUNTFEED_BROKER"] = broker
+        loaded = sys.modules.get("huntfeed.distributed.app")
+        if loaded is not None:  # imported before the flag was read: repoint it
+            loaded.app.conf.broker_url = broker
+            loaded.app.conf.result_backend = os.environ.get("HUNTFEED_RESULTS") or broker
     try:
         import celery  # noqa: F401
         import redis  # noqa: F401
