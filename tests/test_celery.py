@@ -124,9 +124,10 @@ def test_demo_corpus_distributed_equals_local(workers: Any, pg_server: PostgresS
     assert not store.entries(states=("pending", "failed"))
 
     # Both worker processes did analyses, and each loaded the models exactly once.
-    infos = [worker_info.apply_async(kwargs={}).get(timeout=30) for _ in range(8)]
-    by_pid = {i["pid"]: i for i in infos}
-    assert len(by_pid) == 2, "both workers served tasks"
+    assert len(reports[0].workers + reports[1].workers) == 2, "both workers analysed items"
+    pending = [worker_info.apply_async(kwargs={}) for _ in range(8)]
+    by_pid = {info["pid"]: info for info in (r.get(timeout=30) for r in pending)}
+    assert len(by_pid) == 2
     assert all(i["knowledge_loads"] == 1 and i["tasks"] >= 3 for i in by_pid.values())
 
 

@@ -38,12 +38,13 @@ class DispatchReport:
     feeds_skipped: int = 0
     feeds: Counter[str] = field(default_factory=Counter)  # changed | unchanged | failed
     items: Counter[str] = field(default_factory=Counter)  # new | updated | unchanged | failed | skipped
+    workers: Counter[str] = field(default_factory=Counter)  # host:pid -> items it analysed
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {"feeds_queued": self.feeds_queued, "feeds_skipped": self.feeds_skipped, "feeds": dict(self.feeds),
-                "items": dict(self.items), "errors": self.errors}
+                "items": dict(self.items), "workers": dict(self.workers), "errors": self.errors}
 
 
 def _wait(ids: Sequence[str], deadline: float, errors: list[str]) -> list[Any]:
@@ -104,6 +105,8 @@ def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path 
         progress(f"polled; waiting for {len(item_ids)} item analysis task(s)")
     for result in _wait(item_ids, deadline, report.errors):
         report.items[result["outcome"]] += 1
+        if "worker" in result:
+            report.workers[result["worker"]] += 1
     return report
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import resource
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,7 @@ def analyse_entry(self: Task, *, db_url: str, feed_url: str, guid: str, fingerpr
                                  kwargs={**self.request.kwargs, "attempt": attempt + 1}) from exc
             page_error = exc
     outcome = analyse_item(store, ctx.knowledge(), source, item, page, page_error=page_error, out_dir=out_dir)
-    return {"guid": guid, "outcome": outcome}
+    return {"guid": guid, "outcome": outcome, "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
 @app.task(bind=True, name="huntfeed.analyse_docs", max_retries=None)  # type: ignore[untyped-decorator]  # celery has no type hints
