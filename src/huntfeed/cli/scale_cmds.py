@@ -195,6 +195,7 @@ def backfill_cmd(source: Path, db_url: str | None, distributed: bool, broker: st
 
         store = Store(cfg.db_url)
         kb = Knowledge.load()
+        # An archive may come from anyone: its URLs pass the SSRF guard (widen it with --allow-host).
         with Fetcher(cfg.fetch) as fetcher:
             report = backfill_local(store, kb, source, fetch=lambda url: fetcher.get(url).text, progress=show)
     for bad in report.bad_lines:
