@@ -136,3 +136,14 @@ def test_digest_path_finds_what_the_whole_text_scan_finds(snippet: str) -> None:
     padded = _PROSE + "\n" + snippet + "\n" + _PROSE
     long_ = {(i.type, i.value) for i in extract(padded, all=True)}
     assert short <= long_
+
+
+@SETTINGS
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_fast_ipv4_global_test_agrees_with_ipaddress(num: int) -> None:
+    import ipaddress
+
+    from huntfeed.extract.fidelity import _ipv4_global
+
+    addr = ipaddress.IPv4Address(num)
+    assert _ipv4_global(str(addr)) == (addr.is_global and not addr.is_multicast)

@@ -179,16 +179,55 @@ def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]
     return HIGH, "plain"
 
 
+_IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+# Non-global IPv4 blocks (RFC 6890 and multicast/reserved), as integer ranges.
+_IPV4_SPECIAL = tuple(
+    (int(net.network_address), int(net.broadcast_address))
+    for net in map(
+        ipaddress.IPv4Network,
+        (
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.0.0/29",
+            "192.0.0.8/32",
+            "192.0.0.170/31",
+            "192.0.2.0/24",
+            "192.168.0.0/16",
+            "198.18.0.0/15",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/3",
+        ),
+    )
+)
+
+
+def _ipv4_global(value: str) -> bool:
+    """True for a publicly routable IPv4 address (same answer as ipaddress, without its cost)."""
+    a, b, c, d = (int(x) for x in value.split("."))
+    num = (a << 24) | (b << 16) | (c << 8) | d
+    return not any(lo <= num <= hi for lo, hi in _IPV4_SPECIAL)
+
+
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str]:
     """Fidelity and reason for one distinct indicator of a document."""
     if kind in (T.IPV4, T.IPV6):
-        try:
-            addr = ipaddress.ip_address(value)
-        except ValueError:
-            return LOW, "invalid"
-        if not addr.is_global or addr.is_multicast:
-            return LOW, "private-ip"
-        hit = warninglists.ip_list(str(addr), addr)
+        if kind is T.IPV4:
+            if not _ipv4_global(value):
+                return LOW, "private-ip"
+            hit = warninglists.ip_list(value)
+        else:
+            try:
+                addr = ipaddress.ip_address(value)
+            except ValueError:
+                return LOW, "invalid"
+            if not addr.is_global or addr.is_multicast:
+                return LOW, "private-ip"
+            hit = warninglists.ip_list(str(addr), addr)
         if hit:
             return LOW, f"warninglist:{hit}"
         if sig.version and not sig.defanged and not sig.in_ioc:
@@ -211,12 +250,8 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         verdict = _domain_verdict(host, sig, pol) if host else None
         if verdict:
             return verdict
-        if host:
-            try:
-                if not ipaddress.ip_address(host).is_global:
-                    return LOW, "private-ip"
-            except ValueError:
-                pass
+        if host and host[-1:].isdigit() and _IPV4_SHAPE.fullmatch(host) and not _ipv4_global(host):
+            return LOW, "private-ip"
         return _positive(sig, pol, plain_ok=False)
     if kind is T.EMAIL:
         host = value.rpartition("@")[2]
