@@ -64,10 +64,9 @@ IPV6_RE = re.compile(
 AT_RE = re.compile(r"@")
 REV_LOCAL_RE = re.compile(r"(?:\)[^()\s@]{1,64}\()?[\w.+%'-]{1,64}")
 EMAIL_HOST_RE = re.compile(rf"{DOMAIN}(?![\w-]|\.[\w-])|\[{IPV4}\]|\[(?i:ipv6):[0-9a-fA-F:.]{{2,45}}\]")
-HEX_RE = re.compile(
-    r"[0-9a-fA-F](?:(?<=0x[0-9a-fA-F])|(?<=0X[0-9a-fA-F])|(?<![0-9A-Za-z][0-9a-fA-F]))"
-    r"[0-9a-fA-F]{31,127}(?![0-9a-fA-F])"
-)
+# A run of hex digits; its boundaries (no letter or digit before unless "0x", a length of 32, 40,
+# 64 or 128) are checked in code, which scans faster than look-arounds in the pattern.
+HEX_RE = re.compile(r"[0-9a-fA-F]{32,}")
 HASH_LABEL_RE = re.compile(r"(?i)(?:imphash|import hash|authentihash|ssdeep|tlsh|ja3s?|ja4\w*)[\s:=\-]{0,6}$")
 CVE_RES = tuple(
     re.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in ("CVE", "cve", "Cve")
@@ -101,7 +100,7 @@ UNIXPATH_RE = re.compile(
 )
 REGISTRY_GATE = "HK"
 UNIXPATH_GATE_RE = re.compile(
-    r"~/|/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt)/"
+    r"/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt)/"
 )
 JA4_GATE_RE = re.compile(r"_[0-9a-f]{12}_")
 FILE_EXTS = (

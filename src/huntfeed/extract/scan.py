@@ -278,6 +278,8 @@ def scan(text: str) -> Iterator[Hit]:
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
             continue
+        if s > 0 and n[s - 1].isalnum() and not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
+            continue
         yield emit(kind, m.group(0).lower(), s, e)
 
     for rx in P.CVE_RES:
@@ -308,7 +310,7 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
         for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
                 yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
-    if P.UNIXPATH_GATE_RE.search(n):
+    if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
         for m in P.UNIXPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
                 yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
