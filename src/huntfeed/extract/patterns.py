@@ -111,7 +111,11 @@ FILE_EXTS = (
 )
 # File names are found from their extension ("." + ext) and extended to the left in code.
 FILE_EXT_SET = frozenset(FILE_EXTS.split("|"))
-FILE_EXT_RE = re.compile(r"\.([A-Za-z][A-Za-z0-9-]{0,15})(?![\w-]|\.\w)")
+# Lower- and upper-case spellings as two literal-led patterns: IGNORECASE would slow the scan.
+FILE_EXT_RES = (
+    re.compile(rf"\.({FILE_EXTS})(?![\w-]|\.\w)"),
+    re.compile(rf"\.({FILE_EXTS.upper()})(?![\w-]|\.\w)"),
+)
 REV_FILE_RE = re.compile(r"[\w.-]{1,121}")
 JA3_LABEL_RE = re.compile(r"(?i)\bja3s?\b[^\n]{0,40}$")
 JA4_RE = re.compile(r"(?<![\w])[tqd]\d{2}[di]\d{4}[a-z0-9]{2}_[0-9a-f]{12}_[0-9a-f]{12}(?![\w])")

@@ -227,7 +227,8 @@ def scan(text: str) -> Iterator[Hit]:
             ):
                 continue
         value = n[s:e].lower()
-        if not _valid_domain(value):
+        # The pattern already shaped every label; only the TLD is left to check.
+        if not valid_tld(value[value.rfind(".") + 1 :]):
             continue
         if hosts.containing(s, e):
             role = "url-host"
@@ -315,9 +316,9 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
             if not urls.overlaps(m.start(), m.end()):
                 yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
     last = -1
-    for m in P.FILE_EXT_RE.finditer(n):
-        if m.group(1).lower() not in P.FILE_EXT_SET:
-            continue
+    file_hits = [m for rx in P.FILE_EXT_RES for m in rx.finditer(n)]
+    file_hits.sort(key=lambda m: m.start())
+    for m in file_hits:
         dot, e = m.span()
         left = P.REV_FILE_RE.match(rev, len(n) - dot)
         if left is None:
