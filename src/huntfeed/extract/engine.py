@@ -6,8 +6,8 @@ stays bounded by the chunk size plus the distinct indicators found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from huntfeed.extract.context import c2_context, find_sections, version_context

@@ -140,12 +140,16 @@ def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None 
     hit = _ip_index()[0].get(ip)
     if hit:
         return hit
-    if addr is None:
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return ""
-    num, version = int(addr), addr.version
+    if addr is None and ip.count(".") == 3 and ":" not in ip:
+        a, b, c, d = (int(x) for x in ip.split("."))
+        num, version = (a << 24) | (b << 16) | (c << 8) | d, 4
+    else:
+        if addr is None:
+            try:
+                addr = ipaddress.ip_address(ip)
+            except ValueError:
+                return ""
+        num, version = int(addr), addr.version
     for v, first, last, name in _net_ranges():
         if v == version and first <= num <= last:
             return name
