@@ -145,10 +145,17 @@ def scan(text: str) -> Iterator[Hit]:
     rev = n[::-1]
     size = len(n)
 
-    def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False) -> Hit:
-        os_, oe = fanged.to_original(s, e)
-        touched, loose = fanged.touched(s, e)
-        return Hit(kind, value, os_, oe, touched, loose, role)
+    if fanged.new_starts:
+
+        def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
+            os_, oe = fanged.to_original(s, e)
+            touched, loose = fanged.touched(s, e)
+            return Hit(kind, value, os_, oe, touched, loose, role)
+
+    else:
+
+        def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
+            return Hit(kind, value, s, e, False, False, role)  # nothing was refanged
 
     url_spans: list[tuple[int, int]] = []
     host_spans: list[tuple[int, int]] = []
@@ -230,11 +237,11 @@ def scan(text: str) -> Iterator[Hit]:
         # The pattern already shaped every label; only the TLD is left to check.
         if not valid_tld(value[value.rfind(".") + 1 :]):
             continue
-        if hosts.containing(s, e):
+        if url_spans and hosts.containing(s, e):
             role = "url-host"
-        elif urls.containing(s, e) or s < bare_end:
+        elif (url_spans and urls.containing(s, e)) or s < bare_end:
             role = "in-url"
-        elif in_email.containing(s, e):
+        elif email_hosts and in_email.containing(s, e):
             role = "email-domain"
         else:
             role = ""
@@ -320,6 +327,8 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
     file_hits.sort(key=lambda m: m.start())
     for m in file_hits:
         dot, e = m.span()
+        if urls.spans and urls.overlaps(dot, e):
+            continue  # the path of a URL, reported with the URL
         left = P.REV_FILE_RE.match(rev, len(n) - dot)
         if left is None:
             continue
@@ -345,9 +354,7 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
 class _Emit(Protocol):
     """The signature of scan's inner emit()."""
 
-    def __call__(
-        self, kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False
-    ) -> Hit: ...
+    def __call__(self, kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit: ...
 
 
 __all__ = ["Hit", "scan"]
