@@ -8,6 +8,7 @@ value on them is often the indicator itself. Each family is loaded on first use 
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import re
@@ -41,12 +42,14 @@ HASH_LISTS = (
 )
 
 
+@cache
 def _lists_dir() -> Path | None:
-    try:
-        import pymispwarninglists
-    except ImportError:  # pragma: no cover - a declared dependency
+    # Locate the package without importing it: its import pulls in a JSON-schema stack and costs
+    # about a second, while only its data files are needed here.
+    spec = importlib.util.find_spec("pymispwarninglists")
+    if spec is None or not spec.origin:  # pragma: no cover - a declared dependency
         return None
-    root = Path(pymispwarninglists.__file__).parent / "data" / "misp-warninglists" / "lists"
+    root = Path(spec.origin).parent / "data" / "misp-warninglists" / "lists"
     return root if root.is_dir() else None
 
 
