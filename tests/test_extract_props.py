@@ -147,3 +147,14 @@ def test_fast_ipv4_global_test_agrees_with_ipaddress(num: int) -> None:
 
     addr = ipaddress.IPv4Address(num)
     assert _ipv4_global(str(addr)) == (addr.is_global and not addr.is_multicast)
+
+
+@SETTINGS
+@given(IOC_TEXT, st.integers(0, 80), st.integers(0, 80))
+def test_locate_agrees_with_to_original_and_touched(text: str, a: int, b: int) -> None:
+    from huntfeed.extract.fang import fang_map
+
+    fanged = fang_map(text)
+    size = len(fanged.text)
+    s, e = sorted((min(a, size), min(b, size)))
+    assert fanged.locate(s, e) == (*fanged.to_original(s, e), *fanged.touched(s, e))

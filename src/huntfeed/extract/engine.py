@@ -125,19 +125,23 @@ def finish(
     )
     out: list[tuple[int, int, Indicator]] = []
     for (kind, value), acc in accs.items():
-        sig = Signals(
-            defanged=acc.defanged,
-            loose=acc.defanged and acc.all_loose,
-            in_ioc=acc.in_ioc,
-            in_refs=acc.all_refs,
-            c2=False,
-            roles=frozenset(acc.roles),
-            version=acc.all_version,
-            raw=acc.raw,
-        )
-        fidelity, reason = decide(kind, value, sig, policy)
-        if reason in _C2_CAN_CHANGE and any(c2_context(p, s, e) for p, s, e in acc.plain):
-            fidelity, reason = decide(kind, value, sig._replace(c2=True), policy)
+        if kind is IndicatorType.CVE:
+            fidelity, reason = Fidelity.HIGH, "cve"  # the one verdict a CVE id can get
+        else:
+            # Positional: a NamedTuple built from keywords costs noticeably more per value.
+            sig = Signals(
+                acc.defanged,
+                acc.defanged and acc.all_loose,
+                acc.in_ioc,
+                acc.all_refs,
+                False,
+                acc.roles,
+                acc.all_version,
+                acc.raw,
+            )
+            fidelity, reason = decide(kind, value, sig, policy)
+            if reason in _C2_CAN_CHANGE and any(c2_context(p, s, e) for p, s, e in acc.plain):
+                fidelity, reason = decide(kind, value, sig._replace(c2=True), policy)
         if not all and fidelity is not Fidelity.HIGH:
             continue
         ind = Indicator(kind, value, acc.raw, acc.start, acc.end, acc.defanged, fidelity, reason)

@@ -278,6 +278,32 @@ class Fanged:
             oend = self.old_ends[j] + (end - self.new_ends[j])
         return ostart, oend
 
+    def locate(self, start: int, end: int) -> tuple[int, int, bool, bool]:
+        """to_original() and touched() in one go: (start, end, refanged, loosely refanged)."""
+        nstarts = self.new_starts
+        if not nstarts:
+            return start, end, False, False
+        nends, ostarts, oends = self.new_ends, self.old_starts, self.old_ends
+        i = bisect_right(nstarts, start) - 1
+        if i < 0:
+            ostart = start
+        elif start < nends[i]:
+            ostart = ostarts[i]
+        else:
+            ostart = oends[i] + (start - nends[i])
+        j = bisect_left(nstarts, end) - 1
+        if j < 0:
+            oend = end
+        elif end <= nends[j]:
+            oend = oends[j]
+        else:
+            oend = oends[j] + (end - nends[j])
+        # Replacements that overlap the span: from the first ending after its start to j.
+        lo = i if i >= 0 and nends[i] > start else i + 1
+        if j < lo:
+            return ostart, oend, False, False
+        return ostart, oend, True, any(self.loose[lo : j + 1])
+
     def touched(self, start: int, end: int) -> tuple[bool, bool]:
         """(any replacement inside the span, any loose one) for a span of the refanged text."""
         if not self.new_starts:

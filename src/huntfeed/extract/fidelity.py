@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
@@ -35,7 +36,7 @@ class Signals(NamedTuple):
     in_ioc: bool = False
     in_refs: bool = False  # every occurrence sits in a references section
     c2: bool = False
-    roles: frozenset[str] = frozenset()  # per occurrence: "", url-host, email-domain, in-url
+    roles: AbstractSet[str] = frozenset()  # per occurrence: "", url-host, email-domain, in-url
     version: bool = False  # every occurrence reads as a version number
     raw: str = ""
 
@@ -206,8 +207,14 @@ _IPV4_SPECIAL = tuple(
 )
 
 
+_SPECIAL_FIRST_OCTETS = frozenset(range(224, 256)) | {0, 10, 100, 127, 169, 172, 192, 198, 203}
+
+
 def _ipv4_global(value: str) -> bool:
     """True for a publicly routable IPv4 address (same answer as ipaddress, without its cost)."""
+    first = value.split(".", 1)[0]
+    if int(first) not in _SPECIAL_FIRST_OCTETS:
+        return True
     a, b, c, d = (int(x) for x in value.split("."))
     num = (a << 24) | (b << 16) | (c << 8) | d
     return not any(lo <= num <= hi for lo, hi in _IPV4_SPECIAL)
@@ -242,9 +249,7 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, role
         return _positive(sig, pol, plain_ok=False)
     if kind is T.URL:
-        parts = urlsplit(value if "://" in value else "http://" + value)
-        host = (parts.hostname or "").lower()
-        path = parts.path + (("?" + parts.query) if parts.query else "")
+        host, path = _host_and_path(value)
         if _abused_path(host, path):
             return HIGH, "abused-host"
         verdict = _domain_verdict(host, sig, pol) if host else None
@@ -284,6 +289,23 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
     if sig.c2:
         return HIGH, "context:c2"
     return LOW, "mentioned"
+
+
+def _host_and_path(url: str) -> tuple[str, str]:
+    """Host (no user, no port, lower case) and path-with-query of a URL, by plain string cuts."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    cut = len(rest)
+    for ch in "/?#":
+        k = rest.find(ch)
+        if 0 <= k < cut:
+            cut = k
+    authority, tail = rest[:cut], rest[cut:]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host[1:]
+    else:
+        host = host.split(":", 1)[0]
+    return host.lower(), tail.split("#", 1)[0] or ""
 
 
 def own_site_of(url: str) -> str:

@@ -146,10 +146,10 @@ def scan(text: str) -> Iterator[Hit]:
     size = len(n)
 
     if fanged.new_starts:
+        locate = fanged.locate
 
         def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
-            os_, oe = fanged.to_original(s, e)
-            touched, loose = fanged.touched(s, e)
+            os_, oe, touched, loose = locate(s, e)
             return Hit(kind, value, os_, oe, touched, loose, role)
 
     else:
