@@ -1,0 +1,130 @@
+"""Recognise ATT&CK groups, malware, tools and campaigns by name or alias.
+
+One Aho-Corasick automaton holds every name; matches must sit on word boundaries.  Names that
+are also ordinary words (listed in ``data/attack/ambiguous_names.txt``) and very short names count
+only with their exact ATT&CK capitalisation and a context word in the same sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from huntfeed.attack.catalog import Catalog, Entity
+from huntfeed.attack.text import Sentence, sentence_index
+from huntfeed.model import ActorHit, Evidence
+from huntfeed.paths import package_data
+
+_CONTEXT = re.compile(
+    r"\b(?:malware|ransomware|backdoor|trojan|rat|loader|implant|group|actors?|apt|operators?|threat|"
+    r"tool(?:s|kit)?|variant|family|campaign|botnet|stealer|wiper|worm|utility|payload|dropper|"
+    r"gang|affiliates?|intrusion)\b",
+    re.IGNORECASE,
+)
+_SHORT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    entity: Entity
+    written: str
+    strict: bool
+
+
+def load_ambiguous(path: Path | None = None) -> frozenset[str]:
+    """Lower-cased names that need context."""
+    path = path or package_data("attack", "ambiguous_names.txt")
+    out = set()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            out.add(line.lower())
+    return frozenset(out)
+
+
+class ActorRecognizer:
+    """Finds named entities of a catalog in text."""
+
+    def __init__(self, catalog: Catalog, ambiguous: frozenset[str] | None = None) -> None:
+        ambiguous = load_ambiguous() if ambiguous is None else ambiguous
+        self._auto = ahocorasick.Automaton()
+        table: dict[str, list[_Name]] = {}
+        for ent in catalog.entities.values():
+            for written in (ent.name, *ent.aliases):
+                key = written.lower().strip()
+                if len(key) < 2:
+                    continue
+                strict = key in ambiguous or len(key) <= _SHORT
+                table.setdefault(key, []).append(_Name(ent, written, strict))
+        for key, names in table.items():
+            self._auto.add_word(key, (len(key), names))
+        self._ready = bool(table)
+        if self._ready:
+            self._auto.make_automaton()
+
+    def find(self, text: str, sentences: Sequence[Sentence]) -> list[ActorHit]:
+        """Every entity named in text, with the sentences that name it (first five)."""
+        if not self._ready:
+            return []
+        low = text.lower()
+        n = len(low)
+        spans: list[tuple[int, int, _Name]] = []
+        for end_idx, (length, names) in self._auto.iter(low):
+            start, end = end_idx - length + 1, end_idx + 1
+            if (start > 0 and _word(low[start - 1])) or (end < n and _word(low[end])):
+                continue
+            for name in names:
+                if name.strict and not self._strict_ok(text, start, end, name, sentences):
+                    continue
+                spans.append((start, end, name))
+        # Longest match wins where names overlap ("Cobalt Strike" over "Cobalt").
+        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+        hits: dict[str, tuple[_Name, list[Evidence]]] = {}
+        last_end = -1
+        for start, end, name in spans:
+            if start < last_end and (end - start) < (last_end - start):
+                continue
+            last_end = max(last_end, end)
+            sent = _sentence_at(sentences, start)
+            ev = (
+                Evidence(sent.text, sent.start, sent.end, note=text[start:end])
+                if sent
+                else Evidence(text[start:end], start, end)
+            )
+            entry = hits.setdefault(name.entity.stix_id, (name, []))
+            if len(entry[1]) < 5 and all(e.start != ev.start for e in entry[1]):
+                entry[1].append(ev)
+        return [
+            ActorHit(
+                stix_id=sid,
+                name=nm.entity.name,
+                kind=nm.entity.kind,
+                matched=nm.written,
+                attack_id=nm.entity.id,
+                evidence=tuple(evs),
+            )
+            for sid, (nm, evs) in hits.items()
+        ]
+
+    @staticmethod
+    def _strict_ok(text: str, start: int, end: int, name: _Name, sentences: Sequence[Sentence]) -> bool:
+        if text[start:end] != name.written:
+            return False
+        if len(name.written) <= _SHORT:
+            return text[end : end + 4].lower() == ".exe"
+        sent = _sentence_at(sentences, start)
+        window = sent.text if sent else text[max(0, start - 150) : end + 150]
+        return bool(_CONTEXT.search(window))
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _sentence_at(sentences: Sequence[Sentence], pos: int) -> Sentence | None:
+    i = sentence_index(sentences, pos)
+    return None if i is None else sentences[i]

@@ -1,0 +1,161 @@
+"""AttackEngine: load the catalog, rules and model once, then infer per text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from huntfeed.attack.actors import ActorRecognizer
+from huntfeed.attack.catalog import Catalog, load_bundle
+from huntfeed.attack.classifier import SentenceModel
+from huntfeed.attack.combine import Combiner, features_for
+from huntfeed.attack.infer import CLASSIFIER, Signals, collect_signals
+from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
+from huntfeed.attack.offline import load_offline
+from huntfeed.attack.rules import RuleMatcher, load_rules
+from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences
+from huntfeed.model import Evidence, Inference, TechniqueHit
+from huntfeed.paths import data_dir, package_data
+
+BUNDLE_NAME = "enterprise-attack.json"
+MODEL_NAME = "model.npz"
+_MAX_EVIDENCE = 3
+
+
+def bundle_path(root: Path) -> Path:
+    """Where `attack update` keeps the downloaded bundle inside a data folder."""
+    return root / "attack" / BUNDLE_NAME
+
+
+def load_catalog(data_dir_: Path | None = None) -> Catalog:
+    """The downloaded bundle if there is one, else the offline package copy."""
+    root = data_dir_ if data_dir_ is not None else data_dir()
+    path = bundle_path(root)
+    return load_bundle(path) if path.exists() else load_offline()
+
+
+def model_path(root: Path | None) -> Path:
+    """A model trained locally by `attack train` wins over the one shipped in the package."""
+    if root is not None:
+        local = root / "attack" / MODEL_NAME
+        if local.exists():
+            return local
+    return package_data("attack", MODEL_NAME)
+
+
+@dataclass
+class AttackEngine:
+    """Everything inference needs, loaded once per process."""
+
+    catalog: Catalog
+    matcher: RuleMatcher
+    actors: ActorRecognizer
+    phase_of: Mapping[str, str]
+    model: SentenceModel | None
+    combiner: Combiner
+
+    @classmethod
+    def load(
+        cls, data_dir: Path | None = None, *, with_model: bool = True, catalog: Catalog | None = None
+    ) -> AttackEngine:
+        """Load catalog, phrase rules, actor names and (if present) the trained model."""
+        root = data_dir if data_dir is not None else _default_root()
+        catalog = catalog or load_catalog(root)
+        model = None
+        if with_model:
+            path = model_path(root)
+            model = SentenceModel.load(path) if path.exists() else None
+        combiner = model.combiner if model is not None else Combiner.default()
+        return cls(
+            catalog=catalog,
+            matcher=RuleMatcher(load_rules()),
+            actors=ActorRecognizer(catalog),
+            phase_of=resolve_mapping(catalog.tactic_order, load_mapping()),
+            model=model,
+            combiner=combiner,
+        )
+
+    def signals(self, text: str, sentences: Sequence[Sentence]) -> dict[str, Signals]:
+        """Per-technique signals of every method (used by inference and by training)."""
+        scores = self.model.sentence_scores(sentences, self.catalog) if self.model else None
+        return collect_signals(text, sentences, self.catalog, self.matcher, scores)
+
+    def infer(self, text: str) -> Inference:
+        """Observed techniques, associated techniques, actors and kill-chain phases for one text."""
+        sentences = split_sentences(text)
+        ends = sentence_ends(sentences)
+        sig = self.signals(text, sentences)
+        probs = {
+            tid: self.combiner.confidence(tid, features_for(s, sentences, ends)) for tid, s in sig.items()
+        }
+        observed: list[TechniqueHit] = []
+        for tid in self.combiner.select(probs):
+            s, tech, conf = sig[tid], self.catalog.techniques[tid], probs[tid]
+            observed.append(
+                TechniqueHit(
+                    id=tid,
+                    name=tech.name,
+                    tactics=tech.tactics,
+                    confidence=round(conf, 3),
+                    methods=s.methods(self.combiner.clf_floor),
+                    evidence=_evidence(s, sentences, ends, text, self.combiner.clf_floor),
+                )
+            )
+        observed.sort(key=lambda h: (-h.confidence, h.id))
+        actors = self.actors.find(text, sentences)
+        seen = {h.id for h in observed}
+        assoc: dict[str, list[str]] = {}
+        for actor in actors:
+            for tid in self.catalog.uses.get(actor.stix_id, ()):
+                cur = self.catalog.resolve(tid)
+                if cur and cur not in seen:
+                    assoc.setdefault(cur, []).append(actor.name)
+        associated = [
+            TechniqueHit(
+                id=tid,
+                name=self.catalog.techniques[tid].name,
+                tactics=self.catalog.techniques[tid].tactics,
+                confidence=round(min(0.5, 0.2 + 0.1 * len(names)), 3),
+                methods=tuple(f"associated:{n}" for n in dict.fromkeys(names)),
+            )
+            for tid, names in assoc.items()
+        ]
+        associated.sort(key=lambda h: (-h.confidence, h.id))
+        tactics = [t for h in observed for t in h.tactics]
+        return Inference(
+            observed=tuple(observed),
+            associated=tuple(associated),
+            actors=tuple(actors),
+            kill_chain_phases=phases_for(tactics, self.phase_of),
+            attack_version=self.catalog.version,
+        )
+
+
+def _default_root() -> Path | None:
+    try:
+        return data_dir()
+    except OSError:
+        return None
+
+
+def _evidence(
+    s: Signals, sentences: Sequence[Sentence], ends: Sequence[int], text: str, clf_floor: float
+) -> tuple[Evidence, ...]:
+    picked: dict[int, str] = {}
+    for start, _ in s.explicit:
+        i = sentence_index(sentences, start, ends)
+        if i is not None:
+            picked.setdefault(i, "explicit id")
+    for start, end, _phrase in s.rule_spans:
+        i = sentence_index(sentences, start, ends)
+        if i is not None:
+            picked.setdefault(i, f"phrase: {text[start:end]}")
+    for score, i in s.clf:
+        if score < clf_floor or len(picked) >= _MAX_EVIDENCE:
+            break
+        picked.setdefault(i, f"{CLASSIFIER} {score:.2f}")
+    out = [
+        Evidence(sentences[i].text, sentences[i].start, sentences[i].end, note) for i, note in picked.items()
+    ]
+    return tuple(out[:_MAX_EVIDENCE])

@@ -1,0 +1,129 @@
+"""Phrase rules: an analyst-editable file of phrases that signal a technique.
+
+File format (``data/attack/phrases.txt``)::
+
+    T1059.001 PowerShell          # a header: technique id, then any label
+        powershell                # a phrase: case-insensitive, whole words
+        encoded command*          # a trailing * lets the last word run on (commands, commanded)
+        /\\biex\\s*\\(/           # a regular expression: wrapped in slashes at both ends
+
+Literal phrases run through one Aho-Corasick automaton, so thousands of them cost one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from huntfeed.errors import DataFileError
+from huntfeed.paths import package_data
+
+_HEADER = re.compile(r"^(T\d{4}(?:\.\d{3})?)\b\s*(.*)$")
+_WORD = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One phrase of one technique, with where it was written."""
+
+    technique: str
+    phrase: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that matched the text at [start, end)."""
+
+    rule: Rule
+    start: int
+    end: int
+
+
+def load_rules(path: Path | None = None) -> list[Rule]:
+    """Parse the phrase file strictly; DataFileError carries file:line."""
+    path = path or package_data("attack", "phrases.txt")
+    rules: list[Rule] = []
+    current = ""
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        where = f"{path}:{lineno}"
+        body = raw.rstrip()
+        if not body.strip() or body.lstrip().startswith("#"):
+            continue
+        if not body[0].isspace():
+            m = _HEADER.match(body)
+            if not m:
+                raise DataFileError("expected a technique header such as 'T1059.001 PowerShell'", where=where)
+            current = m.group(1)
+            continue
+        if not current:
+            raise DataFileError("phrase before any technique header", where=where)
+        phrase = body.strip()
+        if _is_regex(phrase):
+            try:
+                re.compile(phrase[1:-1])
+            except re.error as exc:
+                raise DataFileError(f"bad regular expression: {exc}", where=where) from exc
+        else:
+            phrase = " ".join(phrase.lower().split())
+            if not _WORD.search(phrase):
+                raise DataFileError("a phrase needs at least one word character", where=where)
+        rules.append(Rule(current, phrase, where))
+    return rules
+
+
+class RuleMatcher:
+    """Finds every rule occurrence in a text in one automaton pass plus the few regexes."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self._auto = ahocorasick.Automaton()
+        self._regexes: list[tuple[re.Pattern[str], Rule]] = []
+        keyed: dict[str, list[tuple[Rule, bool]]] = {}
+        for rule in rules:
+            if _is_regex(rule.phrase):
+                self._regexes.append((re.compile(rule.phrase[1:-1], re.IGNORECASE), rule))
+                continue
+            prefix = rule.phrase.endswith("*")
+            key = rule.phrase.rstrip("*").rstrip()
+            keyed.setdefault(key, []).append((rule, prefix))
+        for key, entries in keyed.items():
+            self._auto.add_word(key, (len(key), entries))
+        if keyed:
+            self._auto.make_automaton()
+        self._has_words = bool(keyed)
+
+    def find(self, text: str) -> Iterator[RuleHit]:
+        """Yield hits in text order for literals, then regexes."""
+        if self._has_words:
+            low = text.lower()
+            n = len(low)
+            for end_idx, (length, entries) in self._auto.iter(low):
+                start, end = end_idx - length + 1, end_idx + 1
+                if start > 0 and _is_word(low[start - 1]) and _is_word(low[start]):
+                    continue
+                tail_word = end < n and _is_word(low[end]) and _is_word(low[end - 1])
+                for rule, prefix in entries:
+                    if tail_word and not prefix:
+                        continue
+                    stop = end
+                    if prefix:
+                        while stop < n and _is_word(low[stop]):
+                            stop += 1
+                    yield RuleHit(rule, start, stop)
+        for rx, rule in self._regexes:
+            for m in rx.finditer(text):
+                yield RuleHit(rule, m.start(), m.end())
+
+
+def _is_regex(phrase: str) -> bool:
+    # "/bin/sh" stays a literal: only text wrapped in slashes at both ends is a regex
+    return len(phrase) >= 3 and phrase.startswith("/") and phrase.endswith("/")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"

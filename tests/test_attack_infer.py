@@ -1,0 +1,114 @@
+"""Technique inference: explicit ids, phrase rules, actors, associated techniques, evidence offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from attack_fixtures import write_bundle
+
+from huntfeed.attack import AttackEngine
+from huntfeed.attack.actors import ActorRecognizer
+from huntfeed.attack.catalog import load_bundle
+from huntfeed.attack.explicit import find_ids
+from huntfeed.attack.rules import RuleMatcher, load_rules
+from huntfeed.attack.text import split_sentences
+from huntfeed.errors import DataFileError
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> AttackEngine:
+    # an empty data folder: the offline package bundle and the shipped model are used
+    return AttackEngine.load(tmp_path_factory.mktemp("home"))
+
+
+def test_explicit_ids_are_remapped_and_unknown_ids_dropped(tmp_path: Path) -> None:
+    cat = load_bundle(write_bundle(tmp_path / "b.json"))
+    text = "Seen: T1086, T1059/001, T1064, T9999, T1059.999 and XT1055 but also (T1055)."
+    found = [(tid, text[s:e]) for tid, s, e in find_ids(text, cat)]
+    assert found == [("T1059.001", "T1086"), ("T1059.001", "T1059/001"), ("T1055", "T1055")]
+
+
+def test_phrase_rules_file_is_valid_and_covers_150_techniques(engine: AttackEngine) -> None:
+    rules = load_rules()
+    techniques = {r.technique for r in rules}
+    assert len(techniques) >= 150
+    assert all(engine.catalog.resolve(t) for t in techniques), "every rule id must exist in the catalog"
+
+
+def test_phrase_matching_respects_word_boundaries_and_wildcards() -> None:
+    matcher = RuleMatcher(load_rules())
+    hits = {(h.rule.technique, "x") for h in matcher.find("The implant logs keystrokes via a keylogger.")}
+    assert ("T1056.001", "x") in hits
+    assert not [h for h in matcher.find("unscheduled tasks") if h.rule.technique == "T1053.005"]
+    assert [h for h in matcher.find("It created a Scheduled Task.") if h.rule.technique == "T1053.005"]
+
+
+def test_rule_loader_reports_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "p.txt"
+    bad.write_text("T1059.001 PowerShell\n    powershell\n    /(unclosed/\n")
+    with pytest.raises(DataFileError, match=r"p\.txt:3"):
+        load_rules(bad)
+    bad.write_text("    orphan phrase\n")
+    with pytest.raises(DataFileError, match=r"p\.txt:1"):
+        load_rules(bad)
+
+
+def test_infer_explicit_and_rule_hits_with_evidence(engine: AttackEngine) -> None:
+    text = (
+        "The operators ran T1086 on the host. Afterwards the dropper deletes itself from disk.\n"
+        "Persistence came from a scheduled task named GoogleUpdater."
+    )
+    inf = engine.infer(text)
+    by_id = {h.id: h for h in inf.observed}
+    assert "T1059.001" in by_id and "explicit-id" in by_id["T1059.001"].methods
+    assert "T1053.005" in by_id and "phrase-rule" in by_id["T1053.005"].methods
+    for hit in inf.observed:
+        assert 0.0 <= hit.confidence <= 1.0
+        for ev in hit.evidence:
+            assert text[ev.start : ev.end] == ev.text
+    assert [h.confidence for h in inf.observed] == sorted((h.confidence for h in inf.observed), reverse=True)
+    assert inf.attack_version == engine.catalog.version
+    assert "exploitation" in inf.kill_chain_phases and "installation" in inf.kill_chain_phases
+    assert list(inf.kill_chain_phases) == sorted(
+        inf.kill_chain_phases,
+        key=[
+            "reconnaissance",
+            "weaponization",
+            "delivery",
+            "exploitation",
+            "installation",
+            "command-and-control",
+            "actions-on-objectives",
+        ].index,
+    )
+
+
+def test_nonexistent_ids_never_emitted(engine: AttackEngine) -> None:
+    inf = engine.infer("Mapped to T9999 and T1234.567 in the appendix.")
+    assert all(engine.catalog.technique(h.id) for h in inf.observed)
+    assert not [h for h in inf.observed if h.id in ("T9999", "T1234.567")]
+
+
+def test_actors_and_associated_kept_apart(engine: AttackEngine) -> None:
+    inf = engine.infer("We attribute the intrusion to APT29, which deployed Cobalt Strike beacons.")
+    names = {a.name for a in inf.actors}
+    assert {"APT29", "Cobalt Strike"} <= names
+    assert inf.associated, "APT29 has ATT&CK uses relationships"
+    observed = {h.id for h in inf.observed}
+    assert all(h.id not in observed for h in inf.associated)
+    assert all(m.startswith("associated:") for h in inf.associated for m in h.methods)
+
+
+def test_ambiguous_names_need_case_and_context(tmp_path: Path) -> None:
+    cat = load_bundle(write_bundle(tmp_path / "b.json"))
+    rec = ActorRecognizer(cat, ambiguous=frozenset({"snake"}))
+
+    def names(text: str) -> set[str]:
+        return {a.name for a in rec.find(text, split_sentences(text))}
+
+    assert names("A snake crossed the road.") == set()
+    assert names("Snake crossed the road.") == set()
+    assert names("The Snake malware was found.") == {"Snake"}
+    assert names("CE-29 returned; the Cozy Example operators.") == {"Cozy Example"}
+    assert names("NOTCE-29x") == set()
