@@ -139,9 +139,7 @@ def _code_identifier(value: str, raw: str) -> bool:
         return True  # a reversed Java/Android package name: com.example.app
     last_raw = raw.rsplit(".", 1)[-1] if "." in raw else ""
     # Code is written System.Net or WebClient.DownloadString; domains are lower case or ALL CAPS.
-    return bool(last_raw[:1].isupper() and not last_raw.isupper()) or bool(
-        _CAMEL.search(raw.split("/", 1)[0])
-    )
+    return bool(last_raw[:1].isupper() and not last_raw.isupper()) or bool(_CAMEL.search(raw.split("/", 1)[0]))
 
 
 def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str] | None:

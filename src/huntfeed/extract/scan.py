@@ -229,9 +229,7 @@ def scan(text: str) -> Iterator[Hit]:
             continue
         if s > 0:
             before = n[s - 1]
-            if (before.isalnum() or before in "_%-") and not (
-                s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")
-            ):
+            if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
         value = n[s:e].lower()
         # The pattern already shaped every label; only the TLD is left to check.
@@ -258,9 +256,7 @@ def scan(text: str) -> Iterator[Hit]:
         s, e = m.span()
         if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
             continue
-        if e < len(n) and (
-            n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())
-        ):
+        if e < len(n) and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())):
             continue
         if P.IPV4_FULL_RE.fullmatch(m.group(0)) is None:
             continue

@@ -78,9 +78,7 @@ def domain_index() -> dict[str, str]:
 
 
 @cache
-def _ip_index() -> tuple[
-    dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]
-]:
+def _ip_index() -> tuple[dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]]:
     exact: dict[str, str] = {}
     nets: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = []
     for name in IP_LISTS:
@@ -133,8 +131,7 @@ def domain_list(domain: str) -> str:
 def _net_ranges() -> tuple[tuple[int, int, int, str], ...]:
     """(version, first, last, list) as integers: a range test without ipaddress objects."""
     return tuple(
-        (net.version, int(net.network_address), int(net.broadcast_address), name)
-        for net, name in _ip_index()[1]
+        (net.version, int(net.network_address), int(net.broadcast_address), name) for net, name in _ip_index()[1]
     )
 
 
