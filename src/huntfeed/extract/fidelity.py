@@ -299,11 +299,9 @@ def _host_and_path(url: str) -> tuple[str, str]:
             cut = k
     authority, tail = rest[:cut], rest[cut:]
     host = authority.rpartition("@")[2]
-    if host.startswith("["):
-        host = host[1 : host.find("]")] if "]" in host else host[1:]
-    else:
-        host = host.split(":", 1)[0]
-    return host.lower(), tail.split("#", 1)[0] or ""
+    # "[2001:db8::1]:80" keeps its colons; "evil.com:8080" loses its port.
+    host = host[1:].partition("]")[0] if host.startswith("[") else host.split(":", 1)[0]
+    return host.lower(), tail.split("#", 1)[0]
 
 
 def own_site_of(url: str) -> str:
