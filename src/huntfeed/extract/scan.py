@@ -219,6 +219,10 @@ def scan(text: str) -> Iterator[Hit]:
     bare_end = -1
     for m in P.DOMAIN_TAIL_RE.finditer(n):
         dot, e = m.span()
+        tail = m.group(0)
+        # The pattern already shaped every label; only the TLD is left to check, and first.
+        if not valid_tld(tail[tail.rfind(".") + 1 :]):
+            continue
         lm = P.REV_LABEL_RE.match(rev, size - dot)
         if lm is None:
             continue
@@ -232,9 +236,6 @@ def scan(text: str) -> Iterator[Hit]:
             if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
         value = n[s:e].lower()
-        # The pattern already shaped every label; only the TLD is left to check.
-        if not valid_tld(value[value.rfind(".") + 1 :]):
-            continue
         if url_spans and hosts.containing(s, e):
             role = "url-host"
         elif (url_spans and urls.containing(s, e)) or s < bare_end:
