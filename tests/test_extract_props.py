@@ -136,3 +136,25 @@ def test_digest_path_finds_what_the_whole_text_scan_finds(snippet: str) -> None:
     padded = _PROSE + "\n" + snippet + "\n" + _PROSE
     long_ = {(i.type, i.value) for i in extract(padded, all=True)}
     assert short <= long_
+
+
+@SETTINGS
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_fast_ipv4_global_test_agrees_with_ipaddress(num: int) -> None:
+    import ipaddress
+
+    from huntfeed.extract.fidelity import _ipv4_global
+
+    addr = ipaddress.IPv4Address(num)
+    assert _ipv4_global(str(addr)) == (addr.is_global and not addr.is_multicast)
+
+
+@SETTINGS
+@given(IOC_TEXT, st.integers(0, 80), st.integers(0, 80))
+def test_locate_agrees_with_to_original_and_touched(text: str, a: int, b: int) -> None:
+    from huntfeed.extract.fang import fang_map
+
+    fanged = fang_map(text)
+    size = len(fanged.text)
+    s, e = sorted((min(a, size), min(b, size)))
+    assert fanged.locate(s, e) == (*fanged.to_original(s, e), *fanged.touched(s, e))

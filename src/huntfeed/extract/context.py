@@ -109,12 +109,7 @@ def _section_end(text: str, start: int, stop_at_prose: bool) -> int:
         end = limit if nl < 0 else nl
         line = text[pos:end]
         stripped = line.strip()
-        if (
-            stripped
-            and len(stripped) <= 60
-            and _OTHER_HEADING.match(stripped)
-            and not _IOC_HEADING.match(stripped)
-        ):
+        if stripped and len(stripped) <= 60 and _OTHER_HEADING.match(stripped) and not _IOC_HEADING.match(stripped):
             return pos
         if stop_at_prose and _is_prose(stripped):
             return pos

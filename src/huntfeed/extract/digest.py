@@ -19,20 +19,30 @@ from dataclasses import dataclass
 _ANCHORS: tuple[tuple[str, int], ...] = (
     (r"\.[^\s.]", 0),
     (r" \. ", 1),
-    (r"@", 1),
-    (r"[\[\{<\\^]", 1),
-    (r"[\]\}](?<=[A-Za-z]{2}[\]\}])(?=\w)", 1),
+    (r"@", 0),
+    (r" @", 1),
+    (r"@ ", 1),
+    (r"\[", 1),
+    (r"\{", 1),
+    (r"<", 1),
+    (r"\\", 1),
+    (r"\^", 1),
+    (r"\](?<=[A-Za-z]{2}\])(?=\w)", 1),
+    (r"\}(?<=[A-Za-z]{2}\})(?=\w)", 1),
     (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1),
     (r"\)\w", 1),
-    (r":[/\\\]\)_0-9a-fA-F:]", 1),
-    (r"//", 1),
+    (r":[/\\\]\)_0-9a-fA-F:]", 0),
+    (r" :/", 1),
+    (r"//", 0),
+    (r"// ", 1),
     (r"__", 0),
     (r"DOT", 1),
     (r"AT", 1),
     (r"At ", 1),
     (r"-dot-", 0),
     (r",\d{1,3},\d", 0),
-    (r"\d[0-9A-Za-z]{15}", 0),
+    # Hashes and wallet addresses: one literal-led pattern per leading digit scans faster than \d.
+    *((d + r"[0-9A-Za-z]{15}", 0) for d in "0123456789"),
     (r"CVE", 1),
     (r"cve", 1),
     (r"Cve", 1),
@@ -42,9 +52,7 @@ _ANCHORS: tuple[tuple[str, int], ...] = (
     (r"~/", 2),
     (r"T\d{4}", 0),
     (r"TA\d{4}", 0),
-    (r"t\d{4}", 0),
     (r"AS", 1),
-    (r"as\d", 0),
     (r"asn", 1),
     (r"_[0-9a-f]{12}_", 0),
 )
@@ -108,50 +116,51 @@ def _extend(text: str, s: int, e: int, reach: int) -> tuple[int, int]:
     return s, e
 
 
+def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with its short lines blanked (same length), and the spans of those lines."""
+    lines = text.split("\n")
+    short: list[tuple[int, int]] = []
+    pos = 0
+    for line in lines:
+        n = len(line)
+        if 0 < n <= _SHORT_LINE:
+            short.append((pos, pos + n))
+        pos += n + 1
+    if not short:
+        return text, short
+    masked = "\n".join(" " * len(ln) if 0 < len(ln) <= _SHORT_LINE else ln for ln in lines)
+    return masked, short
+
+
 def windows(text: str) -> list[tuple[int, int]]:
     """Sorted, merged (start, end) spans of text that may hold an indicator."""
-    hits: list[tuple[int, int, int]] = []
+    # Short lines (IOC table rows, headings) are windows as a whole; they are blanked before the
+    # anchor scan, so their many anchors cost nothing and only prose lines are cut into tokens.
+    masked, short = _masked(text)
+    spans: list[tuple[int, int]] = list(short)
     for rx, reach in _COMPILED:
-        hits.extend((m.start(), m.end(), reach) for m in rx.finditer(text))
-    if not hits:
+        last = -1
+        for m in rx.finditer(masked):
+            a, b = m.span()
+            if a < last and reach == 0:
+                continue
+            s = _token_start(masked, a)
+            e = _token_end(masked, b) if b > a else b
+            s, e = _extend(masked, s, e, reach)
+            spans.append((s, e))
+            last = e
+    if not spans:
         return []
-    hits.sort()
-    merged: list[tuple[int, int]] = []
-    cur_s, cur_e = -1, -1
-    line_end = -1
-    for a, b, reach in hits:
-        if b <= line_end or (a < cur_e and b <= cur_e and reach == 0):
-            continue  # inside the window already found
-        # A short line (an IOC table row, a heading) is taken whole: one look-up for all its anchors.
-        nl = text.rfind("\n", max(0, a - _SHORT_LINE), a)
-        le = text.find("\n", b, b + _SHORT_LINE)
-        if (nl >= 0 or a <= _SHORT_LINE) and (le >= 0 or b + _SHORT_LINE >= len(text)):
-            s, e = nl + 1, (le if le >= 0 else len(text))
-            line_end = e
+    spans.sort()
+    out = [spans[0]]
+    for s, e in spans[1:]:
+        ls, le = out[-1]
+        if s <= le + _MERGE_GAP:
+            if e > le:
+                out[-1] = (ls, e)
         else:
-            s = _token_start(text, a)
-            e = _token_end(text, b) if b > a else b
-            s, e = _extend(text, s, e, reach)
-        if cur_e >= 0 and s <= cur_e + _MERGE_GAP:
-            if e > cur_e:
-                cur_e = e
-            if s < cur_s:
-                cur_s = s
-        else:
-            if cur_e >= 0:
-                merged.append((cur_s, cur_e))
-            cur_s, cur_e = s, e
-    merged.append((cur_s, cur_e))
-    if len(merged) > 1 and any(merged[k][0] <= merged[k - 1][1] for k in range(1, len(merged))):
-        merged.sort()
-        out = [merged[0]]
-        for s, e in merged[1:]:
-            if s <= out[-1][1] + _MERGE_GAP:
-                out[-1] = (out[-1][0], max(out[-1][1], e))
-            else:
-                out.append((s, e))
-        return out
-    return merged
+            out.append((s, e))
+    return out
 
 
 def build(text: str) -> Digest:

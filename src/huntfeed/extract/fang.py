@@ -42,33 +42,11 @@ _SCHEME_SEP = (
 _FAST: tuple[tuple[str, str], ...] = (
     (
         "brdot",
-        _LBR
-        + r"{1,3}"
-        + _SP
-        + r"{0,3}(?:\.|"
-        + _DOTWORD
-        + r"|,)"
-        + _SP
-        + r"{0,3}"
-        + _RBR
-        + r"{1,3}"
-        + _SP
-        + r"{0,3}",
+        _LBR + r"{1,3}" + _SP + r"{0,3}(?:\.|" + _DOTWORD + r"|,)" + _SP + r"{0,3}" + _RBR + r"{1,3}" + _SP + r"{0,3}",
     ),
     (
         "brat",
-        _OPEN
-        + r"{1,3}"
-        + _SP
-        + r"{0,3}(?:@|"
-        + _ATWORD
-        + r")"
-        + _SP
-        + r"{0,3}"
-        + _CLOSE
-        + r"{1,3}"
-        + _SP
-        + r"{0,3}",
+        _OPEN + r"{1,3}" + _SP + r"{0,3}(?:@|" + _ATWORD + r")" + _SP + r"{0,3}" + _CLOSE + r"{1,3}" + _SP + r"{0,3}",
     ),
     ("brother", r"[\[\(]-[\]\)]"),
     ("brwww", r"[\[\(][wW][wW][wW][\]\)](?=\.)"),
@@ -97,9 +75,7 @@ _FAST: tuple[tuple[str, str], ...] = (
 # them would scan far slower than each alone).
 _NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat"))
 _BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
-_BR_PARTS = [
-    f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)
-]
+_BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)]
 _OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
 _BR_RE = re.compile("|".join(_BR_PARTS))
 _BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}\\^]")
@@ -115,9 +91,7 @@ _COMMA_IP_RE = re.compile(
 )
 _LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat"))
 _BACK = {"closedot3": 3, "closedot5": 5, "closeat2": 2, "closeat6": 6}
-_DOT_KINDS = frozenset(
-    ("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot")
-)
+_DOT_KINDS = frozenset(("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot"))
 _AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
 
 
@@ -277,6 +251,32 @@ class Fanged:
         else:
             oend = self.old_ends[j] + (end - self.new_ends[j])
         return ostart, oend
+
+    def locate(self, start: int, end: int) -> tuple[int, int, bool, bool]:
+        """to_original() and touched() in one go: (start, end, refanged, loosely refanged)."""
+        nstarts = self.new_starts
+        if not nstarts:
+            return start, end, False, False
+        nends, ostarts, oends = self.new_ends, self.old_starts, self.old_ends
+        i = bisect_right(nstarts, start) - 1
+        if i < 0:
+            ostart = start
+        elif start < nends[i]:
+            ostart = ostarts[i]
+        else:
+            ostart = oends[i] + (start - nends[i])
+        j = bisect_left(nstarts, end) - 1
+        if j < 0:
+            oend = end
+        elif end <= nends[j]:
+            oend = oends[j]
+        else:
+            oend = oends[j] + (end - nends[j])
+        # Replacements that overlap the span: from the first ending after its start to j.
+        lo = i if i >= 0 and nends[i] > start else i + 1
+        if j < lo:
+            return ostart, oend, False, False
+        return ostart, oend, True, any(self.loose[lo : j + 1])
 
     def touched(self, start: int, end: int) -> tuple[bool, bool]:
         """(any replacement inside the span, any loose one) for a span of the refanged text."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
@@ -35,7 +36,7 @@ class Signals(NamedTuple):
     in_ioc: bool = False
     in_refs: bool = False  # every occurrence sits in a references section
     c2: bool = False
-    roles: frozenset[str] = frozenset()  # per occurrence: "", url-host, email-domain, in-url
+    roles: AbstractSet[str] = frozenset()  # per occurrence: "", url-host, email-domain, in-url
     version: bool = False  # every occurrence reads as a version number
     raw: str = ""
 
@@ -138,9 +139,7 @@ def _code_identifier(value: str, raw: str) -> bool:
         return True  # a reversed Java/Android package name: com.example.app
     last_raw = raw.rsplit(".", 1)[-1] if "." in raw else ""
     # Code is written System.Net or WebClient.DownloadString; domains are lower case or ALL CAPS.
-    return bool(last_raw[:1].isupper() and not last_raw.isupper()) or bool(
-        _CAMEL.search(raw.split("/", 1)[0])
-    )
+    return bool(last_raw[:1].isupper() and not last_raw.isupper()) or bool(_CAMEL.search(raw.split("/", 1)[0]))
 
 
 def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str] | None:
@@ -179,16 +178,61 @@ def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]
     return HIGH, "plain"
 
 
+_IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+# Non-global IPv4 blocks (RFC 6890 and multicast/reserved), as integer ranges.
+_IPV4_SPECIAL = tuple(
+    (int(net.network_address), int(net.broadcast_address))
+    for net in map(
+        ipaddress.IPv4Network,
+        (
+            "0.0.0.0/8",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "172.16.0.0/12",
+            "192.0.0.0/29",
+            "192.0.0.8/32",
+            "192.0.0.170/31",
+            "192.0.2.0/24",
+            "192.168.0.0/16",
+            "198.18.0.0/15",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/3",
+        ),
+    )
+)
+
+
+_SPECIAL_FIRST_OCTETS = frozenset(range(224, 256)) | {0, 10, 100, 127, 169, 172, 192, 198, 203}
+
+
+def _ipv4_global(value: str) -> bool:
+    """True for a publicly routable IPv4 address (same answer as ipaddress, without its cost)."""
+    first = value.split(".", 1)[0]
+    if int(first) not in _SPECIAL_FIRST_OCTETS:
+        return True
+    a, b, c, d = (int(x) for x in value.split("."))
+    num = (a << 24) | (b << 16) | (c << 8) | d
+    return not any(lo <= num <= hi for lo, hi in _IPV4_SPECIAL)
+
+
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str]:
     """Fidelity and reason for one distinct indicator of a document."""
     if kind in (T.IPV4, T.IPV6):
-        try:
-            addr = ipaddress.ip_address(value)
-        except ValueError:
-            return LOW, "invalid"
-        if not addr.is_global or addr.is_multicast:
-            return LOW, "private-ip"
-        hit = warninglists.ip_list(str(addr), addr)
+        if kind is T.IPV4:
+            if not _ipv4_global(value):
+                return LOW, "private-ip"
+            hit = warninglists.ip_list(value)
+        else:
+            try:
+                addr = ipaddress.ip_address(value)
+            except ValueError:
+                return LOW, "invalid"
+            if not addr.is_global or addr.is_multicast:
+                return LOW, "private-ip"
+            hit = warninglists.ip_list(str(addr), addr)
         if hit:
             return LOW, f"warninglist:{hit}"
         if sig.version and not sig.defanged and not sig.in_ioc:
@@ -203,20 +247,14 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, role
         return _positive(sig, pol, plain_ok=False)
     if kind is T.URL:
-        parts = urlsplit(value if "://" in value else "http://" + value)
-        host = (parts.hostname or "").lower()
-        path = parts.path + (("?" + parts.query) if parts.query else "")
+        host, path = _host_and_path(value)
         if _abused_path(host, path):
             return HIGH, "abused-host"
         verdict = _domain_verdict(host, sig, pol) if host else None
         if verdict:
             return verdict
-        if host:
-            try:
-                if not ipaddress.ip_address(host).is_global:
-                    return LOW, "private-ip"
-            except ValueError:
-                pass
+        if host and host[-1:].isdigit() and _IPV4_SHAPE.fullmatch(host) and not _ipv4_global(host):
+            return LOW, "private-ip"
         return _positive(sig, pol, plain_ok=False)
     if kind is T.EMAIL:
         host = value.rpartition("@")[2]
@@ -249,6 +287,21 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
     if sig.c2:
         return HIGH, "context:c2"
     return LOW, "mentioned"
+
+
+def _host_and_path(url: str) -> tuple[str, str]:
+    """Host (no user, no port, lower case) and path-with-query of a URL, by plain string cuts."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    cut = len(rest)
+    for ch in "/?#":
+        k = rest.find(ch)
+        if 0 <= k < cut:
+            cut = k
+    authority, tail = rest[:cut], rest[cut:]
+    host = authority.rpartition("@")[2]
+    # "[2001:db8::1]:80" keeps its colons; "evil.com:8080" loses its port.
+    host = host[1:].partition("]")[0] if host.startswith("[") else host.split(":", 1)[0]
+    return host.lower(), tail.split("#", 1)[0]
 
 
 def own_site_of(url: str) -> str:

@@ -1,8 +1,9 @@
 """Indicator patterns, applied to refanged text.
 
 Built from small named fragments (label, host, octet) so each pattern reads as its grammar.
-Every repetition is bounded and alternatives are disjoint at their first character where it
-matters, so matching stays linear in the input (see tests/test_extract_redos.py).
+No repetition nests another that can match the same text, and every one is bounded except the
+hex run (a single character class with nothing after it), so matching stays linear in the input
+(see tests/test_extract_props.py::test_redos_budget).
 """
 
 from __future__ import annotations
@@ -44,9 +45,6 @@ _URL_TAIL = r"[^\s\"'<>`\]\[{}|\\^]{1,2048}"
 URL_SEP_RE = re.compile(r"://")
 REV_SCHEME_RE = re.compile(r"[A-Za-z0-9+.-]{1,10}")
 URL_REST_RE = re.compile("://" + _URL_TAIL)
-_LOOSE_HOST = r"[\w](?<![\w.@/:%-][\w])(?:[\w-]{0,61}[\w])?(?:\.[\w](?:[\w-]{0,61}[\w])?){1,12}"
-# Scheme-less URL: a host followed by a path (validated in code: real TLD or IPv4).
-BARE_URL_RE = re.compile(_LOOSE_HOST + r"(?::\d{1,5})?/" + _URL_TAIL)
 # Domains are found from their first dot rightwards, then the first label is taken from the left.
 DOMAIN_TAIL_RE = re.compile(rf"\.(?:{LABEL}\.){{0,11}}{TLD}(?![\w-]|\.[\w-])")
 # Read leftwards by matching forwards in the reversed text: no scanning, no quadratic retries.
@@ -64,14 +62,11 @@ IPV6_RE = re.compile(
 AT_RE = re.compile(r"@")
 REV_LOCAL_RE = re.compile(r"(?:\)[^()\s@]{1,64}\()?[\w.+%'-]{1,64}")
 EMAIL_HOST_RE = re.compile(rf"{DOMAIN}(?![\w-]|\.[\w-])|\[{IPV4}\]|\[(?i:ipv6):[0-9a-fA-F:.]{{2,45}}\]")
-HEX_RE = re.compile(
-    r"[0-9a-fA-F](?:(?<=0x[0-9a-fA-F])|(?<=0X[0-9a-fA-F])|(?<![0-9A-Za-z][0-9a-fA-F]))"
-    r"[0-9a-fA-F]{31,127}(?![0-9a-fA-F])"
-)
+# A run of hex digits; its boundaries (no letter or digit before unless "0x", a length of 32, 40,
+# 64 or 128) are checked in code, which scans faster than look-arounds in the pattern.
+HEX_RE = re.compile(r"[0-9a-fA-F]{32,}")
 HASH_LABEL_RE = re.compile(r"(?i)(?:imphash|import hash|authentihash|ssdeep|tlsh|ja3s?|ja4\w*)[\s:=\-]{0,6}$")
-CVE_RES = tuple(
-    re.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in ("CVE", "cve", "Cve")
-)
+CVE_RES = tuple(re.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in ("CVE", "cve", "Cve"))
 ATTACK_RES = (
     re.compile(r"T(?<![\w.]T)A?\d{4}(?:\.\d{3})?(?!\w|\.\d)"),
     re.compile(r"t(?<![\w.]t)a?\d{4}(?:\.\d{3})?(?!\w|\.\d)"),
@@ -83,9 +78,7 @@ ASN_RES = (
     re.compile(r"as(?<![\w]as)(\d{1,10})(?!\w)"),
 )
 LONG_RUN_RE = re.compile(r"\d[0-9A-Za-z]{24}")
-BITCOIN_RE = re.compile(
-    r"[13](?<![\w][13])[a-km-zA-HJ-NP-Z1-9]{25,34}(?![\w])|b(?<![\w]b)c1[a-z0-9]{25,87}(?![\w])"
-)
+BITCOIN_RE = re.compile(r"[13](?<![\w][13])[a-km-zA-HJ-NP-Z1-9]{25,34}(?![\w])|b(?<![\w]b)c1[a-z0-9]{25,87}(?![\w])")
 MONERO_RE = re.compile(r"4(?<![\w]4)[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?![\w])")
 _REG_PART = r"[^\\\s\"'<>|\u201c\u201d]{1,255}"
 REGISTRY_RE = re.compile(
@@ -101,7 +94,7 @@ UNIXPATH_RE = re.compile(
 )
 REGISTRY_GATE = "HK"
 UNIXPATH_GATE_RE = re.compile(
-    r"~/|/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt)/"
+    r"/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt)/"
 )
 JA4_GATE_RE = re.compile(r"_[0-9a-f]{12}_")
 FILE_EXTS = (
@@ -111,10 +104,12 @@ FILE_EXTS = (
     "wll|ocx|drv|tmp|dat|pif|appref-ms|library-ms|search-ms|application|gadget|msc"
 )
 # File names are found from their extension ("." + ext) and extended to the left in code.
-FILE_EXT_SET = frozenset(FILE_EXTS.split("|"))
-FILE_EXT_RE = re.compile(r"\.([A-Za-z][A-Za-z0-9-]{0,15})(?![\w-]|\.\w)")
+# Lower- and upper-case spellings as two literal-led patterns: IGNORECASE would slow the scan.
+FILE_EXT_RES = (
+    re.compile(rf"\.({FILE_EXTS})(?![\w-]|\.\w)"),
+    re.compile(rf"\.({FILE_EXTS.upper()})(?![\w-]|\.\w)"),
+)
 REV_FILE_RE = re.compile(r"[\w.-]{1,121}")
-JA3_LABEL_RE = re.compile(r"(?i)\bja3s?\b[^\n]{0,40}$")
 JA4_RE = re.compile(r"(?<![\w])[tqd]\d{2}[di]\d{4}[a-z0-9]{2}_[0-9a-f]{12}_[0-9a-f]{12}(?![\w])")
 USER_AGENT_RE = re.compile(
     r"(?<![\w])Mozilla/\d\.\d \([^()\n]{1,200}\)"

@@ -145,10 +145,17 @@ def scan(text: str) -> Iterator[Hit]:
     rev = n[::-1]
     size = len(n)
 
-    def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False) -> Hit:
-        os_, oe = fanged.to_original(s, e)
-        touched, loose = fanged.touched(s, e)
-        return Hit(kind, value, os_, oe, touched, loose, role)
+    if fanged.new_starts:
+        locate = fanged.locate
+
+        def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
+            os_, oe, touched, loose = locate(s, e)
+            return Hit(kind, value, os_, oe, touched, loose, role)
+
+    else:
+
+        def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
+            return Hit(kind, value, s, e, False, False, role)  # nothing was refanged
 
     url_spans: list[tuple[int, int]] = []
     host_spans: list[tuple[int, int]] = []
@@ -212,6 +219,10 @@ def scan(text: str) -> Iterator[Hit]:
     bare_end = -1
     for m in P.DOMAIN_TAIL_RE.finditer(n):
         dot, e = m.span()
+        tail = m.group(0)
+        # The pattern already shaped every label; only the TLD is left to check, and first.
+        if not valid_tld(tail[tail.rfind(".") + 1 :]):
+            continue
         lm = P.REV_LABEL_RE.match(rev, size - dot)
         if lm is None:
             continue
@@ -222,18 +233,14 @@ def scan(text: str) -> Iterator[Hit]:
             continue
         if s > 0:
             before = n[s - 1]
-            if (before.isalnum() or before in "_%-") and not (
-                s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")
-            ):
+            if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
         value = n[s:e].lower()
-        if not _valid_domain(value):
-            continue
-        if hosts.containing(s, e):
+        if url_spans and hosts.containing(s, e):
             role = "url-host"
-        elif urls.containing(s, e) or s < bare_end:
+        elif (url_spans and urls.containing(s, e)) or s < bare_end:
             role = "in-url"
-        elif in_email.containing(s, e):
+        elif email_hosts and in_email.containing(s, e):
             role = "email-domain"
         else:
             role = ""
@@ -250,9 +257,7 @@ def scan(text: str) -> Iterator[Hit]:
         s, e = m.span()
         if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
             continue
-        if e < len(n) and (
-            n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())
-        ):
+        if e < len(n) and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())):
             continue
         if P.IPV4_FULL_RE.fullmatch(m.group(0)) is None:
             continue
@@ -277,6 +282,8 @@ def scan(text: str) -> Iterator[Hit]:
         s, e = m.span()
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
+            continue
+        if s > 0 and n[s - 1].isalnum() and not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
             continue
         yield emit(kind, m.group(0).lower(), s, e)
 
@@ -308,15 +315,17 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
         for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
                 yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
-    if P.UNIXPATH_GATE_RE.search(n):
+    if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
         for m in P.UNIXPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
                 yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
     last = -1
-    for m in P.FILE_EXT_RE.finditer(n):
-        if m.group(1).lower() not in P.FILE_EXT_SET:
-            continue
+    file_hits = [m for rx in P.FILE_EXT_RES for m in rx.finditer(n)]
+    file_hits.sort(key=lambda m: m.start())
+    for m in file_hits:
         dot, e = m.span()
+        if urls.spans and urls.overlaps(dot, e):
+            continue  # the path of a URL, reported with the URL
         left = P.REV_FILE_RE.match(rev, len(n) - dot)
         if left is None:
             continue
@@ -342,9 +351,7 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
 class _Emit(Protocol):
     """The signature of scan's inner emit()."""
 
-    def __call__(
-        self, kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False
-    ) -> Hit: ...
+    def __call__(self, kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit: ...
 
 
 __all__ = ["Hit", "scan"]

@@ -8,6 +8,7 @@ value on them is often the indicator itself. Each family is loaded on first use 
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import re
@@ -41,12 +42,14 @@ HASH_LISTS = (
 )
 
 
+@cache
 def _lists_dir() -> Path | None:
-    try:
-        import pymispwarninglists
-    except ImportError:  # pragma: no cover - a declared dependency
+    # Locate the package without importing it: its import pulls in a JSON-schema stack and costs
+    # about a second, while only its data files are needed here.
+    spec = importlib.util.find_spec("pymispwarninglists")
+    if spec is None or not spec.origin:  # pragma: no cover - a declared dependency
         return None
-    root = Path(pymispwarninglists.__file__).parent / "data" / "misp-warninglists" / "lists"
+    root = Path(spec.origin).parent / "data" / "misp-warninglists" / "lists"
     return root if root.is_dir() else None
 
 
@@ -75,9 +78,7 @@ def domain_index() -> dict[str, str]:
 
 
 @cache
-def _ip_index() -> tuple[
-    dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]
-]:
+def _ip_index() -> tuple[dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]]:
     exact: dict[str, str] = {}
     nets: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = []
     for name in IP_LISTS:
@@ -130,8 +131,7 @@ def domain_list(domain: str) -> str:
 def _net_ranges() -> tuple[tuple[int, int, int, str], ...]:
     """(version, first, last, list) as integers: a range test without ipaddress objects."""
     return tuple(
-        (net.version, int(net.network_address), int(net.broadcast_address), name)
-        for net, name in _ip_index()[1]
+        (net.version, int(net.network_address), int(net.broadcast_address), name) for net, name in _ip_index()[1]
     )
 
 
@@ -140,12 +140,16 @@ def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None 
     hit = _ip_index()[0].get(ip)
     if hit:
         return hit
-    if addr is None:
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return ""
-    num, version = int(addr), addr.version
+    if addr is None and ip.count(".") == 3 and ":" not in ip:
+        a, b, c, d = (int(x) for x in ip.split("."))
+        num, version = (a << 24) | (b << 16) | (c << 8) | d, 4
+    else:
+        if addr is None:
+            try:
+                addr = ipaddress.ip_address(ip)
+            except ValueError:
+                return ""
+        num, version = int(addr), addr.version
     for v, first, last, name in _net_ranges():
         if v == version and first <= num <= last:
             return name
