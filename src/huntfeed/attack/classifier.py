@@ -84,21 +84,35 @@ class SentenceModel:
     def sentence_scores(
         self, sentences: Sequence[Sentence], catalog: Catalog | None = None
     ) -> dict[str, tuple[list[tuple[float, int]], int, int]]:
-        """Per label: best sentence margins with indices, sentences above the keep floor, positives."""
+        """Per label: best sentence margins with indices, sentences above the keep floor, positives.
+
+        With ``meta["windows"]`` each pair of neighbouring sentences is scored too (credited to the
+        first), because reports often spread one behaviour over two sentences.
+        """
         keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
-        scores = self.decision([sentences[i].text for i in keep])
-        out: dict[str, list[tuple[float, int]]] = {}
+        texts = [sentences[i].text for i in keep]
+        owners = list(keep)
+        if self.meta.get("windows"):
+            for a, b in zip(keep, keep[1:], strict=False):
+                if b == a + 1:
+                    texts.append(sentences[a].text + " " + sentences[b].text)
+                    owners.append(a)
+        scores = self.decision(texts)
         if scores.size == 0:
             return {}
+        out: dict[str, dict[int, float]] = {}
         rows, cols = np.nonzero(scores > CLF_KEEP)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            out.setdefault(self.labels[c], []).append((float(scores[r, c]), keep[r]))
+            per = out.setdefault(self.labels[c], {})
+            idx, val = owners[r], float(scores[r, c])
+            if val > per.get(idx, CLF_KEEP):
+                per[idx] = val
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
-        for label, vals in out.items():
+        for label, per in out.items():
             tid = catalog.resolve(label) if catalog is not None else label
             if tid is None or tid in result:
                 continue
-            vals.sort(reverse=True)
+            vals = sorted(((v, i) for i, v in per.items()), reverse=True)
             result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
         return result
 

@@ -26,6 +26,7 @@ FEATURES = (
     "clf_weak",
     "clf_pos",
     "log_sentences",
+    "family",
 )
 CLF_KEEP = -1.0  # classifier margins at or below this are not kept (and stand in for "nothing")
 
@@ -50,7 +51,25 @@ def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int])
 
 def empty_features(n_sentences: int) -> list[float]:
     """Features of a technique that no method mentioned in a document of n sentences."""
-    return [0.0, 0.0, 0.0, CLF_KEEP, CLF_KEEP, CLF_KEEP, 0.0, 0.0, math.log(max(n_sentences, 1))]
+    return [0.0, 0.0, 0.0, CLF_KEEP, CLF_KEEP, CLF_KEEP, 0.0, 0.0, math.log(max(n_sentences, 1)), CLF_KEEP]
+
+
+def feature_table(
+    sig: Mapping[str, Signals], sentences: Sequence[Sentence], ends: Sequence[int]
+) -> dict[str, list[float]]:
+    """Features of every candidate technique of a document.
+
+    The last feature is the best classifier margin of the technique's relatives (its parent or
+    sub-techniques): reports that describe packing usually describe obfuscation too.
+    """
+    table = {tid: features_for(s, sentences, ends) for tid, s in sig.items()}
+    best: dict[str, list[tuple[float, str]]] = {}
+    for tid, f in table.items():
+        best.setdefault(tid.split(".", 1)[0], []).append((f[3], tid))
+    for tid, f in table.items():
+        others = [v for v, t in best[tid.split(".", 1)[0]] if t != tid]
+        f.append(max(others, default=CLF_KEEP))
+    return table
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def load_labelled(path: Path) -> Labelled:
             return _from_tram_export(json.loads(raw), path)
         except ValueError:
             pass  # a one-line JSONL file
-    return _from_jsonl(raw.splitlines(), path)
+    return _from_jsonl(raw.split("\n"), path)  # not splitlines(): JSON strings may hold U+2028
 
 
 def _techniques(value: Any, where: str) -> tuple[str, ...]:

@@ -112,8 +112,26 @@ def update_cmd(url: str | None, file_: Path | None, as_json: bool) -> None:
     help="Where to write the model (default: <data folder>/attack/model.npz).",
 )
 @click.option("--folds", default=5, show_default=True, help="Folds for calibrating on labelled reports.")
+@click.option(
+    "--windows/--no-windows",
+    default=False,
+    show_default=True,
+    help="Also score pairs of neighbouring sentences.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep fold models here and reuse them on the next run (same data only).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def train_cmd(extra: tuple[Path, ...], out: Path | None, folds: int, as_json: bool) -> None:
+def train_cmd(
+    extra: tuple[Path, ...],
+    out: Path | None,
+    folds: int,
+    windows: bool,
+    cache_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Rebuild the technique classifier from the bundle in use plus optional labelled reports.
 
     \b
@@ -136,7 +154,10 @@ def train_cmd(extra: tuple[Path, ...], out: Path | None, folds: int, as_json: bo
         if not as_json:
             click.echo(f"[{time.strftime('%H:%M:%S')}] {msg}", err=True)
 
-    report = train(cat, labelled, TrainConfig(folds=folds), target, log=log)
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    cfg = TrainConfig(folds=folds, windows=windows)
+    report = train(cat, labelled, cfg, target, log=log, model_cache=cache_dir)
     result = {
         "model": str(target),
         "seconds": round(report.seconds, 1),
