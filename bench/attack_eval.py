@@ -129,7 +129,8 @@ def main() -> None:
     ap.add_argument("--procedures", type=int, default=1000, help="held-out procedure examples to score")
     ap.add_argument("--cache", type=Path, help="pickle of out-of-fold signals to reuse (analysis only)")
     ap.add_argument("--models", type=Path, help="folder to keep/reuse fold models (analysis only)")
-    ap.add_argument("--windows", action="store_true", help="also score neighbouring-sentence pairs")
+    ap.add_argument("--windows", type=int, default=3, help="score runs of up to N neighbouring sentences")
+    ap.add_argument("--window-mode", default="fast", choices=["fast", "exact"])
     ap.add_argument("--skip", default="", help="comma list of: tram,procedures,speed")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
@@ -140,7 +141,7 @@ def main() -> None:
     bundle = SHARED / "attack" / "enterprise-attack-18.1.json.gz"
     cat = load_bundle(bundle) if bundle.exists() else load_offline()
     labelled = load_labelled(tram_path)
-    cfg = TrainConfig(folds=args.folds, windows=args.windows)
+    cfg = TrainConfig(folds=args.folds, windows=args.windows, window_mode=args.window_mode)
     print(f"ATT&CK {cat.version}; {len(labelled.docs)} TRAM2 reports")
     comb = FALLBACK
     if "tram" not in skip:

@@ -30,10 +30,22 @@ def _jsonl(path: Path, n_docs: int = 8) -> Path:
         tid = "T1055" if i % 2 == 0 else "T1071.001"
         start = text.index(parts[1])
         rows.append({"granularity": "document", "doc_id": f"d{i}", "text": text, "techniques": [tid]})
-        rows.append({"granularity": "span", "doc_id": f"d{i}", "char_span": [start, start + len(parts[1])],
-                     "techniques": [tid], "text": parts[1]})
-    rows.append({"granularity": "sentence", "text": "It uses HTTPS for command and control.",
-                 "techniques": ["T1071.001"]})
+        rows.append(
+            {
+                "granularity": "span",
+                "doc_id": f"d{i}",
+                "char_span": [start, start + len(parts[1])],
+                "techniques": [tid],
+                "text": parts[1],
+            }
+        )
+    rows.append(
+        {
+            "granularity": "sentence",
+            "text": "It uses HTTPS for command and control.",
+            "techniques": ["T1071.001"],
+        }
+    )
     path.write_text("\n".join(json.dumps(r) for r in rows))
     return path
 
@@ -46,8 +58,13 @@ def test_jsonl_loader_builds_documents_with_span_labels(tmp_path: Path) -> None:
 
 
 def test_tram_export_loader(tmp_path: Path) -> None:
-    data = {"name": "r1", "sentences": [{"text": INJECT, "mappings": [{"attack_id": "T1055"}]},
-                                        {"text": FILLER, "mappings": []}]}
+    data = {
+        "name": "r1",
+        "sentences": [
+            {"text": INJECT, "mappings": [{"attack_id": "T1055"}]},
+            {"text": FILLER, "mappings": []},
+        ],
+    }
     path = tmp_path / "r.json"
     path.write_text(json.dumps(data))
     lab = load_labelled(path)
@@ -86,7 +103,11 @@ def test_train_end_to_end_and_classifier_method(tmp_path: Path) -> None:
 
 def test_scoring_rolls_up_into_label_space() -> None:
     space = {"T1055", "T1027", "T1027.002"}
-    assert roll_up({"T1055.012", "T1027.002", "T1027.013", "T1059.001"}, space) == {"T1055", "T1027.002", "T1027"}
+    assert roll_up({"T1055.012", "T1027.002", "T1027.013", "T1059.001"}, space) == {
+        "T1055",
+        "T1027.002",
+        "T1027",
+    }
     sc = score([{"T1055", "T1027"}, set()], [{"T1055"}, set()])
     assert sc.per_doc_f1 == pytest.approx((2 / 3 + 1.0) / 2)
     assert sc.precision == 1.0 and sc.recall == 0.5

@@ -81,23 +81,62 @@ class SentenceModel:
         scores = (self.transform(texts) @ self.weights).toarray()
         return np.asarray(scores + self.bias.reshape(1, -1), dtype=np.float32)
 
+    def window_decision(self, texts: Sequence[str], width: int) -> tuple[np.ndarray, list[int]]:
+        """Margins of each text and of every run of 2..width consecutive texts.
+
+        A run's margin is derived from its members' margins, norms and pairwise dot products
+        (its TF-IDF vector is taken as the sum of theirs), so runs cost no extra vectorising or
+        matrix product.  Returns the margins and, per row, the index of the run's first text.
+        """
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32), []
+        x = raw_counts(texts).multiply(self.idf.reshape(1, -1)).tocsr()
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        safe = np.where(norms > 0, norms, 1.0)
+        xn = sp.diags(1.0 / safe) @ x
+        raw = np.asarray((xn @ self.weights).toarray(), dtype=np.float64)
+        unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
+        rows = [raw]
+        owners = list(range(n))
+        dots = {lag: np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel() for lag in range(1, width)}
+        for size in range(2, width + 1):
+            m = n - size + 1
+            if m <= 0:
+                break
+            num = sum(unnorm[k : k + m] for k in range(size))
+            sq = sum(norms[k : k + m] ** 2 for k in range(size))
+            for lag in range(1, size):
+                for k in range(size - lag):
+                    sq = sq + 2.0 * dots[lag][k : k + m]
+            den = np.sqrt(np.maximum(sq, 1e-12)).reshape(-1, 1)
+            rows.append(num / den)
+            owners.extend(range(m))
+        scores = np.vstack(rows) + self.bias.reshape(1, -1)
+        return scores.astype(np.float32), owners
+
     def sentence_scores(
         self, sentences: Sequence[Sentence], catalog: Catalog | None = None
     ) -> dict[str, tuple[list[tuple[float, int]], int, int]]:
         """Per label: best sentence margins with indices, sentences above the keep floor, positives.
 
-        With ``meta["windows"]`` each pair of neighbouring sentences is scored too (credited to the
-        first), because reports often spread one behaviour over two sentences.
+        With ``meta["windows"] = n`` runs of 2..n neighbouring sentences are scored too (credited to
+        the first), because reports often spread one behaviour over several sentences.
         """
         keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
+        width = int(self.meta.get("windows") or 1)  # type: ignore[call-overload]
         texts = [sentences[i].text for i in keep]
-        owners = list(keep)
-        if self.meta.get("windows"):
-            for a, b in zip(keep, keep[1:], strict=False):
-                if b == a + 1:
-                    texts.append(sentences[a].text + " " + sentences[b].text)
-                    owners.append(a)
-        scores = self.decision(texts)
+        if self.meta.get("window_mode") == "exact":
+            base = list(texts)
+            first = list(range(len(base)))
+            for size in range(2, width + 1):
+                for j in range(len(base) - size + 1):
+                    texts.append(" ".join(base[j : j + size]))
+                    first.append(j)
+            scores = self.decision(texts)
+        else:
+            scores, first = self.window_decision(texts, width)
+        owners = [keep[j] for j in first]
         if scores.size == 0:
             return {}
         out: dict[str, dict[int, float]] = {}

@@ -1,7 +1,8 @@
 """Turn per-technique signals into one calibrated confidence, and pick what to report.
 
-The features are few and readable (explicit id seen, sentences with a phrase rule, the best
-classifier sentence margins and how many sentences scored, the document's length), and a
+The features are few and readable (explicit id seen: 1.0 in prose, 0.5 in a table or list;
+sentences with a phrase rule; the best classifier sentence margins and how many sentences
+scored; the document's length; the best margin of the technique's relatives), and a
 logistic model over them is fitted on labelled reports by `huntfeed attack train`.  The
 choice of what to report maximises the document's expected F1 given those probabilities,
 with a floor so that nothing below ``floor`` is ever shown.
@@ -13,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from huntfeed.attack.explicit import in_prose
 from huntfeed.attack.infer import Signals
 from huntfeed.attack.text import Sentence, sentence_index
 
@@ -28,16 +30,21 @@ FEATURES = (
     "log_sentences",
     "family",
 )
+EXPLICIT_MIN = 0.85  # an id written in prose is the author's own mapping: always reported
 CLF_KEEP = -1.0  # classifier margins at or below this are not kept (and stand in for "nothing")
 
 
 def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int]) -> list[float]:
     """Feature vector (in FEATURES order) for one technique in one document."""
     rule_sents = {sentence_index(sentences, start, ends) for start, _, _ in s.rule_spans}
+    explicit = 0.0
+    for start, _ in s.explicit:
+        i = sentence_index(sentences, start, ends)
+        explicit = max(explicit, 1.0 if i is not None and in_prose(sentences[i].text) else 0.5)
     phrases = {p for _, _, p in s.rule_spans}
     top = [sc for sc, _ in s.clf[:3]] + [CLF_KEEP] * 3
     return [
-        1.0 if s.explicit else 0.0,
+        explicit,
         math.log1p(len(rule_sents)),
         math.log1p(len(phrases)),
         max(top[0], CLF_KEEP),
@@ -93,7 +100,8 @@ class Combiner:
         """Probability that the technique is really described in the document."""
         z = self.bias + self.tech_bias.get(tid, 0.0)
         z += sum(w * f for w, f in zip(self.weights, feats, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return max(p, EXPLICIT_MIN) if feats[0] >= 1.0 else p
 
     def select(self, probs: Mapping[str, float]) -> set[str]:
         """Techniques to report: the expected-F1-optimal top k, never below the floor."""

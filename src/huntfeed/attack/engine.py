@@ -151,7 +151,7 @@ def _evidence(
         if i is not None:
             picked.setdefault(i, f"phrase: {text[start:end]}")
     for score, i in s.clf:
-        if score < clf_floor or len(picked) >= _MAX_EVIDENCE:
+        if len(picked) >= _MAX_EVIDENCE or (score < clf_floor and picked):
             break
         picked.setdefault(i, f"{CLASSIFIER} {score:.2f}")
     out = [

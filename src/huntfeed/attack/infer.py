@@ -28,12 +28,13 @@ class Signals:
     clf_pos: int = 0  # sentences with a positive margin
 
     def methods(self, clf_floor: float) -> tuple[str, ...]:
+        """Methods that support the technique; the classifier counts when it is confident or alone."""
         out = []
         if self.explicit:
             out.append(EXPLICIT)
         if self.rule_spans:
             out.append(RULE)
-        if self.clf and self.clf[0][0] >= clf_floor:
+        if self.clf and (self.clf[0][0] >= clf_floor or not out):
             out.append(CLASSIFIER)
         return tuple(out)
 

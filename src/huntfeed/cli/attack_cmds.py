@@ -95,7 +95,15 @@ def update_cmd(url: str | None, file_: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(f"installed ATT&CK {cat.version} ({cat.date}); previous bundle kept: {previous or 'none'}")
-    click.echo("the classifier was trained on an earlier bundle? rebuild it with: huntfeed attack train")
+    from huntfeed.attack.classifier import SentenceModel
+    from huntfeed.attack.engine import model_path
+
+    model = model_path(data_dir())
+    trained_on = SentenceModel.load(model).meta.get("attack_version") if model.exists() else None
+    if trained_on != cat.version:
+        click.echo(
+            f"the classifier was trained on ATT&CK {trained_on}; rebuild it with: huntfeed attack train"
+        )
 
 
 @attack_group.command("train")
@@ -113,10 +121,10 @@ def update_cmd(url: str | None, file_: Path | None, as_json: bool) -> None:
 )
 @click.option("--folds", default=5, show_default=True, help="Folds for calibrating on labelled reports.")
 @click.option(
-    "--windows/--no-windows",
-    default=False,
+    "--windows",
+    default=3,  # TrainConfig.windows; literal so the CLI does not import scikit-learn on start
     show_default=True,
-    help="Also score pairs of neighbouring sentences.",
+    help="Also score runs of up to N neighbouring sentences (1: sentences only).",
 )
 @click.option(
     "--cache-dir",
@@ -128,7 +136,7 @@ def train_cmd(
     extra: tuple[Path, ...],
     out: Path | None,
     folds: int,
-    windows: bool,
+    windows: int,
     cache_dir: Path | None,
     as_json: bool,
 ) -> None:
