@@ -124,3 +124,13 @@ def test_ids_in_tables_are_weaker_than_ids_in_prose() -> None:
     assert in_prose(
         "The operators then ran an encoded PowerShell command (T1059.001) to fetch the second stage."
     )
+
+
+def test_strong_phrase_alone_reports_its_technique(tmp_path: Path, engine: AttackEngine) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("T1490 Inhibit System Recovery\n    !vssadmin\n    shadow copy\n")
+    rules = load_rules(path)
+    assert [(r.phrase, r.strong) for r in rules] == [("vssadmin", True), ("shadow copy", False)]
+    inf = engine.infer("Later that day vssadmin was seen on the file server.")
+    hit = {h.id: h for h in inf.observed}.get("T1490")
+    assert hit is not None and hit.confidence >= 0.6 and "phrase-rule" in hit.methods

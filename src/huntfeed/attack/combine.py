@@ -31,6 +31,9 @@ FEATURES = (
     "family",
 )
 EXPLICIT_MIN = 0.85  # an id written in prose is the author's own mapping: always reported
+# The "explicit" feature also marks a strong phrase ("!" in the rules file): 1.0 id in prose,
+# 0.75 strong phrase, 0.5 id only in a table or list.
+STRONG, STRONG_MIN = 0.75, 0.6
 CLF_KEEP = -1.0  # classifier margins at or below this are not kept (and stand in for "nothing")
 
 
@@ -41,6 +44,8 @@ def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int])
     for start, _ in s.explicit:
         i = sentence_index(sentences, start, ends)
         explicit = max(explicit, 1.0 if i is not None and in_prose(sentences[i].text) else 0.5)
+    if s.strong:
+        explicit = max(explicit, STRONG)
     phrases = {p for _, _, p in s.rule_spans}
     top = [sc for sc, _ in s.clf[:3]] + [CLF_KEEP] * 3
     return [
@@ -101,7 +106,9 @@ class Combiner:
         z = self.bias + self.tech_bias.get(tid, 0.0)
         z += sum(w * f for w, f in zip(self.weights, feats, strict=True))
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        return max(p, EXPLICIT_MIN) if feats[0] >= 1.0 else p
+        if feats[0] >= 1.0:
+            return max(p, EXPLICIT_MIN)
+        return max(p, STRONG_MIN) if feats[0] >= STRONG else p
 
     def select(self, probs: Mapping[str, float]) -> set[str]:
         """Techniques to report: the expected-F1-optimal top k, never below the floor."""
