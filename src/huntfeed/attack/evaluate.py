@@ -74,8 +74,8 @@ def combined(sig: DocSignals, comb: Combiner | None) -> set[str]:
 
 
 def explicit_only(sig: DocSignals, _: Combiner | None) -> set[str]:
-    """Techniques whose id is written in the text."""
-    return {t for t, f in sig.feats.items() if f[_EXPLICIT] > 0}
+    """Techniques whose id is written in the text (1.0: in prose, 0.5: in a table; 0.75 is a strong phrase)."""
+    return {t for t, f in sig.feats.items() if f[_EXPLICIT] in (0.5, 1.0)}
 
 
 def rules_only(sig: DocSignals, _: Combiner | None) -> set[str]:

@@ -31,9 +31,9 @@ Log = Callable[[str], None]
 # Combiner weights fitted on the TRAM2 train split (5-fold out-of-fold signals); used when
 # `attack train` runs without labelled reports, so confidences keep roughly the same meaning.
 FALLBACK = Combiner(
-    weights=(-0.41, 0.38, 1.82, 2.40, 0.46, 1.07, 0.50, -0.78, -0.43, 0.51),
-    bias=1.37,
-    floor=0.35,
+    weights=(-0.07, 0.41, 1.73, 2.38, 0.45, 1.09, 0.50, -0.77, -0.44, 0.51),
+    bias=1.41,
+    floor=0.30,
     expected_f1=True,
 )
 
