@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
 from huntfeed import __version__
+from huntfeed.config import load_settings
 from huntfeed.errors import HuntfeedError
 
 COMMAND_MODULES = (
     "huntfeed.cli.pipeline_cmds",
+    "huntfeed.cli.analyze_cmds",
+    "huntfeed.cli.store_cmds",
     "huntfeed.cli.extract_cmds",
     "huntfeed.cli.attack_cmds",
     "huntfeed.cli.hunts_cmds",
@@ -26,7 +30,10 @@ COMMAND_MODULES = (
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="huntfeed")
-def cli() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="HUNTFEED_CONFIG",
+              help="Config file (default: config.toml in the data folder, if present).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
     """Turn security reporting into threat profiles and hunts.
 
     \b
@@ -35,6 +42,7 @@ def cli() -> None:
       huntfeed run --feeds feeds.opml    # poll real feeds
       huntfeed analyze report.html       # one document to one profile
     """
+    ctx.obj = load_settings(config_path)
 
 
 for _name in COMMAND_MODULES:

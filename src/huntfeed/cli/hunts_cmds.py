@@ -1,5 +1,271 @@
-"""Commands of this area; filled in by its owner."""
+"""Commands for the use-case library, hunt validation and the KEV catalog."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+from huntfeed.errors import QueryError
+
+
+@click.group("usecases")
+def usecases() -> None:
+    """Browse, lint and extend the detection use-case library.
+
+    \b
+    Example:
+      huntfeed usecases list
+      huntfeed usecases lint
+      huntfeed usecases import-sigma ~/sigma/rules
+    """
+
+
+@usecases.command("list")
+@click.option(
+    "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def list_cmd(path: Path | None, as_json: bool) -> None:
+    """List use cases with phase, confidence and techniques.
+
+    \b
+    Example:
+      huntfeed usecases list --json | jq '.[].id'
+    """
+    from huntfeed.hunts import HuntLibrary
+
+    lib = HuntLibrary.load(path)
+    rows = [
+        {
+            "id": uc.id,
+            "title": uc.title,
+            "phase": uc.phase,
+            "confidence": uc.confidence,
+            "techniques": list(uc.techniques),
+            "file": uc.path,
+        }
+        for uc in lib.usecases
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<40} {r['phase']:<22} {r['confidence']:<7} {', '.join(r['techniques'])}")
+    click.echo(f"{len(rows)} use cases; {len(lib.imported)} imported Sigma rules")
+
+
+@usecases.command("show")
+@click.argument("uc_id")
+@click.option(
+    "--target", type=click.Choice(["spl", "spl_raw", "kql", "sentinel", "sigma"]), help="Only this query."
+)
+@click.option("--backend", help="Any installed pySigma backend instead (e.g. elasticsearch).")
+@click.option("--pipeline", help="pySigma pipeline for --backend (e.g. ecs_windows).")
+def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str | None) -> None:
+    """Print a use case's queries.
+
+    \b
+    Example:
+      huntfeed usecases show UC_LSASS_DUMP --target kql
+      huntfeed usecases show UC_LSASS_DUMP --backend elasticsearch --pipeline ecs_windows
+    """
+    from huntfeed.hunts import HuntLibrary
+    from huntfeed.hunts.convert import convert_other
+
+    lib = HuntLibrary.load()
+    try:
+        uc = lib.get(uc_id)
+    except KeyError:
+        raise click.BadParameter(f"no use case {uc_id}", param_hint="UC_ID") from None
+    if backend:
+        click.echo(convert_other(uc.sigma, backend, pipeline))
+        return
+    queries = lib.queries(uc)
+    for name, query in queries.items():
+        if target and name != target:
+            continue
+        if not target:
+            click.echo(f"## {name}")
+        click.echo(query)
+
+
+@usecases.command("lint")
+@click.option(
+    "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
+)
+@click.option("--no-kql", is_flag=True, help="Skip Kusto.Language analysis (no Node needed).")
+def lint_cmd(path: Path | None, no_kql: bool) -> None:
+    """Check every use case: schema, Sigma, conversion to each target, SPL lint, KQL analysis.
+
+    \b
+    Example:
+      huntfeed usecases lint
+    """
+    from huntfeed.hunts import HuntLibrary
+    from huntfeed.hunts.lint import lint_library
+    from huntfeed.hunts.validate import KustoChecker, kusto_available
+
+    lib = HuntLibrary.load(path)
+    if no_kql:
+        problems = lint_library(lib)
+    elif not kusto_available():
+        raise QueryError(
+            "KQL analysis needs Node and @kusto/language-service-next (cd tests/kql && npm ci); "
+            "or pass --no-kql"
+        )
+    else:
+        with KustoChecker() as checker:
+            problems = lint_library(lib, checker)
+    for p in problems:
+        click.echo(str(p))
+    click.echo(f"{len(lib.usecases)} use cases, {len(problems)} problem(s)")
+    if problems:
+        sys.exit(1)
+
+
+@usecases.command("import-sigma")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="JSON report.")
+def import_sigma_cmd(directory: Path, as_json: bool) -> None:
+    """Import a folder of Sigma rules; rules tagged attack.tNNNN become hunts for that technique.
+
+    Rules that fail to convert are listed with the reason; the import goes on.
+
+    \b
+    Example:
+      huntfeed usecases import-sigma ./sigma/rules/windows
+    """
+    from huntfeed.hunts.import_sigma import import_dir, save_imported
+
+    report = import_dir(directory)
+    saved = save_imported(report.imported)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "imported": [r.id for r in report.imported],
+                    "saved_to": str(saved),
+                    "partial": [{"file": f, "reason": r} for f, r in report.partial],
+                    "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
+                    "failed": [{"file": f, "reason": r} for f, r in report.failed],
+                },
+                indent=2,
+            )
+        )
+        return
+    for f, r in report.failed:
+        click.echo(f"FAILED  {f}: {r}")
+    for f, r in report.partial:
+        click.echo(f"PARTIAL {f}: {r}")
+    for f, r in report.skipped:
+        click.echo(f"SKIPPED {f}: {r}")
+    click.echo(
+        f"{len(report.imported)} imported ({len(report.partial)} partly), {len(report.skipped)} skipped, "
+        f"{len(report.failed)} failed; saved to {saved}"
+    )
+
+
+@click.group("hunts")
+def hunts() -> None:
+    """Work with generated hunt queries.
+
+    \b
+    Example:
+      huntfeed hunts validate query.kql
+    """
+
+
+def _queries_from(text: str, dialect: str) -> list[tuple[str, str, str]]:
+    """(id, dialect, query) triples: a profile JSON's hunts, or the text as one query."""
+    from huntfeed.hunts.validate import guess_dialect
+
+    try:
+        doc: Any = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("hunts"), list):
+        out = []
+        for h in doc["hunts"]:
+            for key, q in (h.get("queries") or {}).items():
+                if key in ("spl", "spl_raw", "kql", "sentinel"):
+                    out.append(
+                        (f"{h.get('use_case', '?')}:{key}", "spl" if key.startswith("spl") else key, q)
+                    )
+        return out
+    return [("query", guess_dialect(text) if dialect == "auto" else dialect, text)]
+
+
+@hunts.command("validate")
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--dialect", type=click.Choice(["auto", "spl", "kql", "sentinel"]), default="auto", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def validate_cmd(source: Any, dialect: str, as_json: bool) -> None:
+    """Validate SPL (our lint) or KQL (Kusto.Language, Defender schema); a profile JSON checks every hunt.
+
+    \b
+    Example:
+      echo 'DeviceProcessEvents | where FileName =~ "certutil.exe"' | huntfeed hunts validate -
+      huntfeed hunts validate profile.json
+    """
+    from huntfeed.hunts.spl_lint import lint_spl
+    from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
+
+    items = _queries_from(source.read(), dialect)
+    results: list[dict[str, Any]] = []
+    kql_items = [i for i in items if i[1] != "spl"]
+    for qid, d, q in items:
+        if d == "spl":
+            results.append({"id": qid, "dialect": d, "errors": lint_spl(q)})
+    if kql_items:
+        with KustoChecker() as checker:
+            for name, schema in (("kql", defender_schema()), ("sentinel", sentinel_schema())):
+                checker.set_schema(schema)
+                for qid, d, q in kql_items:
+                    if d == name:
+                        results.append(
+                            {"id": qid, "dialect": d, "errors": list(checker.check(q, qid=qid).errors)}
+                        )
+    bad = [r for r in results if r["errors"]]
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            status = "ok" if not r["errors"] else "; ".join(r["errors"])
+            click.echo(f"{r['id']} [{r['dialect']}]: {status}")
+    if bad:
+        sys.exit(1)
+
+
+@click.group("kev")
+def kev() -> None:
+    """CISA Known Exploited Vulnerabilities catalog used by severity scoring.
+
+    \b
+    Example:
+      huntfeed kev update
+    """
+
+
+@kev.command("update")
+@click.option("--url", default=None, help="Catalog URL (default: CISA's JSON feed).")
+def kev_update_cmd(url: str | None) -> None:
+    """Download the KEV catalog into the data folder.
+
+    \b
+    Example:
+      huntfeed kev update
+      huntfeed kev update --url https://mirror.example/known_exploited_vulnerabilities.json
+    """
+    from huntfeed.hunts.kev import KEV_URL, update_kev
+
+    path, count = update_kev(url or KEV_URL)
+    click.echo(f"{count} known exploited CVEs saved to {path}")
+
+
+commands: list[click.Command] = [usecases, hunts, kev]

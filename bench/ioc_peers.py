@@ -1,0 +1,242 @@
+"""huntfeed's extractor side by side with ioc-finder, iocextract, iocsearcher and msticpy.
+
+Prints precision / recall / F1 per type and micro on ../shared/eval/ioc_cases.jsonl (raw mode:
+every tool returns everything it finds), then MB/s of each tool on a generated corpus of
+realistic reports (bench/make_ioc_corpus.py, >= 5 MB), with ratios against ioc-finder measured
+in the same run. Peers live in a separate environment, never in huntfeed's dependencies:
+
+    python -m venv .venv-bench && .venv-bench/bin/pip install ioc-finder iocextract iocsearcher msticpy
+    .venv-bench/bin/python bench/ioc_peers.py [--mb 5] [--budget 60]
+
+A peer that is not installed is skipped. Each tool gets the corpus report by report (as the
+pipeline feeds articles); a tool stops after --budget seconds and is rated on what it finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from make_ioc_corpus import corpus  # noqa: E402
+
+from huntfeed.extract import extract  # noqa: E402
+from huntfeed.extract.evaluate import CORE_TYPES, load_cases, score  # noqa: E402
+
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT.parent / "shared"
+)
+Result = dict[str, set[str]]
+
+
+def _norm(kind: str, value: str) -> str:
+    value = value.strip()
+    if kind in ("domain", "email", "ipv6", "md5", "sha1", "sha256", "sha512"):
+        return value.lower().rstrip(".")
+    if kind == "cve":
+        return value.upper()
+    if kind == "url" and "://" in value:
+        scheme, rest = value.split("://", 1)
+        host, sep, tail = rest.partition("/")
+        return f"{scheme.lower()}://{host.lower()}{sep}{tail}"
+    return value
+
+
+def _collect(pairs: Iterable[tuple[str, str]]) -> Result:
+    out: Result = defaultdict(set)
+    for kind, value in pairs:
+        if kind in CORE_TYPES and value:
+            out[kind].add(_norm(kind, str(value)))
+    return out
+
+
+def huntfeed_tool(text: str) -> Result:
+    return _collect((i.type.value, i.value) for i in extract(text, all=True))
+
+
+def _ioc_finder() -> Callable[[str], Result] | None:
+    try:
+        from ioc_finder import find_iocs
+    except ImportError:
+        return None
+    keys = {
+        "domains": "domain",
+        "urls": "url",
+        "ipv4s": "ipv4",
+        "ipv6s": "ipv6",
+        "email_addresses": "email",
+        "md5s": "md5",
+        "sha1s": "sha1",
+        "sha256s": "sha256",
+        "sha512s": "sha512",
+        "cves": "cve",
+    }
+
+    def run(text: str) -> Result:
+        found = find_iocs(text)
+        return _collect((keys[k], v) for k, vs in found.items() if k in keys for v in vs)
+
+    return run
+
+
+def _iocextract() -> Callable[[str], Result] | None:
+    try:
+        import iocextract as ie
+    except ImportError:
+        return None
+
+    def run(text: str) -> Result:
+        pairs: list[tuple[str, str]] = []
+        pairs += [("url", v) for v in ie.extract_urls(text, refang=True)]
+        pairs += [("ipv4", v) for v in ie.extract_ipv4s(text, refang=True)]
+        pairs += [("ipv6", v) for v in ie.extract_ipv6s(text)]
+        pairs += [("email", v) for v in ie.extract_emails(text, refang=True)]
+        pairs += [("md5", v) for v in ie.extract_md5_hashes(text)]
+        pairs += [("sha1", v) for v in ie.extract_sha1_hashes(text)]
+        pairs += [("sha256", v) for v in ie.extract_sha256_hashes(text)]
+        pairs += [("sha512", v) for v in ie.extract_sha512_hashes(text)]
+        return _collect(pairs)
+
+    return run
+
+
+def _iocsearcher() -> Callable[[str], Result] | None:
+    try:
+        from iocsearcher.searcher import Searcher
+    except ImportError:
+        return None
+    searcher = Searcher()
+    keys = {
+        "fqdn": "domain",
+        "url": "url",
+        "ip4": "ipv4",
+        "ip6": "ipv6",
+        "email": "email",
+        "md5": "md5",
+        "sha1": "sha1",
+        "sha256": "sha256",
+        "sha512": "sha512",
+        "cve": "cve",
+    }
+
+    def run(text: str) -> Result:
+        found = searcher.search_data(text)
+        return _collect((keys[i.name], i.value) for i in found if i.name in keys)
+
+    return run
+
+
+def _msticpy() -> Callable[[str], Result] | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from msticpy.transform.iocextract import IoCExtract
+    except ImportError:
+        return None
+    extractor = IoCExtract()
+    keys = {
+        "dns": "domain",
+        "url": "url",
+        "ipv4": "ipv4",
+        "ipv6": "ipv6",
+        "email": "email",
+        "md5_hash": "md5",
+        "sha1_hash": "sha1",
+        "sha256_hash": "sha256",
+        "sha512_hash": "sha512",
+    }
+
+    def run(text: str) -> Result:
+        found = extractor.extract(src=text)
+        return _collect((keys[k], v) for k, vs in found.items() if k in keys for v in vs)
+
+    return run
+
+
+def _safe(tool: Callable[[str], Result]) -> Callable[[str], Result]:
+    def run(text: str) -> Result:
+        try:
+            return tool(text)
+        except Exception:  # noqa: BLE001 - a peer crashing on one case scores as finding nothing
+            return {}
+
+    return run
+
+
+def _throughput(tool: Callable[[str], Result], docs: list[str], budget: float) -> tuple[float, float]:
+    done_bytes, start = 0, time.perf_counter()
+    for doc in docs:
+        with contextlib.suppress(Exception):  # a peer crashing on one report is timed all the same
+            tool(doc)
+        done_bytes += len(doc.encode("utf-8"))
+        if time.perf_counter() - start > budget:
+            break
+    elapsed = time.perf_counter() - start
+    return done_bytes / 1e6 / elapsed, done_bytes / 1e6
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=float, default=5.0, help="corpus size (default 5 MB)")
+    ap.add_argument("--budget", type=float, default=60.0, help="seconds each tool may spend on the corpus")
+    args = ap.parse_args()
+
+    tools: dict[str, Callable[[str], Result]] = {"huntfeed": huntfeed_tool}
+    for name, factory in (
+        ("ioc-finder", _ioc_finder),
+        ("iocextract", _iocextract),
+        ("iocsearcher", _iocsearcher),
+        ("msticpy", _msticpy),
+    ):
+        tool = factory()
+        if tool is None:
+            print(f"# {name}: not installed, skipped")
+        else:
+            tools[name] = tool
+
+    cases_path = SHARED / "eval" / "ioc_cases.jsonl"
+    if cases_path.is_file():
+        cases = load_cases(cases_path)
+        print(f"## Accuracy on {cases_path.name} ({len(cases)} cases): F1 per type (P/R in micro)\n")
+        print("| tool | " + " | ".join(CORE_TYPES) + " | micro P | micro R | micro F1 |")
+        print("|---" * (len(CORE_TYPES) + 4) + "|")
+        for name, tool in tools.items():
+            res = score(cases, _safe(tool))
+            cells = [f"{res.per_type[t].f1:.3f}" for t in CORE_TYPES]
+            m = res.micro
+            print(
+                f"| {name} | "
+                + " | ".join(cells)
+                + f" | {m.precision:.3f} | {m.recall:.3f} | **{m.f1:.3f}** |"
+            )
+    else:
+        print(f"# {cases_path} not found: accuracy table skipped")
+
+    text = corpus(args.mb)
+    docs = text.split("\n\n\n")
+    print(
+        f"\n## Throughput on a generated corpus of {len(text.encode()) / 1e6:.1f} MB ({len(docs)} reports)\n"
+    )
+    print("| tool | MB/s | MB processed | x ioc-finder |")
+    print("|---|---|---|---|")
+    rates: dict[str, tuple[float, float]] = {}
+    for name, tool in tools.items():
+        tool("warm-up 1.2.3.4 evil[.]com d41d8cd98f00b204e9800998ecf8427e")
+        rates[name] = _throughput(tool, docs, args.budget)
+    base = rates.get("ioc-finder", (0.0, 0.0))[0]
+    for name, (rate, done) in rates.items():
+        ratio = f"{rate / base:.1f}" if base else "n/a"
+        print(f"| {name} | {rate:.2f} | {done:.1f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

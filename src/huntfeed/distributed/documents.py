@@ -1,0 +1,181 @@
+"""Archived reports for `huntfeed backfill`: read as a stream, analysed one by one.
+
+Input is JSONL (``{"id", "text"|"url", "title"?, "published"?, "source"?}`` per line) or a folder
+of .html/.htm/.txt/.md files (the id is the path inside the folder). Nothing is held in memory
+beyond the document being read, so archives of any size stream through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from huntfeed.distributed.work import rebase_profile
+from huntfeed.errors import ConfigError, HuntfeedError
+from huntfeed.feeds.article import html_to_text
+from huntfeed.model import Article, TextSource
+from huntfeed.pipeline import Knowledge, analyse
+from huntfeed.store import Store
+
+DOC_SUFFIXES = (".html", ".htm", ".txt", ".md")
+_LOOKS_HTML = re.compile(r"(?is)^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[ >])")
+MAX_DOCUMENT = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """One archived report as read from the input; ``text`` or ``url`` is set."""
+
+    doc_id: str
+    text: str | None = None
+    url: str = ""
+    title: str = ""
+    published: str = ""
+    source: str = ""
+    origin: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """What the document's analysis depends on: a re-run skips it while this is unchanged."""
+        h = hashlib.sha256()
+        for part in (self.title, self.url, self.text or "", self.published, self.source):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+        return h.hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        """The task message form."""
+        return {"doc_id": self.doc_id, "text": self.text, "url": self.url, "title": self.title,
+                "published": self.published, "source": self.source, "origin": self.origin}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Doc:
+        """Back from the task message form."""
+        return cls(**d)
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A JSONL line that is not a usable document."""
+
+    where: str
+    doc_id: str | None
+    message: str
+
+
+def _field(item: dict[str, Any], key: str) -> str:
+    value = item.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{key!r} must be a string")
+    return value
+
+
+def read_jsonl(path: Path) -> Iterator[Doc | BadLine]:
+    """Documents of a JSONL file, one per non-empty line; bad lines come back as BadLine."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            doc_id: str | None = None
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise ConfigError("each line must be a JSON object with id and text (or url)")
+                if not isinstance(item.get("id"), (str, int)) or isinstance(item.get("id"), bool):
+                    raise ConfigError("line has no string or integer 'id'")
+                doc_id = str(item["id"])
+                text = item.get("text")
+                if text is not None and not isinstance(text, str):
+                    raise ConfigError("'text' must be a string")
+                url = _field(item, "url")
+                if text is None and not url.startswith(("http://", "https://")):
+                    raise ConfigError("line has neither a 'text' nor an http(s) 'url'")
+                yield Doc(doc_id, text, url, _field(item, "title"), _field(item, "published"), _field(item, "source"),
+                          where)
+            except (ValueError, HuntfeedError) as exc:
+                yield BadLine(where, doc_id, str(exc))
+
+
+def read_dir(root: Path) -> Iterator[Doc]:
+    """Documents of a folder tree, in a stable order; the id is the relative path."""
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in DOC_SUFFIXES):
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(MAX_DOCUMENT)
+        yield Doc(path.relative_to(root).as_posix(), text, origin=str(path))
+
+
+def read_input(path: Path) -> Iterator[Doc | BadLine]:
+    """JSONL file or folder, whichever ``path`` is."""
+    if path.is_dir():
+        yield from read_dir(path)
+    elif path.is_file():
+        yield from read_jsonl(path)
+    else:
+        raise ConfigError("no such file or folder", where=str(path))
+
+
+def _title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return fallback
+
+
+def _published(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def doc_article(doc: Doc, raw: str) -> Article:
+    """The Article for a document (same identity scheme as `huntfeed analyze --jsonl`)."""
+    text = html_to_text(raw, doc.url) if _LOOKS_HTML.match(raw[:2000]) else raw
+    return Article(
+        url=doc.url or f"urn:huntfeed:doc:{doc.doc_id}",
+        title=doc.title or _title(text, doc.doc_id),
+        text=text,
+        text_source=TextSource.DOCUMENT,
+        source_name=doc.source,
+        published=_published(doc.published),
+        summary=" ".join(text.split())[:600],
+    )
+
+
+Fetch = Callable[[str], str]
+
+
+def analyse_doc(store: Store, kb: Knowledge, doc: Doc, fetch: Fetch | None = None) -> str:
+    """Analyse and store one document, recording it as done; returns done | skipped | failed.
+
+    Network failures fetching a ``url`` document propagate (FetchError) so a task can retry.
+    """
+    if doc.text is not None:
+        raw = doc.text
+    elif fetch is None:
+        raise ConfigError("document has only a url and fetching is off", where=doc.doc_id)
+    else:
+        raw = fetch(doc.url)
+    try:
+        article = doc_article(doc, raw)
+        previous = store.get_profile(article.profile_id)
+        if previous is None or previous.content_hash != article.content_hash:
+            store.save_profile(analyse(article, kb, previous=previous), rebase=rebase_profile)
+        store.mark_backfill(doc.doc_id, doc.fingerprint, "done", profile_id=article.profile_id, origin=doc.origin)
+        return "done"
+    except Exception as exc:  # one bad document never stops the archive
+        message = str(exc) if isinstance(exc, HuntfeedError) else f"{exc.__class__.__name__}: {exc}"
+        store.mark_backfill(doc.doc_id, doc.fingerprint, "failed", error=message, origin=doc.origin)
+        return "failed"

@@ -1,0 +1,360 @@
+"""Refanging with an offset map, and defanging for display.
+
+Every defang style is one alternative of a single token pattern; a pass over the text replaces
+each token by its fanged form and records where it did so, so that an indicator found in the
+refanged text can be mapped back to the exact characters the author wrote. All quantifiers are
+bounded and no alternative nests a repetition inside another, which keeps each pass linear.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from huntfeed.model import IndicatorType
+
+_OPEN = r"(?:[\[\(\{<]|\\[\[\(\{])"
+_CLOSE = r"(?:[\]\)\}>]|\\[\]\)\}])"
+_LBR = r"(?:[\[\(\{<\]\)\}]|\\[\[\(\{\]\)\}])"
+_RBR = r"(?:[\]\)\}>\[\(\{]|\\[\]\)\}\[\(\{])"
+_SP = r"[ \t]"
+# Case-insensitive words spelled out: the IGNORECASE flag makes the engine's scan several times slower.
+_DOTWORD = r"(?:[dD][oO][tT]|[pP][uU][nN][tT][oO]|[pP][uU][nN][kK][tT]|[dD]0[tT])"
+_ATWORD = r"(?:[aA][tT]|[eE][tT]|[aA][rR][rR][oO][bB][aA])"
+
+# Scheme words as seen defanged: hxxp, hXXps, hxtp, xxxx, xxxxs, xxxxx, fxp, sfXp, ftx...
+_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?)"
+_SCHEME_SEP = (
+    r"(?:\[://\]|\(://\)|\{://\}"
+    r"|:\\/\\/"
+    r"|:\\\\{1,2}"
+    r"|" + _SP + r"?(?:\[:\]|\(:\)|\{:\}|:)?" + _SP + r"?(?:/|\[/\]){2,3}" + _SP + r"?"
+    r"|:?__)"
+)
+
+# Python's regex engine scans quickly only for a pattern whose first character is a literal or a
+# rare class, so every alternative below starts at the defang mark itself (a bracket, a
+# backslash, the dot of "evil . com", the DOT of "fooDOTcom"); what comes before the mark is
+# checked with a look-behind placed after it, and spaces before it are taken in afterwards.
+_FAST: tuple[tuple[str, str], ...] = (
+    (
+        "brdot",
+        _LBR
+        + r"{1,3}"
+        + _SP
+        + r"{0,3}(?:\.|"
+        + _DOTWORD
+        + r"|,)"
+        + _SP
+        + r"{0,3}"
+        + _RBR
+        + r"{1,3}"
+        + _SP
+        + r"{0,3}",
+    ),
+    (
+        "brat",
+        _OPEN
+        + r"{1,3}"
+        + _SP
+        + r"{0,3}(?:@|"
+        + _ATWORD
+        + r")"
+        + _SP
+        + r"{0,3}"
+        + _CLOSE
+        + r"{1,3}"
+        + _SP
+        + r"{0,3}",
+    ),
+    ("brother", r"[\[\(]-[\]\)]"),
+    ("brwww", r"[\[\(][wW][wW][wW][\]\)](?=\.)"),
+    ("brslash", r"[\[\(]/[\]\)]"),
+    ("brcolon", r"[\[\(]:[\]\)](?=\d)"),
+    ("halfdot", r"[\[\(\{](?<=[A-Za-z0-9][\[\(\{])(?:\.|" + _DOTWORD + r")(?=[A-Za-z0-9])"),
+    ("halfdot-dot", r"\.[\]\}](?<=[A-Za-z0-9]\.[\]\}])(?=[A-Za-z0-9])"),
+    ("closedot3", r"[\]\)\}](?<=[A-Za-z0-9][dD][oO][tT][\]\)\}])(?=[A-Za-z0-9])"),
+    (
+        "closedot5",
+        r"[\]\)\}](?<=[A-Za-z0-9][pP][uU][nN][tT][oO][\]\)\}]|[A-Za-z0-9][pP][uU][nN][kK][tT][\]\)\}])(?=[A-Za-z0-9])",
+    ),
+    ("closeat2", r"[\]\)\}](?<=[A-Za-z0-9][aA][tT][\]\)\}]|[A-Za-z0-9][eE][tT][\]\)\}])(?=[A-Za-z0-9])"),
+    ("closeat6", r"[\]\)\}](?<=[A-Za-z0-9][aA][rR][rR][oO][bB][aA][\]\)\}])(?=[A-Za-z0-9])"),
+    ("bsdot", r"[\\^](?<=[\w\]][\\^])\.(?=[\w\[])"),
+    ("bsslash", r"\\/"),
+    ("spdot", r"\.(?<=[a-z0-9] \.)" + _SP + r"{0,3}(?=[a-z]{2,24}\b)|\.(?<=\d \.) (?=\d)"),
+    ("worddot", r"-dot-(?<=[a-z0-9]-dot-)(?=[a-z])"),
+    ("worddot", r"DOT(?=" + _SP + r"{0,3}[a-z])"),
+    ("spat", r"@" + _SP + r"{0,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
+    ("spat", r"A[Tt]" + _SP + r"{1,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
+    ("wordat", r"AT(?<=[a-z0-9]AT)(?=[a-z0-9][a-z0-9-]{0,62}\.[a-z])"),
+)
+# Styles that start with a bracket, backslash or caret are tried, as one alternation, only where
+# a quick scan found such a character; the others run as one regex per style (an alternation of
+# them would scan far slower than each alone).
+_NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat"))
+_BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
+_BR_PARTS = [
+    f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)
+]
+_OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
+_BR_RE = re.compile("|".join(_BR_PARTS))
+_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}\\^]")
+_FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
+_SCHEME_RE = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
+    r"(?P<ssep>" + _SCHEME_SEP + r")"
+)
+_SCHEME_ANCHOR_RE = re.compile(r"//|__|[\[\(\{]:|:\\|:\]|\]:")
+_COMMA_ANCHOR_RE = re.compile(r",\d{1,3},\d")
+_COMMA_IP_RE = re.compile(
+    r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d,]|\.\d)"
+)
+_LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat"))
+_BACK = {"closedot3": 3, "closedot5": 5, "closeat2": 2, "closeat6": 6}
+_DOT_KINDS = frozenset(
+    ("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot")
+)
+_AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
+
+
+class _Tok(NamedTuple):
+    start: int
+    end: int
+    kind: str
+    rep: str
+
+
+def _spaces_before(text: str, pos: int, limit: int = 3) -> int:
+    k = pos
+    while k > 0 and pos - k < limit and text[k - 1] in " \t":
+        k -= 1
+    return k
+
+
+def _fix_scheme(word: str) -> str:
+    w = word.lower()
+    if w.startswith("h"):
+        return "https" if w.endswith("s") else "http"
+    if w.startswith("xxxx"):
+        return "http" if len(w) == 4 else "https"
+    if w.startswith("sf"):
+        return "sftp"
+    return "ftps" if w.endswith("s") and len(w) == 4 else "ftp"
+
+
+def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
+    s, e = m.span()
+    if kind in _BACK:
+        s -= _BACK[kind]
+    elif kind in ("brdot", "brat"):
+        s = _spaces_before(text, s)
+    elif kind == "spdot":
+        s -= 1
+    elif kind == "worddot" and m.group(0) == "DOT":
+        k = _spaces_before(text, s)
+        if k == 0 or not (text[k - 1].islower() or text[k - 1].isdigit()):
+            return None
+        s = k
+        while e < len(text) and e - m.end() < 3 and text[e] in " \t":
+            e += 1
+    elif kind == "spat":
+        k = _spaces_before(text, s)
+        if k == 0 or not (text[k - 1].isalnum() or text[k - 1] in "._+-"):
+            return None
+        if k == s and (e - s == 1 or text[s] == "A"):
+            return None  # a plain '@' (nothing to refang), or "fooAT bar" glued on the left
+        s = k
+    if kind in _DOT_KINDS:
+        rep = "."
+    elif kind in _AT_KINDS:
+        rep = "@"
+    elif kind in ("bsslash", "brslash"):
+        rep = "/"
+    elif kind == "brother":
+        rep = "-"
+    elif kind == "brwww":
+        rep = "www"
+    elif kind == "brcolon":
+        rep = ":"
+    else:
+        return None
+    return _Tok(s, e, kind, rep)
+
+
+def _plain_scheme(text: str, pos: int) -> bool:
+    """True for an ordinary "http://x" at ``pos`` (the '//'): the common case, settled without regex."""
+    if pos < 4 or text[pos - 1] != ":" or text[pos + 2 : pos + 3] in ("/", " ", ""):
+        return False
+    colon = pos - 1
+    for word in ("https", "http", "ftp"):
+        start = colon - len(word)
+        if start >= 0 and text.startswith(word, start) and (start == 0 or not text[start - 1].isalnum()):
+            return text[start - 1 : start] not in ("[", "(")
+    return False
+
+
+def _tokens(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    last = -1
+    for a in _BR_ANCHOR_RE.finditer(text):
+        pos = a.start()
+        if pos < last:
+            continue
+        m = _BR_RE.match(text, pos)
+        if m is None:
+            continue
+        tok = _fast_token(text, _BR_KINDS[int((m.lastgroup or "k0")[1:])], m)
+        if tok is not None:
+            toks.append(tok)
+            last = m.end()
+    for kind, rx in _FAST_RES:
+        for m in rx.finditer(text):
+            tok = _fast_token(text, kind, m)
+            if tok is not None:
+                toks.append(tok)
+    last = -1
+    for a in _SCHEME_ANCHOR_RE.finditer(text):
+        if a.start() < last or _plain_scheme(text, a.start()):
+            continue
+        m = _SCHEME_RE.search(text, max(0, a.start() - 8), min(len(text), a.end() + 6))
+        if m is None:
+            continue
+        last = m.end()
+        rep = _fix_scheme(m.group("sch") or m.group("bsch")) + "://"
+        if rep.lower() != m.group(0).lower():
+            toks.append(_Tok(m.start(), m.end(), "scheme", rep))
+    last = -1
+    for a in _COMMA_ANCHOR_RE.finditer(text):
+        if a.start() < last:
+            continue
+        m = _COMMA_IP_RE.search(text, max(0, a.start() - 3), min(len(text), a.end() + 12))
+        if m is not None:
+            last = m.end()
+            toks.append(_Tok(m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
+    if not toks:
+        return toks
+    toks.sort(key=lambda t: (t.start, -t.end))
+    out: list[_Tok] = []
+    end = -1
+    for t in toks:
+        if t.start >= end:
+            out.append(t)
+            end = t.end
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fanged:
+    """Refanged text plus the replacements made: (new_start, new_end, old_start, old_end, loose)."""
+
+    text: str
+    new_starts: tuple[int, ...]
+    new_ends: tuple[int, ...]
+    old_starts: tuple[int, ...]
+    old_ends: tuple[int, ...]
+    loose: tuple[bool, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the refanged text back to the span the author wrote."""
+        if not self.new_starts:
+            return start, end
+        i = bisect_right(self.new_starts, start) - 1
+        if i < 0:
+            ostart = start
+        elif start < self.new_ends[i]:
+            ostart = self.old_starts[i]
+        else:
+            ostart = self.old_ends[i] + (start - self.new_ends[i])
+        j = bisect_left(self.new_starts, end) - 1
+        if j < 0:
+            oend = end
+        elif end <= self.new_ends[j]:
+            oend = self.old_ends[j]
+        else:
+            oend = self.old_ends[j] + (end - self.new_ends[j])
+        return ostart, oend
+
+    def touched(self, start: int, end: int) -> tuple[bool, bool]:
+        """(any replacement inside the span, any loose one) for a span of the refanged text."""
+        if not self.new_starts:
+            return False, False
+        lo = bisect_right(self.new_ends, start)
+        hi = bisect_left(self.new_starts, end)
+        if hi <= lo:
+            return False, False
+        return True, any(self.loose[lo:hi])
+
+
+def fang_map(text: str) -> Fanged:
+    """Refang ``text`` once, remembering each replacement's place in both texts."""
+    parts: list[str] = []
+    ns: list[int] = []
+    ne: list[int] = []
+    os_: list[int] = []
+    oe: list[int] = []
+    loose: list[bool] = []
+    pos = 0
+    out_len = 0
+    for tok in _tokens(text):
+        s, e, rep = tok.start, tok.end, tok.rep
+        if rep == text[s:e] or s < pos:
+            continue
+        parts.append(text[pos:s])
+        out_len += s - pos
+        ns.append(out_len)
+        parts.append(rep)
+        out_len += len(rep)
+        ne.append(out_len)
+        os_.append(s)
+        oe.append(e)
+        loose.append(tok.kind in _LOOSE)
+        pos = e
+    if not ns:
+        return Fanged(text, (), (), (), (), ())
+    parts.append(text[pos:])
+    return Fanged("".join(parts), tuple(ns), tuple(ne), tuple(os_), tuple(oe), tuple(loose))
+
+
+def refang(text: str) -> str:
+    """Undo every defang style huntfeed knows; refang(refang(x)) == refang(x)."""
+    for _ in range(16):
+        new = fang_map(text).text
+        if new == text:
+            return new
+        text = new
+    return text
+
+
+_DEFANG_DOT = re.compile(r"\.")
+_DEFANG: dict[IndicatorType, Callable[[str], str]] = {}
+
+
+def _defang_host(host: str) -> str:
+    return _DEFANG_DOT.sub("[.]", host)
+
+
+def _defang_url(value: str) -> str:
+    m = re.match(r"(?i)([a-z][a-z0-9+.-]*)://([^/?#]*)(.*)", value, re.DOTALL)
+    if not m:
+        head, sep, tail = value.partition("/")
+        return _defang_host(head) + sep + tail
+    scheme = m.group(1).lower().replace("http", "hxxp").replace("ftp", "fxp")
+    return f"{scheme}[://]{_defang_host(m.group(2))}{m.group(3)}"
+
+
+def defang(value: str, type: IndicatorType) -> str:  # noqa: A002 - the public name is fixed
+    """Make ``value`` safe to show (no live link, no auto-linking): hxxp, [.], [@]."""
+    if type is IndicatorType.URL:
+        return _defang_url(value)
+    if type in (IndicatorType.DOMAIN, IndicatorType.IPV4):
+        return _defang_host(value)
+    if type is IndicatorType.EMAIL:
+        local, _, host = value.rpartition("@")
+        return f"{local}[@]{_defang_host(host)}"
+    if type is IndicatorType.IPV6:
+        return value.replace(":", "[:]", 1) if "[:]" not in value else value
+    return value

@@ -1,0 +1,350 @@
+"""Find indicator occurrences in one piece of text: refang, match, validate, map back.
+
+Each pattern runs once over the refanged text; a match is validated (real TLD, octets, IPv6
+grammar, checksum) and its span mapped back to the characters the author wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from typing import NamedTuple, Protocol
+
+from huntfeed.extract import patterns as P
+from huntfeed.extract.fang import fang_map
+from huntfeed.extract.tld import valid_tld
+from huntfeed.model import IndicatorType
+
+T = IndicatorType
+_HASH_TYPES = {32: T.MD5, 40: T.SHA1, 64: T.SHA256, 128: T.SHA512}
+_URL_TRAIL = ".,;:!?'\"*"
+_URL_HOST_RE = re.compile(
+    r"(?i)^(?P<scheme>[a-z][a-z0-9+.-]*://)?(?P<user>[^@/?#\s]*@)?"
+    r"(?P<host>\[[0-9a-f:.]+\]|[^:/?#\s]+)(?P<port>:\d{1,5})?(?P<rest>[/?#].*)?$",
+    re.DOTALL,
+)
+
+
+class Hit(NamedTuple):
+    """One occurrence, offsets into the original text."""
+
+    type: IndicatorType
+    value: str
+    start: int
+    end: int
+    defanged: bool
+    loose: bool
+    role: str = ""
+    in_ioc: bool = False
+    in_refs: bool = False
+    c2: bool = False
+    version: bool = False
+
+
+def _valid_domain(domain: str) -> bool:
+    labels = domain.split(".")
+    if len(labels) < 2 or not valid_tld(labels[-1]):
+        return False
+    return all(0 < len(lab) <= 63 and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
+
+
+def _trim_url(url: str) -> str:
+    q = url.find("?")
+    path_part = url if q < 0 else url[:q]
+    comma = path_part.find(",", path_part.find("://") + 3 if "://" in path_part else 0)
+    if comma >= 0:
+        url = url[:comma]
+    while url:
+        last = url[-1]
+        if last in _URL_TRAIL or last == ")" and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _norm_url(url: str) -> tuple[str, int, int] | None:
+    """(normalised URL, host start, host end) or None when the host is not real."""
+    m = _URL_HOST_RE.match(url)
+    if not m:
+        return None
+    host = m.group("host")
+    hl = host.lower()
+    if hl.startswith("["):
+        try:
+            ipaddress.IPv6Address(hl[1:-1])
+        except ValueError:
+            return None
+    elif re.fullmatch(P.IPV4, hl):
+        pass
+    elif not _valid_domain(hl.rstrip(".")):
+        return None
+    scheme = (m.group("scheme") or "").lower()
+    user = m.group("user") or ""
+    value = scheme + user + hl + (m.group("port") or "") + (m.group("rest") or "")
+    return value, m.start("host"), m.end("host")
+
+
+def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
+    """A scheme-less URL whose host is n[s:e], as (value, end), or None."""
+    tail = P.BARE_TAIL_RE.match(n, e)
+    if tail is None:
+        return None
+    raw = _trim_url(n[s : tail.end()])
+    norm = _norm_url(raw)
+    if norm is None or norm[0].endswith("/") or len(raw) <= e - s + 1:
+        return None
+    return norm[0], s + len(raw)
+
+
+def _ipv4_value(text: str) -> str:
+    return ".".join(str(int(p)) for p in text.split("."))
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
+
+
+def _valid_bitcoin(addr: str) -> bool:
+    if addr.startswith("bc1"):
+        return set(addr[3:]) <= _BECH32
+    num = 0
+    for ch in addr:
+        num = num * 58 + _B58.index(ch)
+    raw = num.to_bytes(25, "big") if num.bit_length() <= 200 else b""
+    if len(raw) != 25:
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+
+
+class _Spans:
+    """Sorted spans with a containment query."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def containing(self, start: int, end: int) -> tuple[int, int] | None:
+        i = bisect_right(self.starts, start) - 1
+        if i >= 0 and self.spans[i][0] <= start and end <= self.spans[i][1]:
+            return self.spans[i]
+        return None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, end - 1) - 1
+        return i >= 0 and self.spans[i][1] > start
+
+
+def scan(text: str) -> Iterator[Hit]:
+    """Yield every indicator occurrence in ``text`` (offsets into ``text``, no context yet)."""
+    fanged = fang_map(text)
+    n = fanged.text
+    rev = n[::-1]
+    size = len(n)
+
+    def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False) -> Hit:
+        os_, oe = fanged.to_original(s, e)
+        touched, loose = fanged.touched(s, e)
+        return Hit(kind, value, os_, oe, touched, loose, role)
+
+    url_spans: list[tuple[int, int]] = []
+    host_spans: list[tuple[int, int]] = []
+    last = -1
+    for sep in P.URL_SEP_RE.finditer(n):
+        p = sep.start()
+        if p < last:
+            continue
+        sm = P.REV_SCHEME_RE.match(rev, size - p)
+        if sm is None:
+            continue
+        s = p - len(sm.group(0))
+        if n[s:p].lower() not in P.URL_SCHEMES or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+-")):
+            continue
+        rest = P.URL_REST_RE.match(n, p)
+        if rest is None:
+            continue
+        raw = _trim_url(n[s : rest.end()])
+        norm = _norm_url(raw)
+        if norm is None:
+            continue
+        value, hs, he = norm
+        e = s + len(raw)
+        last = e
+        url_spans.append((s, e))
+        host_spans.append((s + hs, s + he))
+        yield emit(T.URL, value, s, e)
+    urls = _Spans(url_spans)
+    hosts = _Spans(host_spans)
+
+    email_hosts: list[tuple[int, int]] = []
+    for at in P.AT_RE.finditer(n):
+        a = at.start()
+        lm = P.REV_LOCAL_RE.match(rev, size - a)
+        hm = P.EMAIL_HOST_RE.match(n, a + 1)
+        if lm is None or hm is None:
+            continue
+        s = a - len(lm.group(0))
+        while s < a and not (n[s].isalnum() or n[s] == "_"):
+            s += 1  # the local part starts with a word character: "-----foo@" gives foo
+        if s >= a or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+%")):
+            continue
+        e = hm.end()
+        if urls.overlaps(s, e):
+            continue
+        host = hm.group(0).lower()
+        if host.startswith("["):
+            inner = host[1:-1]
+            if inner.startswith("ipv6:"):
+                try:
+                    ipaddress.IPv6Address(inner[5:])
+                except ValueError:
+                    continue
+        elif not _valid_domain(host) or "jabber" in host or "xmpp" in host:
+            continue
+        local = re.sub(r"\([^()]*\)", "", n[s:a]).lower()
+        email_hosts.append(hm.span())
+        yield emit(T.EMAIL, f"{local}@{host}", s, e)
+    in_email = _Spans(email_hosts)
+
+    bare_end = -1
+    for m in P.DOMAIN_TAIL_RE.finditer(n):
+        dot, e = m.span()
+        lm = P.REV_LABEL_RE.match(rev, size - dot)
+        if lm is None:
+            continue
+        s = dot - len(lm.group(0))
+        while s < dot and n[s] == "-":
+            s += 1
+        if s >= dot or n[dot - 1] == "-":
+            continue
+        if s > 0:
+            before = n[s - 1]
+            if (before.isalnum() or before in "_%-") and not (
+                s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")
+            ):
+                continue
+        value = n[s:e].lower()
+        if not _valid_domain(value):
+            continue
+        if hosts.containing(s, e):
+            role = "url-host"
+        elif urls.containing(s, e) or s < bare_end:
+            role = "in-url"
+        elif in_email.containing(s, e):
+            role = "email-domain"
+        else:
+            role = ""
+            if e < len(n) and n[e] in "/:" and (s == 0 or n[s - 1] not in ".@/:%-"):
+                bare = _bare_url(n, s, e)
+                if bare is not None:
+                    bvalue, bend = bare
+                    bare_end = bend
+                    role = "url-host"
+                    yield emit(T.URL, bvalue, s, bend)
+        yield emit(T.DOMAIN, value, s, e, role)
+
+    for m in P.IPV4_RE.finditer(n):
+        s, e = m.span()
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
+            continue
+        if e < len(n) and (
+            n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())
+        ):
+            continue
+        if P.IPV4_FULL_RE.fullmatch(m.group(0)) is None:
+            continue
+        if e < len(n) and n[e] in "/:" and not urls.overlaps(s, e) and (s == 0 or n[s - 1] not in ".@/:%-"):
+            bare = _bare_url(n, s, e)
+            if bare is not None and not re.fullmatch(r"/\d{1,2}", n[e : bare[1]]):
+                yield emit(T.URL, bare[0], s, bare[1])
+        yield emit(T.IPV4, _ipv4_value(m.group(0)), s, e)
+
+    if P.IPV6_GATE_RE.search(n):
+        for m in P.IPV6_RE.finditer(n):
+            cand = m.group(0)
+            if cand.count(":") < 2:
+                continue
+            try:
+                ipaddress.IPv6Address(cand)
+            except ValueError:
+                continue
+            yield emit(T.IPV6, cand.lower(), m.start(), m.end())
+
+    for m in P.HEX_RE.finditer(n):
+        s, e = m.span()
+        kind = _HASH_TYPES.get(e - s)
+        if kind is None:
+            continue
+        yield emit(kind, m.group(0).lower(), s, e)
+
+    for rx in P.CVE_RES:
+        for m in rx.finditer(n):
+            yield emit(T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", m.start(), m.end())
+
+    yield from _extras(n, rev, emit, urls)
+
+
+def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
+    for rx in P.ATTACK_RES:
+        for m in rx.finditer(n):
+            yield emit(T.ATTACK_ID, m.group(0).upper(), m.start(), m.end())
+    for rx in P.ASN_RES:
+        for m in rx.finditer(n):
+            yield emit(T.ASN, "AS" + m.group(1), m.start(), m.end())
+    if P.LONG_RUN_RE.search(n):
+        for m in P.BITCOIN_RE.finditer(n):
+            if _valid_bitcoin(m.group(0)):
+                yield emit(T.BITCOIN, m.group(0), m.start(), m.end())
+        for m in P.MONERO_RE.finditer(n):
+            yield emit(T.MONERO, m.group(0), m.start(), m.end())
+    if P.REGISTRY_GATE in n or "hk" in n:
+        for m in P.REGISTRY_RE.finditer(n):
+            value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
+            yield emit(T.REGISTRY, value.rstrip(". "), m.start(), m.end())
+    if ":\\" in n or "%\\" in n:
+        for m in P.WINPATH_RE.finditer(n):
+            if not urls.overlaps(m.start(), m.end()):
+                yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
+    if P.UNIXPATH_GATE_RE.search(n):
+        for m in P.UNIXPATH_RE.finditer(n):
+            if not urls.overlaps(m.start(), m.end()):
+                yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
+    last = -1
+    for m in P.FILE_EXT_RE.finditer(n):
+        if m.group(1).lower() not in P.FILE_EXT_SET:
+            continue
+        dot, e = m.span()
+        left = P.REV_FILE_RE.match(rev, len(n) - dot)
+        if left is None:
+            continue
+        s = dot - len(left.group(0))
+        while s < dot and not (n[s].isalnum() or n[s] == "_"):
+            s += 1
+        if s >= dot or s < last:
+            continue
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_\\/.%@-"):
+            continue
+        if urls.overlaps(s, e):
+            continue
+        last = e
+        yield emit(T.FILENAME, n[s:e], s, e)
+    if P.JA4_GATE_RE.search(n):
+        for m in P.JA4_RE.finditer(n):
+            yield emit(T.JA4, m.group(0), m.start(), m.end())
+    if "Mozilla/" in n:
+        for m in P.USER_AGENT_RE.finditer(n):
+            yield emit(T.USER_AGENT, m.group(0), m.start(), m.end())
+
+
+class _Emit(Protocol):
+    """The signature of scan's inner emit()."""
+
+    def __call__(
+        self, kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False
+    ) -> Hit: ...
+
+
+__all__ = ["Hit", "scan"]

@@ -1,0 +1,294 @@
+"""HTTP fetching with the guards a reader of strangers' content needs.
+
+Every URL that comes from a feed or a redirect passes the SSRF guard (no loopback, private,
+link-local or odd-scheme targets unless the host is explicitly allowed); bodies are read as a
+stream under a byte cap that counts *decoded* bytes (so a gzip bomb stops at the cap) and an
+overall deadline (so a server trickling bytes cannot hold a run forever). Redirects are
+followed by hand so each hop is checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from huntfeed import __version__
+from huntfeed.errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
+
+USER_AGENT = f"huntfeed/{__version__} (+https://github.com/huntfeed/huntfeed)"
+
+Resolver = Callable[[str], Iterable[str]]
+_DECODED = frozenset({"identity", "gzip", "x-gzip", "deflate"})
+
+
+def _system_resolver(host: str) -> list[str]:
+    try:
+        return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve host {host!r}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """Limits for one fetcher; the defaults suit public feeds and article pages."""
+
+    timeout: float = 20.0
+    deadline: float = 60.0  # whole response, however slowly it trickles
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    allow_hosts: frozenset[str] = frozenset()  # host or host:port let past the SSRF guard
+    user_agent: str = USER_AGENT
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What a GET returned: a body, or ``not_modified`` for a 304."""
+
+    url: str
+    status: int
+    content: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str = ""
+    encoding: str | None = None
+    redirects: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def text(self) -> str:
+        """The body decoded by its declared charset, falling back to UTF-8 with replacement."""
+        for enc in (self.encoding, "utf-8"):
+            if not enc:
+                continue
+            try:
+                return self.content.decode(enc)
+            except (LookupError, UnicodeDecodeError):
+                continue
+        return self.content.decode("utf-8", errors="replace")
+
+
+def _blocked_address(addr: str) -> bool:
+    ip = ipaddress.ip_address(addr.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return bool(
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _short(url: str, limit: int = 300) -> str:
+    """A URL trimmed for error messages: a hostile Location header can be megabytes long."""
+    return url if len(url) <= limit else url[: limit - 1] + "…"
+
+
+def check_url(url: str, allow_hosts: frozenset[str] = frozenset(), resolve: Resolver = _system_resolver) -> None:
+    """Raise BlockedURLError unless ``url`` is http(s) to a public address or an allowed host."""
+    where = _short(url)
+    try:
+        # Parse with the same parser that will make the request, so the guard and the
+        # connection can never disagree about which host a URL names.
+        parsed = httpx.URL(url)
+        port = parsed.port
+        host = parsed.raw_host.decode("ascii").lower().strip("[]").rstrip(".")
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"port {port} out of range")
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        raise BlockedURLError(f"malformed URL: {exc}", where=where) from exc
+    if parsed.scheme not in ("http", "https"):
+        raise BlockedURLError(f"scheme {parsed.scheme or '(none)'!r} is not fetched", where=where)
+    if not host:
+        raise BlockedURLError("URL has no host", where=where)
+    hostport = f"{host}:{port}" if port else host
+    if host in allow_hosts or hostport in allow_hosts:
+        return
+    try:
+        addresses = [host] if _is_ip(host) else list(resolve(host))
+    except FetchError as exc:
+        raise FetchError(exc.message, where=where) from exc
+    if not addresses:
+        raise FetchError(f"host {host!r} has no address", where=where)
+    bad = [a for a in addresses if _blocked_address(a)]
+    if bad:
+        raise BlockedURLError(
+            f"host {host!r} resolves to non-public address {bad[0]} (use --allow-host {hostport} to permit)",
+            where=where,
+        )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class _Watchdog:
+    """Shuts a request's socket down when the overall deadline passes.
+
+    httpx only has per-operation timeouts, so a server sending one header byte per second
+    would never trip them; the byte loop below cannot see header bytes either. The sockets
+    are learnt from httpcore's trace hook (every request opens its own connection).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._streams: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            with self._lock:
+                self._streams.append(info.get("return_value"))
+                if self.fired:
+                    self._shutdown()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        for stream in self._streams:
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+class Fetcher:
+    """A reusable, guarded HTTP client."""
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        resolve: Resolver = _system_resolver,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self._resolve = resolve
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(self.settings.timeout),
+            follow_redirects=False,
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            transport=transport,
+            trust_env=False,
+            # No kept-alive connections: the deadline watchdog needs each request's own socket.
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """GET with conditional headers, guarded redirects, a byte cap and a deadline."""
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        hops: list[str] = []
+        current = url
+        started = time.monotonic()
+        for _ in range(self.settings.max_redirects + 1):
+            check_url(current, self.settings.allow_hosts, self._resolve)
+            where = _short(current)
+            left = self.settings.deadline - (time.monotonic() - started)
+            if left <= 0:
+                raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
+            with _Watchdog(left) as dog:
+                try:
+                    result = self._get_once(current, headers, started, dog)
+                except httpx.TimeoutException as exc:
+                    raise FetchError(f"timed out: {exc.__class__.__name__}", where=where) from exc
+                except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+                    if dog.fired:
+                        raise FetchError(f"response took longer than {self.settings.deadline:.0f}s",
+                                         where=where) from exc
+                    raise FetchError(f"{exc.__class__.__name__}: {exc}", where=where) from exc
+            if isinstance(result, str):
+                hops.append(current)
+                current = result
+                continue
+            return replace(result, redirects=tuple(hops))
+        raise FetchError(f"more than {self.settings.max_redirects} redirects", where=_short(url))
+
+    def _get_once(self, url: str, headers: dict[str, str], started: float, dog: _Watchdog) -> FetchResult | str:
+        limit = self.settings.max_bytes
+        where = _short(url)
+        with self._client.stream("GET", url, headers=headers, extensions={"trace": dog.trace}) as resp:
+            if resp.status_code == 304:
+                return FetchResult(url=url, status=304, etag=resp.headers.get("etag"),
+                                   last_modified=resp.headers.get("last-modified"))
+            if resp.is_redirect:
+                location = resp.headers.get("location")
+                if not location:
+                    raise FetchError(f"redirect {resp.status_code} without Location", where=where)
+                return str(urljoin(url, location))
+            if resp.status_code >= 400:
+                raise HTTPStatusError(f"HTTP {resp.status_code}", where=where, status=resp.status_code)
+            encodings = [e.strip() for e in resp.headers.get("content-encoding", "").lower().split(",") if e.strip()]
+            odd = [e for e in encodings if e not in _DECODED]
+            if odd:
+                # Never requested; left undecoded it would reach the parsers as compressed noise.
+                raise FetchError(f"unsupported Content-Encoding {odd[0]!r} (only gzip and deflate are asked for)",
+                                 where=where)
+            declared = resp.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise TooLargeError(f"response declares {int(declared)} bytes, over the {limit}-byte cap", where=where)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise TooLargeError(f"response passed the {limit}-byte cap", where=where)
+                if time.monotonic() - started > self.settings.deadline:
+                    raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
+                chunks.append(chunk)
+            if dog.fired:  # the watchdog's shutdown reads as a clean end of a close-delimited body
+                raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
+            return FetchResult(
+                url=url,
+                status=resp.status_code,
+                content=b"".join(chunks),
+                etag=resp.headers.get("etag"),
+                last_modified=resp.headers.get("last-modified"),
+                content_type=resp.headers.get("content-type", ""),
+                encoding=resp.charset_encoding,
+            )
+

@@ -1,0 +1,139 @@
+"""The hunt library: use cases and imported Sigma rules, loaded once, converted lazily, matched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from huntfeed.errors import QueryError
+from huntfeed.hunts.convert import CONVERTERS
+from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
+from huntfeed.hunts.sweeps import build_sweeps
+from huntfeed.hunts.usecase import TARGETS, UseCase, load_usecases
+from huntfeed.model import Hunt, Indicator, Inference
+from huntfeed.paths import package_data
+
+MAX_USECASES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRule:
+    """A user's Sigma rule, converted at import time, fired by its ATT&CK tags."""
+
+    id: str
+    title: str
+    description: str
+    techniques: tuple[str, ...]
+    phase: str
+    confidence: str
+    queries: dict[str, str]
+
+
+@dataclass
+class HuntLibrary:
+    """Use cases plus imported rules; converted queries are cached for the life of the object."""
+
+    usecases: tuple[UseCase, ...]
+    imported: tuple[ImportedRule, ...] = ()
+    _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
+    _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, path: Path | None = None, *, imports: Path | None = None) -> HuntLibrary:
+        """Load the use cases in ``path`` (default: the bundled library) and any imported Sigma rules."""
+        from huntfeed.hunts.import_sigma import load_imported
+
+        cases = load_usecases(path or package_data("usecases"))
+        lib = cls(cases, load_imported(imports))
+        for uc in cases:
+            lib._patterns[uc.id] = phrase_pattern(uc.triggers.phrases)
+        return lib
+
+    def get(self, uc_id: str) -> UseCase:
+        """The use case with this id."""
+        for uc in self.usecases:
+            if uc.id == uc_id:
+                return uc
+        raise KeyError(uc_id)
+
+    def queries(self, uc: UseCase) -> dict[str, str]:
+        """All targets for a use case: overrides win, others converted from its Sigma rule (cached)."""
+        cached = self._queries.get(uc.id)
+        if cached is None:
+            cached = {}
+            for target in TARGETS:
+                if target in uc.overrides:
+                    cached[target] = uc.overrides[target]
+                else:
+                    try:
+                        cached[target] = CONVERTERS[target](uc.sigma)
+                    except QueryError:
+                        continue  # lint reports it; a profile simply lacks that target
+            if "sentinel" not in cached and "kql" in cached:
+                cached["sentinel"] = cached["kql"]  # Defender tables are queryable from Sentinel too
+            cached["sigma"] = uc.sigma
+            self._queries[uc.id] = cached
+        return dict(cached)
+
+    def fire(self, text: str, indicators: tuple[Indicator, ...], inference: Inference) -> list[Fired]:
+        """Every use case that fires, best first."""
+        ev = Evidence(
+            text=text.lower(),
+            techniques=frozenset(t.id for t in inference.observed),
+            indicator_types=frozenset(i.type for i in indicators),
+        )
+        fired = []
+        for uc in self.usecases:
+            if uc.id not in self._patterns:
+                self._patterns[uc.id] = phrase_pattern(uc.triggers.phrases)
+            hit = match_usecase(uc, ev, self._patterns[uc.id])
+            if hit is not None:
+                fired.append(hit)
+        return rank(fired)
+
+    def hunts_for(
+        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES
+    ) -> tuple[Hunt, ...]:
+        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps."""
+        hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
+        hunts += self._imported_hunts(inference, {t for h in hunts for t in h.techniques})
+        hunts += build_sweeps(indicators)
+        return tuple(hunts)
+
+    def _hunt(self, f: Fired) -> Hunt:
+        uc = f.usecase
+        return Hunt(
+            use_case=uc.id,
+            title=uc.title,
+            phase=uc.phase,
+            confidence=uc.confidence,
+            queries=self.queries(uc),
+            kind="usecase",
+            techniques=uc.techniques,
+            reasons=f.reasons,
+            description=uc.description,
+            false_positives=uc.false_positives,
+        )
+
+    def _imported_hunts(self, inference: Inference, covered: set[str]) -> list[Hunt]:
+        observed = {t.id for t in inference.observed}
+        out = []
+        for rule in self.imported:
+            hits = [t for t in rule.techniques if t in observed]
+            if not hits:
+                continue
+            out.append(
+                Hunt(
+                    use_case=rule.id,
+                    title=rule.title,
+                    phase=rule.phase,
+                    confidence=rule.confidence,
+                    queries=dict(rule.queries),
+                    kind="sigma-import",
+                    techniques=rule.techniques,
+                    reasons=tuple(f"technique {t} observed (imported Sigma rule)" for t in hits),
+                    description=rule.description,
+                )
+            )
+        return out[:MAX_USECASES]

@@ -1,0 +1,83 @@
+"""``huntfeed usecases lint``: each use case parses, its Sigma is sound, every target converts and checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from huntfeed.errors import QueryError
+from huntfeed.hunts.convert import CONVERTERS, parse_rule
+from huntfeed.hunts.library import HuntLibrary
+from huntfeed.hunts.spl_lint import lint_spl
+from huntfeed.hunts.usecase import TARGETS, UseCase
+from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One lint finding, located at file:line."""
+
+    where: str
+    usecase: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.usecase}: {self.message}"
+
+
+def _sigma_problems(uc: UseCase) -> list[str]:
+    try:
+        rule = parse_rule(uc.sigma)
+    except QueryError as exc:
+        return [exc.message]
+    out = []
+    tags = {f"{t.namespace}.{t.name}".lower() for t in rule.tags}
+    for tech in uc.techniques:
+        if f"attack.{tech.lower()}" not in tags:
+            out.append(f"Sigma tags lack attack.{tech.lower()} named in 'techniques'")
+    if not rule.title:
+        out.append("Sigma rule has no title")
+    if rule.level is None:
+        out.append("Sigma rule has no level")
+    return out
+
+
+def lint_library(lib: HuntLibrary, checker: KustoChecker | None = None) -> list[Problem]:
+    """All problems of the library; KQL is analysed when a checker is given."""
+    problems: list[Problem] = []
+    kql: list[tuple[UseCase, str, str]] = []
+    for uc in lib.usecases:
+        where = f"{uc.path}:{uc.sigma_line}"
+        problems += [Problem(where, uc.id, m) for m in _sigma_problems(uc)]
+        queries: dict[str, str] = {}
+        for target in TARGETS:
+            if target in uc.overrides:
+                queries[target] = uc.overrides[target]
+                continue
+            try:
+                queries[target] = CONVERTERS[target](uc.sigma)
+            except QueryError as exc:
+                if target == "sentinel" and "kql" in uc.overrides:
+                    queries[target] = uc.overrides["kql"]
+                    continue
+                problems.append(
+                    Problem(where, uc.id, f"{target}: does not convert ({exc.message}); add an override")
+                )
+        for target in ("spl", "spl_raw"):
+            if target in queries:
+                problems += [Problem(where, uc.id, f"{target}: {m}") for m in lint_spl(queries[target])]
+        if "spl" in queries and "datamodel=" not in queries["spl"]:
+            problems.append(
+                Problem(where, uc.id, "spl: must search a CIM data model (| tstats ... from datamodel=...)")
+            )
+        for target in ("kql", "sentinel"):
+            if target in queries:
+                kql.append((uc, target, queries[target]))
+    if checker is not None:
+        for schema_name, schema in (("kql", defender_schema()), ("sentinel", sentinel_schema())):
+            checker.set_schema(schema)
+            for uc, target, query in kql:
+                if target != schema_name:
+                    continue
+                for err in checker.check(query, qid=uc.id).errors:
+                    problems.append(Problem(f"{uc.path}:{uc.sigma_line}", uc.id, f"{target}: {err}"))
+    return problems

@@ -1,0 +1,97 @@
+"""Which use cases fire for a document, why, and in what order: a pure function of the evidence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from huntfeed.hunts.usecase import UseCase
+from huntfeed.model import IndicatorType
+
+# Points per kind of evidence; only technique and phrase evidence can make a use case fire.
+W_EXACT = 3.0
+W_SUB_OBSERVED = 1.5  # the use case names a parent, the text a sub-technique of it
+W_PARENT_OBSERVED = 1.0  # the use case names a sub-technique, the text only its parent
+W_PHRASE = 1.0
+MAX_PHRASES = 3
+W_INDICATOR_TYPE = 0.5
+W_CVE = 0.5
+_CONFIDENCE_RANK = {"High": 0, "Medium": 1, "Low": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a document offers the matcher, prepared once per document."""
+
+    text: str  # lower-cased
+    techniques: frozenset[str]
+    indicator_types: frozenset[IndicatorType]
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One use case that fired, with its points and readable reasons."""
+
+    usecase: UseCase
+    points: float
+    reasons: tuple[str, ...]
+
+
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern matching any phrase as whole words."""
+    if not phrases:
+        return None
+    alts = sorted((re.escape(p) for p in phrases), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
+
+
+def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) -> Fired | None:
+    """Score one use case against the evidence; None when it does not fire."""
+    points = 0.0
+    reasons: list[str] = []
+    exact = [t for t in uc.triggers.techniques if t in ev.techniques]
+    for t in exact:
+        points += W_EXACT
+        reasons.append(f"technique {t} observed")
+    for t in uc.triggers.techniques:
+        if t in ev.techniques:
+            continue
+        # An observed sub-technique already credited exactly does not count again through its parent.
+        if "." not in t and (subs := sorted(o for o in ev.techniques if o.startswith(t + ".") and o not in exact)):
+            points += W_SUB_OBSERVED
+            reasons.append(f"sub-technique {subs[0]} of {t} observed")
+        elif "." in t and t.split(".")[0] in ev.techniques and t.split(".")[0] not in exact:
+            points += W_PARENT_OBSERVED
+            reasons.append(f"parent technique {t.split('.')[0]} observed (use case targets {t})")
+    if pattern is not None:
+        found: list[str] = []
+        for m in pattern.finditer(ev.text):
+            phrase = m.group().lower()
+            if phrase not in found:
+                found.append(phrase)
+            if len(found) >= MAX_PHRASES:
+                break
+        points += W_PHRASE * len(found)
+        reasons += [f"phrase '{p}' in text" for p in found]
+    # Firing needs direct evidence: an exact technique or a phrase. A parent or sub-technique seen
+    # elsewhere only adds weight (an NTDS dump says nothing about LSASS), and a tool-specific use
+    # case needs its tool named.
+    direct = bool(exact) or any(r.startswith("phrase ") for r in reasons)
+    phrased = any(r.startswith("phrase ") for r in reasons)
+    if not direct or (uc.triggers.require_phrase and not phrased):
+        return None
+    types = [t for t in uc.triggers.indicator_types if t in ev.indicator_types]
+    if types:
+        points += W_INDICATOR_TYPE * len(types)
+        reasons.append("indicators of type " + ", ".join(str(t) for t in types) + " present")
+    if uc.triggers.cve and IndicatorType.CVE in ev.indicator_types:
+        points += W_CVE
+        reasons.append("CVE identifier(s) present")
+    return Fired(uc, points, tuple(reasons))
+
+
+def rank(fired: list[Fired]) -> list[Fired]:
+    """Best first: more points, then higher confidence, then id for a stable order."""
+    return sorted(
+        fired, key=lambda f: (-f.points, _CONFIDENCE_RANK.get(f.usecase.confidence, 3), f.usecase.id)
+    )

@@ -1,0 +1,286 @@
+"""IOC sweeps: the high-fidelity indicators of a profile as SPL (CIM) and Defender KQL hunts.
+
+Every value goes through the dialect's quoting (escape.py); values that cannot be made safe for a
+dialect are left out of it and named in the hunt's reasons. Batches keep each query under the
+targets' limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from huntfeed.errors import QueryError
+from huntfeed.hunts.convert import LOOKBACK
+from huntfeed.hunts.escape import kql_quote, spl_quote
+from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType
+
+MAX_VALUES = 100  # per query: keeps tstats IN lists and KQL dynamic arrays well inside limits
+MAX_CHARS = 12_000  # of quoted values per query; Defender caps a query's text, Splunk its URL length
+
+_FALSE_POSITIVES = "Shared hosting, CDNs and sinkholes can make a network indicator match benign traffic."
+_TSTATS = "summariesonly=false allow_old_summaries=true count min(_time) as firstTime max(_time) as lastTime"
+
+
+def _spl_in(field: str, values: list[str], *, suffix_match: bool = False, contains: bool = False) -> str:
+    parts: list[str] = []
+    for v in values:
+        inner = spl_quote(v)[1:-1]
+        if contains:
+            parts.append(f'"*{inner}*"')
+        else:
+            parts.append(f'"{inner}"')
+            if suffix_match:
+                parts.append(f'"*.{inner}"')
+    return f"{field} IN ({', '.join(parts)})"
+
+
+def _tstats(model: str, where: str, by: str) -> str:
+    dataset = model.split(".")[1]
+    return (
+        f"| tstats {_TSTATS} from datamodel={model} where {where} by {by}\n| `drop_dm_object_name({dataset})`"
+    )
+
+
+def _kql_dynamic(values: list[str]) -> str:
+    return "dynamic([" + ", ".join(kql_quote(v) for v in values) + "])"
+
+
+def _hash_queries(values: list[str], types: dict[str, IndicatorType]) -> tuple[str, str]:
+    spl = (
+        _tstats(
+            "Endpoint.Processes",
+            _spl_in("Processes.process_hash", values, contains=True),
+            "Processes.dest Processes.user Processes.process_name Processes.process_hash",
+        )
+        + "\n| append ["
+        + _tstats(
+            "Endpoint.Filesystem",
+            _spl_in("Filesystem.file_hash", values, contains=True),
+            "Filesystem.dest Filesystem.file_path Filesystem.file_hash",
+        )
+        + "]"
+    )
+    conds: list[str] = []
+    lets: list[str] = []
+    for column, itype in (
+        ("SHA256", IndicatorType.SHA256),
+        ("SHA1", IndicatorType.SHA1),
+        ("MD5", IndicatorType.MD5),
+    ):
+        group = [v for v in values if types[v] is itype]
+        if group:
+            lets.append(f"let {column.lower()}s = {_kql_dynamic(group)};")
+            conds.append(f"{column} in~ ({column.lower()}s)")
+    kql = "\n".join(
+        lets
+        + [
+            "union withsource=SourceTable DeviceProcessEvents, DeviceFileEvents, DeviceImageLoadEvents",
+            f"| where Timestamp > ago({LOOKBACK})",
+            "| where " + " or ".join(conds),
+            "| project Timestamp, SourceTable, DeviceName, FileName, FolderPath, SHA256, SHA1, MD5, "
+            "InitiatingProcessFileName, InitiatingProcessCommandLine",
+        ]
+    )
+    return spl, kql
+
+
+def _ip_queries(values: list[str]) -> tuple[str, str]:
+    where = "(" + _spl_in("All_Traffic.dest", values) + " OR " + _spl_in("All_Traffic.src", values) + ")"
+    spl = _tstats(
+        "Network_Traffic.All_Traffic",
+        where,
+        "All_Traffic.src All_Traffic.dest All_Traffic.dest_port All_Traffic.app All_Traffic.action",
+    )
+    kql = "\n".join(
+        [
+            f"let ips = {_kql_dynamic(values)};",
+            "DeviceNetworkEvents",
+            f"| where Timestamp > ago({LOOKBACK})",
+            "| where RemoteIP in (ips) or LocalIP in (ips)",
+            "| project Timestamp, DeviceName, ActionType, LocalIP, RemoteIP, RemotePort, RemoteUrl, "
+            "InitiatingProcessFileName, InitiatingProcessCommandLine",
+        ]
+    )
+    return spl, kql
+
+
+def _domain_queries(values: list[str]) -> tuple[str, str]:
+    spl = (
+        _tstats(
+            "Network_Resolution.DNS",
+            _spl_in("DNS.query", values, suffix_match=True),
+            "DNS.src DNS.query DNS.answer",
+        )
+        + "\n| append ["
+        + _tstats(
+            "Web.Web",
+            _spl_in("Web.site", values, suffix_match=True),
+            "Web.src Web.site Web.url Web.http_method",
+        )
+        + "]"
+    )
+    kql = "\n".join(
+        [
+            f"let domains = {_kql_dynamic(values)};",
+            "union",
+            f"  (DeviceNetworkEvents | where Timestamp > ago({LOOKBACK}) | where RemoteUrl has_any (domains)"
+            ' | project Timestamp, Source = "DeviceNetworkEvents", Where = DeviceName,'
+            " Indicator = RemoteUrl),",
+            f"  (EmailUrlInfo | where Timestamp > ago({LOOKBACK}) | where UrlDomain in~ (domains)"
+            ' | project Timestamp, Source = "EmailUrlInfo", Where = NetworkMessageId, Indicator = Url),',
+            f"  (UrlClickEvents | where Timestamp > ago({LOOKBACK}) | where Url has_any (domains)"
+            ' | project Timestamp, Source = "UrlClickEvents", Where = AccountUpn, Indicator = Url)',
+        ]
+    )
+    return spl, kql
+
+
+def _url_queries(values: list[str]) -> tuple[str, str]:
+    spl = _tstats(
+        "Web.Web", _spl_in("Web.url", values), "Web.src Web.dest Web.url Web.http_method Web.status"
+    )
+    kql = "\n".join(
+        [
+            f"let urls = {_kql_dynamic(values)};",
+            "union",
+            f"  (EmailUrlInfo | where Timestamp > ago({LOOKBACK}) | where Url in~ (urls)"
+            ' | project Timestamp, Source = "EmailUrlInfo", Where = NetworkMessageId, Indicator = Url),',
+            f"  (UrlClickEvents | where Timestamp > ago({LOOKBACK}) | where Url in~ (urls)"
+            ' | project Timestamp, Source = "UrlClickEvents", Where = AccountUpn, Indicator = Url),',
+            f"  (DeviceNetworkEvents | where Timestamp > ago({LOOKBACK}) | where RemoteUrl in~ (urls)"
+            ' | project Timestamp, Source = "DeviceNetworkEvents", Where = DeviceName,'
+            " Indicator = RemoteUrl)",
+        ]
+    )
+    return spl, kql
+
+
+def _email_queries(values: list[str]) -> tuple[str, str]:
+    spl = _tstats(
+        "Email.All_Email",
+        _spl_in("All_Email.src_user", values),
+        "All_Email.src_user All_Email.recipient All_Email.subject All_Email.action",
+    )
+    kql = "\n".join(
+        [
+            f"let senders = {_kql_dynamic(values)};",
+            "EmailEvents",
+            f"| where Timestamp > ago({LOOKBACK})",
+            "| where SenderFromAddress in~ (senders) or SenderMailFromAddress in~ (senders)",
+            "| project Timestamp, NetworkMessageId, SenderFromAddress, SenderMailFromAddress, "
+            "RecipientEmailAddress, "
+            "Subject, DeliveryAction, ThreatTypes",
+        ]
+    )
+    return spl, kql
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    key: str
+    label: str
+    types: tuple[IndicatorType, ...]
+    phase: str
+    build: Callable[[list[str], dict[str, IndicatorType]], tuple[str, str]]
+
+
+KINDS = (
+    _Kind(
+        "HASH",
+        "file hash",
+        (IndicatorType.SHA256, IndicatorType.SHA1, IndicatorType.MD5),
+        "installation",
+        _hash_queries,
+    ),
+    _Kind(
+        "IP",
+        "IP address",
+        (IndicatorType.IPV4, IndicatorType.IPV6),
+        "command-and-control",
+        lambda v, _t: _ip_queries(v),
+    ),
+    _Kind(
+        "DOMAIN", "domain", (IndicatorType.DOMAIN,), "command-and-control", lambda v, _t: _domain_queries(v)
+    ),
+    _Kind("URL", "URL", (IndicatorType.URL,), "delivery", lambda v, _t: _url_queries(v)),
+    _Kind("EMAIL", "sender address", (IndicatorType.EMAIL,), "delivery", lambda v, _t: _email_queries(v)),
+)
+
+
+def _plural(label: str) -> str:
+    return label + ("es" if label.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+def _normalise(ind: Indicator) -> str:
+    if ind.type in (IndicatorType.URL, IndicatorType.IPV4):
+        return ind.value.strip()
+    return ind.value.strip().lower()
+
+
+def _safe(value: str) -> bool:
+    try:
+        spl_quote(value)
+        kql_quote(value)
+    except QueryError:
+        return False
+    return True
+
+
+def _batches(values: list[str]) -> Iterable[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for v in values:
+        cost = len(kql_quote(v)) * 2 + 8  # the longest of the dialects' renderings, with wildcards
+        if batch and (len(batch) >= MAX_VALUES or size + cost > MAX_CHARS):
+            yield batch
+            batch, size = [], 0
+        batch.append(v)
+        size += cost
+    if batch:
+        yield batch
+
+
+def build_sweeps(indicators: tuple[Indicator, ...]) -> tuple[Hunt, ...]:
+    """IOC sweep hunts for the high-fidelity indicators, per type and batch."""
+    hunts: list[Hunt] = []
+    for kind in KINDS:
+        types: dict[str, IndicatorType] = {}
+        skipped: list[str] = []
+        for ind in indicators:
+            if ind.fidelity is not Fidelity.HIGH or ind.type not in kind.types:
+                continue
+            value = _normalise(ind)
+            if not value or value in types:
+                continue
+            if _safe(value):
+                types[value] = ind.type
+            else:
+                skipped.append(value)
+        values = list(types)
+        batches = list(_batches(values)) if values else []
+        for n, batch in enumerate(batches, 1):
+            spl, kql = kind.build(batch, types)
+            counts: dict[str, int] = {}
+            for v in batch:
+                counts[str(types[v])] = counts.get(str(types[v]), 0) + 1
+            reasons = [
+                f"{count} high-fidelity {t} indicator(s) from the article" for t, count in counts.items()
+            ]
+            if skipped and n == 1:
+                reasons.append(f"{len(skipped)} value(s) left out: they cannot be quoted safely in SPL")
+            part = f" (batch {n} of {len(batches)})" if len(batches) > 1 else ""
+            hunts.append(
+                Hunt(
+                    use_case=f"SWEEP_{kind.key}_{n}",
+                    title=f"IOC sweep: {len(batch)} {kind.label if len(batch) == 1 else _plural(kind.label)}{part}",
+                    phase=kind.phase,
+                    confidence="High",
+                    queries={"spl": spl, "kql": kql, "sentinel": kql},
+                    kind="sweep",
+                    reasons=tuple(reasons),
+                    description=f"Looks for the article's {kind.label}s in your telemetry over {LOOKBACK}.",
+                    false_positives=_FALSE_POSITIVES,
+                )
+            )
+    return tuple(hunts)

@@ -1,0 +1,114 @@
+"""The only place the analysis stages are composed: article in, profile out.
+
+``analyse`` is pure given its inputs (the knowledge bundle is read-only), which is what lets
+the same function run in the local runner, under ``analyze --jsonl`` and in Celery workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from huntfeed.attack import AttackEngine
+from huntfeed.extract import ExtractContext, extract
+from huntfeed.hunts import HuntLibrary
+from huntfeed.model import Article, Change, Fidelity, Profile
+from huntfeed.score import Rubric, load_kev, load_rubric, score
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """Everything analysis reads: loaded once per process, shared by every article."""
+
+    attack: AttackEngine
+    hunts: HuntLibrary
+    rubric: Rubric
+    kev: frozenset[str]
+
+    @classmethod
+    def load(cls, *, kev_path: Path | None = None, data_dir: Path | None = None) -> Knowledge:
+        """Load the ATT&CK engine, the use-case library, the rubric and the KEV list."""
+        return cls(
+            attack=AttackEngine.load(data_dir),
+            hunts=HuntLibrary.load(),
+            rubric=load_rubric(),
+            kev=load_kev(kev_path),
+        )
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def analyse(
+    article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None
+) -> Profile:
+    """Run every stage on one article; ``previous`` makes this the next version with its changes."""
+    context = ExtractContext(
+        source_url=article.url,
+        reference_domains=tuple(h for h in {_host(article.feed_url)} if h),
+    )
+    indicators = extract(article.text, all=True, context=context)
+    inference = kb.attack.infer(article.text)
+    hunts = kb.hunts.hunts_for(article.text, indicators, inference)
+    verdict = score(
+        text=article.text,
+        indicators=indicators,
+        inference=inference,
+        hunts=hunts,
+        source_reliability=article.source_reliability,
+        rubric=kb.rubric,
+        kev=kb.kev,
+    )
+    profile = Profile(
+        id=article.profile_id,
+        version=previous.version + 1 if previous else 1,
+        title=article.title,
+        source=article.source_name,
+        published=article.published,
+        url=article.url,
+        summary=article.summary or article.text[:600],
+        text_source=article.text_source,
+        score=verdict,
+        indicators=indicators,
+        inference=inference,
+        hunts=hunts,
+        content_hash=article.content_hash,
+        analysed_at=now or datetime.now(UTC),
+        feed_url=article.feed_url,
+    )
+    if previous is None:
+        return profile
+    return replace(profile, changes=diff_profiles(previous, profile))
+
+
+def diff_profiles(old: Profile, new: Profile) -> tuple[Change, ...]:
+    """What a reader should know changed between two versions, most important first."""
+    changes: list[Change] = []
+    if old.severity != new.severity:
+        changes.append(Change("severity", f"{old.severity.value} -> {new.severity.value}"))
+    if old.text_source != new.text_source:
+        changes.append(Change("text-source", f"{old.text_source.value} -> {new.text_source.value}"))
+
+    def high(p: Profile) -> set[tuple[str, str]]:
+        return {(i.type.value, i.value) for i in p.indicators if i.fidelity is Fidelity.HIGH}
+
+    for kind, before, after in (
+        ("indicator", high(old), high(new)),
+        ("technique", {(t.id, t.name) for t in old.techniques}, {(t.id, t.name) for t in new.techniques}),
+        ("hunt", {(h.use_case, h.title) for h in old.hunts}, {(h.use_case, h.title) for h in new.hunts}),
+    ):
+        for a, b in sorted(after - before):
+            changes.append(Change(f"{kind}-added", f"{a} {b}"))
+        for a, b in sorted(before - after):
+            changes.append(Change(f"{kind}-removed", f"{a} {b}"))
+    if old.title != new.title:
+        changes.append(Change("title", f"{old.title!r} -> {new.title!r}"))
+    if not changes:
+        changes.append(Change("text", "article text changed; findings unchanged"))
+    return tuple(changes)

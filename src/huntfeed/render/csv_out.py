@@ -1,0 +1,42 @@
+"""CSV of indicators, one row per (profile, indicator), safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from huntfeed.model import Profile
+from huntfeed.render.ioc_format import defang as defang_value
+from huntfeed.render.ioc_format import utc
+
+COLUMNS = ("profile_id", "version", "severity", "published", "source", "title", "type", "value",
+           "fidelity", "raw", "reason", "article_url")
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to a cell a spreadsheet would evaluate as a formula (CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def render(profiles: Sequence[Profile], *, defang: bool = False) -> str:
+    """CSV of the indicators of ``profiles``; ``defang`` breaks network values for safe sharing."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for p in profiles:
+        published = utc(p.published).date().isoformat() if p.published else ""
+        for ind in p.indicators:
+            value = defang_value(ind.value, ind.type) if defang else ind.value
+            row = (p.id, str(p.version), p.severity.value, published, p.source, p.title, ind.type.value,
+                   value, ind.fidelity.value, defang_value(ind.raw, ind.type) if defang else ind.raw,
+                   ind.reason, p.url)
+            writer.writerow([neutralise(c) for c in row])
+    return buf.getvalue()
+
+
+def render_defanged(profiles: Sequence[Profile]) -> str:
+    """CSV with defanged values (the ``csv`` format's --defang option)."""
+    return render(profiles, defang=True)

@@ -1,0 +1,109 @@
+"""MISP event JSON built with PyMISP's object model (no MISP server needed).
+
+One profile gives ``{"Event": ...}``, the body MISP's event import takes; several give
+``{"response": [{"Event": ...}, ...]}``, the shape of MISP's own restSearch export.
+The event uuid is derived from the profile id, so a re-import updates the same event.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pymisp import MISPEvent
+
+from huntfeed.model import Fidelity, IndicatorType, Profile, Severity
+from huntfeed.render.ioc_format import utc
+
+NAMESPACE = uuid.UUID("0c9a51f2-7b3e-5d61-8e24-93a1c5f0d7b4")
+
+# (MISP attribute type, category); types with no MISP counterpart are left out.
+ATTRIBUTE_TYPES: dict[IndicatorType, tuple[str, str]] = {
+    IndicatorType.IPV4: ("ip-dst", "Network activity"),
+    IndicatorType.IPV6: ("ip-dst", "Network activity"),
+    IndicatorType.DOMAIN: ("domain", "Network activity"),
+    IndicatorType.URL: ("url", "Network activity"),
+    IndicatorType.EMAIL: ("email-src", "Payload delivery"),
+    IndicatorType.MD5: ("md5", "Payload delivery"),
+    IndicatorType.SHA1: ("sha1", "Payload delivery"),
+    IndicatorType.SHA256: ("sha256", "Payload delivery"),
+    IndicatorType.SHA512: ("sha512", "Payload delivery"),
+    IndicatorType.CVE: ("vulnerability", "External analysis"),
+    IndicatorType.FILENAME: ("filename", "Payload delivery"),
+    IndicatorType.FILEPATH: ("filename", "Payload delivery"),
+    IndicatorType.REGISTRY: ("regkey", "Persistence mechanism"),
+    IndicatorType.BITCOIN: ("btc", "Financial fraud"),
+    IndicatorType.MONERO: ("xmr", "Financial fraud"),
+    IndicatorType.ASN: ("AS", "Network activity"),
+    IndicatorType.JA3: ("ja3-fingerprint-md5", "Network activity"),
+    IndicatorType.USER_AGENT: ("user-agent", "Network activity"),
+}
+# Types that describe rather than detect: never flagged for IDS export whatever their fidelity.
+_NEVER_IDS = frozenset({IndicatorType.CVE, IndicatorType.ASN})
+THREAT_LEVEL = {Severity.CRITICAL: 1, Severity.HIGH: 1, Severity.MED: 2, Severity.LOW: 3}
+_GALAXY = {"intrusion-set": "mitre-intrusion-set", "malware": "mitre-malware", "tool": "mitre-tool"}
+
+
+def event_uuid(profile_id: str) -> str:
+    """The stable MISP event uuid of a profile."""
+    return str(uuid.uuid5(NAMESPACE, "event|" + profile_id))
+
+
+def technique_tag(tid: str, name: str) -> str:
+    """The MISP galaxy tag of an ATT&CK technique, as MISP's mitre-attack-pattern cluster names it."""
+    return f'misp-galaxy:mitre-attack-pattern="{name} - {tid}"'
+
+
+def build_event(p: Profile) -> MISPEvent:
+    """The MISP event for one profile."""
+    ev = MISPEvent()
+    ev.uuid = event_uuid(p.id)
+    ev.info = p.title or p.url
+    ev.date = utc(p.published or p.analysed_at).date()
+    ev.threat_level_id = THREAT_LEVEL[p.severity]
+    ev.analysis = 2 if p.text_source.value == "full-article" else 1
+    ev.distribution = 3
+    ev.timestamp = utc(p.analysed_at)
+    ev.add_tag("tlp:clear")
+    ev.add_tag(f"huntfeed:severity=\"{p.severity.value}\"")
+    for hit in p.techniques:
+        ev.add_tag(technique_tag(hit.id, hit.name or hit.id))
+    for actor in p.inference.actors:
+        galaxy = _GALAXY.get(actor.kind)
+        if galaxy and actor.attack_id:
+            ev.add_tag(f'misp-galaxy:{galaxy}="{actor.name} - {actor.attack_id}"')
+        elif actor.kind == "intrusion-set":
+            ev.add_tag(f'misp-galaxy:threat-actor="{actor.name}"')
+
+    def add(kind: str, value: str, category: str, to_ids: bool, comment: str) -> None:
+        ev.add_attribute(kind, value, category=category, to_ids=to_ids, comment=comment,
+                         uuid=str(uuid.uuid5(NAMESPACE, f"attr|{p.id}|{kind}|{value}")))
+
+    if p.url:
+        add("link", p.url, "External analysis", False, f"Article from {p.source}" if p.source else "Article")
+    if p.summary:
+        add("text", p.summary, "External analysis", False, "Summary")
+    seen: set[tuple[str, str]] = set()
+    for ind in p.indicators:
+        mapped = ATTRIBUTE_TYPES.get(ind.type)
+        if mapped is None or (mapped[0], ind.value) in seen:
+            continue
+        seen.add((mapped[0], ind.value))
+        to_ids = ind.fidelity is Fidelity.HIGH and ind.type not in _NEVER_IDS
+        comment = f"{ind.type.value}, {ind.fidelity.value} fidelity" + (f": {ind.reason}" if ind.reason else "")
+        add(mapped[0], ind.value, mapped[1], to_ids, comment)
+    return ev
+
+
+def _event_dict(p: Profile) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(build_event(p).to_json())
+    return {"Event": data}
+
+
+def render(profiles: Sequence[Profile]) -> str:
+    """MISP event JSON for ``profiles`` (one event per profile)."""
+    events = [_event_dict(p) for p in profiles]
+    doc: dict[str, Any] = events[0] if len(events) == 1 else {"response": events}
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -1,0 +1,59 @@
+"""Backfill bookkeeping: which archived documents are done, so an interrupted backfill resumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from huntfeed.store.engine import upsert, write_tx
+from huntfeed.store.schema import backfill_items
+
+_CHUNK = 500  # ids per IN (...) query: well under every driver's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillState:
+    """Where one archived document stands."""
+
+    doc_id: str
+    fingerprint: str
+    state: str  # done | failed
+    profile_id: str | None
+    error: str | None
+
+
+class BackfillMixin:
+    """Store methods for `huntfeed backfill`."""
+
+    engine: Engine
+
+    def backfill_states(self, doc_ids: Iterable[str]) -> dict[str, BackfillState]:
+        """The recorded state of each of these documents that has one."""
+        ids = list(dict.fromkeys(doc_ids))
+        found: dict[str, BackfillState] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), _CHUNK):
+                q = sa.select(backfill_items).where(backfill_items.c.doc_id.in_(ids[i : i + _CHUNK]))
+                for r in conn.execute(q).mappings():
+                    found[r["doc_id"]] = BackfillState(r["doc_id"], r["fingerprint"], r["state"], r["profile_id"],
+                                                       r["error"])
+        return found
+
+    def mark_backfill(self, doc_id: str, fingerprint: str, state: str, *, profile_id: str | None = None,
+                      error: str | None = None, origin: str = "") -> None:
+        """Record a document's outcome (idempotent: the last writer's outcome stands)."""
+        values = {"fingerprint": fingerprint, "state": state, "profile_id": profile_id,
+                  "error": error[:2000] if error else None, "origin": origin[:500], "updated_at": datetime.now(UTC)}
+        with write_tx(self.engine) as conn:
+            stmt = upsert(conn, backfill_items).values(doc_id=doc_id, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[backfill_items.c.doc_id], set_=values))
+
+    def backfill_counts(self) -> dict[str, int]:
+        """How many documents are in each state."""
+        q = sa.select(backfill_items.c.state, sa.func.count()).group_by(backfill_items.c.state)
+        with self.engine.connect() as conn:
+            return {state: int(n) for state, n in conn.execute(q)}

@@ -1,0 +1,76 @@
+"""Engines and the few statements whose SQL differs between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+# Execution option asking SQLite for BEGIN IMMEDIATE: the write lock up front, so a
+# read-then-write transaction never fails half-way on a lock upgrade.
+IMMEDIATE = "huntfeed_immediate"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and explicit BEGINs."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite's own implicit transactions would defeat BEGIN IMMEDIATE; SQLAlchemy's
+            # documented recipe hands transaction control back to us.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def upsert(conn: Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT`` for this connection's dialect (both speak the same API)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def lock_key(conn: Connection, key: str) -> None:
+    """Serialise writers on ``key`` until this transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock, which also covers rows that do not exist
+    yet (a row lock could not). SQLite: the transaction already holds the database's single
+    write lock (BEGIN IMMEDIATE), so there is nothing more to take.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key64(key)})
+
+
+def _key64(key: str) -> int:
+    # Two CRC32s make a signed 64-bit key: collisions only cost an unneeded wait.
+    data = key.encode("utf-8", "surrogatepass")
+    value = (zlib.crc32(data) << 32) | zlib.crc32(data[::-1])
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN (see IMMEDIATE)."""
+    with engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
+        yield conn

@@ -1,0 +1,151 @@
+"""The read-only web UI and JSON API over a store (``huntfeed serve``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from huntfeed import __version__
+from huntfeed.model import IndicatorType, Profile, Severity
+from huntfeed.render.ioc_format import defang
+from huntfeed.web.security import SecurityHeaders
+
+HERE = Path(__file__).resolve().parent
+PERIODS: dict[str, timedelta | None] = {
+    "24h": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30),
+    "90d": timedelta(days=90), "all": None,
+}
+LAST_VISIT_COOKIE = "hf_last_visit"
+
+
+class ProfileStore(Protocol):
+    """The read side of huntfeed.store.Store that the web app needs."""
+
+    def list_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
+                      source: str | None = ..., technique: str | None = ..., q: str | None = ...,
+                      limit: int = ..., offset: int = ...) -> list[Profile]: ...
+
+    def count_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
+                       source: str | None = ..., technique: str | None = ..., q: str | None = ...) -> int: ...
+
+    def get_profile(self, pid: str, version: int | None = ...) -> Profile | None: ...
+
+    def versions(self, pid: str) -> list[Profile]: ...
+
+    def list_feeds(self) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The list filters as given in the query string, parsed leniently for pages."""
+
+    severity: Severity | None = None
+    period: str = "all"
+    source: str = ""
+    technique: str = ""
+    q: str = ""
+
+    def since(self, now: datetime) -> datetime | None:
+        delta = PERIODS.get(self.period)
+        return now - delta if delta else None
+
+    def store_kwargs(self, now: datetime) -> dict[str, Any]:
+        return {"severity": self.severity, "since": self.since(now), "source": self.source or None,
+                "technique": self.technique.upper() or None, "q": self.q or None}
+
+
+def parse_filters(severity: str = "", period: str = "", source: str = "", technique: str = "",
+                  q: str = "", *, default_period: str = "all") -> Filters:
+    """Filters from raw query values; unknown values fall back to 'no filter'."""
+    sev = Severity.__members__.get(severity.upper()) if severity else None
+    per = period if period in PERIODS else default_period
+    return Filters(sev, per, source.strip()[:200], technique.strip()[:20], q.strip()[:200])
+
+
+def _safe_href(url: str) -> str:
+    """Only http(s) links from feeds become clickable; anything else (javascript:, data:) is dropped."""
+    return url if url.lower().startswith(("https://", "http://")) else "#"
+
+
+def _technique_url(tid: str) -> str:
+    return "https://attack.mitre.org/techniques/" + tid.replace(".", "/") + "/"
+
+
+def _fmt_dt(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _tactic_name(shortname: str) -> str:
+    """``command-and-control`` -> ``Command and Control``, as the ATT&CK matrix writes it."""
+    small = {"and", "or", "of"}
+    words = shortname.split("-")
+    return " ".join(w if w in small and i else w.capitalize() for i, w in enumerate(words))
+
+
+def _defang(value: str, kind: str) -> str:
+    try:
+        return defang(value, IndicatorType(kind))
+    except ValueError:
+        return value
+
+
+_QUERY_ORDER = ("spl", "spl_raw", "kql", "sentinel", "sigma")
+
+
+def ordered_queries(queries: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A hunt's queries in the order analysts read them: SPL, KQL, then Sigma, then anything else."""
+    rank = {k: i for i, k in enumerate(_QUERY_ORDER)}
+    return sorted(queries.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
+def default_tactic_order() -> tuple[str, ...]:
+    """Tactic shortnames in matrix order from the ATT&CK catalog (downloaded bundle or offline copy)."""
+    try:
+        from huntfeed.attack.engine import load_catalog
+    except ImportError:  # pragma: no cover - the ATT&CK engine ships with the package
+        return ()
+    return tuple(load_catalog().tactic_order)
+
+
+def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]] | None = None,
+               clock: Callable[[], datetime] | None = None, page_size: int = 25) -> FastAPI:
+    """The FastAPI app serving ``store`` read-only."""
+    app = FastAPI(title="huntfeed", version=__version__, description=(
+        "Read-only API over huntfeed's threat profiles. Profiles use the JSON profile schema; "
+        "exports return the document in the format asked for."))
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
+    env = templates.env
+    env.filters.update(safe_href=_safe_href, dt=_fmt_dt, defang=_defang, technique_url=_technique_url,
+                       tactic_name=_tactic_name)
+    env.globals.update(version=__version__, severities=[s.value for s in reversed(Severity)],
+                       periods=list(PERIODS), ordered_queries=ordered_queries)
+    order_cache: list[tuple[str, ...]] = []
+
+    def tactics() -> tuple[str, ...]:
+        if not order_cache:
+            order_cache.append(tuple((tactic_order or default_tactic_order)()))
+        return order_cache[0]
+
+    app.state.store = store
+    app.state.templates = templates
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.tactics = tactics
+    app.state.page_size = page_size
+
+    from huntfeed.web import api, pages  # routes read their dependencies from app.state
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

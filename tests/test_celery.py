@@ -1,0 +1,203 @@
+"""The distributed mode end to end: real Redis, two real Celery worker processes, real PostgreSQL.
+
+The demo corpus (served on loopback) goes through the local Runner into SQLite and through
+the workers into PostgreSQL, for the first look and for the publisher's update; the stored
+profiles must be the same. So must a backfill's.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from huntfeed.feeds.fetch import Fetcher, FetchSettings
+from huntfeed.feeds.opml import parse_opml
+from huntfeed.model import Profile
+from tests.pg import PostgresServer, free_port, pg_server  # noqa: F401 - fixture
+from tests.redis_fixture import demo_kev, redis_server, start_workers, stop_workers, wait_ready  # noqa: F401
+from tests.redis_server import RedisServer
+
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("scale")]
+
+
+def essence(p: Profile) -> dict[str, Any]:
+    """What must agree between modes: everything but timestamps."""
+    return {
+        "id": p.id,
+        "version": p.version,
+        "title": p.title,
+        "source": p.source,
+        "url": p.url,
+        "text_source": p.text_source.value,
+        "content_hash": p.content_hash,
+        "severity": p.severity.value,
+        "reasons": list(p.score.reasons),
+        "indicators": sorted((i.type.value, i.value, i.fidelity.value) for i in p.indicators),
+        "techniques": sorted(t.id for t in p.techniques),
+        "associated": sorted(t.id for t in p.inference.associated),
+        "hunts": sorted((h.use_case, h.title, h.kind) for h in p.hunts),
+        "changes": [(c.kind, c.detail) for c in p.changes],
+    }
+
+
+def snapshot(store: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every version of every stored profile, by id."""
+    heads = store.list_profiles(limit=10_000)
+    return {p.id: [essence(v) for v in store.versions(p.id)] for p in heads}
+
+
+@pytest.fixture(scope="session")
+def workers(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:  # noqa: F811
+    from huntfeed.distributed.app import app
+
+    app.conf.broker_url = redis_server.url
+    app.conf.result_backend = redis_server.url
+    home = tmp_path_factory.mktemp("worker-home")
+    procs = start_workers(redis_server.url, home, 2, log_dir=home)
+    try:
+        wait_ready(app, procs, home)
+        yield app
+    finally:
+        stop_workers(procs)
+
+
+def _local_demo(db_url: str, port: int) -> dict[str, list[dict[str, Any]]]:
+    from huntfeed.demo import serve_demo
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.runner import Runner
+    from huntfeed.store import Store
+
+    store = Store(db_url)
+    kb = Knowledge.load(kev_path=demo_kev())
+    with serve_demo(port=port) as site:
+        for source in parse_opml(site.body(site.root / "feeds.opml").decode(), "demo"):
+            store.add_feed(source)
+        host = site.base.split("//", 1)[1]
+        with Fetcher(FetchSettings(allow_hosts=frozenset({host}))) as fetcher:
+            for phase in (1, 2):
+                site.phase = phase
+                Runner(store, fetcher, kb, None).run()
+    return snapshot(store)
+
+
+def test_demo_corpus_distributed_equals_local(workers: Any, pg_server: PostgresServer, tmp_path: Path) -> None:  # noqa: F811
+    from huntfeed.demo import serve_demo
+    from huntfeed.distributed.dispatch import dispatch_run
+    from huntfeed.distributed.tasks import worker_info
+    from huntfeed.store import Store
+
+    port = free_port()  # profile ids derive from article URLs: both modes must see the same ones
+    local = _local_demo(f"sqlite:///{tmp_path / 'local.db'}", port)
+    assert len(local) >= 10 and any(len(v) > 1 for v in local.values()), "the demo has an update phase"
+
+    db_url = pg_server.create_database()
+    store = Store(db_url)
+    out = tmp_path / "out"
+    with serve_demo(port=port) as site:
+        for source in parse_opml(site.body(site.root / "feeds.opml").decode(), "demo"):
+            store.add_feed(source)
+        host = site.base.split("//", 1)[1]
+        # First look dispatched twice at once: duplicate polls and analyses must not duplicate anything.
+        reports: list[Any] = []
+        runs = [threading.Thread(target=lambda: reports.append(
+            dispatch_run(db_url, allow_hosts=(host,), out_dir=out, timeout=120))) for _ in range(2)]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join(150)
+        assert len(reports) == 2
+        site.phase = 2
+        update = dispatch_run(db_url, allow_hosts=(host,), out_dir=out, timeout=120)
+        assert update.items["updated"] >= 1 and update.feeds["changed"] >= 1
+    # Each profile was new exactly once, whichever duplicate of a task got there first.
+    assert sum(r.items["new"] for r in [*reports, update]) == len(local)
+
+    assert snapshot(store) == local
+    assert {p.name for p in out.iterdir()} == {f"{pid}.{ext}" for pid in local for ext in ("md", "json")}
+    latest = json.loads((out / f"{next(iter(local))}.json").read_text())
+    assert latest["version"] == local[next(iter(local))][-1]["version"]
+    assert not store.entries(states=("pending", "failed"))
+
+    # Both worker processes did analyses, and each loaded the models exactly once.
+    assert len(reports[0].workers + reports[1].workers) == 2, "both workers analysed items"
+    pending = [worker_info.apply_async(kwargs={}) for _ in range(8)]
+    by_pid = {info["pid"]: info for info in (r.get(timeout=30) for r in pending)}
+    assert len(by_pid) == 2
+    assert all(i["knowledge_loads"] == 1 and i["tasks"] >= 3 for i in by_pid.values())
+
+
+def test_backfill_distributed_equals_local(workers: Any, pg_server: PostgresServer, tmp_path: Path) -> None:  # noqa: F811
+    from huntfeed.distributed.backfill import backfill_local
+    from huntfeed.distributed.dispatch import dispatch_backfill
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.store import Store
+    from tests.test_backfill import write_archive
+
+    archive = write_archive(tmp_path / "archive.jsonl", 30)
+    local = Store(f"sqlite:///{tmp_path / 'local.db'}")
+    backfill_local(local, Knowledge.load(kev_path=demo_kev()), archive)
+
+    db_url = pg_server.create_database()
+    report = dispatch_backfill(db_url, archive, batch=4, timeout=120)
+    assert (report.queued, report.done, report.failed, len(report.bad_lines)) == (30, 30, 0, 1)
+    store = Store(db_url)
+    assert snapshot(store) == snapshot(local)
+    assert store.backfill_counts() == {"done": 30, "failed": 1}
+    # Resuming a finished backfill queues nothing.
+    again = dispatch_backfill(db_url, archive, batch=4, timeout=60)
+    assert (again.queued, again.skipped) == (0, 30)
+
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Flaky</title><link>{base}/</link>
+<item><title>Flaky host report</title><link>{base}/post</link><guid>flaky-1</guid>
+<description>Short summary of the flaky report.</description></item>
+<item><title>Gone report</title><link>{base}/gone</link><guid>gone-1</guid>
+<description>The actors ran powershell.exe -enc and beaconed to 198.51.100[.]23 over HTTPS.</description></item>
+</channel></rss>"""
+PAGE = ("<html><body><article><h1>Flaky host report</h1>"
+        + "".join(f"<p>Step {i}: the operators dumped LSASS memory with procdump on host {i} and used "
+                  f"203.0.113[.]{i} for command and control.</p>" for i in range(1, 13))
+        + "</article></body></html>")
+
+
+def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: PostgresServer,  # noqa: F811
+                                                  redis_server: RedisServer) -> None:  # noqa: F811
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+    from huntfeed.model import Source
+    from huntfeed.store import Store
+    from tests.httpserver import LoopbackServer, Reply
+
+    with LoopbackServer() as server:
+        calls = {"n": 0}
+
+        def flaky(_: object) -> Reply:
+            calls["n"] += 1
+            return Reply(503) if calls["n"] <= 2 else Reply(200, PAGE.encode(), {"Content-Type": "text/html"})
+
+        server.routes["/feed.xml"] = Reply(200, FEED.format(base=server.base).encode(),
+                                           {"Content-Type": "application/rss+xml"})
+        server.routes["/post"] = flaky
+        server.routes["/gone"] = Reply(404)
+        db_url = pg_server.create_database()
+        store = Store(db_url)
+        store.add_feed(Source(f"{server.base}/feed.xml", "Flaky"))
+        # Through the command line this time: `huntfeed dispatch` queues the polls and waits.
+        result = CliRunner().invoke(cli, ["dispatch", "--db", db_url, "--broker", redis_server.url,
+                                          "--allow-host", server.host, "--timeout", "60", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        hits = [path for path, _ in server.hits]
+    assert report["items"] == {"new": 2} and report["feeds"] == {"changed": 1}
+    assert hits.count("/post") == 3, "two 503s retried, then the page"
+    assert hits.count("/gone") == 1, "a 404 is not retried"
+    by_title = {p.title: p for p in store.list_profiles()}
+    assert by_title["Flaky host report"].text_source.value == "full-article"
+    assert by_title["Gone report"].text_source.value == "rss-summary"
+    assert any("HTTP 404" in i.message for i in store.list_issues())

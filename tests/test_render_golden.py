@@ -1,0 +1,80 @@
+"""Golden files for the Markdown and JSON profiles. Regenerate with UPDATE_GOLDEN=1 after a deliberate change."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from huntfeed.render import get_renderer, json_profile, markdown
+from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
+from tests.profiles_fixture import sample_profile
+
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def _check(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def test_markdown_golden() -> None:
+    _check("profile.md", markdown.render(sample_profile()))
+
+
+def test_json_golden() -> None:
+    _check("profile.json", json_profile.render(sample_profile()))
+
+
+def test_json_round_trip() -> None:
+    p = sample_profile()
+    assert profile_from_dict(json.loads(json.dumps(profile_to_dict(p)))) == p
+
+
+REFERENCE_SECTIONS = (
+    "**Source:**",
+    "**Published:**",
+    "**Article:**",
+    "## Threat Profile",
+    "## Indicators of Compromise (high-fidelity only)",
+    "## MITRE ATT&CK Techniques",
+    "## Kill chain phases observed",
+    "## Recommended hunts",
+    "**Splunk SPL (CIM):**",
+    "**Defender KQL:**",
+    "## Why this matters",
+)
+
+
+def test_markdown_has_every_reference_section_and_defangs() -> None:
+    md = markdown.render(sample_profile())
+    assert md.startswith("# [HIGH] ")
+    for section in REFERENCE_SECTIONS:
+        assert section in md, section
+    assert "tally-update.example" not in md.split("## MITRE")[0].split("## Indicators")[1], "IOCs shown defanged"
+    assert "attack.mitre.org" not in md.split("## Indicators")[1].split("## MITRE")[0], "low fidelity not listed"
+    assert "<script>" not in md and "\\<script\\>" in md
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_registry_serves_lead_formats(fmt: str) -> None:
+    out = get_renderer(fmt)([sample_profile(1), sample_profile(2)])
+    assert "Trojanised TallyWorks" in out
+
+
+def test_hostile_values_stay_inert_in_markdown() -> None:
+    from dataclasses import replace
+
+    from huntfeed.model import Hunt
+
+    p = sample_profile()
+    evil_hunt = Hunt("UC_X", "x", "delivery", "Low", {"kql": "Device\n```\n# injected heading\n```"})
+    md = markdown.render(replace(p, hunts=(evil_hunt,), title="a\n# fake heading ``` [link](javascript:alert(1))"))
+    assert "\n# fake heading" not in md and "\n# injected heading\n```\n\n" not in md
+    assert "````kql\nDevice\n```\n# injected heading\n```\n````" in md
+    assert "\\[link\\](javascript:alert(1))" in md
