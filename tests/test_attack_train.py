@@ -111,3 +111,22 @@ def test_scoring_rolls_up_into_label_space() -> None:
     sc = score([{"T1055", "T1027"}, set()], [{"T1055"}, set()])
     assert sc.per_doc_f1 == pytest.approx((2 / 3 + 1.0) / 2)
     assert sc.precision == 1.0 and sc.recall == 0.5
+
+
+def test_cli_train_writes_a_model_the_engine_uses(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+
+    env = {"HUNTFEED_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    bundle = write_bundle(tmp_path / "b.json", version="17.0")
+    assert runner.invoke(cli, ["attack", "update", "--file", str(bundle)], env=env).exit_code == 0
+    data = _jsonl(tmp_path / "d.jsonl")
+    res = runner.invoke(cli, ["attack", "train", "--extra", str(data), "--folds", "2", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["attack_version"] == "17.0" and out["classes"] >= 2
+    info = json.loads(runner.invoke(cli, ["attack", "info", "--json"], env=env).output)
+    assert info["model"]["present"] and info["model"]["path"] == out["model"]
+    assert info["model"]["attack_version"] == "17.0"
