@@ -27,7 +27,7 @@ from huntfeed.attack.build import collect_oof, evaluate_methods, fit_combiner, l
 from huntfeed.attack.catalog import load_bundle  # noqa: E402
 from huntfeed.attack.combine import Combiner  # noqa: E402
 from huntfeed.attack.engine import AttackEngine  # noqa: E402
-from huntfeed.attack.evaluate import roll_up, score  # noqa: E402
+from huntfeed.attack.evaluate import score  # noqa: E402
 from huntfeed.attack.labelled import Labelled, load_labelled  # noqa: E402
 from huntfeed.attack.offline import load_offline  # noqa: E402
 from huntfeed.attack.train import (  # noqa: E402
@@ -46,9 +46,7 @@ def _log(msg: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def tram_cv(
-    cat: object, labelled: Labelled, cfg: TrainConfig, cache: Path | None, models: Path | None
-) -> Combiner:
+def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig, cache: Path | None, models: Path | None) -> Combiner:
     t0 = time.time()
     if cache is not None and cache.exists():
         signals = pickle.loads(cache.read_bytes())
@@ -68,9 +66,7 @@ def tram_cv(
     return comb
 
 
-def procedures_holdout(
-    cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int, comb: Combiner
-) -> None:
+def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int, comb: Combiner) -> None:
     rows = [json.loads(line) for line in (SHARED / "eval" / "ttp_attack_procedures.jsonl").open()]
     test = [r for r in rows if hash_of(r["id"]) % 5 == 0][:n_test]
     test_texts = {r["text"] for r in test}
@@ -82,9 +78,7 @@ def procedures_holdout(
     model = fit_sentence_model(corpus, cfg, log=_log, full_rows=label_space(labelled, cat))  # type: ignore[arg-type]
     shipped = AttackEngine.load(Path(tempfile.mkdtemp()))
     comb = shipped.combiner
-    engine = dataclasses.replace(
-        shipped, catalog=cat, model=dataclasses.replace(model, combiner=comb), combiner=comb
-    )
+    engine = dataclasses.replace(shipped, catalog=cat, model=dataclasses.replace(model, combiner=comb), combiner=comb)
     gold, pred_exact, pred_parent, gold_parent = [], [], [], []
     for r in test:
         inf = engine.infer(r["text"])
@@ -150,7 +144,6 @@ def main() -> None:
         procedures_holdout(cat, labelled, cfg, args.procedures, comb)
     if "speed" not in skip:
         speed(labelled)
-    _ = roll_up
 
 
 if __name__ == "__main__":

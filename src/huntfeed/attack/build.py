@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from huntfeed.attack.catalog import Catalog
-from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner
 from huntfeed.attack.engine import AttackEngine
-from huntfeed.attack.evaluate import Scores, oof_probabilities, score, select_all, tune_floor
+from huntfeed.attack.evaluate import Scores, oof_probabilities, score, tune_floor
 from huntfeed.attack.labelled import Labelled
 from huntfeed.attack.train import (
     FALLBACK,
@@ -141,17 +140,3 @@ def evaluate_methods(
         floor, ef1, sc = tune_floor(probs, gold, space, cfg.max_precision_floor)
         out[name] = (sc, f"floor {floor}{', expected-F1' if ef1 else ''}")
     return out
-
-
-def fixed_setting(
-    signals: list[DocSignals], catalog: Catalog, cfg: TrainConfig, space: set[str] | None, comb: Combiner
-) -> Scores:
-    """Combined score at a given (already chosen) floor, cross-validated combiner weights."""
-    gold = golds(signals, catalog)
-    probs = oof_probabilities(signals, catalog, cfg.folds)
-    return score(gold, select_all(probs, comb.floor, comb.expected_f1, space))
-
-
-def load_model(path: Path) -> SentenceModel:
-    """Read a trained model."""
-    return SentenceModel.load(path)

@@ -181,9 +181,7 @@ class SentenceModel:
         try:
             with np.load(path, allow_pickle=False) as z:
                 shape = tuple(int(v) for v in z["w_shape"])
-                weights = sp.csr_matrix(
-                    (z["w_data"].astype(np.float32), z["w_indices"], z["w_indptr"]), shape=shape
-                )
+                weights = sp.csr_matrix((z["w_data"].astype(np.float32), z["w_indices"], z["w_indptr"]), shape=shape)
                 meta = json.loads(str(z["meta"]))
                 combiner = Combiner.from_dict(meta.pop("combiner"))
                 return cls(

@@ -154,7 +154,5 @@ def _evidence(
         if len(picked) >= _MAX_EVIDENCE or (score < clf_floor and picked):
             break
         picked.setdefault(i, f"{CLASSIFIER} {score:.2f}")
-    out = [
-        Evidence(sentences[i].text, sentences[i].start, sentences[i].end, note) for i, note in picked.items()
-    ]
+    out = [Evidence(sentences[i].text, sentences[i].start, sentences[i].end, note) for i, note in picked.items()]
     return tuple(out[:_MAX_EVIDENCE])

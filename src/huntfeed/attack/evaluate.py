@@ -113,9 +113,7 @@ def oof_probabilities(
         comb = Combiner(weights=w, bias=b, floor=0.0)
         for i, s in enumerate(signals):
             if fold_of(s.doc.id, folds) == k:
-                probs[i] = {
-                    t: comb.confidence(t, list(mask(np.array(f))) if mask else f) for t, f in s.feats.items()
-                }
+                probs[i] = {t: comb.confidence(t, list(mask(np.array(f))) if mask else f) for t, f in s.feats.items()}
     return probs
 
 

@@ -22,7 +22,7 @@ from sklearn.svm import LinearSVC
 
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.classifier import SentenceModel, raw_counts
-from huntfeed.attack.combine import FEATURES, Combiner, empty_features, feature_table
+from huntfeed.attack.combine import Combiner, empty_features, feature_table
 from huntfeed.attack.labelled import Labelled, LabelledDoc, clean_stix_text
 from huntfeed.attack.text import sentence_ends, split_sentences
 
@@ -143,9 +143,7 @@ def fit_sentence_model(
     rng = np.random.default_rng(cfg.seed)
     sample = np.sort(rng.choice(n, size=min(n, cfg.negative_sample), replace=False))
     parts = Parallel(n_jobs=cfg.n_jobs, prefer="threads")(
-        delayed(_fit_one)(
-            x, y, cfg.c, cfg.keep_per_class, None if full_rows is None or t in full_rows else sample
-        )
+        delayed(_fit_one)(x, y, cfg.c, cfg.keep_per_class, None if full_rows is None or t in full_rows else sample)
         for t, y in zip(wanted, ys, strict=True)
     )
     rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
@@ -253,8 +251,3 @@ def fit_combiner_weights(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...
     lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit(x, y)
     return tuple(float(v) for v in lr.coef_.ravel()), float(lr.intercept_[0])
-
-
-def assert_features() -> None:
-    """Guard: the fallback weights match the feature list."""
-    assert len(FALLBACK.weights) == len(FEATURES)
