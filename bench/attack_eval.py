@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import json
 import os
+import pickle
 import sys
 import tempfile
 import time
@@ -22,13 +23,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from huntfeed.attack.build import collect_oof, evaluate_methods, label_space  # noqa: E402
+from huntfeed.attack.build import collect_oof, evaluate_methods, fit_combiner, label_space  # noqa: E402
 from huntfeed.attack.catalog import load_bundle  # noqa: E402
+from huntfeed.attack.combine import Combiner  # noqa: E402
 from huntfeed.attack.engine import AttackEngine  # noqa: E402
-from huntfeed.attack.evaluate import roll_up, score  # noqa: E402
+from huntfeed.attack.evaluate import score  # noqa: E402
 from huntfeed.attack.labelled import Labelled, load_labelled  # noqa: E402
 from huntfeed.attack.offline import load_offline  # noqa: E402
-from huntfeed.attack.train import TrainConfig, add_labelled, catalog_corpus, fit_sentence_model  # noqa: E402
+from huntfeed.attack.train import (  # noqa: E402
+    FALLBACK,
+    TrainConfig,
+    add_labelled,
+    catalog_corpus,
+    fit_sentence_model,
+)
 
 SHARED = Path(os.environ.get("HUNTFEED_SHARED") or ROOT.parent / "shared")
 HEADER = "| method | per-doc F1 | micro P | micro R | micro F1 | predicted / doc |\n|---|---|---|---|---|---|"
@@ -38,9 +46,14 @@ def _log(msg: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig) -> None:
+def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig, cache: Path | None, models: Path | None) -> Combiner:
     t0 = time.time()
-    signals = collect_oof(cat, labelled, cfg, log=_log)  # type: ignore[arg-type]
+    if cache is not None and cache.exists():
+        signals = pickle.loads(cache.read_bytes())
+    else:
+        signals = collect_oof(cat, labelled, cfg, log=_log, model_cache=models)  # type: ignore[arg-type]
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(signals))
     space = label_space(labelled, cat)  # type: ignore[arg-type]
     res = evaluate_methods(signals, cat, cfg, space)  # type: ignore[arg-type]
     print(f"\n### TRAM2 train split, {cfg.folds}-fold document cross-validation ({len(signals)} reports)\n")
@@ -48,9 +61,12 @@ def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig) -> None:
     for name, (sc, note) in res.items():
         print(sc.row(f"{name} ({note})"))
     print(f"\n(cross-validation took {time.time() - t0:.0f}s)")
+    comb, oof = fit_combiner(signals, cat, cfg)  # type: ignore[arg-type]
+    print(f"chosen setting: floor {comb.floor}, expected-F1 selection {comb.expected_f1}")
+    return comb
 
 
-def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int) -> None:
+def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int, comb: Combiner) -> None:
     rows = [json.loads(line) for line in (SHARED / "eval" / "ttp_attack_procedures.jsonl").open()]
     test = [r for r in rows if hash_of(r["id"]) % 5 == 0][:n_test]
     test_texts = {r["text"] for r in test}
@@ -59,12 +75,10 @@ def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test
     corpus.texts = [corpus.texts[i] for i in keep]
     corpus.labels = [corpus.labels[i] for i in keep]
     add_labelled(corpus, labelled, cat, labelled.docs)  # type: ignore[arg-type]
-    model = fit_sentence_model(corpus, cfg, log=_log)
+    model = fit_sentence_model(corpus, cfg, log=_log, full_rows=label_space(labelled, cat))  # type: ignore[arg-type]
     shipped = AttackEngine.load(Path(tempfile.mkdtemp()))
     comb = shipped.combiner
-    engine = dataclasses.replace(
-        shipped, catalog=cat, model=dataclasses.replace(model, combiner=comb), combiner=comb
-    )
+    engine = dataclasses.replace(shipped, catalog=cat, model=dataclasses.replace(model, combiner=comb), combiner=comb)
     gold, pred_exact, pred_parent, gold_parent = [], [], [], []
     for r in test:
         inf = engine.infer(r["text"])
@@ -107,6 +121,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--procedures", type=int, default=1000, help="held-out procedure examples to score")
+    ap.add_argument("--cache", type=Path, help="pickle of out-of-fold signals to reuse (analysis only)")
+    ap.add_argument("--models", type=Path, help="folder to keep/reuse fold models (analysis only)")
+    ap.add_argument("--windows", type=int, default=3, help="score runs of up to N neighbouring sentences")
+    ap.add_argument("--window-mode", default="fast", choices=["fast", "exact"])
     ap.add_argument("--skip", default="", help="comma list of: tram,procedures,speed")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
@@ -117,15 +135,15 @@ def main() -> None:
     bundle = SHARED / "attack" / "enterprise-attack-18.1.json.gz"
     cat = load_bundle(bundle) if bundle.exists() else load_offline()
     labelled = load_labelled(tram_path)
-    cfg = TrainConfig(folds=args.folds)
+    cfg = TrainConfig(folds=args.folds, windows=args.windows, window_mode=args.window_mode)
     print(f"ATT&CK {cat.version}; {len(labelled.docs)} TRAM2 reports")
+    comb = FALLBACK
     if "tram" not in skip:
-        tram_cv(cat, labelled, cfg)
+        comb = tram_cv(cat, labelled, cfg, args.cache, args.models)
     if "procedures" not in skip:
-        procedures_holdout(cat, labelled, cfg, args.procedures)
+        procedures_holdout(cat, labelled, cfg, args.procedures, comb)
     if "speed" not in skip:
         speed(labelled)
-    _ = roll_up
 
 
 if __name__ == "__main__":

@@ -54,8 +54,7 @@ SENTENCES = (
     "The script instantiated WScript.Shell and ADODB.Stream, then called System.Net.WebClient to fetch it.",
     "Victims received an email with invoice.pdf and payload.zip attached, plus a shortcut named readme.lnk.",
     "See the technique write-up at https://attack.mitre.org/techniques/T1059/001/ for background.",
-    "Our earlier research is on https://www.example-vendor.com/blog/previous-campaign "
-    "and on twitter.com/vendor.",
+    "Our earlier research is on https://www.example-vendor.com/blog/previous-campaign and on twitter.com/vendor.",
     "Microsoft documents the setting at https://learn.microsoft.com/en-us/windows/security/threat-protection.",
     "Internal hosts such as 10.1.2.3 and 192.168.10.20 were scanned before the {w} was deployed.",
     "The malware resolves names through 8.8.8.8 before contacting its {w}.",
@@ -100,9 +99,7 @@ def _dot_style(rng: random.Random, value: str) -> str:
 def _defanged(rng: random.Random, kind: str) -> str:
     if kind == "domain":
         d = _domain(rng)
-        return (
-            f"{d.split('.')[0]} . {'.'.join(d.split('.')[1:])}" if rng.random() < 0.05 else _dot_style(rng, d)
-        )
+        return f"{d.split('.')[0]} . {'.'.join(d.split('.')[1:])}" if rng.random() < 0.05 else _dot_style(rng, d)
     if kind == "ip":
         ip = _ip(rng)
         r = rng.random()
@@ -142,9 +139,7 @@ def report(rng: random.Random) -> str:
             elif r < 0.87:
                 para.append(rng.choice(PROSE).format(w=rng.choice(WORDS)).replace("{w}", rng.choice(WORDS)))
             else:
-                para.append(
-                    rng.choice(SENTENCES).format(w=rng.choice(WORDS)).replace("{w}", rng.choice(WORDS))
-                )
+                para.append(rng.choice(SENTENCES).format(w=rng.choice(WORDS)).replace("{w}", rng.choice(WORDS)))
         out.append(" ".join(para))
         out.append("")
     out.append("Indicators of Compromise")

@@ -43,8 +43,10 @@ def bench_analysis(m: int) -> float:
     from huntfeed.pipeline import Knowledge, analyse
 
     kb = Knowledge.load()
-    docs = [Doc(f"b{i}", text, title=title) for i, (title, text) in enumerate(report(10_000_000 + i, 5000)
-                                                                                 for i in range(m + 20))]
+    docs = [
+        Doc(f"b{i}", text, title=title)
+        for i, (title, text) in enumerate(report(10_000_000 + i, 5000) for i in range(m + 20))
+    ]
     for d in docs[:20]:  # warm-up: lazy caches, first-call imports
         analyse(doc_article(d, d.text or ""), kb)
     started = time.perf_counter()
@@ -72,17 +74,41 @@ def bench_local_backfill(archive: Path, n: int, work: Path) -> float:
 
 
 def _workers(k: int, broker: str, home: Path) -> list[subprocess.Popen[bytes]]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]), HUNTFEED_BROKER=broker,
-               HUNTFEED_HOME=str(home))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        HUNTFEED_BROKER=broker,
+        HUNTFEED_HOME=str(home),
+    )
     return [
-        subprocess.Popen([sys.executable, "-m", "celery", "-A", "huntfeed.distributed.app", "worker", "--pool=solo",
-                          "-Q", "huntfeed", "--without-gossip", "--without-mingle", "-n", f"bench{i}@%h",
-                          "--loglevel=WARNING"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "huntfeed.distributed.app",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                "huntfeed",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"bench{i}@%h",
+                "--loglevel=WARNING",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for i in range(k)
     ]
 
 
-def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str, home: Path) -> tuple[float, list[float]]:
+def bench_distributed(
+    archive: Path, n: int, k: int, pg: object, redis_url: str, home: Path
+) -> tuple[float, list[float]]:
     from huntfeed.distributed.app import app
     from huntfeed.distributed.dispatch import dispatch_backfill
     from huntfeed.distributed.tasks import worker_info
@@ -97,8 +123,7 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
         # Warm every worker (models loaded, store migrated) before the clock starts.
         for r in [worker_info.apply_async(kwargs={"load": True}) for _ in range(4 * k)]:
             r.get(timeout=120)
-        dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1,
-                          timeout=300)
+        dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1, timeout=300)
         started = time.perf_counter()
         result = dispatch_backfill(db_url, archive, batch=25, timeout=3600)
         elapsed = time.perf_counter() - started
@@ -109,8 +134,10 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
             p.terminate()
         for p in procs:
             p.wait(30)
-    print(f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
-          f"{n / elapsed:.1f} articles/s; worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}")
+    print(
+        f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
+        f"{n / elapsed:.1f} articles/s; worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}"
+    )
     return n / elapsed, peaks
 
 
@@ -149,8 +176,10 @@ def main() -> None:
         finally:
             redis.stop()
             pg.stop()
-        print(f"[3] scale-out: 2 workers / 1 worker = {two / one:.2f}x (target >= 1.8 on this {os.cpu_count()}-core "
-              "machine, which also runs PostgreSQL, Redis and the dispatcher)")
+        print(
+            f"[3] scale-out: 2 workers / 1 worker = {two / one:.2f}x (target >= 1.8 on this {os.cpu_count()}-core "
+            "machine, which also runs PostgreSQL, Redis and the dispatcher)"
+        )
         print(f"[4] peak memory per worker: {max(peaks1 + peaks2):.0f} MB at most (target < 500 MB)")
 
 

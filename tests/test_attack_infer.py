@@ -56,7 +56,8 @@ def test_rule_loader_reports_file_and_line(tmp_path: Path) -> None:
 
 def test_infer_explicit_and_rule_hits_with_evidence(engine: AttackEngine) -> None:
     text = (
-        "The operators ran T1086 on the host. Afterwards the dropper deletes itself from disk.\n"
+        "During the second week the operators ran T1086 on the first host to list the domain users.\n"
+        "Afterwards the dropper deletes itself from disk.\n"
         "Persistence came from a scheduled task named GoogleUpdater."
     )
     inf = engine.infer(text)
@@ -65,6 +66,7 @@ def test_infer_explicit_and_rule_hits_with_evidence(engine: AttackEngine) -> Non
     assert "T1053.005" in by_id and "phrase-rule" in by_id["T1053.005"].methods
     for hit in inf.observed:
         assert 0.0 <= hit.confidence <= 1.0
+        assert hit.methods and hit.evidence, hit
         for ev in hit.evidence:
             assert text[ev.start : ev.end] == ev.text
     assert [h.confidence for h in inf.observed] == sorted((h.confidence for h in inf.observed), reverse=True)
@@ -98,6 +100,8 @@ def test_actors_and_associated_kept_apart(engine: AttackEngine) -> None:
     observed = {h.id for h in inf.observed}
     assert all(h.id not in observed for h in inf.associated)
     assert all(m.startswith("associated:") for h in inf.associated for m in h.methods)
+    # operating-system utilities are ATT&CK "tools" but naming them is not naming an adversary
+    assert not engine.infer("The operators ran cmd.exe, certutil and schtasks on the server.").actors
 
 
 def test_ambiguous_names_need_case_and_context(tmp_path: Path) -> None:
@@ -112,3 +116,23 @@ def test_ambiguous_names_need_case_and_context(tmp_path: Path) -> None:
     assert names("The Snake malware was found.") == {"Snake"}
     assert names("CE-29 returned; the Cozy Example operators.") == {"Cozy Example"}
     assert names("NOTCE-29x") == set()
+
+
+def test_ids_in_tables_are_weaker_than_ids_in_prose() -> None:
+    from huntfeed.attack.explicit import in_prose
+
+    assert not in_prose("Command and Scripting Interpreter: PowerShell [T1059.001]")
+    assert not in_prose("T1055.001 T1055.012 T1059.001 process injection and powershell used by the group")
+    assert in_prose(
+        "The operators then ran an encoded PowerShell command (T1059.001) to fetch the second stage."
+    )
+
+
+def test_strong_phrase_alone_reports_its_technique(tmp_path: Path, engine: AttackEngine) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("T1490 Inhibit System Recovery\n    !vssadmin\n    shadow copy\n")
+    rules = load_rules(path)
+    assert [(r.phrase, r.strong) for r in rules] == [("vssadmin", True), ("shadow copy", False)]
+    inf = engine.infer("Later that day vssadmin was seen on the file server.")
+    hit = {h.id: h for h in inf.observed}.get("T1490")
+    assert hit is not None and hit.confidence >= 0.6 and "phrase-rule" in hit.methods

@@ -35,6 +35,11 @@ class _Name:
     strict: bool
 
 
+def load_builtin(path: Path | None = None) -> frozenset[str]:
+    """Lower-cased names of operating-system utilities that are never reported as actors."""
+    return load_ambiguous(path or package_data("attack", "builtin_tools.txt"))
+
+
 def load_ambiguous(path: Path | None = None) -> frozenset[str]:
     """Lower-cased names that need context."""
     path = path or package_data("attack", "ambiguous_names.txt")
@@ -49,11 +54,16 @@ def load_ambiguous(path: Path | None = None) -> frozenset[str]:
 class ActorRecognizer:
     """Finds named entities of a catalog in text."""
 
-    def __init__(self, catalog: Catalog, ambiguous: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, ambiguous: frozenset[str] | None = None, builtin: frozenset[str] | None = None
+    ) -> None:
         ambiguous = load_ambiguous() if ambiguous is None else ambiguous
+        builtin = load_builtin() if builtin is None else builtin
         self._auto = ahocorasick.Automaton()
         table: dict[str, list[_Name]] = {}
         for ent in catalog.entities.values():
+            if ent.kind == "tool" and ent.name.lower() in builtin:
+                continue
             for written in (ent.name, *ent.aliases):
                 key = written.lower().strip()
                 if len(key) < 2:

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from huntfeed.attack.catalog import Catalog
-from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner
 from huntfeed.attack.engine import AttackEngine
-from huntfeed.attack.evaluate import Scores, oof_probabilities, score, select_all, tune_floor
+from huntfeed.attack.evaluate import Scores, oof_probabilities, score, tune_floor
 from huntfeed.attack.labelled import Labelled
 from huntfeed.attack.train import (
     FALLBACK,
@@ -45,13 +44,23 @@ def base_engine(catalog: Catalog) -> AttackEngine:
 
 
 def collect_oof(
-    catalog: Catalog, labelled: Labelled, cfg: TrainConfig, log: Log | None = None
+    catalog: Catalog,
+    labelled: Labelled,
+    cfg: TrainConfig,
+    log: Log | None = None,
+    model_cache: Path | None = None,
 ) -> list[DocSignals]:
     """Out-of-fold signals for every labelled document."""
     base = catalog_corpus(catalog, cfg)
     engine = base_engine(catalog)
     return out_of_fold_signals(
-        catalog, base, labelled, cfg, lambda m: dataclasses.replace(engine, model=m), log=log
+        catalog,
+        base,
+        labelled,
+        cfg,
+        lambda m: dataclasses.replace(engine, model=m),
+        log=log,
+        model_cache=model_cache,
     )
 
 
@@ -76,14 +85,19 @@ def fit_combiner(signals: list[DocSignals], catalog: Catalog, cfg: TrainConfig) 
 
 
 def train(
-    catalog: Catalog, labelled: Labelled | None, cfg: TrainConfig, out: Path, log: Log | None = None
+    catalog: Catalog,
+    labelled: Labelled | None,
+    cfg: TrainConfig,
+    out: Path,
+    log: Log | None = None,
+    model_cache: Path | None = None,
 ) -> TrainReport:
     """Fit, calibrate and save a model for this catalog (plus optional labelled reports)."""
     t0 = time.time()
     labelled = labelled or Labelled()
     combiner, oof = FALLBACK, None
     if labelled.docs:
-        signals = collect_oof(catalog, labelled, cfg, log)
+        signals = collect_oof(catalog, labelled, cfg, log, model_cache=model_cache)
         combiner, oof = fit_combiner(signals, catalog, cfg)
         if log:
             log(
@@ -92,7 +106,7 @@ def train(
             )
     corpus = catalog_corpus(catalog, cfg)
     add_labelled(corpus, labelled, catalog, labelled.docs)
-    model = fit_sentence_model(corpus, cfg, log=log)
+    model = fit_sentence_model(corpus, cfg, log=log, full_rows=label_space(labelled, catalog))
     model = dataclasses.replace(
         model,
         combiner=combiner,
@@ -120,23 +134,9 @@ def evaluate_methods(
     out: dict[str, tuple[Scores, str]] = {}
     out["explicit ids"] = (score(gold, [roll_up(explicit_only(s, None), space) for s in signals]), "any id")
     out["phrase rules"] = (score(gold, [roll_up(rules_only(s, None), space) for s in signals]), "any hit")
-    clf_feats = ["clf_1", "clf_2", "clf_3", "clf_weak", "clf_pos", "log_sentences"]
+    clf_feats = ["clf_1", "clf_2", "clf_3", "clf_weak", "clf_pos", "log_sentences", "family"]
     for name, mask in (("classifier", masked(clf_feats)), ("combined", None)):
         probs = oof_probabilities(signals, catalog, cfg.folds, mask=mask)
         floor, ef1, sc = tune_floor(probs, gold, space, cfg.max_precision_floor)
         out[name] = (sc, f"floor {floor}{', expected-F1' if ef1 else ''}")
     return out
-
-
-def fixed_setting(
-    signals: list[DocSignals], catalog: Catalog, cfg: TrainConfig, space: set[str] | None, comb: Combiner
-) -> Scores:
-    """Combined score at a given (already chosen) floor, cross-validated combiner weights."""
-    gold = golds(signals, catalog)
-    probs = oof_probabilities(signals, catalog, cfg.folds)
-    return score(gold, select_all(probs, comb.floor, comb.expected_f1, space))
-
-
-def load_model(path: Path) -> SentenceModel:
-    """Read a trained model."""
-    return SentenceModel.load(path)

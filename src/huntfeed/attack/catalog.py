@@ -173,9 +173,7 @@ def build_catalog(
         spec = spec or str(obj.get("spec_version") or "")
         if kind == "x-mitre-tactic":
             ext, _ = _attack_id(obj)
-            tactics_by_stix[sid] = Tactic(
-                ext, str(obj.get("x_mitre_shortname", "")), str(obj.get("name")), sid
-            )
+            tactics_by_stix[sid] = Tactic(ext, str(obj.get("x_mitre_shortname", "")), str(obj.get("name")), sid)
         elif kind == "x-mitre-matrix" and not obj.get("revoked") and not matrix_refs:
             matrix_refs = [str(r) for r in obj.get("tactic_refs") or ()]
         elif kind == "x-mitre-collection":
@@ -235,9 +233,7 @@ def build_catalog(
         if rtype == "revoked-by" and src in revoked and dst in tid_of:
             if tid_of[src] != tid_of[dst]:
                 remap[tid_of[src]] = tid_of[dst]
-        elif (
-            rtype == "uses" and dst in tid_of and not rel.get("revoked") and not rel.get("x_mitre_deprecated")
-        ):
+        elif rtype == "uses" and dst in tid_of and not rel.get("revoked") and not rel.get("x_mitre_deprecated"):
             tid = tid_of[dst]
             if src in entities:
                 uses.setdefault(src, []).append(tid)

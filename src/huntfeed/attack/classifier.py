@@ -81,24 +81,77 @@ class SentenceModel:
         scores = (self.transform(texts) @ self.weights).toarray()
         return np.asarray(scores + self.bias.reshape(1, -1), dtype=np.float32)
 
+    def window_decision(self, texts: Sequence[str], width: int) -> tuple[np.ndarray, list[int]]:
+        """Margins of each text and of every run of 2..width consecutive texts.
+
+        A run's margin is derived from its members' margins, norms and pairwise dot products
+        (its TF-IDF vector is taken as the sum of theirs), so runs cost no extra vectorising or
+        matrix product.  Returns the margins and, per row, the index of the run's first text.
+        """
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32), []
+        x = raw_counts(texts).multiply(self.idf.reshape(1, -1)).tocsr()
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        safe = np.where(norms > 0, norms, 1.0)
+        xn = sp.diags(1.0 / safe) @ x
+        raw = np.asarray((xn @ self.weights).toarray(), dtype=np.float64)
+        unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
+        rows = [raw]
+        owners = list(range(n))
+        dots = {lag: np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel() for lag in range(1, width)}
+        for size in range(2, width + 1):
+            m = n - size + 1
+            if m <= 0:
+                break
+            num = sum(unnorm[k : k + m] for k in range(size))
+            sq = sum(norms[k : k + m] ** 2 for k in range(size))
+            for lag in range(1, size):
+                for k in range(size - lag):
+                    sq = sq + 2.0 * dots[lag][k : k + m]
+            den = np.sqrt(np.maximum(sq, 1e-12)).reshape(-1, 1)
+            rows.append(num / den)
+            owners.extend(range(m))
+        scores = np.vstack(rows) + self.bias.reshape(1, -1)
+        return scores.astype(np.float32), owners
+
     def sentence_scores(
         self, sentences: Sequence[Sentence], catalog: Catalog | None = None
     ) -> dict[str, tuple[list[tuple[float, int]], int, int]]:
-        """Per label: best sentence margins with indices, sentences above the keep floor, positives."""
+        """Per label: best sentence margins with indices, sentences above the keep floor, positives.
+
+        With ``meta["windows"] = n`` runs of 2..n neighbouring sentences are scored too (credited to
+        the first), because reports often spread one behaviour over several sentences.
+        """
         keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
-        scores = self.decision([sentences[i].text for i in keep])
-        out: dict[str, list[tuple[float, int]]] = {}
+        width = int(self.meta.get("windows") or 1)  # type: ignore[call-overload]
+        texts = [sentences[i].text for i in keep]
+        if self.meta.get("window_mode") == "exact":
+            base = list(texts)
+            first = list(range(len(base)))
+            for size in range(2, width + 1):
+                for j in range(len(base) - size + 1):
+                    texts.append(" ".join(base[j : j + size]))
+                    first.append(j)
+            scores = self.decision(texts)
+        else:
+            scores, first = self.window_decision(texts, width)
+        owners = [keep[j] for j in first]
         if scores.size == 0:
             return {}
+        out: dict[str, dict[int, float]] = {}
         rows, cols = np.nonzero(scores > CLF_KEEP)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            out.setdefault(self.labels[c], []).append((float(scores[r, c]), keep[r]))
+            per = out.setdefault(self.labels[c], {})
+            idx, val = owners[r], float(scores[r, c])
+            if val > per.get(idx, CLF_KEEP):
+                per[idx] = val
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
-        for label, vals in out.items():
+        for label, per in out.items():
             tid = catalog.resolve(label) if catalog is not None else label
             if tid is None or tid in result:
                 continue
-            vals.sort(reverse=True)
+            vals = sorted(((v, i) for i, v in per.items()), reverse=True)
             result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
         return result
 
@@ -128,9 +181,7 @@ class SentenceModel:
         try:
             with np.load(path, allow_pickle=False) as z:
                 shape = tuple(int(v) for v in z["w_shape"])
-                weights = sp.csr_matrix(
-                    (z["w_data"].astype(np.float32), z["w_indices"], z["w_indptr"]), shape=shape
-                )
+                weights = sp.csr_matrix((z["w_data"].astype(np.float32), z["w_indices"], z["w_indptr"]), shape=shape)
                 meta = json.loads(str(z["meta"]))
                 combiner = Combiner.from_dict(meta.pop("combiner"))
                 return cls(

@@ -1,7 +1,8 @@
 """Turn per-technique signals into one calibrated confidence, and pick what to report.
 
-The features are few and readable (explicit id seen, sentences with a phrase rule, the best
-classifier sentence margins and how many sentences scored, the document's length), and a
+The features are few and readable (explicit id seen: 1.0 in prose, 0.5 in a table or list;
+sentences with a phrase rule; the best classifier sentence margins and how many sentences
+scored; the document's length; the best margin of the technique's relatives), and a
 logistic model over them is fitted on labelled reports by `huntfeed attack train`.  The
 choice of what to report maximises the document's expected F1 given those probabilities,
 with a floor so that nothing below ``floor`` is ever shown.
@@ -13,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from huntfeed.attack.explicit import in_prose
 from huntfeed.attack.infer import Signals
 from huntfeed.attack.text import Sentence, sentence_index
 
@@ -26,17 +28,28 @@ FEATURES = (
     "clf_weak",
     "clf_pos",
     "log_sentences",
+    "family",
 )
+EXPLICIT_MIN = 0.85  # an id written in prose is the author's own mapping: always reported
+# The "explicit" feature also marks a strong phrase ("!" in the rules file): 1.0 id in prose,
+# 0.75 strong phrase, 0.5 id only in a table or list.
+STRONG, STRONG_MIN = 0.75, 0.6
 CLF_KEEP = -1.0  # classifier margins at or below this are not kept (and stand in for "nothing")
 
 
 def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int]) -> list[float]:
     """Feature vector (in FEATURES order) for one technique in one document."""
     rule_sents = {sentence_index(sentences, start, ends) for start, _, _ in s.rule_spans}
+    explicit = 0.0
+    for start, _ in s.explicit:
+        i = sentence_index(sentences, start, ends)
+        explicit = max(explicit, 1.0 if i is not None and in_prose(sentences[i].text) else 0.5)
+    if s.strong:
+        explicit = max(explicit, STRONG)
     phrases = {p for _, _, p in s.rule_spans}
     top = [sc for sc, _ in s.clf[:3]] + [CLF_KEEP] * 3
     return [
-        1.0 if s.explicit else 0.0,
+        explicit,
         math.log1p(len(rule_sents)),
         math.log1p(len(phrases)),
         max(top[0], CLF_KEEP),
@@ -50,7 +63,25 @@ def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int])
 
 def empty_features(n_sentences: int) -> list[float]:
     """Features of a technique that no method mentioned in a document of n sentences."""
-    return [0.0, 0.0, 0.0, CLF_KEEP, CLF_KEEP, CLF_KEEP, 0.0, 0.0, math.log(max(n_sentences, 1))]
+    return [0.0, 0.0, 0.0, CLF_KEEP, CLF_KEEP, CLF_KEEP, 0.0, 0.0, math.log(max(n_sentences, 1)), CLF_KEEP]
+
+
+def feature_table(
+    sig: Mapping[str, Signals], sentences: Sequence[Sentence], ends: Sequence[int]
+) -> dict[str, list[float]]:
+    """Features of every candidate technique of a document.
+
+    The last feature is the best classifier margin of the technique's relatives (its parent or
+    sub-techniques): reports that describe packing usually describe obfuscation too.
+    """
+    table = {tid: features_for(s, sentences, ends) for tid, s in sig.items()}
+    best: dict[str, list[tuple[float, str]]] = {}
+    for tid, f in table.items():
+        best.setdefault(tid.split(".", 1)[0], []).append((f[3], tid))
+    for tid, f in table.items():
+        others = [v for v, t in best[tid.split(".", 1)[0]] if t != tid]
+        f.append(max(others, default=CLF_KEEP))
+    return table
 
 
 @dataclass(frozen=True)
@@ -74,7 +105,10 @@ class Combiner:
         """Probability that the technique is really described in the document."""
         z = self.bias + self.tech_bias.get(tid, 0.0)
         z += sum(w * f for w, f in zip(self.weights, feats, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        if feats[0] >= 1.0:
+            return max(p, EXPLICIT_MIN)
+        return max(p, STRONG_MIN) if feats[0] >= STRONG else p
 
     def select(self, probs: Mapping[str, float]) -> set[str]:
         """Techniques to report: the expected-F1-optimal top k, never below the floor."""

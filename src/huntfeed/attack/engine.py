@@ -9,7 +9,7 @@ from pathlib import Path
 from huntfeed.attack.actors import ActorRecognizer
 from huntfeed.attack.catalog import Catalog, load_bundle
 from huntfeed.attack.classifier import SentenceModel
-from huntfeed.attack.combine import Combiner, features_for
+from huntfeed.attack.combine import Combiner, feature_table
 from huntfeed.attack.infer import CLASSIFIER, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
 from huntfeed.attack.offline import load_offline
@@ -86,9 +86,8 @@ class AttackEngine:
         sentences = split_sentences(text)
         ends = sentence_ends(sentences)
         sig = self.signals(text, sentences)
-        probs = {
-            tid: self.combiner.confidence(tid, features_for(s, sentences, ends)) for tid, s in sig.items()
-        }
+        table = feature_table(sig, sentences, ends)
+        probs = {tid: self.combiner.confidence(tid, f) for tid, f in table.items()}
         observed: list[TechniqueHit] = []
         for tid in self.combiner.select(probs):
             s, tech, conf = sig[tid], self.catalog.techniques[tid], probs[tid]
@@ -152,10 +151,8 @@ def _evidence(
         if i is not None:
             picked.setdefault(i, f"phrase: {text[start:end]}")
     for score, i in s.clf:
-        if score < clf_floor or len(picked) >= _MAX_EVIDENCE:
+        if len(picked) >= _MAX_EVIDENCE or (score < clf_floor and picked):
             break
         picked.setdefault(i, f"{CLASSIFIER} {score:.2f}")
-    out = [
-        Evidence(sentences[i].text, sentences[i].start, sentences[i].end, note) for i, note in picked.items()
-    ]
+    out = [Evidence(sentences[i].text, sentences[i].start, sentences[i].end, note) for i, note in picked.items()]
     return tuple(out[:_MAX_EVIDENCE])

@@ -74,8 +74,8 @@ def combined(sig: DocSignals, comb: Combiner | None) -> set[str]:
 
 
 def explicit_only(sig: DocSignals, _: Combiner | None) -> set[str]:
-    """Techniques whose id is written in the text."""
-    return {t for t, f in sig.feats.items() if f[_EXPLICIT] > 0}
+    """Techniques whose id is written in the text (1.0: in prose, 0.5: in a table; 0.75 is a strong phrase)."""
+    return {t for t, f in sig.feats.items() if f[_EXPLICIT] in (0.5, 1.0)}
 
 
 def rules_only(sig: DocSignals, _: Combiner | None) -> set[str]:
@@ -113,9 +113,7 @@ def oof_probabilities(
         comb = Combiner(weights=w, bias=b, floor=0.0)
         for i, s in enumerate(signals):
             if fold_of(s.doc.id, folds) == k:
-                probs[i] = {
-                    t: comb.confidence(t, list(mask(np.array(f))) if mask else f) for t, f in s.feats.items()
-                }
+                probs[i] = {t: comb.confidence(t, list(mask(np.array(f))) if mask else f) for t, f in s.feats.items()}
     return probs
 
 

@@ -19,3 +19,18 @@ def find_ids(text: str, catalog: Catalog) -> Iterator[tuple[str, int, int]]:
             continue  # an unknown sub-technique says nothing reliable about its parent
         if tid is not None:
             yield tid, m.start(), m.end()
+
+
+_ANY_ID = re.compile(r"T\d{4}(?:[./]\d{3})?")
+_WORDS = re.compile(r"[A-Za-z]{2,}")
+
+
+def in_prose(sentence: str) -> bool:
+    """True where an id sits in a sentence of prose, not in a mapping table or list.
+
+    Tables repeat ATT&CK's own names next to many ids; an author writing "ran PowerShell
+    (T1059.001) to ..." is stating an observation, which is the case worth trusting.
+    """
+    ids = _ANY_ID.findall(sentence)
+    words = _WORDS.findall(_ANY_ID.sub(" ", sentence))
+    return len(ids) <= 1 and len(words) >= 12

@@ -23,17 +23,19 @@ class Signals:
 
     explicit: list[tuple[int, int]] = field(default_factory=list)
     rule_spans: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, phrase
+    strong: bool = False  # a strong phrase (marked "!" in the rules file) matched
     clf: list[tuple[float, int]] = field(default_factory=list)  # best sentence margins with their index
     clf_weak: int = 0  # sentences whose margin passed the keep floor
     clf_pos: int = 0  # sentences with a positive margin
 
     def methods(self, clf_floor: float) -> tuple[str, ...]:
+        """Methods that support the technique; the classifier counts when it is confident or alone."""
         out = []
         if self.explicit:
             out.append(EXPLICIT)
         if self.rule_spans:
             out.append(RULE)
-        if self.clf and self.clf[0][0] >= clf_floor:
+        if self.clf and (self.clf[0][0] >= clf_floor or not out):
             out.append(CLASSIFIER)
         return tuple(out)
 
@@ -53,7 +55,9 @@ def collect_signals(
         for hit in matcher.find(text):
             cur = catalog.resolve(hit.rule.technique)
             if cur is not None:
-                sig.setdefault(cur, Signals()).rule_spans.append((hit.start, hit.end, hit.rule.phrase))
+                entry = sig.setdefault(cur, Signals())
+                entry.rule_spans.append((hit.start, hit.end, hit.rule.phrase))
+                entry.strong = entry.strong or hit.rule.strong
     if sentence_scores:
         for tid, (top, weak, pos) in sentence_scores.items():
             entry = sig.setdefault(tid, Signals())

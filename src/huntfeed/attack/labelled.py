@@ -81,7 +81,7 @@ def load_labelled(path: Path) -> Labelled:
             return _from_tram_export(json.loads(raw), path)
         except ValueError:
             pass  # a one-line JSONL file
-    return _from_jsonl(raw.splitlines(), path)
+    return _from_jsonl(raw.split("\n"), path)  # not splitlines(): JSON strings may hold U+2028
 
 
 def _techniques(value: Any, where: str) -> tuple[str, ...]:
@@ -135,15 +135,11 @@ def _from_tram_export(data: Any, path: Path) -> Labelled:
         pos = 0
         for sent in rep["sentences"]:
             text = str(sent.get("text", "")).strip()
-            ids = tuple(
-                str(m.get("attack_id", "")).upper() for m in sent.get("mappings") or () if m.get("attack_id")
-            )
+            ids = tuple(str(m.get("attack_id", "")).upper() for m in sent.get("mappings") or () if m.get("attack_id"))
             if ids:
                 spans.append((pos, pos + len(text), ids))
             parts.append(text)
             pos += len(text) + 1
         labels = {t for _, _, ids in spans for t in ids}
-        out.docs.append(
-            LabelledDoc(str(rep.get("name") or f"{path.name}#{n}"), "\n".join(parts), labels, spans)
-        )
+        out.docs.append(LabelledDoc(str(rep.get("name") or f"{path.name}#{n}"), "\n".join(parts), labels, spans))
     return out

@@ -23,9 +23,7 @@ def _data_dir() -> Path:
     try:
         return Path(str(resources.files(PACKAGE).joinpath("data")))
     except ModuleNotFoundError as exc:
-        raise ConfigError(
-            f"offline ATT&CK package {PACKAGE!r} is not installed; run `huntfeed attack update`"
-        ) from exc
+        raise ConfigError(f"offline ATT&CK package {PACKAGE!r} is not installed; run `huntfeed attack update`") from exc
 
 
 def _load(folder: Path, stem: str) -> dict[str, Any]:
@@ -77,9 +75,7 @@ def _objects(folder: Path) -> Iterator[dict[str, Any]]:
             "name": ap["name"],
             "description": ap.get("description", ""),
             "external_references": _ref(ap),
-            "kill_chain_phases": [
-                {"kill_chain_name": "mitre-attack", "phase_name": t} for t in ap.get("tactics", ())
-            ],
+            "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": t} for t in ap.get("tactics", ())],
             "revoked": ap.get("revoked", False),
             "x_mitre_deprecated": ap.get("deprecated", False),
             "modified": ap.get("modified", ""),

@@ -6,6 +6,7 @@ File format (``data/attack/phrases.txt``)::
         powershell                # a phrase: case-insensitive, whole words
         encoded command*          # a trailing * lets the last word run on (commands, commanded)
         /\\biex\\s*\\(/           # a regular expression: wrapped in slashes at both ends
+        !mimikatz                 # a leading ! marks a strong phrase: it alone reports the technique
 
 Literal phrases run through one Aho-Corasick automaton, so thousands of them cost one pass.
 """
@@ -33,6 +34,7 @@ class Rule:
     technique: str
     phrase: str
     where: str
+    strong: bool = False  # written with a leading "!": names the technique unambiguously
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ def load_rules(path: Path | None = None) -> list[Rule]:
         if not current:
             raise DataFileError("phrase before any technique header", where=where)
         phrase = body.strip()
+        strong = phrase.startswith("!")
+        phrase = phrase[1:].strip() if strong else phrase
         if _is_regex(phrase):
             try:
                 re.compile(phrase[1:-1])
@@ -72,7 +76,7 @@ def load_rules(path: Path | None = None) -> list[Rule]:
             phrase = " ".join(phrase.lower().split())
             if not _WORD.search(phrase):
                 raise DataFileError("a phrase needs at least one word character", where=where)
-        rules.append(Rule(current, phrase, where))
+        rules.append(Rule(current, phrase, where, strong))
     return rules
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,7 +22,7 @@ from sklearn.svm import LinearSVC
 
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.classifier import SentenceModel, raw_counts
-from huntfeed.attack.combine import FEATURES, Combiner, empty_features, features_for
+from huntfeed.attack.combine import Combiner, empty_features, feature_table
 from huntfeed.attack.labelled import Labelled, LabelledDoc, clean_stix_text
 from huntfeed.attack.text import sentence_ends, split_sentences
 
@@ -30,7 +31,10 @@ Log = Callable[[str], None]
 # Combiner weights fitted on the TRAM2 train split (5-fold out-of-fold signals); used when
 # `attack train` runs without labelled reports, so confidences keep roughly the same meaning.
 FALLBACK = Combiner(
-    weights=(3.0, 0.9, 0.4, 1.4, 0.6, 0.4, 0.3, 0.3, -0.2), bias=-1.5, floor=0.45, expected_f1=True
+    weights=(-0.07, 0.41, 1.73, 2.38, 0.45, 1.09, 0.50, -0.77, -0.44, 0.51),
+    bias=1.41,
+    floor=0.30,
+    expected_f1=True,
 )
 
 
@@ -41,11 +45,15 @@ class TrainConfig:
     c: float = 0.5
     min_examples: int = 2
     keep_per_class: int = 5000
+    keep_sampled: int = 2500  # weights kept for classes trained on a negative sample
     min_df: int = 2
     folds: int = 5
     n_jobs: int = 2
-    max_precision_floor: float = 0.78
+    max_precision_floor: float = 0.75
     seed: int = 0
+    negative_sample: int = 16000
+    windows: int = 3  # also score runs of up to this many neighbouring sentences
+    window_mode: str = "fast"  # "exact": vectorise each run's text; "fast": derive from its sentences
     description_sentences: int = 2
 
 
@@ -90,9 +98,15 @@ def _current(labels: set[str], catalog: Catalog) -> set[str]:
     return {cur for t in labels if (cur := catalog.resolve(t))}
 
 
-def _fit_one(x: sp.csr_matrix, y: np.ndarray, c: float, keep: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _fit_one(
+    x: sp.csr_matrix, y: np.ndarray, c: float, keep: int, rows: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, float]:
     clf = LinearSVC(C=c, tol=1e-3, max_iter=400)
-    clf.fit(x, y)
+    if rows is not None:
+        rows = np.union1d(rows, np.flatnonzero(y))
+        clf.fit(x[rows], y[rows])
+    else:
+        clf.fit(x, y)
     w = clf.coef_.ravel()
     idx = np.argpartition(-np.abs(w), keep)[:keep] if keep < w.size else np.arange(w.size)
     idx = idx[w[idx] != 0]
@@ -100,9 +114,17 @@ def _fit_one(x: sp.csr_matrix, y: np.ndarray, c: float, keep: int) -> tuple[np.n
 
 
 def fit_sentence_model(
-    corpus: Corpus, cfg: TrainConfig, classes: Sequence[str] | None = None, log: Log | None = None
+    corpus: Corpus,
+    cfg: TrainConfig,
+    classes: Sequence[str] | None = None,
+    log: Log | None = None,
+    full_rows: set[str] | None = None,
 ) -> SentenceModel:
-    """One-vs-rest linear classifiers over hashed TF-IDF features, pruned to sparse weights."""
+    """One-vs-rest linear classifiers over hashed TF-IDF features, pruned to sparse weights.
+
+    Classes in ``full_rows`` (default: all) see every negative; the others see their positives
+    plus a fixed random sample of ``cfg.negative_sample`` rows, which keeps training time low.
+    """
     t0 = time.time()
     counts: dict[str, int] = {}
     for labels in corpus.labels:
@@ -118,8 +140,11 @@ def fit_sentence_model(
     if log:
         log(f"vectorised {n} texts in {time.time() - t0:.1f}s; fitting {len(wanted)} techniques")
     ys = [np.fromiter((t in labels for labels in corpus.labels), dtype=bool, count=n) for t in wanted]
+    rng = np.random.default_rng(cfg.seed)
+    sample = np.sort(rng.choice(n, size=min(n, cfg.negative_sample), replace=False))
     parts = Parallel(n_jobs=cfg.n_jobs, prefer="threads")(
-        delayed(_fit_one)(x, y, cfg.c, cfg.keep_per_class) for y in ys
+        delayed(_fit_one)(x, y, cfg.c, cfg.keep_per_class, None if full_rows is None or t in full_rows else sample)
+        for t, y in zip(wanted, ys, strict=True)
     )
     rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
     cols = np.concatenate([np.full(p[0].size, j) for j, p in enumerate(parts)]) if parts else rows
@@ -134,7 +159,7 @@ def fit_sentence_model(
         weights=weights,
         bias=bias,
         combiner=FALLBACK,
-        meta={"classes": len(wanted), "texts": n},
+        meta={"classes": len(wanted), "texts": n, "windows": cfg.windows, "window_mode": cfg.window_mode},
     )
 
 
@@ -152,7 +177,7 @@ def doc_features(engine: object, text: str) -> tuple[dict[str, list[float]], int
     sentences = split_sentences(text)
     ends = sentence_ends(sentences)
     sig = engine.signals(text, sentences)  # type: ignore[attr-defined]
-    return {tid: features_for(s, sentences, ends) for tid, s in sig.items()}, len(sentences)
+    return feature_table(sig, sentences, ends), len(sentences)
 
 
 def fold_of(doc_id: str, folds: int) -> int:
@@ -170,8 +195,13 @@ def out_of_fold_signals(
     cfg: TrainConfig,
     engine_factory: Callable[[SentenceModel], object],
     log: Log | None = None,
+    model_cache: Path | None = None,
 ) -> list[DocSignals]:
-    """Signals for every labelled document from a model that never saw it (k-fold by document)."""
+    """Signals for every labelled document from a model that never saw it (k-fold by document).
+
+    With ``model_cache`` (a folder) fold models are saved there and reused on the next run, so
+    rules and combiner can be re-evaluated without refitting the classifier.
+    """
     label_space = sorted({t for d in labelled.docs for t in _current(d.labels, catalog)})
     out: list[DocSignals] = []
     for k in range(cfg.folds):
@@ -179,9 +209,17 @@ def out_of_fold_signals(
         test_docs = [d for d in labelled.docs if fold_of(d.id, cfg.folds) == k]
         if not test_docs:
             continue
-        corpus = Corpus(list(base.texts), list(base.labels))
-        add_labelled(corpus, labelled, catalog, train_docs)
-        model = fit_sentence_model(corpus, cfg, classes=label_space, log=log)
+        cached = model_cache / f"fold{k}of{cfg.folds}.npz" if model_cache else None
+        if cached is not None and cached.exists():
+            model = SentenceModel.load(cached)
+            model.meta["windows"] = cfg.windows
+            model.meta["window_mode"] = cfg.window_mode
+        else:
+            corpus = Corpus(list(base.texts), list(base.labels))
+            add_labelled(corpus, labelled, catalog, train_docs)
+            model = fit_sentence_model(corpus, cfg, classes=label_space, log=log)
+            if cached is not None:
+                model.save(cached)
         engine = engine_factory(model)
         for doc in test_docs:
             out.append(DocSignals(doc, *doc_features(engine, doc.text)))
@@ -207,12 +245,9 @@ def combiner_rows(
 
 
 def fit_combiner_weights(x: np.ndarray, y: np.ndarray) -> tuple[tuple[float, ...], float]:
-    """Logistic regression over the combiner features."""
+    """Logistic regression over the combiner features (the fallback weights if y is one-sided)."""
+    if y.all() or not y.any():
+        return FALLBACK.weights, FALLBACK.bias
     lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit(x, y)
     return tuple(float(v) for v in lr.coef_.ravel()), float(lr.intercept_[0])
-
-
-def assert_features() -> None:
-    """Guard: the fallback weights match the feature list."""
-    assert len(FALLBACK.weights) == len(FEATURES)

@@ -14,7 +14,9 @@ from huntfeed.attack.catalog import Catalog, load_bundle
 from huntfeed.attack.engine import bundle_path
 from huntfeed.errors import FetchError, HTTPStatusError, TooLargeError
 
-DEFAULT_URL = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json"
+DEFAULT_URL = (
+    "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json"
+)
 MAX_BYTES = 200 * 1024 * 1024
 PREVIOUS_SUFFIX = ".previous"
 
@@ -64,9 +66,7 @@ def install(source: Path, data_dir: Path) -> tuple[Catalog, Path | None]:
     return catalog, previous
 
 
-def update(
-    data_dir: Path, *, url: str | None = None, file: Path | None = None
-) -> tuple[Catalog, Path | None]:
+def update(data_dir: Path, *, url: str | None = None, file: Path | None = None) -> tuple[Catalog, Path | None]:
     """Install a bundle from a file or URL (MITRE's attack-stix-data by default)."""
     if file is not None:
         return install(file, data_dir)

@@ -95,7 +95,15 @@ def update_cmd(url: str | None, file_: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(f"installed ATT&CK {cat.version} ({cat.date}); previous bundle kept: {previous or 'none'}")
-    click.echo("the classifier was trained on an earlier bundle? rebuild it with: huntfeed attack train")
+    from huntfeed.attack.classifier import SentenceModel
+    from huntfeed.attack.engine import model_path
+
+    model = model_path(data_dir())
+    trained_on = SentenceModel.load(model).meta.get("attack_version") if model.exists() else None
+    if trained_on != cat.version:
+        click.echo(
+            f"the classifier was trained on ATT&CK {trained_on}; rebuild it with: huntfeed attack train"
+        )
 
 
 @attack_group.command("train")
@@ -112,8 +120,26 @@ def update_cmd(url: str | None, file_: Path | None, as_json: bool) -> None:
     help="Where to write the model (default: <data folder>/attack/model.npz).",
 )
 @click.option("--folds", default=5, show_default=True, help="Folds for calibrating on labelled reports.")
+@click.option(
+    "--windows",
+    default=3,  # TrainConfig.windows; literal so the CLI does not import scikit-learn on start
+    show_default=True,
+    help="Also score runs of up to N neighbouring sentences (1: sentences only).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep fold models here and reuse them on the next run (same data only).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def train_cmd(extra: tuple[Path, ...], out: Path | None, folds: int, as_json: bool) -> None:
+def train_cmd(
+    extra: tuple[Path, ...],
+    out: Path | None,
+    folds: int,
+    windows: int,
+    cache_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Rebuild the technique classifier from the bundle in use plus optional labelled reports.
 
     \b
@@ -136,7 +162,10 @@ def train_cmd(extra: tuple[Path, ...], out: Path | None, folds: int, as_json: bo
         if not as_json:
             click.echo(f"[{time.strftime('%H:%M:%S')}] {msg}", err=True)
 
-    report = train(cat, labelled, TrainConfig(folds=folds), target, log=log)
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    cfg = TrainConfig(folds=folds, windows=windows)
+    report = train(cat, labelled, cfg, target, log=log, model_cache=cache_dir)
     result = {
         "model": str(target),
         "seconds": round(report.seconds, 1),

@@ -1,0 +1,132 @@
+"""Training: labelled-data loaders, a tiny end-to-end train, model round trip, classifier method, scoring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from attack_fixtures import write_bundle
+
+from huntfeed.attack.build import train
+from huntfeed.attack.catalog import load_bundle
+from huntfeed.attack.classifier import SentenceModel
+from huntfeed.attack.engine import AttackEngine
+from huntfeed.attack.evaluate import roll_up, score
+from huntfeed.attack.labelled import load_labelled
+from huntfeed.attack.train import TrainConfig
+from huntfeed.errors import DataFileError
+
+INJECT = "The loader injects its payload into explorer.exe with WriteProcessMemory."
+BEACON = "The implant beacons to its server over HTTPS every minute."
+FILLER = "The report was published on a Tuesday by the research team."
+
+
+def _jsonl(path: Path, n_docs: int = 8) -> Path:
+    rows = []
+    for i in range(n_docs):
+        parts = [FILLER, INJECT if i % 2 == 0 else BEACON, f"Sample {i} was analysed in the lab."]
+        text = " ".join(parts)
+        tid = "T1055" if i % 2 == 0 else "T1071.001"
+        start = text.index(parts[1])
+        rows.append({"granularity": "document", "doc_id": f"d{i}", "text": text, "techniques": [tid]})
+        rows.append(
+            {
+                "granularity": "span",
+                "doc_id": f"d{i}",
+                "char_span": [start, start + len(parts[1])],
+                "techniques": [tid],
+                "text": parts[1],
+            }
+        )
+    rows.append(
+        {
+            "granularity": "sentence",
+            "text": "It uses HTTPS for command and control.",
+            "techniques": ["T1071.001"],
+        }
+    )
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    return path
+
+
+def test_jsonl_loader_builds_documents_with_span_labels(tmp_path: Path) -> None:
+    lab = load_labelled(_jsonl(tmp_path / "d.jsonl"))
+    assert len(lab.docs) == 8 and len(lab.sentences) == 1
+    sents = lab.docs[0].sentences()
+    assert [labels for _, labels in sents] == [set(), {"T1055"}, set()]
+
+
+def test_tram_export_loader(tmp_path: Path) -> None:
+    data = {
+        "name": "r1",
+        "sentences": [
+            {"text": INJECT, "mappings": [{"attack_id": "T1055"}]},
+            {"text": FILLER, "mappings": []},
+        ],
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    lab = load_labelled(path)
+    assert lab.docs[0].labels == {"T1055"}
+    assert [labels for _, labels in lab.docs[0].sentences()] == [{"T1055"}, set()]
+
+
+def test_loader_reports_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "techniques": ["T1055"]}\n{"text": "no labels"}\n')
+    with pytest.raises(DataFileError, match=r"bad\.jsonl:2"):
+        load_labelled(bad)
+
+
+def test_train_end_to_end_and_classifier_method(tmp_path: Path) -> None:
+    cat = load_bundle(write_bundle(tmp_path / "b.json"))
+    home = tmp_path / "home"
+    model_path = home / "attack" / "model.npz"
+    cfg = TrainConfig(folds=2, n_jobs=1, min_examples=1)
+    report = train(cat, load_labelled(_jsonl(tmp_path / "d.jsonl")), cfg, model_path)
+    assert model_path.exists() and report.classes >= 2 and report.oof is not None
+    model = SentenceModel.load(model_path)
+    assert model.combiner == report.combiner and model.meta["attack_version"] == "17.0"
+    scores = model.decision([INJECT, FILLER])
+    col = model.labels.index("T1055")
+    assert scores[0, col] > scores[1, col]
+
+    engine = AttackEngine.load(home, with_model=True, catalog=cat)
+    assert engine.model is not None
+    assert engine.model.labels == model.labels  # the data folder's model wins over the shipped one
+    inf = engine.infer(f"{FILLER} {INJECT}")
+    hit = {h.id: h for h in inf.observed}.get("T1055")
+    assert hit is not None and "classifier" in hit.methods
+    assert any(INJECT in ev.text for ev in hit.evidence)
+
+
+def test_scoring_rolls_up_into_label_space() -> None:
+    space = {"T1055", "T1027", "T1027.002"}
+    assert roll_up({"T1055.012", "T1027.002", "T1027.013", "T1059.001"}, space) == {
+        "T1055",
+        "T1027.002",
+        "T1027",
+    }
+    sc = score([{"T1055", "T1027"}, set()], [{"T1055"}, set()])
+    assert sc.per_doc_f1 == pytest.approx((2 / 3 + 1.0) / 2)
+    assert sc.precision == 1.0 and sc.recall == 0.5
+
+
+def test_cli_train_writes_a_model_the_engine_uses(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+
+    env = {"HUNTFEED_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    bundle = write_bundle(tmp_path / "b.json", version="17.0")
+    assert runner.invoke(cli, ["attack", "update", "--file", str(bundle)], env=env).exit_code == 0
+    data = _jsonl(tmp_path / "d.jsonl")
+    res = runner.invoke(cli, ["attack", "train", "--extra", str(data), "--folds", "2", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["attack_version"] == "17.0" and out["classes"] >= 2
+    info = json.loads(runner.invoke(cli, ["attack", "info", "--json"], env=env).output)
+    assert info["model"]["present"] and info["model"]["path"] == out["model"]
+    assert info["model"]["attack_version"] == "17.0"
