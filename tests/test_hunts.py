@@ -114,6 +114,7 @@ def test_sweeps_per_type_high_fidelity_only() -> None:
     assert h.kind == "sweep" and "a" * 64 in h.queries["kql"] and "SHA256 in~" in h.queries["kql"]
     assert "MD5 in~" in h.queries["kql"] and "from datamodel=Endpoint.Processes" in h.queries["spl"]
     assert "low.example" not in hunts["SWEEP_DOMAIN_1"].queries["kql"]
+    assert h.title == "IOC sweep: 2 file hashes" and hunts["SWEEP_IP_1"].title == "IOC sweep: 1 IP address"
     for hunt in hunts.values():
         assert lint_spl(hunt.queries["spl"]) == [], hunt.use_case
 

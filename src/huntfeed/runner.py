@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from huntfeed.errors import BlockedURLError, FetchError, HuntfeedError
-from huntfeed.feeds.article import build_article, html_to_text, is_thin
+from huntfeed.errors import FetchError, HuntfeedError, ParseError, StoreError
+from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
 from huntfeed.feeds.fetch import Fetcher
 from huntfeed.feeds.parse import fingerprint, parse_feed
 from huntfeed.model import Issue, Profile, Source
@@ -26,6 +26,9 @@ from huntfeed.store import EntryState, FeedState, Store, utcnow
 log = logging.getLogger("huntfeed.run")
 
 MAX_ATTEMPTS = 3
+# A feed can list thousands of new items (or claim to); each costs a page fetch and an analysis.
+# The rest stay pending in the store and are taken up by the next runs.
+MAX_ITEMS_PER_FEED_RUN = 200
 RECHECK_THIN_FOR = timedelta(days=14)
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -59,7 +62,8 @@ class RunReport:
 
 
 def _backoff(errors: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** min(errors, 10)), BACKOFF_MAX)
+    delay: timedelta = BACKOFF_BASE * (2 ** min(errors, 10))
+    return min(delay, BACKOFF_MAX)
 
 
 class Runner:
@@ -80,28 +84,49 @@ class Runner:
         self.progress = progress or (lambda event, detail: None)
 
     def run(self, feeds: Sequence[FeedState] | None = None, *, force: bool = False) -> RunReport:
-        """Poll each feed once (those in back-off are skipped unless ``force``)."""
+        """Poll each feed once (those in back-off are skipped unless ``force``).
+
+        A failure of the store itself (locked past its busy timeout, disk full, read-only)
+        ends the run with a StoreError: items not yet recorded as done stay pending, and the
+        next run resumes them.
+        """
         report = RunReport()
-        for feed in feeds if feeds is not None else self.store.list_feeds():
-            if not force and feed.retry_after and feed.retry_after > utcnow():
-                report.feeds_skipped += 1
-                self.progress("skip", f"{feed.url} (backing off until {feed.retry_after:%H:%M})")
-                continue
-            report.feeds_polled += 1
-            self.progress("feed", feed.name or feed.url)
-            try:
-                todo, recheck = self._poll(feed, report)
-            except HuntfeedError as exc:
-                report.feeds_failed += 1
-                self._issue(report, Issue(feed.url, "feed", str(exc)))
-                status = str(getattr(exc, "status", "") or exc.__class__.__name__)
-                self.store.record_feed_error(feed.url, status, str(exc), utcnow() + _backoff(feed.error_count))
-                continue
-            for item in todo:
-                self._process(feed.source, item, report, recheck=False)
-            for item in recheck:
-                self._process(feed.source, item, report, recheck=True)
+        try:
+            for feed in feeds if feeds is not None else self.store.list_feeds():
+                self._run_feed(feed, report, force=force)
+        except HuntfeedError:
+            raise
+        except Exception as exc:
+            # Per-item and per-feed failures are caught below; what reaches here is the store.
+            raise StoreError(f"the store failed mid-run ({exc.__class__.__name__}: {str(exc)[:300]}); "
+                             "unfinished items stay pending for the next run", where=self.store.url) from exc
         return report
+
+    def _run_feed(self, feed: FeedState, report: RunReport, *, force: bool) -> None:
+        if not force and feed.retry_after and feed.retry_after > utcnow():
+            report.feeds_skipped += 1
+            self.progress("skip", f"{feed.url} (backing off until {feed.retry_after:%H:%M})")
+            return
+        report.feeds_polled += 1
+        self.progress("feed", feed.name or feed.url)
+        try:
+            todo, recheck = self._poll(feed, report)
+        except HuntfeedError as exc:
+            report.feeds_failed += 1
+            self._issue(report, Issue(feed.url, "feed", str(exc)))
+            status = str(getattr(exc, "status", "") or exc.__class__.__name__)
+            self.store.record_feed_error(feed.url, status, str(exc), utcnow() + _backoff(feed.error_count))
+            return
+        if len(todo) + len(recheck) > MAX_ITEMS_PER_FEED_RUN:
+            waiting = len(todo) + len(recheck) - MAX_ITEMS_PER_FEED_RUN
+            self._issue(report, Issue(feed.url, "feed", f"{waiting} more item(s) than the {MAX_ITEMS_PER_FEED_RUN} "
+                                                        "analysed per feed and run; they wait for the next run"))
+            todo = todo[:MAX_ITEMS_PER_FEED_RUN]
+            recheck = recheck[: MAX_ITEMS_PER_FEED_RUN - len(todo)]
+        for item in todo:
+            self._process(feed.source, item, report, recheck=False)
+        for item in recheck:
+            self._process(feed.source, item, report, recheck=True)
 
     def _poll(self, feed: FeedState, report: RunReport) -> tuple[list[EntryState], list[EntryState]]:
         result = self.fetcher.get(feed.url, etag=feed.etag, last_modified=feed.last_modified)
@@ -119,6 +144,8 @@ class Runner:
             self.store.record_feed_unchanged(feed.url, f"{result.status} unchanged")
             return leftovers, []
         parsed = parse_feed(result.content, feed.url, feed.name)
+        for note in parsed.notes:
+            self._issue(report, Issue(feed.url, "feed", note))
         report.items_seen += len(parsed.entries)
         todo = self.store.record_feed_items(
             feed.url,
@@ -141,7 +168,7 @@ class Runner:
 
     def _process(self, source: Source, item: EntryState, report: RunReport, *, recheck: bool) -> None:
         entry = item.entry
-        page_text: str | None = None
+        text: str | None = None
         etag = last_mod = None
         try:
             if entry.link:
@@ -156,17 +183,25 @@ class Runner:
                         self.store.mark_entry(entry, "thin")
                         return
                     etag, last_mod = page.etag, page.last_modified
-                    page_text = html_to_text(page.text, page.url)
-                except (BlockedURLError, FetchError) as exc:
+                    text = page_text(page)
+                    if len(text) > MAX_TEXT:
+                        self._issue(report, Issue(entry.link, "article", f"page text has {len(text)} characters; "
+                                                                         f"only the first {MAX_TEXT} are analysed"))
+                except (FetchError, ParseError) as exc:
                     # The feed's own text is still worth a profile; the failure is on record.
                     self._issue(report, Issue(entry.link, "article", f"{exc.message}; used the feed's text"))
-            article = build_article(entry, source, page_text)
+            article = build_article(entry, source, text)
             previous = self.store.get_profile(article.profile_id)
             state = "thin" if is_thin(article) else "done"
             if previous is not None and previous.content_hash == article.content_hash:
                 report.unchanged += 1
+                if self.out_dir is not None:
+                    # A run killed (or a disk that filled) between storing a profile and writing its
+                    # files left them missing or stale: the store is the truth, rewrite them.
+                    write_profile_files(self.out_dir, previous)
                 self.store.mark_entry(entry, state, profile_id=article.profile_id,
-                                      text_source=article.text_source.value, page_etag=etag, page_last_modified=last_mod)
+                                      text_source=article.text_source.value, page_etag=etag,
+                                      page_last_modified=last_mod)
                 return
             self.progress("analyse", entry.title)
             profile = analyse(article, self.kb, previous=previous)

@@ -137,3 +137,40 @@ def test_raw_server_garbage_is_a_protocol_error() -> None:
         with Fetcher(FetchSettings(timeout=2, allow_hosts=frozenset({raw.host}))) as f, \
                 pytest.raises(FetchError, match="RemoteProtocolError"):
             f.get(raw.url("/g"))
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>x</script>", "file:///etc/passwd",
+                                 "JaVaScRiPt:alert(1)", "vbscript:msgbox", "//evil.example/"])
+def test_markdown_never_makes_a_non_web_link_clickable(url: str) -> None:
+    from huntfeed.render.markdown import md_url
+
+    out = md_url(url)
+    assert not out.startswith("<") and out.endswith("(not a web link)")
+
+
+def test_markdown_web_links_cannot_break_out_of_the_autolink() -> None:
+    from huntfeed.render.markdown import md_url
+
+    assert md_url("https://x.example/a b>c<d`e\\f") == "<https://x.example/a%20b%3Ec%3Cd%60e%5Cf>"
+
+
+def test_markdown_text_drops_terminal_escapes() -> None:
+    from huntfeed.render.markdown import md_code, md_fence, md_text
+
+    for out in (md_text("a\x1b[2Jb\x00"), md_code("a\x1b[2Jb"), md_fence("a\x1b]0;x\x07b")):
+        assert "\x1b" not in out and "\x00" not in out and "\x07" not in out
+
+
+def test_console_helpers_neutralise_markup_and_controls() -> None:
+    import io
+
+    from rich.console import Console
+
+    from huntfeed.cli.common import esc, safe
+
+    console = Console(file=io.StringIO(), force_terminal=True)
+    console.print(safe("[/bold] \x1b]0;owned\x07 \u202etxt.exe"))
+    console.print(f"[yellow]issue[/] {esc('[link=file:///etc/passwd]x[/link] [/]')}")
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "[/bold]" in out and "owned" in out and "]0;" in out and "\u202e" not in out
+    assert "\x1b]0;" not in out and "\x1b]8;" not in out  # no title change, no hyperlink escape

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from huntfeed.config import Settings
 from huntfeed.errors import ConfigError
@@ -19,6 +21,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Controls and bidi overrides: a feed title must not drive the analyst's terminal or reorder what it shows.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(value: object) -> str:
+    """Text from strangers made safe for a terminal: control characters and bidi overrides removed."""
+    return _UNPRINTABLE.sub("", str(value))
+
+
+def safe(value: object, style: str = "") -> Text:
+    """A rich Text that is never parsed as console markup (titles like ``[/bold]`` crash rich otherwise)."""
+    return Text(plain(value), style=style)
+
+
+def esc(value: object) -> str:
+    """For f-strings printed with markup on: the value escaped and made terminal-safe."""
+    return escape(plain(value))
 
 
 def db_option(func: F) -> F:

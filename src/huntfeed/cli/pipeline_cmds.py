@@ -8,21 +8,32 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from huntfeed.cli.common import allow_host_option, db_option, err_console, is_tty, parse_duration, settings
+from huntfeed.cli.common import (
+    allow_host_option,
+    db_option,
+    err_console,
+    esc,
+    is_tty,
+    parse_duration,
+    safe,
+    settings,
+)
 from huntfeed.demo import serve_demo
 from huntfeed.errors import ConfigError
 from huntfeed.feeds.fetch import Fetcher
 from huntfeed.feeds.opml import load_feed_list, parse_opml
 from huntfeed.model import Profile, Source
 from huntfeed.paths import package_data
-from huntfeed.pipeline import Knowledge
-from huntfeed.runner import Progress as ProgressFn
-from huntfeed.runner import Runner, RunReport
+
+if TYPE_CHECKING:  # the pipeline loads scikit-learn and pySigma: import it only when a run starts
+    from huntfeed.runner import Progress as ProgressFn
+    from huntfeed.runner import RunReport
 from huntfeed.store import Store
 
 
@@ -36,15 +47,15 @@ def _progress() -> Iterator[ProgressFn]:
 
             def on_event(event: str, detail: str) -> None:
                 if event == "issue":
-                    console.print(f"[yellow]issue[/] {detail}")
+                    console.print(f"[yellow]issue[/] {esc(detail)}")
                 else:
-                    bar.update(task, description=f"{event}: {detail[:90]}")
+                    bar.update(task, description=f"{event}: {esc(detail[:90])}")
 
             yield on_event
     else:
 
         def on_log(event: str, detail: str) -> None:
-            console.print(f"{event}: {detail}")
+            console.print(safe(f"{event}: {detail}"))
 
         yield on_log
 
@@ -61,7 +72,7 @@ def summary_table(profiles: Sequence[Profile], title: str) -> Table:
     colours = {"CRITICAL": "bold red", "HIGH": "red", "MED": "yellow", "LOW": "green"}
     for p in sorted(profiles, key=lambda p: (-p.severity.rank, p.title)):
         n_high = sum(1 for i in p.indicators if i.fidelity.value == "high")
-        table.add_row(f"[{colours[p.severity.value]}]{p.severity.value}[/]", p.title, str(n_high),
+        table.add_row(f"[{colours[p.severity.value]}]{p.severity.value}[/]", safe(p.title), str(n_high),
                       str(len(p.techniques)), str(len(p.hunts)), str(p.version))
     return table
 
@@ -95,13 +106,14 @@ def _print_report(report: RunReport, heading: str) -> None:
 def _print_changes(report: RunReport) -> None:
     console = err_console()
     for p in report.updated:
-        console.print(f"[bold]updated[/] {p.title} -> version {p.version} [{p.severity.value}]")
+        console.print(f"[bold]updated[/] {esc(p.title)} -> version {p.version} \\[{p.severity.value}]")
         for c in p.changes:
-            console.print(f"    {c.kind}: {c.detail}")
+            console.print(safe(f"    {c.kind}: {c.detail}"))
 
 
 @click.command("run")
-@click.option("--feeds", "feeds_file", metavar="FILE", help="OPML or TOML feed list to poll ('default' = the bundled list).")
+@click.option("--feeds", "feeds_file", metavar="FILE",
+              help="OPML or TOML feed list to poll ('default' = the bundled list).")
 @db_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write <id>.md and <id>.json for each new or updated profile here.")
@@ -132,6 +144,9 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
         raise ConfigError("no feeds to poll: use `huntfeed feeds add URL`, `huntfeed feeds import FILE.opml` "
                           "or `--feeds default`")
     interval = parse_duration(every).total_seconds() if every else None
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.runner import Runner
+
     knowledge = Knowledge.load()
     with Fetcher(cfg.fetch) as fetcher:
         while True:
@@ -172,6 +187,9 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     store = Store(f"sqlite:///{db_path}")
     console = err_console()
     console.print("[bold]huntfeed demo[/]: loading ATT&CK, use cases and rubric...")
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.runner import Runner
+
     knowledge = Knowledge.load(kev_path=package_data("demo", "kev.json"))
     reports: list[RunReport] = []
     with serve_demo() as site:

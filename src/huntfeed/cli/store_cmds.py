@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from huntfeed.cli.common import db_option, parse_since, resolve_db
+from huntfeed.cli.common import db_option, parse_since, resolve_db, safe
 from huntfeed.errors import ConfigError
 from huntfeed.feeds.opml import load_feed_list, to_opml
 from huntfeed.model import Severity, Source
@@ -32,7 +32,11 @@ def feeds_group() -> None:
               help="Source reliability (Admiralty A-F); weighs into severity.")
 @db_option
 def feeds_add(url: str, name: str, reliability: str, db_url: str | None) -> None:
-    """Follow a feed.  Example: huntfeed feeds add https://www.cisa.gov/cybersecurity-advisories/all.xml --reliability A"""
+    """Follow a feed.
+
+    \b
+    Example: huntfeed feeds add https://www.cisa.gov/cybersecurity-advisories/all.xml --reliability A
+    """
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"feed URL must be http(s): {url!r}")
     new = Store(resolve_db(db_url)).add_feed(Source(url=url, name=name or url, reliability=reliability.upper()))
@@ -58,8 +62,8 @@ def feeds_list(db_url: str | None, as_json: bool) -> None:
     for f in feeds:
         status = f.last_status or "never polled"
         errors = f"{f.error_count}: {f.last_error}" if f.error_count else ""
-        table.add_row(f.name, f.url, f.reliability, f.last_polled.strftime("%Y-%m-%d %H:%M") if f.last_polled else "-",
-                      status, errors)
+        table.add_row(safe(f.name), safe(f.url), f.reliability,
+                      f.last_polled.strftime("%Y-%m-%d %H:%M") if f.last_polled else "-", safe(status), safe(errors))
     _out.print(table)
 
 
@@ -126,7 +130,7 @@ def profiles_list(severity: str | None, since: str | None, technique: str | None
         return
     table = Table("id", "sev", "v", "title", "source", "IOCs", "TTPs", "hunts", box=None)
     for p in profiles:
-        table.add_row(p.id, p.severity.value, str(p.version), p.title[:70], p.source[:30],
+        table.add_row(p.id, p.severity.value, str(p.version), safe(p.title[:70]), safe(p.source[:30]),
                       str(sum(1 for i in p.indicators if i.fidelity.value == "high")), str(len(p.techniques)),
                       str(len(p.hunts)))
     _out.print(table)

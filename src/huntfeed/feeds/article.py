@@ -13,6 +13,8 @@ from huntfeed.model import Article, Entry, Source, TextSource
 
 # Below this many characters a page is a stub ("full analysis to follow"): worth re-checking later.
 THIN_TEXT = 1500
+# Analysis cost grows with the text; a real write-up is far shorter than this, a padded page is not.
+MAX_TEXT = 300_000
 _MIN_PAGE_TEXT = 200
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -83,6 +85,7 @@ def build_article(entry: Entry, source: Source, page_text: str | None) -> Articl
             text_source, text = other_source, other
     if not text:
         text = entry.title
+    text = text[:MAX_TEXT]
     return Article(
         url=entry.link,
         title=entry.title,

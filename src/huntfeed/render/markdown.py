@@ -19,6 +19,8 @@ from huntfeed.model import Fidelity, Indicator, Profile, TextSource
 # Characters that open inline Markdown/HTML anywhere; "_" only where it can start or end emphasis.
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>~]|(?<!\w)_|_(?!\w))")
 _MD_LINE_START = re.compile(r"^(\d*)([#+=>.)-])")
+# Control characters (terminal escapes, NUL) and bidi overrides have no business in a report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 PHASE_LABELS = {
     "reconnaissance": "Reconnaissance",
@@ -40,14 +42,14 @@ TEXT_SOURCE_LABELS = {
 
 def md_text(value: object) -> str:
     """Inline text with Markdown/HTML metacharacters escaped and line breaks flattened."""
-    flat = " ".join(str(value).split())
+    flat = " ".join(_CONTROL.sub("", str(value)).split())
     escaped = _MD_SPECIAL.sub(r"\\\1", flat)
     return _MD_LINE_START.sub(r"\1\\\2", escaped)
 
 
 def md_code(value: object) -> str:
     """An inline code span that no backtick in the value can close early."""
-    text = " ".join(str(value).split())
+    text = " ".join(_CONTROL.sub("", str(value)).split())
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
@@ -56,10 +58,21 @@ def md_code(value: object) -> str:
 
 def md_fence(value: object, lang: str = "") -> str:
     """A fenced block longer than any backtick run in the value."""
-    text = str(value).rstrip("\n")
+    text = _CONTROL.sub("", str(value)).rstrip("\n")
     longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{text}\n{fence}"
+
+
+_URL_UNSAFE = re.compile(r"[\s<>\\`]")
+
+
+def md_url(value: object) -> str:
+    """A clickable autolink for http(s) URLs only; any other scheme (javascript:, data:, file:) stays inert code."""
+    url = _CONTROL.sub("", str(value)).strip()
+    if not re.match(r"(?i)^https?://[^\s/]", url):
+        return md_code(url) + " (not a web link)" if url else "_(no link)_"
+    return "<" + _URL_UNSAFE.sub(lambda m: f"%{ord(m.group(0)):02X}", url) + ">"
 
 
 def md_quote(value: object, limit: int = 400) -> str:
@@ -84,7 +97,8 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(md_text=md_text, md_code=md_code, md_fence=md_fence, md_quote=md_quote, defanged=_defanged)
+    env.filters.update(md_text=md_text, md_code=md_code, md_fence=md_fence, md_quote=md_quote, md_url=md_url,
+                       defanged=_defanged)
     return env
 
 
