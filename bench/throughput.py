@@ -38,6 +38,16 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def bench_analysis(m: int) -> float:
     from huntfeed.distributed.documents import Doc, doc_article
     from huntfeed.pipeline import Knowledge, analyse
@@ -99,9 +109,11 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
             r.get(timeout=120)
         dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1,
                           timeout=300)
+        cpu0 = sum(cpu_seconds(p.pid) for p in procs)
         started = time.perf_counter()
         result = dispatch_backfill(db_url, archive, batch=25, timeout=3600)
         elapsed = time.perf_counter() - started
+        cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
         assert result.done == n, result.as_dict()
         peaks = [peak_rss_mb(p.pid) for p in procs]
     finally:
@@ -110,7 +122,8 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
         for p in procs:
             p.wait(30)
     print(f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
-          f"{n / elapsed:.1f} articles/s; worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}")
+          f"{n / elapsed:.1f} articles/s ({n / cpu:.1f} per worker CPU-second); "
+          f"worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}; load average {load()}")
     return n / elapsed, peaks
 
 
@@ -120,7 +133,8 @@ def main() -> None:
     parser.add_argument("--m", type=int, default=300, help="reports for the one-core analysis figure")
     parser.add_argument("--skip-distributed", action="store_true", help="no PostgreSQL/Redis/Celery part")
     args = parser.parse_args()
-    print(f"huntfeed throughput benchmark: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+    print(f"huntfeed throughput benchmark: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, "
+          f"load average {load()} (other work on the machine lowers every figure)")
     with tempfile.TemporaryDirectory(prefix="huntfeed-bench-") as tmp:
         work = Path(tmp)
         os.environ["HUNTFEED_HOME"] = str(work)
