@@ -18,6 +18,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy/sklearn load: one core means one core
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import contextlib  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -42,6 +43,24 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a live process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds of a process and its children, by pid (PostgreSQL's backends, for one)."""
+    pids = [root] + [int(x) for x in subprocess.run(["pgrep", "-P", str(root)], capture_output=True,
+                                                    text=True).stdout.split()]
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a backend that just exited
+            out[pid] = cpu_seconds(pid)
+    return out
+
+
+def own_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def load() -> str:
@@ -92,7 +111,8 @@ def _workers(k: int, broker: str, home: Path) -> list[subprocess.Popen[bytes]]:
     ]
 
 
-def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str, home: Path) -> tuple[float, list[float]]:
+def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str, redis_pid: int,
+                      home: Path) -> tuple[float, list[float]]:
     from huntfeed.distributed.app import app
     from huntfeed.distributed.dispatch import dispatch_backfill
     from huntfeed.distributed.tasks import worker_info
@@ -109,11 +129,16 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
             r.get(timeout=120)
         dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1,
                           timeout=300)
-        cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+        postmaster = int((pg.datadir / "postmaster.pid").read_text().split()[0])  # type: ignore[attr-defined]
+        cpu0, pg0, me0, redis0 = sum(cpu_seconds(p.pid) for p in procs), tree_cpu(postmaster), own_cpu(), \
+            cpu_seconds(redis_pid)
         started = time.perf_counter()
         result = dispatch_backfill(db_url, archive, batch=25, timeout=3600)
         elapsed = time.perf_counter() - started
         cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        pg1 = tree_cpu(postmaster)
+        pg_cpu = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
+        me, redis_cpu = own_cpu() - me0, cpu_seconds(redis_pid) - redis0
         assert result.done == n, result.as_dict()
         peaks = [peak_rss_mb(p.pid) for p in procs]
     finally:
@@ -124,6 +149,9 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
     print(f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
           f"{n / elapsed:.1f} articles/s ({n / cpu:.1f} per worker CPU-second); "
           f"worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}; load average {load()}")
+    print(f"    CPU per article: workers {cpu / n * 1000:.1f} ms, PostgreSQL {pg_cpu / n * 1000:.1f} ms, "
+          f"Redis {redis_cpu / n * 1000:.1f} ms, dispatcher {me / n * 1000:.1f} ms; the stack used "
+          f"{(cpu + pg_cpu + redis_cpu + me) / elapsed:.2f} of {os.cpu_count()} cores")
     return n / elapsed, peaks
 
 
@@ -158,8 +186,9 @@ def main() -> None:
 
             app.conf.broker_url = redis.url
             app.conf.result_backend = redis.url
-            one, peaks1 = bench_distributed(archive, args.n, 1, pg, redis.url, work)
-            two, peaks2 = bench_distributed(archive, args.n, 2, pg, redis.url, work)
+            assert redis.proc is not None
+            one, peaks1 = bench_distributed(archive, args.n, 1, pg, redis.url, redis.proc.pid, work)
+            two, peaks2 = bench_distributed(archive, args.n, 2, pg, redis.url, redis.proc.pid, work)
         finally:
             redis.stop()
             pg.stop()
