@@ -18,6 +18,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy/sklearn load: one core means one core
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import contextlib  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -38,15 +39,41 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds of a process and its children, by pid (PostgreSQL's backends, for one)."""
+    pids = [root] + [int(x) for x in subprocess.run(["pgrep", "-P", str(root)], capture_output=True,
+                                                    text=True).stdout.split()]
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a backend that just exited
+            out[pid] = cpu_seconds(pid)
+    return out
+
+
+def own_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def bench_analysis(m: int) -> float:
     from huntfeed.distributed.documents import Doc, doc_article
     from huntfeed.pipeline import Knowledge, analyse
 
     kb = Knowledge.load()
-    docs = [
-        Doc(f"b{i}", text, title=title)
-        for i, (title, text) in enumerate(report(10_000_000 + i, 5000) for i in range(m + 20))
-    ]
+    docs = [Doc(f"b{i}", text, title=title) for i, (title, text) in enumerate(report(10_000_000 + i, 5000)
+                                                                                 for i in range(m + 20))]
     for d in docs[:20]:  # warm-up: lazy caches, first-call imports
         analyse(doc_article(d, d.text or ""), kb)
     started = time.perf_counter()
@@ -74,41 +101,18 @@ def bench_local_backfill(archive: Path, n: int, work: Path) -> float:
 
 
 def _workers(k: int, broker: str, home: Path) -> list[subprocess.Popen[bytes]]:
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        HUNTFEED_BROKER=broker,
-        HUNTFEED_HOME=str(home),
-    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]), HUNTFEED_BROKER=broker,
+               HUNTFEED_HOME=str(home))
     return [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "huntfeed.distributed.app",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                "huntfeed",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench{i}@%h",
-                "--loglevel=WARNING",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "huntfeed.distributed.app", "worker", "--pool=solo",
+                          "-Q", "huntfeed", "--without-gossip", "--without-mingle", "-n", f"bench{i}@%h",
+                          "--loglevel=WARNING"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for i in range(k)
     ]
 
 
-def bench_distributed(
-    archive: Path, n: int, k: int, pg: object, redis_url: str, home: Path
-) -> tuple[float, list[float]]:
+def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str, redis_pid: int,
+                      home: Path) -> tuple[float, list[float]]:
     from huntfeed.distributed.app import app
     from huntfeed.distributed.dispatch import dispatch_backfill
     from huntfeed.distributed.tasks import worker_info
@@ -123,10 +127,18 @@ def bench_distributed(
         # Warm every worker (models loaded, store migrated) before the clock starts.
         for r in [worker_info.apply_async(kwargs={"load": True}) for _ in range(4 * k)]:
             r.get(timeout=120)
-        dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1, timeout=300)
+        dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1,
+                          timeout=300)
+        postmaster = int((pg.datadir / "postmaster.pid").read_text().split()[0])  # type: ignore[attr-defined]
+        cpu0, pg0, me0, redis0 = sum(cpu_seconds(p.pid) for p in procs), tree_cpu(postmaster), own_cpu(), \
+            cpu_seconds(redis_pid)
         started = time.perf_counter()
         result = dispatch_backfill(db_url, archive, batch=25, timeout=3600)
         elapsed = time.perf_counter() - started
+        cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        pg1 = tree_cpu(postmaster)
+        pg_cpu = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
+        me, redis_cpu = own_cpu() - me0, cpu_seconds(redis_pid) - redis0
         assert result.done == n, result.as_dict()
         peaks = [peak_rss_mb(p.pid) for p in procs]
     finally:
@@ -134,10 +146,12 @@ def bench_distributed(
             p.terminate()
         for p in procs:
             p.wait(30)
-    print(
-        f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
-        f"{n / elapsed:.1f} articles/s; worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}"
-    )
+    print(f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
+          f"{n / elapsed:.1f} articles/s ({n / cpu:.1f} per worker CPU-second); "
+          f"worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}; load average {load()}")
+    print(f"    CPU per article: workers {cpu / n * 1000:.1f} ms, PostgreSQL {pg_cpu / n * 1000:.1f} ms, "
+          f"Redis {redis_cpu / n * 1000:.1f} ms, dispatcher {me / n * 1000:.1f} ms; the stack used "
+          f"{(cpu + pg_cpu + redis_cpu + me) / elapsed:.2f} of {os.cpu_count()} cores")
     return n / elapsed, peaks
 
 
@@ -147,7 +161,8 @@ def main() -> None:
     parser.add_argument("--m", type=int, default=300, help="reports for the one-core analysis figure")
     parser.add_argument("--skip-distributed", action="store_true", help="no PostgreSQL/Redis/Celery part")
     args = parser.parse_args()
-    print(f"huntfeed throughput benchmark: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+    print(f"huntfeed throughput benchmark: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}, "
+          f"load average {load()} (other work on the machine lowers every figure)")
     with tempfile.TemporaryDirectory(prefix="huntfeed-bench-") as tmp:
         work = Path(tmp)
         os.environ["HUNTFEED_HOME"] = str(work)
@@ -171,15 +186,14 @@ def main() -> None:
 
             app.conf.broker_url = redis.url
             app.conf.result_backend = redis.url
-            one, peaks1 = bench_distributed(archive, args.n, 1, pg, redis.url, work)
-            two, peaks2 = bench_distributed(archive, args.n, 2, pg, redis.url, work)
+            assert redis.proc is not None
+            one, peaks1 = bench_distributed(archive, args.n, 1, pg, redis.url, redis.proc.pid, work)
+            two, peaks2 = bench_distributed(archive, args.n, 2, pg, redis.url, redis.proc.pid, work)
         finally:
             redis.stop()
             pg.stop()
-        print(
-            f"[3] scale-out: 2 workers / 1 worker = {two / one:.2f}x (target >= 1.8 on this {os.cpu_count()}-core "
-            "machine, which also runs PostgreSQL, Redis and the dispatcher)"
-        )
+        print(f"[3] scale-out: 2 workers / 1 worker = {two / one:.2f}x (target >= 1.8 on this {os.cpu_count()}-core "
+              "machine, which also runs PostgreSQL, Redis and the dispatcher)")
         print(f"[4] peak memory per worker: {max(peaks1 + peaks2):.0f} MB at most (target < 500 MB)")
 
 

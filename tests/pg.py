@@ -48,9 +48,11 @@ class PostgresServer:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="huntfeed-pg-"))
-        self.datadir = self.root / "data"
         self._as_root = os.geteuid() == 0
+        # The postgres user must reach the folder: under root, $TMPDIR may sit in a private home.
+        parent = "/tmp" if self._as_root and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="huntfeed-pg-", dir=parent))
+        self.datadir = self.root / "data"
         self.started = False
 
     def _cmd(self, *args: str) -> list[str]:

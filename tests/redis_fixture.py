@@ -66,7 +66,7 @@ def start_workers(broker: str, home: Path, n: int = 2, *, log_dir: Path) -> list
     return procs
 
 
-def wait_ready(app: object, procs: list[subprocess.Popen[bytes]], log_dir: Path, timeout: float = 60) -> None:
+def wait_ready(app: object, procs: list[subprocess.Popen[bytes]], log_dir: Path, timeout: float = 120) -> None:
     """Until every worker answers a ping (or one dies: fail with its log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

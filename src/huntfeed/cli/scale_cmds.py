@@ -115,6 +115,7 @@ def _dispatch_once(db_url: str, feeds_file: str | None, out_dir: Path | None, fo
 def _print_dispatch(report: Any, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict()))
+        sys.stdout.flush()  # `schedule` runs until killed: each report must be out when printed
         return
     d = report.as_dict()
     err_console().print(f"[bold]dispatch[/]: {d['feeds_queued']} feed(s) queued, {d['feeds_skipped']} backing off; "
@@ -142,12 +143,18 @@ def schedule_cmd(every: str, db_url: str | None, broker: str | None, out_dir: Pa
     _scale_imports(broker)
     interval = parse_duration(every).total_seconds()
     cfg = settings().with_flags(db_url=db_url, out_dir=out_dir, allow_hosts=allow_hosts)
+    from huntfeed.distributed.dispatch import DispatchError
+
     while True:
         started = time.monotonic()
-        # Waiting (at most one interval) keeps a slow round from piling up behind the next one.
-        report = _dispatch_once(cfg.db_url, None, cfg.out_dir, False, True, max(interval, 1.0),
-                                tuple(cfg.allow_hosts))
-        _print_dispatch(report, as_json)
+        # Each round waits for its work, so a slow round delays the next instead of piling
+        # duplicate tasks onto items still being analysed.
+        try:
+            report = _dispatch_once(cfg.db_url, None, cfg.out_dir, False, True, 24 * 3600.0,
+                                    tuple(cfg.allow_hosts))
+            _print_dispatch(report, as_json)
+        except DispatchError as exc:  # a broker outage or a stuck round: say so, try again next time
+            err_console().print(f"[yellow]dispatch failed[/]: {exc}")
         time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
 
 from huntfeed.distributed.app import app
@@ -57,7 +58,7 @@ def _wait(ids: Sequence[str], deadline: float, errors: list[str]) -> list[Any]:
         result = AsyncResult(task_id, app=app)
         try:
             value = result.get(timeout=remaining, propagate=False)
-        except TimeoutError as exc:
+        except CeleryTimeout as exc:
             raise DispatchError(f"workers did not finish {len(ids)} task(s) in time") from exc
         if result.failed():
             errors.append(f"task {task_id} failed: {value!r}")

@@ -278,16 +278,14 @@ class Store(BackfillMixin):
         try:
             with write_tx(self.engine) as conn:
                 lock_key(conn, f"profile:{profile.id}")
-                dup = conn.execute(
-                    sa.select(profile_versions.c.version).where(
-                        profile_versions.c.id == profile.id, profile_versions.c.content_hash == profile.content_hash
-                    )
-                ).first()
-                if dup is not None:
+                # One round trip for both questions: is this content stored, and what is the latest version?
+                pv = profile_versions.c
+                same = sa.case((pv.content_hash == profile.content_hash, 1), else_=0)
+                latest, dup = conn.execute(
+                    sa.select(sa.func.max(pv.version), sa.func.max(same)).where(pv.id == profile.id)
+                ).one()
+                if dup:
                     return False
-                latest = conn.execute(
-                    sa.select(sa.func.max(profile_versions.c.version)).where(profile_versions.c.id == profile.id)
-                ).scalar()
                 if latest is not None and latest != profile.version - 1:
                     doc = conn.execute(
                         sa.select(profile_versions.c.doc).where(
@@ -339,11 +337,11 @@ class Store(BackfillMixin):
 
     def _upsert_head(self, conn: Connection, profile: Profile) -> None:
         head = self._head(profile)
-        current = conn.execute(sa.select(profile_heads.c.version).where(profile_heads.c.id == profile.id)).first()
-        if current is None:
-            conn.execute(profile_heads.insert().values(id=profile.id, first_seen=head["analysed_at"], **head))
-        elif current.version < head["version"]:
-            conn.execute(profile_heads.update().where(profile_heads.c.id == profile.id).values(**head))
+        stmt = upsert(conn, profile_heads).values(id=profile.id, first_seen=head["analysed_at"], **head)
+        # Only a newer version replaces the head (first_seen stays from the first version).
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[profile_heads.c.id], set_=head, where=profile_heads.c.version < stmt.excluded.version
+        ))
 
     def get_profile(self, pid: str, version: int | None = None) -> Profile | None:
         """A profile's latest version, or the one asked for."""
