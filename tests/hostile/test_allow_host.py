@@ -60,3 +60,21 @@ def test_serve_binds_to_loopback_by_default() -> None:
 
     host = next(p for p in serve_cmd.params if p.name == "host")
     assert host.default == "127.0.0.1"
+
+
+def test_jsonl_batch_urls_get_the_feed_guard(http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch,
+                                              knowledge: Any) -> None:
+    import huntfeed.cli.analyze_cmds as cmds
+
+    monkeypatch.setattr(cmds.Knowledge, "load", classmethod(lambda cls, **kw: knowledge))
+    http_server.routes["/p"] = page_reply(GOOD_PAGE)
+    lines = "\n".join(json.dumps({"id": i, "url": u}) for i, u in
+                      enumerate([http_server.url("/p"), "http://169.254.169.254/latest/meta-data/"]))
+    result = CliRunner().invoke(cli, ["analyze", "--jsonl", "-"], input=lines)
+    assert result.exit_code == 1
+    outs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all("non-public address" in o["error"] for o in outs), outs
+    assert not http_server.hits
+    allowed = CliRunner().invoke(cli, ["analyze", "--jsonl", "-", "--allow-host", http_server.host],
+                                 input=json.dumps({"id": "a", "url": http_server.url("/p")}))
+    assert allowed.exit_code == 0 and "error" not in json.loads(allowed.stdout)
