@@ -1,5 +1,9 @@
 """Generate a realistic threat-report corpus with planted indicators in every defang style.
 
+Each report is 10-20 kB: prose paragraphs (5% of sentences name a C2 host, 8% carry dotted
+distractors such as versions, code identifiers, file names and reference links) and an IOC
+appendix of 8-40 values, about 3 indicators per kB overall, like published vendor write-ups.
+
 Prose is assembled from sentence templates written for this benchmark; indicators are random
 but well-formed, written plain or defanged (hxxp, [.], (.), {.}, [dot], \\., [:]//, [://], [@],
 [at], 1.2.3[.]4, "evil . com"), and every report has an IOC section, reference links, code
@@ -15,7 +19,7 @@ import random
 import string
 from pathlib import Path
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a sentence of words reads better than a list literal
     "campaign operator loader implant victim network credential persistence registry service "
     "scheduled task beacon archive attachment invoice macro document script payload stage server "
     "infrastructure certificate sample variant cluster activity intrusion lateral movement account "
@@ -50,7 +54,8 @@ SENTENCES = (
     "The script instantiated WScript.Shell and ADODB.Stream, then called System.Net.WebClient to fetch it.",
     "Victims received an email with invoice.pdf and payload.zip attached, plus a shortcut named readme.lnk.",
     "See the technique write-up at https://attack.mitre.org/techniques/T1059/001/ for background.",
-    "Our earlier research is on https://www.example-vendor.com/blog/previous-campaign and on twitter.com/vendor.",
+    "Our earlier research is on https://www.example-vendor.com/blog/previous-campaign "
+    "and on twitter.com/vendor.",
     "Microsoft documents the setting at https://learn.microsoft.com/en-us/windows/security/threat-protection.",
     "Internal hosts such as 10.1.2.3 and 192.168.10.20 were scanned before the {w} was deployed.",
     "The malware resolves names through 8.8.8.8 before contacting its {w}.",
@@ -127,14 +132,14 @@ def report(rng: random.Random) -> str:
         f"{_label(rng, 6, 10).title()} {rng.choice(WORDS).title()} targets {rng.choice(WORDS)}s",
         "",
     ]
-    for _ in range(rng.randint(6, 14)):
+    for _ in range(rng.randint(14, 34)):
         para = []
         for _ in range(rng.randint(3, 7)):
             r = rng.random()
             if r < 0.05:
                 kind = rng.choice(("domain", "ip", "url"))
                 para.append(rng.choice(C2_SENTENCES).format(ioc=_defanged(rng, kind)))
-            elif r < 0.75:
+            elif r < 0.87:
                 para.append(rng.choice(PROSE).format(w=rng.choice(WORDS)).replace("{w}", rng.choice(WORDS)))
             else:
                 para.append(

@@ -91,3 +91,24 @@ def test_backfill_command(tmp_path: Path) -> None:
     assert Store(db).count_profiles() == 2
     again = CliRunner().invoke(cli, ["backfill", str(archive), "--db", db, "--json"])
     assert json.loads(again.stdout.strip().splitlines()[-1])["skipped"] == 2
+
+
+def test_backfill_fetches_url_documents_through_the_guard(tmp_path: Path, kb: Knowledge, http_server) -> None:  # type: ignore[no-untyped-def]
+    from huntfeed.feeds.fetch import Fetcher, FetchSettings
+    from tests.httpserver import Reply
+
+    page = "<html><body><article><h1>Loopback report</h1>" + "".join(
+        f"<p>Stage {i} ran powershell.exe -enc and reached 198.51.100[.]{i}.</p>" for i in range(1, 15)) + "</article></body></html>"
+    http_server.routes["/r1"] = Reply(200, page.encode(), {"Content-Type": "text/html"})
+    archive = tmp_path / "urls.jsonl"
+    archive.write_text(json.dumps({"id": "u1", "url": f"{http_server.base}/r1"}) + "\n")
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with Fetcher() as guarded:
+        report = backfill_local(store, kb, archive, fetch=lambda url: guarded.get(url).text)
+    assert report.failed == 1, "a loopback URL is refused unless allowed"
+    assert "non-public" in (store.backfill_states(["u1"])["u1"].error or "")
+    with Fetcher(FetchSettings(allow_hosts=frozenset({http_server.host}))) as allowed:
+        report = backfill_local(store, kb, archive, fetch=lambda url: allowed.get(url).text)
+    assert report.done == 1
+    profile = store.list_profiles()[0]
+    assert profile.title == "Loopback report" and profile.url == f"{http_server.base}/r1"

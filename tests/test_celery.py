@@ -51,7 +51,7 @@ def snapshot(store: Any) -> dict[str, list[dict[str, Any]]]:
     return {p.id: [essence(v) for v in store.versions(p.id)] for p in heads}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def workers(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:  # noqa: F811
     from huntfeed.distributed.app import app
 
@@ -111,10 +111,11 @@ def test_demo_corpus_distributed_equals_local(workers: Any, pg_server: PostgresS
         for t in runs:
             t.join(150)
         assert len(reports) == 2
-        assert sum(r.items["new"] for r in reports) == len(local)
         site.phase = 2
         update = dispatch_run(db_url, allow_hosts=(host,), out_dir=out, timeout=120)
         assert update.items["updated"] >= 1 and update.feeds["changed"] >= 1
+    # Each profile was new exactly once, whichever duplicate of a task got there first.
+    assert sum(r.items["new"] for r in [*reports, update]) == len(local)
 
     assert snapshot(store) == local
     assert {p.name for p in out.iterdir()} == {f"{pid}.{ext}" for pid in local for ext in ("md", "json")}
@@ -123,9 +124,10 @@ def test_demo_corpus_distributed_equals_local(workers: Any, pg_server: PostgresS
     assert not store.entries(states=("pending", "failed"))
 
     # Both worker processes did analyses, and each loaded the models exactly once.
-    infos = [worker_info.apply_async(kwargs={}).get(timeout=30) for _ in range(8)]
-    by_pid = {i["pid"]: i for i in infos}
-    assert len(by_pid) == 2, "both workers served tasks"
+    assert len(reports[0].workers + reports[1].workers) == 2, "both workers analysed items"
+    pending = [worker_info.apply_async(kwargs={}) for _ in range(8)]
+    by_pid = {info["pid"]: info for info in (r.get(timeout=30) for r in pending)}
+    assert len(by_pid) == 2
     assert all(i["knowledge_loads"] == 1 and i["tasks"] >= 3 for i in by_pid.values())
 
 
@@ -149,3 +151,53 @@ def test_backfill_distributed_equals_local(workers: Any, pg_server: PostgresServ
     # Resuming a finished backfill queues nothing.
     again = dispatch_backfill(db_url, archive, batch=4, timeout=60)
     assert (again.queued, again.skipped) == (0, 30)
+
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Flaky</title><link>{base}/</link>
+<item><title>Flaky host report</title><link>{base}/post</link><guid>flaky-1</guid>
+<description>Short summary of the flaky report.</description></item>
+<item><title>Gone report</title><link>{base}/gone</link><guid>gone-1</guid>
+<description>The actors ran powershell.exe -enc and beaconed to 198.51.100[.]23 over HTTPS.</description></item>
+</channel></rss>"""
+PAGE = ("<html><body><article><h1>Flaky host report</h1>"
+        + "".join(f"<p>Step {i}: the operators dumped LSASS memory with procdump on host {i} and used "
+                  f"203.0.113[.]{i} for command and control.</p>" for i in range(1, 13))
+        + "</article></body></html>")
+
+
+def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: PostgresServer,  # noqa: F811
+                                                  redis_server: RedisServer) -> None:  # noqa: F811
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+    from huntfeed.model import Source
+    from huntfeed.store import Store
+    from tests.httpserver import LoopbackServer, Reply
+
+    with LoopbackServer() as server:
+        calls = {"n": 0}
+
+        def flaky(_: object) -> Reply:
+            calls["n"] += 1
+            return Reply(503) if calls["n"] <= 2 else Reply(200, PAGE.encode(), {"Content-Type": "text/html"})
+
+        server.routes["/feed.xml"] = Reply(200, FEED.format(base=server.base).encode(),
+                                           {"Content-Type": "application/rss+xml"})
+        server.routes["/post"] = flaky
+        server.routes["/gone"] = Reply(404)
+        db_url = pg_server.create_database()
+        store = Store(db_url)
+        store.add_feed(Source(f"{server.base}/feed.xml", "Flaky"))
+        # Through the command line this time: `huntfeed dispatch` queues the polls and waits.
+        result = CliRunner().invoke(cli, ["dispatch", "--db", db_url, "--broker", redis_server.url,
+                                          "--allow-host", server.host, "--timeout", "60", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        hits = [path for path, _ in server.hits]
+    assert report["items"] == {"new": 2} and report["feeds"] == {"changed": 1}
+    assert hits.count("/post") == 3, "two 503s retried, then the page"
+    assert hits.count("/gone") == 1, "a 404 is not retried"
+    by_title = {p.title: p for p in store.list_profiles()}
+    assert by_title["Flaky host report"].text_source.value == "full-article"
+    assert by_title["Gone report"].text_source.value == "rss-summary"
+    assert any("HTTP 404" in i.message for i in store.list_issues())

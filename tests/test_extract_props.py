@@ -105,3 +105,34 @@ def test_cli_json_text_csv_and_jsonl(tmp_path) -> None:  # type: ignore[no-untyp
     assert [(o["id"], len(o["indicators"])) for o in out] == [("a", 1), ("b", 0)]
     res = runner.invoke(extract_cmd, ["-", "--jsonl"], input="{bad\n")
     assert res.exit_code != 0
+
+
+_PROSE = "The operators moved slowly and carefully through the network over several weeks. " * 40
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        IOC_TEXT,
+        st.sampled_from(
+            [
+                c
+                for c in (
+                    "evil[.]top",
+                    "hxxps://a-b[.]io/x.php",
+                    "ops[at]bad.top",
+                    "5d41402abc4b2a76b9719d911017c592",
+                    "CVE-2024-3400",
+                    "91.203.5[.]17",
+                    "me (at) evil (dot) com",
+                )
+            ]
+        ),
+    )
+)
+def test_digest_path_finds_what_the_whole_text_scan_finds(snippet: str) -> None:
+    # Long texts are cut down to anchored tokens; short ones are scanned whole. Both must agree.
+    short = {(i.type, i.value) for i in extract(snippet, all=True)}
+    padded = _PROSE + "\n" + snippet + "\n" + _PROSE
+    long_ = {(i.type, i.value) for i in extract(padded, all=True)}
+    assert short <= long_

@@ -43,12 +43,20 @@ def test_exact_technique_fires_with_reason(lib: HuntLibrary) -> None:
 
 
 def test_parent_and_sub_technique_rollup(lib: HuntLibrary) -> None:
-    # A sub-technique observed fires a use case triggered by its parent, and vice versa.
-    by_sub = {h.use_case: h for h in lib.hunts_for("", (), inf("T1053.002"))}
-    assert "UC_SCHTASKS_CREATE" in by_sub
+    # A related technique alone does not fire a use case (an NTDS dump says nothing about LSASS)...
+    assert "UC_LSASS_DUMP" not in {h.use_case for h in lib.hunts_for("", (), inf("T1003.003"))}
+    assert "UC_SCHTASKS_CREATE" not in {h.use_case for h in lib.hunts_for("", (), inf("T1053.002"))}
+    # ...but it adds weight, and is named, once direct evidence makes the use case fire.
+    by_sub = {h.use_case: h for h in lib.hunts_for("a scheduled task was created", (), inf("T1053.002"))}
     assert any("sub-technique T1053.002 of T1053" in r for r in by_sub["UC_SCHTASKS_CREATE"].reasons)
     by_parent = {h.use_case: h for h in lib.hunts_for("", (), inf("T1218"))}
-    assert "UC_RUNDLL32_SUSPICIOUS" in by_parent
+    assert "UC_RUNDLL32_SUSPICIOUS" in by_parent  # T1218 is one of its own triggers
+
+
+def test_tool_specific_use_case_needs_its_tool_named(lib: HuntLibrary) -> None:
+    assert "UC_CERTUTIL_DOWNLOAD" not in {h.use_case for h in lib.hunts_for("", (), inf("T1105"))}
+    named = lib.hunts_for("they pulled the tool down with certutil", (), inf("T1105"))
+    assert "UC_CERTUTIL_DOWNLOAD" in {h.use_case for h in named}
 
 
 def test_phrase_fires_whole_words_only(lib: HuntLibrary) -> None:
@@ -114,6 +122,7 @@ def test_sweeps_per_type_high_fidelity_only() -> None:
     assert h.kind == "sweep" and "a" * 64 in h.queries["kql"] and "SHA256 in~" in h.queries["kql"]
     assert "MD5 in~" in h.queries["kql"] and "from datamodel=Endpoint.Processes" in h.queries["spl"]
     assert "low.example" not in hunts["SWEEP_DOMAIN_1"].queries["kql"]
+    assert h.title == "IOC sweep: 2 file hashes" and hunts["SWEEP_IP_1"].title == "IOC sweep: 1 IP address"
     for hunt in hunts.values():
         assert lint_spl(hunt.queries["spl"]) == [], hunt.use_case
 

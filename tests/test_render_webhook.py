@@ -7,8 +7,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from huntfeed.errors import HTTPStatusError
 from huntfeed.model import Severity
@@ -87,3 +89,19 @@ def test_feed_text_cannot_inject_chat_markup() -> None:
     crafted = replace(apt_profile_v2(), title="<!channel> *bold* <https://evil.example|click>")
     text = json.dumps(webhook.payload(crafted, "slack"))
     assert "<!channel>" not in text and "<https://evil" not in text and "*bold*" not in text
+
+
+@pytest.mark.integration
+def test_notify_command_announces_each_profile_once(receiver: Receiver, tmp_path: Path) -> None:
+    from huntfeed.cli import cli
+    from tests.fixtures_profiles import make_store
+
+    make_store(tmp_path / "n.db")
+    args = ["notify", "--webhook", receiver.url, "--since", "2020-01-01", "--db", f"sqlite:///{tmp_path / 'n.db'}",
+            "--state", str(tmp_path / "sent.json"), "--json"]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0
+    assert json.loads(first.stdout)["announced"] == ["a1b2c3d4e5f60718", "ffee000011112222"]
+    assert len(receiver.bodies) == 2
+    again = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert json.loads(again.stdout)["announced"] == [] and len(receiver.bodies) == 2

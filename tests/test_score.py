@@ -81,7 +81,8 @@ def test_kev_floor_raises_to_high() -> None:
 
 
 def test_ransomware_language_counts() -> None:
-    assert any("Ransomware language found: 'ransomware'" in r for r in run("new ransomware strain").reasons)
+    text = "A new ransomware strain; the ransomware drops a ransom note after the ransomware encrypts shares."
+    assert any("Ransomware language found: 'ransomware'" in r for r in run(text).reasons)
 
 
 def test_rubric_errors_carry_line(tmp_path: Path) -> None:
@@ -110,3 +111,39 @@ def test_demo_kev_file_loads() -> None:
 
     kev = load_kev(package_data("demo", "kev.json"))
     assert kev and all(c.startswith("CVE-") for c in kev)
+
+
+def _many_signals() -> dict:  # type: ignore[type-arg]
+    hunts = tuple(
+        Hunt(use_case=f"UC_{n}", title=f"case {n}", phase="exploitation", confidence="High") for n in range(8)
+    )
+    inds = tuple(ind(t, v) for t, v in (
+        (IndicatorType.SHA256, "b" * 64), (IndicatorType.MD5, "c" * 32), (IndicatorType.IPV4, "198.18.0.9"),
+        (IndicatorType.DOMAIN, "bad.example.net"), (IndicatorType.URL, "https://bad.example.net/x"),
+    ))
+    return {"inds": inds, "techs": tuple(f"T10{n:02d}" for n in range(10)), "hunts": hunts, "rel": "A"}
+
+
+def test_points_alone_stop_at_high_without_an_urgent_signal() -> None:
+    s = run("A loader with many indicators and techniques.", **_many_signals())
+    assert s.points >= RUBRIC.thresholds[Severity.CRITICAL]
+    assert s.severity is Severity.HIGH
+    assert any(r.startswith("Held at HIGH") for r in s.reasons)
+
+
+def test_urgent_signal_allows_critical_and_passing_mentions_do_not_count() -> None:
+    urgent = run("The wiper destroyed the disks; the wiper then rebooted every host.", **_many_signals())
+    assert urgent.severity is Severity.CRITICAL
+    passing = run("Unlike ransomware, this loader steals data.", **_many_signals())
+    assert not any("Ransomware language" in r for r in passing.reasons)
+    assert passing.severity is Severity.HIGH
+
+
+def test_rubric_rejects_unknown_critical_signal(tmp_path: Path) -> None:
+    from huntfeed.paths import package_data
+
+    text = package_data("rubric.yaml").read_text().replace("  - cve_in_kev\n  - exploited", "  - moon_phase\n  - exploited", 1)
+    bad = tmp_path / "rubric.yaml"
+    bad.write_text(text)
+    with pytest.raises(DataFileError, match="critical_requires"):
+        load_rubric(bad)

@@ -31,9 +31,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return make_store(tmp_path / "web.db")
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    # Shared by the read-only tests; a test that writes builds its own.
+    return make_store(tmp_path_factory.mktemp("web") / "web.db")
 
 
 @pytest.fixture
@@ -134,10 +135,12 @@ def test_feed_content_is_escaped_everywhere(client: TestClient) -> None:
 
 
 @pytest.mark.hostile
-def test_non_http_links_from_feeds_are_not_clickable(store: Store, client: TestClient) -> None:
-    store.save_profile(replace(apt_profile_v2(), id="bad0bad0bad0bad0", url="javascript:alert(1)",
-                               content_hash="evil"))
-    html = client.get("/profiles/bad0bad0bad0bad0").text
+def test_non_http_links_from_feeds_are_not_clickable(tmp_path: Path) -> None:
+    own = make_store(tmp_path / "own.db")
+    own.save_profile(replace(apt_profile_v2(), id="bad0bad0bad0bad0", url="javascript:alert(1)",
+                             content_hash="evil"))
+    with TestClient(create_app(own, tactic_order=lambda: TACTICS)) as c:
+        html = c.get("/profiles/bad0bad0bad0bad0").text
     assert 'href="javascript:' not in html and 'href="#"' in html
 
 
@@ -215,3 +218,25 @@ def test_openapi_and_read_only(client: TestClient) -> None:
     assert client.post("/api/profiles").status_code == 405
     assert client.delete(f"/api/profiles/{APT}").status_code == 405
     assert client.get("/docs").status_code == 200
+
+
+def test_pages_answer_head(client: TestClient) -> None:
+    for path in ("/", "/heatmap", "/feeds", f"/profiles/{APT}"):
+        r = client.head(path)
+        assert r.status_code == 200 and r.content == b"", path
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_navigator_layer_for_a_period(client: TestClient) -> None:
+    layer = client.get("/api/navigator", params={"period": "7d"}).json()
+    scores = {t["techniqueID"]: t.get("score") for t in layer["techniques"]}
+    assert layer["versions"]["layer"] == "4.5" and scores["T1059.001"] == 2
+    assert 'href="/api/navigator?period=all"' in client.get("/heatmap?period=all").text
+
+
+@pytest.mark.hostile
+def test_reflected_query_values_are_escaped(client: TestClient) -> None:
+    evil = '"><script>alert(1)</script>'
+    html = client.get("/", params={"q": evil, "source": evil, "technique": evil}).text
+    assert "<script>alert(1)" not in html and "&#34;&gt;&lt;script&gt;" in html
+    assert "<script>alert" not in client.get("/profiles/%3Cscript%3Ealert(1)%3C%2Fscript%3E").text

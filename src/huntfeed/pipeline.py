@@ -45,7 +45,9 @@ def _host(url: str) -> str:
         return ""
 
 
-def analyse(article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None) -> Profile:
+def analyse(
+    article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None
+) -> Profile:
     """Run every stage on one article; ``previous`` makes this the next version with its changes."""
     context = ExtractContext(
         source_url=article.url,

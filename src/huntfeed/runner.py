@@ -62,7 +62,8 @@ class RunReport:
 
 
 def _backoff(errors: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** min(errors, 10)), BACKOFF_MAX)
+    delay: timedelta = BACKOFF_BASE * (2 ** min(errors, 10))
+    return min(delay, BACKOFF_MAX)
 
 
 class Runner:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ WEIGHT_KEYS = (
     "technique",
     "technique_cap",
     "indicator_type",
+    "indicator_type_cap",
     "indicators_many",
     "indicators_many_at",
     "cve",
@@ -30,6 +31,7 @@ WEIGHT_KEYS = (
     "kev_cap",
     "exploited_language",
     "ransomware_language",
+    "destructive_language",
 )
 SIGNALS = (
     "usecase",
@@ -39,6 +41,7 @@ SIGNALS = (
     "cve_in_kev",
     "exploited_language",
     "ransomware_language",
+    "destructive_language",
 )
 RELIABILITY_NAMES = {
     "A": "completely reliable",
@@ -70,6 +73,11 @@ class Rubric:
     floors: tuple[Floor, ...]
     exploited_phrases: tuple[str, ...]
     ransomware_phrases: tuple[str, ...]
+    destructive_phrases: tuple[str, ...] = ()
+    # CRITICAL is for what cannot wait: points alone reach at most HIGH unless one of these is present.
+    critical_requires: tuple[str, ...] = ()
+    # A story that names ransomware once in passing is not a ransomware story.
+    min_mentions: dict[str, int] = field(default_factory=dict)
 
 
 def _num(doc: LineDict, key: str, where: str) -> float:
@@ -95,7 +103,8 @@ def load_rubric(path: Path | None = None) -> Rubric:
     if not isinstance(doc, LineDict):
         raise DataFileError("the rubric must be a mapping", where=f"{where}:1")
     for key in doc:
-        if key not in ("thresholds", "weights", "reliability", "floors", "phrases"):
+        if key not in ("thresholds", "weights", "reliability", "floors", "phrases", "critical_requires",
+                       "min_mentions"):
             raise DataFileError(f"unknown key {key!r}", where=f"{where}:{doc.line_of(key)}")
     th = _mapping(doc, "thresholds", where)
     thresholds = {}
@@ -127,7 +136,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
     floors = _floors(doc, where)
     ph = _mapping(doc, "phrases", where)
     lists = {}
-    for key in ("exploited", "ransomware"):
+    for key in ("exploited", "ransomware", "destructive"):
         value = ph.get(key)
         if (
             not isinstance(value, list)
@@ -138,7 +147,20 @@ def load_rubric(path: Path | None = None) -> Rubric:
                 f"phrases.{key} must be a non-empty list of strings", where=f"{where}:{ph.line_of(key)}"
             )
         lists[key] = tuple(p.strip().lower() for p in value)
-    return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"])
+    requires = doc.get("critical_requires", [])
+    if not isinstance(requires, list) or not all(r in SIGNALS for r in requires):
+        raise DataFileError(
+            f"'critical_requires' must list signals among {', '.join(SIGNALS)}",
+            where=f"{where}:{doc.line_of('critical_requires')}",
+        )
+    mm = doc.get("min_mentions", {})
+    if not isinstance(mm, dict) or not all(
+        k in SIGNALS and isinstance(v, int) and not isinstance(v, bool) and v >= 1 for k, v in mm.items()
+    ):
+        raise DataFileError("'min_mentions' maps language signals to counts >= 1",
+                            where=f"{where}:{doc.line_of('min_mentions')}")
+    return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"],
+                  lists["destructive"], tuple(requires), {str(k): int(v) for k, v in mm.items()})
 
 
 def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
@@ -167,11 +189,16 @@ def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
     return tuple(out)
 
 
-def _find_phrase(text: str, phrases: tuple[str, ...]) -> str:
+def _find_phrase(text: str, phrases: tuple[str, ...], min_mentions: int = 1) -> str:
+    """The first phrase found, once the phrases together occur at least ``min_mentions`` times."""
+    found = ""
+    mentions = 0
     for phrase in phrases:
-        if re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text):
-            return phrase
-    return ""
+        n = len(re.findall(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text))
+        if n and not found:
+            found = phrase
+        mentions += n
+    return found if mentions >= min_mentions else ""
 
 
 def _plural(n: int, word: str) -> str:
@@ -224,7 +251,7 @@ def score(
             by_type.setdefault(str(ind.type), set()).add(ind.value.lower())
     if by_type:
         total = sum(len(v) for v in by_type.values())
-        pts = w["indicator_type"] * len(by_type) + (
+        pts = w["indicator_type"] * min(len(by_type), int(w["indicator_type_cap"])) + (
             w["indicators_many"] if total >= w["indicators_many_at"] else 0.0
         )
         points += pts
@@ -265,8 +292,9 @@ def score(
     for signal, phrases, label in (
         ("exploited_language", rubric.exploited_phrases, "Exploitation-in-the-wild language"),
         ("ransomware_language", rubric.ransomware_phrases, "Ransomware language"),
+        ("destructive_language", rubric.destructive_phrases, "Destructive-attack language"),
     ):
-        found = _find_phrase(lower, phrases)
+        found = _find_phrase(lower, phrases, rubric.min_mentions.get(signal, 1))
         if found:
             points += w[signal]
             signals.add(signal)
@@ -287,6 +315,13 @@ def score(
         f"HIGH from {rubric.thresholds[Severity.HIGH]:g}, "
         f"CRITICAL from {rubric.thresholds[Severity.CRITICAL]:g})."
     )
+    if severity is Severity.CRITICAL and rubric.critical_requires and not signals & set(rubric.critical_requires):
+        severity = Severity.HIGH
+        reasons.append(
+            "Held at HIGH: CRITICAL also needs one of "
+            + ", ".join(s.replace("_", " ") for s in rubric.critical_requires)
+            + "."
+        )
     for floor in rubric.floors:
         if floor.min.rank > severity.rank and all(s in signals for s in floor.when):
             severity = floor.min

@@ -38,9 +38,14 @@ def main() -> None:
         shots = {"list": "/?period=all", "profile": f"/profiles/{best.id}", "heatmap": "/heatmap?period=all",
                  "feeds": "/feeds"}
         for name, path in shots.items():
+            # The matrix has 14+ columns: give it the width of a large monitor.
+            page.set_viewport_size({"width": 1680 if name == "heatmap" else 1440, "height": 900})
             page.goto(server.base + path)
-            page.screenshot(path=str(args.out / f"{name}.png"), full_page=name == "profile")
+            page.screenshot(path=str(args.out / f"{name}.png"))
             print(args.out / f"{name}.png")
+        page.goto(server.base + shots["profile"] + "#hunts")
+        page.locator("details.hunt").first.screenshot(path=str(args.out / "profile-hunt.png"))
+        print(args.out / "profile-hunt.png")
         browser.close()
 
 

@@ -18,13 +18,14 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
 from huntfeed.attack.catalog import Catalog
-from huntfeed.attack.combine import CLF_FLOOR_SCORE, Combiner
+from huntfeed.attack.combine import CLF_KEEP, Combiner
 from huntfeed.attack.text import Sentence
 from huntfeed.errors import ConfigError
 
 N_WORD = 2**20
 N_CHAR = 2**20
 _TOP_SENTENCES = 5
+_MIN_CHARS = 12  # shorter lines (headings, bullets) carry no behaviour
 
 
 def make_vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
@@ -82,37 +83,30 @@ class SentenceModel:
 
     def sentence_scores(
         self, sentences: Sequence[Sentence], catalog: Catalog | None = None
-    ) -> dict[str, list[tuple[float, int]]]:
-        """For each label, its best sentence margins (above the floor) with sentence indices."""
-        keep = [i for i, s in enumerate(sentences) if len(s.text) >= 12]
+    ) -> dict[str, tuple[list[tuple[float, int]], int, int]]:
+        """Per label: best sentence margins with indices, sentences above the keep floor, positives."""
+        keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
         scores = self.decision([sentences[i].text for i in keep])
         out: dict[str, list[tuple[float, int]]] = {}
         if scores.size == 0:
-            return out
-        rows, cols = np.nonzero(scores > CLF_FLOOR_SCORE)
+            return {}
+        rows, cols = np.nonzero(scores > CLF_KEEP)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             out.setdefault(self.labels[c], []).append((float(scores[r, c]), keep[r]))
-        result: dict[str, list[tuple[float, int]]] = {}
+        result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
         for label, vals in out.items():
             tid = catalog.resolve(label) if catalog is not None else label
-            if tid is None:
+            if tid is None or tid in result:
                 continue
             vals.sort(reverse=True)
-            result.setdefault(tid, []).extend(vals[:_TOP_SENTENCES])
+            result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
         return result
 
     def save(self, path: Path) -> None:
         """Write the model as one compressed npz."""
         w = self.weights.tocsr()
-        comb = self.combiner
         meta = dict(self.meta)
-        meta["combiner"] = {
-            "weights": list(comb.weights),
-            "bias": comb.bias,
-            "threshold": comb.threshold,
-            "clf_floor": comb.clf_floor,
-            "prior": dict(comb.prior),
-        }
+        meta["combiner"] = self.combiner.to_dict()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(
@@ -138,19 +132,13 @@ class SentenceModel:
                     (z["w_data"].astype(np.float32), z["w_indices"], z["w_indptr"]), shape=shape
                 )
                 meta = json.loads(str(z["meta"]))
-                comb = meta.pop("combiner")
+                combiner = Combiner.from_dict(meta.pop("combiner"))
                 return cls(
                     labels=[str(v) for v in z["labels"]],
                     idf=z["idf"].astype(np.float32),
                     weights=weights,
                     bias=z["bias"].astype(np.float32),
-                    combiner=Combiner(
-                        weights=tuple(comb["weights"]),
-                        bias=comb["bias"],
-                        threshold=comb["threshold"],
-                        clf_floor=comb["clf_floor"],
-                        prior=comb["prior"],
-                    ),
+                    combiner=combiner,
                     meta=meta,
                 )
         except (OSError, KeyError, ValueError) as exc:

@@ -56,10 +56,12 @@ class AttackEngine:
     combiner: Combiner
 
     @classmethod
-    def load(cls, data_dir: Path | None = None, *, with_model: bool = True) -> AttackEngine:
+    def load(
+        cls, data_dir: Path | None = None, *, with_model: bool = True, catalog: Catalog | None = None
+    ) -> AttackEngine:
         """Load catalog, phrase rules, actor names and (if present) the trained model."""
         root = data_dir if data_dir is not None else _default_root()
-        catalog = load_catalog(root)
+        catalog = catalog or load_catalog(root)
         model = None
         if with_model:
             path = model_path(root)
@@ -84,12 +86,12 @@ class AttackEngine:
         sentences = split_sentences(text)
         ends = sentence_ends(sentences)
         sig = self.signals(text, sentences)
+        probs = {
+            tid: self.combiner.confidence(tid, features_for(s, sentences, ends)) for tid, s in sig.items()
+        }
         observed: list[TechniqueHit] = []
-        for tid, s in sig.items():
-            tech = self.catalog.techniques[tid]
-            conf = self.combiner.confidence(tid, features_for(s, sentences, ends))
-            if conf < self.combiner.threshold:
-                continue
+        for tid in self.combiner.select(probs):
+            s, tech, conf = sig[tid], self.catalog.techniques[tid], probs[tid]
             observed.append(
                 TechniqueHit(
                     id=tid,

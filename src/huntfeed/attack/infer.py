@@ -6,14 +6,13 @@ confidence (a small logistic model trained with the classifier, or fixed weights
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.explicit import find_ids
 from huntfeed.attack.rules import RuleMatcher
-from huntfeed.attack.text import Sentence, sentence_index
+from huntfeed.attack.text import Sentence
 
 EXPLICIT, RULE, CLASSIFIER = "explicit-id", "phrase-rule", "classifier"
 
@@ -24,7 +23,9 @@ class Signals:
 
     explicit: list[tuple[int, int]] = field(default_factory=list)
     rule_spans: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, phrase
-    clf: list[tuple[float, int]] = field(default_factory=list)  # sentence score, sentence index
+    clf: list[tuple[float, int]] = field(default_factory=list)  # best sentence margins with their index
+    clf_weak: int = 0  # sentences whose margin passed the keep floor
+    clf_pos: int = 0  # sentences with a positive margin
 
     def methods(self, clf_floor: float) -> tuple[str, ...]:
         out = []
@@ -42,7 +43,7 @@ def collect_signals(
     sentences: Sequence[Sentence],
     catalog: Catalog,
     matcher: RuleMatcher | None,
-    sentence_scores: Mapping[str, list[tuple[float, int]]] | None,
+    sentence_scores: Mapping[str, tuple[list[tuple[float, int]], int, int]] | None,
 ) -> dict[str, Signals]:
     """Run every method; map technique id to its signals."""
     sig: dict[str, Signals] = {}
@@ -54,23 +55,7 @@ def collect_signals(
             if cur is not None:
                 sig.setdefault(cur, Signals()).rule_spans.append((hit.start, hit.end, hit.rule.phrase))
     if sentence_scores:
-        for tid, scores in sentence_scores.items():
-            sig.setdefault(tid, Signals()).clf = sorted(scores, reverse=True)
+        for tid, (top, weak, pos) in sentence_scores.items():
+            entry = sig.setdefault(tid, Signals())
+            entry.clf, entry.clf_weak, entry.clf_pos = sorted(top, reverse=True), weak, pos
     return sig
-
-
-def rule_sentences(sig: Signals, sentences: Sequence[Sentence]) -> int:
-    """Number of distinct sentences holding a rule hit."""
-    return len({sentence_index(sentences, s) for s, _, _ in sig.rule_spans})
-
-
-def heuristic_confidence(sig: Signals, n_rule_sentences: int) -> float:
-    """Fixed-weight confidence used when no trained combiner is available."""
-    z = -3.0
-    if sig.explicit:
-        z += 6.0
-    if n_rule_sentences:
-        z += 2.4 + 0.8 * math.log(n_rule_sentences)
-    if sig.clf:
-        z += 4.0 * sig.clf[0][0]
-    return 1.0 / (1.0 + math.exp(-z))

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 import click
@@ -16,7 +16,9 @@ from huntfeed.errors import ConfigError, HuntfeedError
 from huntfeed.feeds.article import html_to_text
 from huntfeed.feeds.fetch import Fetcher
 from huntfeed.model import Article, TextSource
-from huntfeed.pipeline import Knowledge, analyse
+
+if TYPE_CHECKING:  # the pipeline is heavy to import; load it only when a document is analysed
+    from huntfeed.pipeline import Knowledge
 from huntfeed.render import json_profile, markdown
 
 _LOOKS_HTML = re.compile(r"(?is)^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[ >])")
@@ -57,6 +59,8 @@ def document_article(text: str, *, url: str = "", title: str = "", doc_id: str =
 
 
 def _profile_json(kb: Knowledge, article: Article, doc_id: str | None) -> dict[str, Any]:
+    from huntfeed.pipeline import analyse
+
     d = json_profile.profile_to_dict(analyse(article, kb))
     if doc_id is not None:
         d = {"id": doc_id, "profile_id": d.pop("id"), **d}
@@ -96,7 +100,8 @@ def _jsonl(stream: TextIO, kb: Knowledge, allow_hosts: tuple[str, ...]) -> int:
 @click.command("analyze")
 @click.argument("source", default="-", metavar="[PATH|URL|-]")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--jsonl", is_flag=True, help="Input lines are {\"id\", \"text\"|\"url\"}; one JSON profile per line out.")
+@click.option("--jsonl", is_flag=True,
+              help="Input lines are {\"id\", \"text\"|\"url\"}; one JSON profile per line out.")
 @click.option("--title", default="", help="Title for the profile (default: the document's first line).")
 @allow_host_option
 def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tuple[str, ...]) -> None:
@@ -110,6 +115,8 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
       huntfeed analyze --jsonl docs.jsonl > profiles.jsonl
     With --jsonl a bad line yields {"id", "error"} and the others go on; exit 1 if any line failed.
     """
+    from huntfeed.pipeline import Knowledge, analyse
+
     kb = Knowledge.load()
     if jsonl:
         if source == "-":

@@ -93,8 +93,8 @@ def extract_cmd(path: str, all_: bool, jsonl: bool, fmt: str, source_url: str) -
       huntfeed extract report.txt --all --format text
       cat docs.jsonl | huntfeed extract - --jsonl  # {"id","text"} lines in, one result per line
     """
-    out = click.get_text_stream("stdout")
-    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    out: IO[str] = sys.stdout
+    writer: Any = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writerow(["id", *_FIELDS])
     ctx = ExtractContext(source_url=source_url)

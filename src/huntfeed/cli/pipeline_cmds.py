@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -29,9 +30,10 @@ from huntfeed.feeds.fetch import Fetcher
 from huntfeed.feeds.opml import load_feed_list, parse_opml
 from huntfeed.model import Profile, Source
 from huntfeed.paths import package_data
-from huntfeed.pipeline import Knowledge
-from huntfeed.runner import Progress as ProgressFn
-from huntfeed.runner import Runner, RunReport
+
+if TYPE_CHECKING:  # the pipeline loads scikit-learn and pySigma: import it only when a run starts
+    from huntfeed.runner import Progress as ProgressFn
+    from huntfeed.runner import RunReport
 from huntfeed.store import Store
 
 
@@ -110,7 +112,8 @@ def _print_changes(report: RunReport) -> None:
 
 
 @click.command("run")
-@click.option("--feeds", "feeds_file", metavar="FILE", help="OPML or TOML feed list to poll ('default' = the bundled list).")
+@click.option("--feeds", "feeds_file", metavar="FILE",
+              help="OPML or TOML feed list to poll ('default' = the bundled list).")
 @db_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write <id>.md and <id>.json for each new or updated profile here.")
@@ -141,6 +144,9 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
         raise ConfigError("no feeds to poll: use `huntfeed feeds add URL`, `huntfeed feeds import FILE.opml` "
                           "or `--feeds default`")
     interval = parse_duration(every).total_seconds() if every else None
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.runner import Runner
+
     knowledge = Knowledge.load()
     with Fetcher(cfg.fetch) as fetcher:
         while True:
@@ -181,6 +187,9 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     store = Store(f"sqlite:///{db_path}")
     console = err_console()
     console.print("[bold]huntfeed demo[/]: loading ATT&CK, use cases and rubric...")
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.runner import Runner
+
     knowledge = Knowledge.load(kev_path=package_data("demo", "kev.json"))
     reports: list[RunReport] = []
     with serve_demo() as site:

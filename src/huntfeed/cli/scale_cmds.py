@@ -29,6 +29,10 @@ def _scale_imports(broker: str | None) -> None:
     """Point the Celery app at ``broker`` (read when the app is first imported) and check the extra."""
     if broker:
         os.environ["HUNTFEED_BROKER"] = broker
+        loaded = sys.modules.get("huntfeed.distributed.app")
+        if loaded is not None:  # imported before the flag was read: repoint it
+            loaded.app.conf.broker_url = broker
+            loaded.app.conf.result_backend = os.environ.get("HUNTFEED_RESULTS") or broker
     try:
         import celery  # noqa: F401
         import redis  # noqa: F401
@@ -191,6 +195,7 @@ def backfill_cmd(source: Path, db_url: str | None, distributed: bool, broker: st
 
         store = Store(cfg.db_url)
         kb = Knowledge.load()
+        # An archive may come from anyone: its URLs pass the SSRF guard (widen it with --allow-host).
         with Fetcher(cfg.fetch) as fetcher:
             report = backfill_local(store, kb, source, fetch=lambda url: fetcher.get(url).text, progress=show)
     for bad in report.bad_lines:

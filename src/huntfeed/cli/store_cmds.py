@@ -32,7 +32,11 @@ def feeds_group() -> None:
               help="Source reliability (Admiralty A-F); weighs into severity.")
 @db_option
 def feeds_add(url: str, name: str, reliability: str, db_url: str | None) -> None:
-    """Follow a feed.  Example: huntfeed feeds add https://www.cisa.gov/cybersecurity-advisories/all.xml --reliability A"""
+    """Follow a feed.
+
+    \b
+    Example: huntfeed feeds add https://www.cisa.gov/cybersecurity-advisories/all.xml --reliability A
+    """
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"feed URL must be http(s): {url!r}")
     new = Store(resolve_db(db_url)).add_feed(Source(url=url, name=name or url, reliability=reliability.upper()))

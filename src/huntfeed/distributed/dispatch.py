@@ -38,24 +38,31 @@ class DispatchReport:
     feeds_skipped: int = 0
     feeds: Counter[str] = field(default_factory=Counter)  # changed | unchanged | failed
     items: Counter[str] = field(default_factory=Counter)  # new | updated | unchanged | failed | skipped
+    workers: Counter[str] = field(default_factory=Counter)  # host:pid -> items it analysed
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {"feeds_queued": self.feeds_queued, "feeds_skipped": self.feeds_skipped, "feeds": dict(self.feeds),
-                "items": dict(self.items), "errors": self.errors}
+                "items": dict(self.items), "workers": dict(self.workers), "errors": self.errors}
 
 
-def _wait(ids: Sequence[str], deadline: float) -> list[Any]:
+def _wait(ids: Sequence[str], deadline: float, errors: list[str]) -> list[Any]:
+    """Results of these tasks, in order; a task that crashed adds to ``errors`` instead."""
     out = []
     for task_id in ids:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise DispatchError(f"workers did not finish {len(ids)} task(s) in time")
+        result = AsyncResult(task_id, app=app)
         try:
-            out.append(AsyncResult(task_id, app=app).get(timeout=remaining, propagate=True))
+            value = result.get(timeout=remaining, propagate=False)
         except TimeoutError as exc:
             raise DispatchError(f"workers did not finish {len(ids)} task(s) in time") from exc
+        if result.failed():
+            errors.append(f"task {task_id} failed: {value!r}")
+        else:
+            out.append(value)
     return out
 
 
@@ -89,15 +96,17 @@ def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path 
         return report
     deadline = time.monotonic() + timeout
     item_ids: list[str] = []
-    for result in _wait(polls, deadline):
+    for result in _wait(polls, deadline, report.errors):
         report.feeds[result["status"]] += 1
         if result.get("error"):
             report.errors.append(f"{result['feed']}: {result['error']}")
         item_ids += result["tasks"]
     if progress:
         progress(f"polled; waiting for {len(item_ids)} item analysis task(s)")
-    for result in _wait(item_ids, deadline):
+    for result in _wait(item_ids, deadline, report.errors):
         report.items[result["outcome"]] += 1
+        if "worker" in result:
+            report.workers[result["worker"]] += 1
     return report
 
 
@@ -119,10 +128,13 @@ def dispatch_backfill(db_url: str, path: Path, *, batch: int = 25, allow_hosts: 
             progress(report)
     if wait:
         deadline = time.monotonic() + timeout
-        for counts in _wait(ids, deadline):
+        errors: list[str] = []
+        for counts in _wait(ids, deadline, errors):
             report.done += counts["done"]
             report.failed += counts["failed"]
             report.skipped += counts["skipped"]
             if progress:
                 progress(report)
+        if errors:
+            raise DispatchError(f"{len(errors)} backfill task(s) crashed; run again to resume: {errors[0]}")
     return report

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import random
 import resource
+import socket
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from celery import Task
 from celery.signals import worker_process_init
@@ -127,7 +127,7 @@ def analyse_entry(self: Task, *, db_url: str, feed_url: str, guid: str, fingerpr
                                  kwargs={**self.request.kwargs, "attempt": attempt + 1}) from exc
             page_error = exc
     outcome = analyse_item(store, ctx.knowledge(), source, item, page, page_error=page_error, out_dir=out_dir)
-    return {"guid": guid, "outcome": outcome}
+    return {"guid": guid, "outcome": outcome, "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
 @app.task(bind=True, name="huntfeed.analyse_docs", max_retries=None)  # type: ignore[untyped-decorator]  # celery has no type hints
@@ -147,9 +147,9 @@ def analyse_docs(self: Task, *, db_url: str, docs: list[dict[str, Any]], options
             continue
 
         def fetch(url: str) -> str:
+            # An archive may come from anyone: its URLs pass the SSRF guard like a feed's do.
             _polite(self, url)
-            # The archive named this URL, so its own host is allowed (as with `huntfeed analyze URL`).
-            return ctx.fetcher(allow | {(urlsplit(url).hostname or "").lower()}).get(url).text
+            return ctx.fetcher(allow).get(url).text
 
         try:
             counts[analyse_doc(store, ctx.knowledge(), doc, fetch)] += 1

@@ -37,6 +37,33 @@ _C2_CONTEXT = re.compile(
     r"hosted\s+(?:on|at)|payload|dropper|malicious|phishing|attacker|threat actor|connects?\s+to|"
     r"communicat\w+\s+with|staging|loader|implant|backdoor|sinkhol\w+|ransom\w*|stealer|exploit\w*)\b"
 )
+_C2_KEYS = (
+    "c2",
+    "c&c",
+    "cnc",
+    "command",
+    "beacon",
+    "callback",
+    "exfiltrat",
+    "download",
+    "hosted",
+    "payload",
+    "dropper",
+    "malicious",
+    "phishing",
+    "attacker",
+    "threat actor",
+    "connect",
+    "communicat",
+    "staging",
+    "loader",
+    "implant",
+    "backdoor",
+    "sinkhol",
+    "ransom",
+    "stealer",
+    "exploit",
+)
 _VERSION_CONTEXT = re.compile(
     r"(?i)(?:\bversions?|\bver\.?|\bv|\bbuild|\brelease|\bupdate|\bchrome|\bfirefox|\bedge|\bsafari|"
     r"\bwindows|\bios|\bandroid|\bfirmware|\bpatch(?:ed)?)\s*:?\s*$"
@@ -60,6 +87,8 @@ class Sections:
 
 
 def _inside(spans: tuple[tuple[int, int], ...], pos: int) -> bool:
+    if not spans:
+        return False
     i = bisect_right(spans, (pos, 1 << 62)) - 1
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
@@ -95,18 +124,31 @@ def _section_end(text: str, start: int, stop_at_prose: bool) -> int:
     return limit
 
 
+_SHORT_LINE = re.compile(r"\n(?=[^\n]{1,70}(?:\n|\Z))")
+
+
+def _short_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the lines short enough to be headings; found by their newline, quickly."""
+    starts = [0] if text[:1] != "\n" else []
+    starts.extend(m.end() for m in _SHORT_LINE.finditer(text))
+    out = []
+    for st in starts:
+        end = text.find("\n", st)
+        end = len(text) if end < 0 else end
+        if 0 < end - st <= 70:
+            out.append((st, end))
+    return out
+
+
 def find_sections(text: str) -> Sections:
     """Locate the IOC and references sections of ``text``."""
     ioc: list[tuple[int, int]] = []
-    for m in _IOC_HEADING.finditer(text):
-        if ioc and m.start() < ioc[-1][1]:
-            continue
-        ioc.append((m.start(), _section_end(text, m.start(), True)))
     refs: list[tuple[int, int]] = []
-    for m in _REF_HEADING.finditer(text):
-        if refs and m.start() < refs[-1][1]:
-            continue
-        refs.append((m.start(), _section_end(text, m.start(), False)))
+    for st, end in _short_lines(text):
+        if not (ioc and st < ioc[-1][1]) and _IOC_HEADING.match(text, st, end):
+            ioc.append((st, _section_end(text, st, True)))
+        elif not (refs and st < refs[-1][1]) and _REF_HEADING.match(text, st, end):
+            refs.append((st, _section_end(text, st, False)))
     return Sections(tuple(ioc), tuple(refs))
 
 
@@ -115,7 +157,10 @@ def c2_context(text: str, start: int, end: int) -> bool:
     lo = max(text.rfind("\n", 0, start), text.rfind(". ", max(0, start - 200), start), start - 200)
     hi_nl = text.find("\n", end)
     hi = min(end + 120, len(text) if hi_nl < 0 else hi_nl)
-    return bool(_C2_CONTEXT.search(text, max(0, lo), hi))
+    window = text[max(0, lo) : hi].lower()
+    if not any(k in window for k in _C2_KEYS):
+        return False  # the common case, settled without the regex
+    return bool(_C2_CONTEXT.search(window))
 
 
 def version_context(text: str, start: int) -> bool:

@@ -20,7 +20,8 @@ _ANCHORS: tuple[tuple[str, int], ...] = (
     (r"\.[^\s.]", 0),
     (r" \. ", 1),
     (r"@", 1),
-    (r"[\[\]\{\}<\\^]", 1),
+    (r"[\[\{<\\^]", 1),
+    (r"[\]\}](?<=[A-Za-z]{2}[\]\}])(?=\w)", 1),
     (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1),
     (r"\)\w", 1),
     (r":[/\\\]\)_0-9a-fA-F:]", 1),
@@ -32,7 +33,6 @@ _ANCHORS: tuple[tuple[str, int], ...] = (
     (r"-dot-", 0),
     (r",\d{1,3},\d", 0),
     (r"\d[0-9A-Za-z]{15}", 0),
-    (r"[a-fA-F]{32}", 0),
     (r"CVE", 1),
     (r"cve", 1),
     (r"Cve", 1),
@@ -52,6 +52,10 @@ _COMPILED = tuple((re.compile(p), reach) for p, reach in _ANCHORS)
 _WS = re.compile(r"\s")
 _MAX_TOKEN = 2100
 _MERGE_GAP = 4
+# Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
+# placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.
+SHORT_TEXT = 2048
+_SHORT_LINE = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,48 +91,73 @@ def _line_end(text: str, pos: int) -> int:
     return nl if nl >= 0 else min(len(text), pos + 600)
 
 
+def _extend(text: str, s: int, e: int, reach: int) -> tuple[int, int]:
+    if reach == 1:
+        k = s
+        while k > 0 and s - k < 4 and text[k - 1] in " \t":
+            k -= 1
+        if k > 0:
+            s = _token_start(text, k)
+        k = e
+        while k < len(text) and k - e < 4 and text[k] in " \t":
+            k += 1
+        if k < len(text):
+            e = _token_end(text, k)
+    elif reach == 2:
+        e = max(e, _line_end(text, e))
+    return s, e
+
+
 def windows(text: str) -> list[tuple[int, int]]:
     """Sorted, merged (start, end) spans of text that may hold an indicator."""
-    spans: list[tuple[int, int]] = []
+    hits: list[tuple[int, int, int]] = []
     for rx, reach in _COMPILED:
-        last_end = -1
-        for m in rx.finditer(text):
-            a, b = m.span()
-            if a < last_end:
-                continue  # inside the token found for the previous anchor
+        hits.extend((m.start(), m.end(), reach) for m in rx.finditer(text))
+    if not hits:
+        return []
+    hits.sort()
+    merged: list[tuple[int, int]] = []
+    cur_s, cur_e = -1, -1
+    line_end = -1
+    for a, b, reach in hits:
+        if b <= line_end or (a < cur_e and b <= cur_e and reach == 0):
+            continue  # inside the window already found
+        # A short line (an IOC table row, a heading) is taken whole: one look-up for all its anchors.
+        nl = text.rfind("\n", max(0, a - _SHORT_LINE), a)
+        le = text.find("\n", b, b + _SHORT_LINE)
+        if (nl >= 0 or a <= _SHORT_LINE) and (le >= 0 or b + _SHORT_LINE >= len(text)):
+            s, e = nl + 1, (le if le >= 0 else len(text))
+            line_end = e
+        else:
             s = _token_start(text, a)
             e = _token_end(text, b) if b > a else b
-            if reach == 1:
-                k = s
-                while k > 0 and s - k < 4 and text[k - 1] in " \t":
-                    k -= 1
-                if k > 0:
-                    s = _token_start(text, k)
-                k = e
-                while k < len(text) and k - e < 4 and text[k] in " \t":
-                    k += 1
-                if k < len(text):
-                    e = _token_end(text, k)
-            elif reach == 2:
-                e = _line_end(text, b)
-            spans.append((s, e))
-            last_end = e
-    if not spans:
-        return []
-    spans.sort()
-    merged = [spans[0]]
-    for s, e in spans[1:]:
-        ls, le = merged[-1]
-        if s <= le + _MERGE_GAP:
-            if e > le:
-                merged[-1] = (ls, e)
+            s, e = _extend(text, s, e, reach)
+        if cur_e >= 0 and s <= cur_e + _MERGE_GAP:
+            if e > cur_e:
+                cur_e = e
+            if s < cur_s:
+                cur_s = s
         else:
-            merged.append((s, e))
+            if cur_e >= 0:
+                merged.append((cur_s, cur_e))
+            cur_s, cur_e = s, e
+    merged.append((cur_s, cur_e))
+    if len(merged) > 1 and any(merged[k][0] <= merged[k - 1][1] for k in range(1, len(merged))):
+        merged.sort()
+        out = [merged[0]]
+        for s, e in merged[1:]:
+            if s <= out[-1][1] + _MERGE_GAP:
+                out[-1] = (out[-1][0], max(out[-1][1], e))
+            else:
+                out.append((s, e))
+        return out
     return merged
 
 
 def build(text: str) -> Digest:
-    """The digest of ``text``."""
+    """The digest of ``text`` (a short text is its own digest: nothing to gain by cutting it)."""
+    if len(text) <= SHORT_TEXT:
+        return Digest(text, (0,), (0,))
     parts: list[str] = []
     dstarts: list[int] = []
     ostarts: list[int] = []

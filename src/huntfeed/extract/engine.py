@@ -40,6 +40,7 @@ class _Acc:
     c2: bool = False
     all_version: bool = True
     roles: set[str] = field(default_factory=set)
+    plain: list[tuple[str, int, int]] = field(default_factory=list)  # (snippet, start, end) for the C2 test
 
     def add(self, hit: Hit) -> None:
         self.defanged |= hit.defanged
@@ -68,6 +69,8 @@ def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
 
 
 _NET_TYPES = frozenset((IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IPV4, IndicatorType.IPV6))
+_C2_CAN_CHANGE = frozenset(("plain", "not-defanged", "loose-defang", "reference-link"))
+_HASH_LABEL_WORDS = ("hash", "ssdeep", "tlsh", "ja3", "ja4")
 _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512))
 
 
@@ -80,13 +83,16 @@ def _located(piece: str, base: int) -> list[Hit]:
         s = dig.to_original(h.start)
         e = dig.to_original(h.end - 1) + 1 if h.end > h.start else s
         kind = h.type
-        if kind in _HASHES:
+        if kind in _HASHES and any(w in piece[max(0, s - 24) : s].lower() for w in _HASH_LABEL_WORDS):
             label = HASH_LABEL_RE.search(piece, max(0, s - 24), s)
             if label:
                 if kind is IndicatorType.MD5 and label.group(0).lower().startswith("ja3"):
                     kind = IndicatorType.JA3
                 else:
                     continue  # an imphash or authentihash is not a file hash
+        in_ioc = sections.in_ioc(s)
+        # The C2-sentence test is the costly one: it is run later, only where nothing else decides.
+        c2 = False
         out.append(
             Hit(
                 kind,
@@ -96,9 +102,9 @@ def _located(piece: str, base: int) -> list[Hit]:
                 h.defanged,
                 h.loose,
                 h.role,
-                sections.in_ioc(s),
+                in_ioc,
                 sections.in_refs(s),
-                kind in _NET_TYPES and c2_context(piece, s, e),
+                c2,
                 kind is IndicatorType.IPV4 and version_context(piece, s),
             )
         )
@@ -116,6 +122,11 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
             if acc is None:
                 acc = accs[key] = _Acc(hit, piece[hit.start - base : hit.end - base])
             acc.add(hit)
+            if hit.type in _NET_TYPES and not hit.in_ioc and not hit.defanged and len(acc.plain) < 3:
+                # Keep the sentence around it, not the piece: memory stays bounded on huge inputs.
+                s, e = hit.start - base, hit.end - base
+                lo = max(0, s - 220)
+                acc.plain.append((piece[lo : e + 140], s - lo, e - lo))
     return accs
 
 
@@ -142,6 +153,8 @@ def finish(
             raw=acc.raw,
         )
         fidelity, reason = decide(kind, value, sig, policy)
+        if reason in _C2_CAN_CHANGE and any(c2_context(p, s, e) for p, s, e in acc.plain):
+            fidelity, reason = decide(kind, value, sig._replace(c2=True), policy)
         if not all and fidelity is not Fidelity.HIGH:
             continue
         h = acc.first

@@ -12,16 +12,18 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from huntfeed.model import IndicatorType
 
-_OPEN = r"(?:\\?[\[\(\{<])"
-_CLOSE = r"(?:\\?[\]\)\}>])"
-_LBR = r"(?:\\?[\[\(\{<\]\)\}])"
-_RBR = r"(?:\\?[\]\)\}>\[\(\{])"
+_OPEN = r"(?:[\[\(\{<]|\\[\[\(\{])"
+_CLOSE = r"(?:[\]\)\}>]|\\[\]\)\}])"
+_LBR = r"(?:[\[\(\{<\]\)\}]|\\[\[\(\{\]\)\}])"
+_RBR = r"(?:[\]\)\}>\[\(\{]|\\[\]\)\}\[\(\{])"
 _SP = r"[ \t]"
-_DOTWORD = r"(?:dot|punto|punkt|d0t)"
-_ATWORD = r"(?:at|et|arroba)"
+# Case-insensitive words spelled out: the IGNORECASE flag makes the engine's scan several times slower.
+_DOTWORD = r"(?:[dD][oO][tT]|[pP][uU][nN][tT][oO]|[pP][uU][nN][kK][tT]|[dD]0[tT])"
+_ATWORD = r"(?:[aA][tT]|[eE][tT]|[aA][rR][rR][oO][bB][aA])"
 
 # Scheme words as seen defanged: hxxp, hXXps, hxtp, xxxx, xxxxs, xxxxx, fxp, sfXp, ftx...
 _SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?)"
@@ -33,20 +35,14 @@ _SCHEME_SEP = (
     r"|:?__)"
 )
 
-# (group name, pattern, loose?) in priority order. Loose styles are guesses that prose can also
-# produce ("LOOK AT this", "1,2,3,4"): indicators that depend on them are marked low fidelity.
-_TOKENS: tuple[tuple[str, str, bool], ...] = (
-    (
-        "scheme",
-        r"(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
-        r"(?P<ssep>" + _SCHEME_SEP + r")",
-        False,
-    ),
+# Python's regex engine scans quickly only for a pattern whose first character is a literal or a
+# rare class, so every alternative below starts at the defang mark itself (a bracket, a
+# backslash, the dot of "evil . com", the DOT of "fooDOTcom"); what comes before the mark is
+# checked with a look-behind placed after it, and spaces before it are taken in afterwards.
+_FAST: tuple[tuple[str, str], ...] = (
     (
         "brdot",
-        _SP
-        + r"{0,3}"
-        + _LBR
+        _LBR
         + r"{1,3}"
         + _SP
         + r"{0,3}(?:\.|"
@@ -54,17 +50,14 @@ _TOKENS: tuple[tuple[str, str, bool], ...] = (
         + r"|,)"
         + _SP
         + r"{0,3}"
-        + _LBR
+        + _RBR
         + r"{1,3}"
         + _SP
         + r"{0,3}",
-        False,
     ),
     (
         "brat",
-        _SP
-        + r"{0,3}"
-        + _OPEN
+        _OPEN
         + r"{1,3}"
         + _SP
         + r"{0,3}(?:@|"
@@ -76,68 +69,70 @@ _TOKENS: tuple[tuple[str, str, bool], ...] = (
         + r"{1,3}"
         + _SP
         + r"{0,3}",
-        False,
     ),
+    ("brother", r"[\[\(]-[\]\)]"),
+    ("brwww", r"[\[\(][wW][wW][wW][\]\)](?=\.)"),
+    ("brslash", r"[\[\(]/[\]\)]"),
+    ("brcolon", r"[\[\(]:[\]\)](?=\d)"),
+    ("halfdot", r"[\[\(\{](?<=[A-Za-z0-9][\[\(\{])(?:\.|" + _DOTWORD + r")(?=[A-Za-z0-9])"),
+    ("halfdot-dot", r"\.[\]\}](?<=[A-Za-z0-9]\.[\]\}])(?=[A-Za-z0-9])"),
+    ("closedot3", r"[\]\)\}](?<=[A-Za-z0-9][dD][oO][tT][\]\)\}])(?=[A-Za-z0-9])"),
     (
-        "halfdot",
-        r"(?<=[A-Za-z0-9])(?:\[\.|\.\]|\(\.|\{\.|\.\}|\["
-        + _DOTWORD
-        + r"|"
-        + _DOTWORD
-        + r"[\]\)\}])(?=[A-Za-z0-9])",
-        False,
+        "closedot5",
+        r"[\]\)\}](?<=[A-Za-z0-9][pP][uU][nN][tT][oO][\]\)\}]|[A-Za-z0-9][pP][uU][nN][kK][tT][\]\)\}])(?=[A-Za-z0-9])",
     ),
-    ("halfat", r"(?<=[A-Za-z0-9])" + _ATWORD + r"[\]\)\}](?=[A-Za-z0-9])", False),
-    ("bsdot", r"(?<=[\w\]])(?:\\|\^)\.(?=[\w\[])", False),
-    ("bsslash", r"\\/", False),
-    ("brother", r"(?:\[-\]|\(-\))", False),
-    ("brwww", r"[\[\(]www[\]\)](?=\.)", False),
-    ("brslash", r"(?:\[/\]|\(/\))", False),
-    ("brcolon", r"(?:\[:\]|\(:\))(?=\d)", False),
-    (
-        "commaip",
-        r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
-        r"(?![\d,]|\.\d)",
-        True,
-    ),
-    (
-        "spdot",
-        r"(?<=[a-z0-9])" + _SP + r"{1,3}\." + _SP + r"{0,3}(?=[a-z]{2,24}\b)"
-        r"|(?<=\d)" + _SP + r"{1,3}\." + _SP + r"{1,3}(?=\d)",
-        True,
-    ),
-    ("worddot", r"(?<=[a-z0-9])(?:" + _SP + r"{1,3}DOT" + _SP + r"{1,3}|-dot-|DOT)(?=[a-z])", True),
-    (
-        "spat",
-        r"(?<=[\w.+-])(?:"
-        + _SP
-        + r"{1,3}@"
-        + _SP
-        + r"{0,3}|@"
-        + _SP
-        + r"{1,3}|"
-        + _SP
-        + r"{1,3}(?:AT|At)"
-        + _SP
-        + r"{1,3})(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|"
-        + _SP
-        + r"DOT|\[|\())",
-        True,
-    ),
-    ("wordat", r"(?<=[a-z0-9])AT(?=[a-z0-9][a-z0-9-]{0,62}\.[a-z])", True),
+    ("closeat2", r"[\]\)\}](?<=[A-Za-z0-9][aA][tT][\]\)\}]|[A-Za-z0-9][eE][tT][\]\)\}])(?=[A-Za-z0-9])"),
+    ("closeat6", r"[\]\)\}](?<=[A-Za-z0-9][aA][rR][rR][oO][bB][aA][\]\)\}])(?=[A-Za-z0-9])"),
+    ("bsdot", r"[\\^](?<=[\w\]][\\^])\.(?=[\w\[])"),
+    ("bsslash", r"\\/"),
+    ("spdot", r"\.(?<=[a-z0-9] \.)" + _SP + r"{0,3}(?=[a-z]{2,24}\b)|\.(?<=\d \.) (?=\d)"),
+    ("worddot", r"-dot-(?<=[a-z0-9]-dot-)(?=[a-z])"),
+    ("worddot", r"DOT(?=" + _SP + r"{0,3}[a-z])"),
+    ("spat", r"@" + _SP + r"{0,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
+    ("spat", r"A[Tt]" + _SP + r"{1,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
+    ("wordat", r"AT(?<=[a-z0-9]AT)(?=[a-z0-9][a-z0-9-]{0,62}\.[a-z])"),
 )
+# Styles that start with a bracket, backslash or caret are tried, as one alternation, only where
+# a quick scan found such a character; the others run as one regex per style (an alternation of
+# them would scan far slower than each alone).
+_NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat"))
+_BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
+_BR_PARTS = [
+    f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)
+]
+_OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
+_BR_RE = re.compile("|".join(_BR_PARTS))
+_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}\\^]")
+_FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
+_SCHEME_RE = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
+    r"(?P<ssep>" + _SCHEME_SEP + r")"
+)
+_SCHEME_ANCHOR_RE = re.compile(r"//|__|[\[\(\{]:|:\\|:\]|\]:")
+_COMMA_ANCHOR_RE = re.compile(r",\d{1,3},\d")
+_COMMA_IP_RE = re.compile(
+    r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d,]|\.\d)"
+)
+_LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat"))
+_BACK = {"closedot3": 3, "closedot5": 5, "closeat2": 2, "closeat6": 6}
+_DOT_KINDS = frozenset(
+    ("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot")
+)
+_AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
 
-_TOKEN_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat, _ in _TOKENS), re.IGNORECASE)
-# Lower-case-only tokens must not match upper case: the flag above is global, so the loose word
-# styles are compiled apart and merged by position below.
-_CASED = {"worddot", "spat", "wordat", "spdot"}
-_TOKEN_STRICT_RE = re.compile(
-    "|".join(f"(?P<{n}>{p})" for n, p, _ in _TOKENS if n not in _CASED), re.IGNORECASE
-)
-_TOKEN_CASED_RE = re.compile("|".join(f"(?P<{n}>{p})" for n, p, _ in _TOKENS if n in _CASED))
-_LOOSE = {name for name, _, loose in _TOKENS if loose}
-# Cheap gate: a text without any of these characters or words has nothing to refang.
-_GATE_RE = re.compile(r"[\[\]\(\)\{\}<\\^]|(?i:xx|h[xt][xt]p|f[xt][xp]|dot)|AT|At|[ \t][.@]|@[ \t]|\d,\d")
+
+class _Tok(NamedTuple):
+    start: int
+    end: int
+    kind: str
+    rep: str
+
+
+def _spaces_before(text: str, pos: int, limit: int = 3) -> int:
+    k = pos
+    while k > 0 and pos - k < limit and text[k - 1] in " \t":
+        k -= 1
+    return k
 
 
 def _fix_scheme(word: str) -> str:
@@ -151,32 +146,105 @@ def _fix_scheme(word: str) -> str:
     return "ftps" if w.endswith("s") and len(w) == 4 else "ftp"
 
 
-def _replacement(m: re.Match[str]) -> str:
-    rep = _replacement_of(m)
-    raw = m.group(0)
-    # A change of case alone ("HTTPS://") is not a defang.
-    return raw if rep.lower() == raw.lower() else rep
+def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
+    s, e = m.span()
+    if kind in _BACK:
+        s -= _BACK[kind]
+    elif kind in ("brdot", "brat"):
+        s = _spaces_before(text, s)
+    elif kind == "spdot":
+        s -= 1
+    elif kind == "worddot" and m.group(0) == "DOT":
+        k = _spaces_before(text, s)
+        if k == 0 or not (text[k - 1].islower() or text[k - 1].isdigit()):
+            return None
+        s = k
+        while e < len(text) and e - m.end() < 3 and text[e] in " \t":
+            e += 1
+    elif kind == "spat":
+        k = _spaces_before(text, s)
+        if k == 0 or not (text[k - 1].isalnum() or text[k - 1] in "._+-"):
+            return None
+        if k == s and (e - s == 1 or text[s] == "A"):
+            return None  # a plain '@' (nothing to refang), or "fooAT bar" glued on the left
+        s = k
+    if kind in _DOT_KINDS:
+        rep = "."
+    elif kind in _AT_KINDS:
+        rep = "@"
+    elif kind in ("bsslash", "brslash"):
+        rep = "/"
+    elif kind == "brother":
+        rep = "-"
+    elif kind == "brwww":
+        rep = "www"
+    elif kind == "brcolon":
+        rep = ":"
+    else:
+        return None
+    return _Tok(s, e, kind, rep)
 
 
-def _replacement_of(m: re.Match[str]) -> str:
-    kind = m.lastgroup
-    if kind == "scheme":
-        return _fix_scheme(m.group("sch") or m.group("bsch")) + "://"
-    if kind in ("brdot", "halfdot", "bsdot", "spdot", "worddot"):
-        return "."
-    if kind in ("brat", "halfat", "spat", "wordat"):
-        return "@"
-    if kind in ("bsslash", "brslash"):
-        return "/"
-    if kind == "brother":
-        return "-"
-    if kind == "brwww":
-        return "www"
-    if kind == "brcolon":
-        return ":"
-    if kind == "commaip":
-        return m.group(0).replace(",", ".")
-    return m.group(0)
+def _plain_scheme(text: str, pos: int) -> bool:
+    """True for an ordinary "http://x" at ``pos`` (the '//'): the common case, settled without regex."""
+    if pos < 4 or text[pos - 1] != ":" or text[pos + 2 : pos + 3] in ("/", " ", ""):
+        return False
+    colon = pos - 1
+    for word in ("https", "http", "ftp"):
+        start = colon - len(word)
+        if start >= 0 and text.startswith(word, start) and (start == 0 or not text[start - 1].isalnum()):
+            return text[start - 1 : start] not in ("[", "(")
+    return False
+
+
+def _tokens(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    last = -1
+    for a in _BR_ANCHOR_RE.finditer(text):
+        pos = a.start()
+        if pos < last:
+            continue
+        m = _BR_RE.match(text, pos)
+        if m is None:
+            continue
+        tok = _fast_token(text, _BR_KINDS[int((m.lastgroup or "k0")[1:])], m)
+        if tok is not None:
+            toks.append(tok)
+            last = m.end()
+    for kind, rx in _FAST_RES:
+        for m in rx.finditer(text):
+            tok = _fast_token(text, kind, m)
+            if tok is not None:
+                toks.append(tok)
+    last = -1
+    for a in _SCHEME_ANCHOR_RE.finditer(text):
+        if a.start() < last or _plain_scheme(text, a.start()):
+            continue
+        m = _SCHEME_RE.search(text, max(0, a.start() - 8), min(len(text), a.end() + 6))
+        if m is None:
+            continue
+        last = m.end()
+        rep = _fix_scheme(m.group("sch") or m.group("bsch")) + "://"
+        if rep.lower() != m.group(0).lower():
+            toks.append(_Tok(m.start(), m.end(), "scheme", rep))
+    last = -1
+    for a in _COMMA_ANCHOR_RE.finditer(text):
+        if a.start() < last:
+            continue
+        m = _COMMA_IP_RE.search(text, max(0, a.start() - 3), min(len(text), a.end() + 12))
+        if m is not None:
+            last = m.end()
+            toks.append(_Tok(m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
+    if not toks:
+        return toks
+    toks.sort(key=lambda t: (t.start, -t.end))
+    out: list[_Tok] = []
+    end = -1
+    for t in toks:
+        if t.start >= end:
+            out.append(t)
+            end = t.end
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,25 +289,6 @@ class Fanged:
         return True, any(self.loose[lo:hi])
 
 
-def _tokens(text: str) -> list[re.Match[str]]:
-    if not _GATE_RE.search(text):
-        return []
-    found = list(_TOKEN_STRICT_RE.finditer(text))
-    cased = list(_TOKEN_CASED_RE.finditer(text))
-    if not cased:
-        return found
-    if not found:
-        return cased
-    merged = sorted(found + cased, key=lambda m: (m.start(), -m.end()))
-    out: list[re.Match[str]] = []
-    last_end = -1
-    for m in merged:
-        if m.start() >= last_end:
-            out.append(m)
-            last_end = m.end()
-    return out
-
-
 def fang_map(text: str) -> Fanged:
     """Refang ``text`` once, remembering each replacement's place in both texts."""
     parts: list[str] = []
@@ -250,12 +299,10 @@ def fang_map(text: str) -> Fanged:
     loose: list[bool] = []
     pos = 0
     out_len = 0
-    for m in _tokens(text):
-        rep = _replacement(m)
-        raw = m.group(0)
-        if rep == raw:
+    for tok in _tokens(text):
+        s, e, rep = tok.start, tok.end, tok.rep
+        if rep == text[s:e] or s < pos:
             continue
-        s, e = m.span()
         parts.append(text[pos:s])
         out_len += s - pos
         ns.append(out_len)
@@ -264,7 +311,7 @@ def fang_map(text: str) -> Fanged:
         ne.append(out_len)
         os_.append(s)
         oe.append(e)
-        loose.append(m.lastgroup in _LOOSE)
+        loose.append(tok.kind in _LOOSE)
         pos = e
     if not ns:
         return Fanged(text, (), (), (), (), ())

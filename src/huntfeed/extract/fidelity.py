@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from huntfeed.errors import DataFileError
@@ -26,8 +27,7 @@ HIGH, LOW = Fidelity.HIGH, Fidelity.LOW
 T = IndicatorType
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
+class Signals(NamedTuple):
     """What the occurrences of one value say about it."""
 
     defanged: bool = False
@@ -108,14 +108,22 @@ def file_ext_tlds() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
+def _known_domains() -> dict[str, str]:
+    """Domain -> reason, for the reference list and the warninglists together (references win)."""
+    index = {d: f"warninglist:{name}" for d, name in warninglists.domain_index().items()}
+    index.update(dict.fromkeys(reference_domains(), "reference-link"))
+    return index
+
+
 def _under(domain: str, parents: frozenset[str]) -> bool:
     labels = domain.split(".")
     return any(".".join(labels[i:]) in parents for i in range(len(labels) - 1))
 
 
 def _abused_path(host: str, path: str) -> bool:
-    globs = abused_hosts().get(host) or abused_hosts().get(host.removeprefix("www."))
-    return bool(globs) and any(fnmatchcase(path, g) for g in globs)
+    globs = abused_hosts().get(host) or abused_hosts().get(host.removeprefix("www.")) or ()
+    return any(fnmatchcase(path, g) for g in globs)
 
 
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -139,11 +147,14 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
     """A value-level verdict on a host name, or None when nothing is known against it."""
     if pol.own_site and (domain == pol.own_site or domain.endswith("." + pol.own_site)):
         return LOW, "own-site"
-    if _under(domain, pol.reference_domains) or _under(domain, reference_domains()):
+    if pol.reference_domains and _under(domain, pol.reference_domains):
         return LOW, "reference-link"
-    hit = warninglists.domain_list(domain)
-    if hit:
-        return LOW, f"warninglist:{hit}"
+    index = _known_domains()
+    labels = domain.split(".")
+    for i in range(len(labels) - 1):
+        hit = index.get(".".join(labels[i:]))
+        if hit:
+            return LOW, hit
     if not sig.defanged and not sig.in_ioc:
         if _code_identifier(domain, sig.raw):
             return LOW, "code-identifier"
@@ -177,7 +188,7 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, "invalid"
         if not addr.is_global or addr.is_multicast:
             return LOW, "private-ip"
-        hit = warninglists.ip_list(str(addr))
+        hit = warninglists.ip_list(str(addr), addr)
         if hit:
             return LOW, f"warninglist:{hit}"
         if sig.version and not sig.defanged and not sig.in_ioc:

@@ -11,8 +11,7 @@ import ipaddress
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from huntfeed.extract import patterns as P
 from huntfeed.extract.fang import fang_map
@@ -29,8 +28,7 @@ _URL_HOST_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One occurrence, offsets into the original text."""
 
     type: IndicatorType
@@ -90,6 +88,18 @@ def _norm_url(url: str) -> tuple[str, int, int] | None:
     return value, m.start("host"), m.end("host")
 
 
+def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
+    """A scheme-less URL whose host is n[s:e], as (value, end), or None."""
+    tail = P.BARE_TAIL_RE.match(n, e)
+    if tail is None:
+        return None
+    raw = _trim_url(n[s : tail.end()])
+    norm = _norm_url(raw)
+    if norm is None or norm[0].endswith("/") or len(raw) <= e - s + 1:
+        return None
+    return norm[0], s + len(raw)
+
+
 def _ipv4_value(text: str) -> str:
     return ".".join(str(int(p)) for p in text.split("."))
 
@@ -132,6 +142,8 @@ def scan(text: str) -> Iterator[Hit]:
     """Yield every indicator occurrence in ``text`` (offsets into ``text``, no context yet)."""
     fanged = fang_map(text)
     n = fanged.text
+    rev = n[::-1]
+    size = len(n)
 
     def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "", version: bool = False) -> Hit:
         os_, oe = fanged.to_original(s, e)
@@ -140,34 +152,49 @@ def scan(text: str) -> Iterator[Hit]:
 
     url_spans: list[tuple[int, int]] = []
     host_spans: list[tuple[int, int]] = []
-    for rx in (P.URL_RE, P.BARE_URL_RE):
-        known = _Spans(url_spans)
-        for m in rx.finditer(n):
-            s = m.start()
-            if known.overlaps(s, m.end()):
-                continue
-            raw = _trim_url(m.group(0))
-            if rx is P.BARE_URL_RE and re.fullmatch(rf"{P.IPV4}/\d{{1,2}}", raw):
-                continue  # a CIDR block, not a URL
-            norm = _norm_url(raw)
-            if norm is None:
-                continue
-            value, hs, he = norm
-            if rx is P.BARE_URL_RE and value.endswith("/"):
-                continue
-            e = s + len(raw)
-            url_spans.append((s, e))
-            host_spans.append((s + hs, s + he))
-            yield emit(T.URL, value, s, e)
+    last = -1
+    for sep in P.URL_SEP_RE.finditer(n):
+        p = sep.start()
+        if p < last:
+            continue
+        sm = P.REV_SCHEME_RE.match(rev, size - p)
+        if sm is None:
+            continue
+        s = p - len(sm.group(0))
+        if n[s:p].lower() not in P.URL_SCHEMES or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+-")):
+            continue
+        rest = P.URL_REST_RE.match(n, p)
+        if rest is None:
+            continue
+        raw = _trim_url(n[s : rest.end()])
+        norm = _norm_url(raw)
+        if norm is None:
+            continue
+        value, hs, he = norm
+        e = s + len(raw)
+        last = e
+        url_spans.append((s, e))
+        host_spans.append((s + hs, s + he))
+        yield emit(T.URL, value, s, e)
     urls = _Spans(url_spans)
     hosts = _Spans(host_spans)
 
     email_hosts: list[tuple[int, int]] = []
-    for m in P.EMAIL_RE.finditer(n):
-        s, e = m.span()
+    for at in P.AT_RE.finditer(n):
+        a = at.start()
+        lm = P.REV_LOCAL_RE.match(rev, size - a)
+        hm = P.EMAIL_HOST_RE.match(n, a + 1)
+        if lm is None or hm is None:
+            continue
+        s = a - len(lm.group(0))
+        while s < a and not (n[s].isalnum() or n[s] == "_"):
+            s += 1  # the local part starts with a word character: "-----foo@" gives foo
+        if s >= a or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+%")):
+            continue
+        e = hm.end()
         if urls.overlaps(s, e):
             continue
-        host = m.group("host").lower()
+        host = hm.group(0).lower()
         if host.startswith("["):
             inner = host[1:-1]
             if inner.startswith("ipv6:"):
@@ -177,31 +204,65 @@ def scan(text: str) -> Iterator[Hit]:
                     continue
         elif not _valid_domain(host) or "jabber" in host or "xmpp" in host:
             continue
-        local = re.sub(r"\([^()]*\)", "", m.group("local")).lower()
-        email_hosts.append(m.span("host"))
+        local = re.sub(r"\([^()]*\)", "", n[s:a]).lower()
+        email_hosts.append(hm.span())
         yield emit(T.EMAIL, f"{local}@{host}", s, e)
     in_email = _Spans(email_hosts)
 
-    for m in P.DOMAIN_RE.finditer(n):
-        s, e = m.span()
-        value = m.group(0).lower()
+    bare_end = -1
+    for m in P.DOMAIN_TAIL_RE.finditer(n):
+        dot, e = m.span()
+        lm = P.REV_LABEL_RE.match(rev, size - dot)
+        if lm is None:
+            continue
+        s = dot - len(lm.group(0))
+        while s < dot and n[s] == "-":
+            s += 1
+        if s >= dot or n[dot - 1] == "-":
+            continue
+        if s > 0:
+            before = n[s - 1]
+            if (before.isalnum() or before in "_%-") and not (
+                s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")
+            ):
+                continue
+        value = n[s:e].lower()
         if not _valid_domain(value):
             continue
         if hosts.containing(s, e):
             role = "url-host"
-        elif urls.containing(s, e):
+        elif urls.containing(s, e) or s < bare_end:
             role = "in-url"
         elif in_email.containing(s, e):
             role = "email-domain"
         else:
             role = ""
+            if e < len(n) and n[e] in "/:" and (s == 0 or n[s - 1] not in ".@/:%-"):
+                bare = _bare_url(n, s, e)
+                if bare is not None:
+                    bvalue, bend = bare
+                    bare_end = bend
+                    role = "url-host"
+                    yield emit(T.URL, bvalue, s, bend)
         yield emit(T.DOMAIN, value, s, e, role)
 
     for m in P.IPV4_RE.finditer(n):
         s, e = m.span()
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
+            continue
+        if e < len(n) and (
+            n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())
+        ):
+            continue
+        if P.IPV4_FULL_RE.fullmatch(m.group(0)) is None:
+            continue
+        if e < len(n) and n[e] in "/:" and not urls.overlaps(s, e) and (s == 0 or n[s - 1] not in ".@/:%-"):
+            bare = _bare_url(n, s, e)
+            if bare is not None and not re.fullmatch(r"/\d{1,2}", n[e : bare[1]]):
+                yield emit(T.URL, bare[0], s, bare[1])
         yield emit(T.IPV4, _ipv4_value(m.group(0)), s, e)
 
-    if ":" in n:
+    if P.IPV6_GATE_RE.search(n):
         for m in P.IPV6_RE.finditer(n):
             cand = m.group(0)
             if cand.count(":") < 2:
@@ -219,36 +280,63 @@ def scan(text: str) -> Iterator[Hit]:
             continue
         yield emit(kind, m.group(0).lower(), s, e)
 
-    for m in P.CVE_RE.finditer(n):
-        yield emit(T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", m.start(), m.end())
-
-    yield from _extras(n, emit, urls)
-
-
-def _extras(n: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
-    for m in P.ATTACK_RE.finditer(n):
-        yield emit(T.ATTACK_ID, m.group(0).upper(), m.start(), m.end())
-    for m in P.ASN_RE.finditer(n):
-        yield emit(T.ASN, "AS" + (m.group(1) or m.group(2)), m.start(), m.end())
-    for m in P.BITCOIN_RE.finditer(n):
-        if _valid_bitcoin(m.group(0)):
-            yield emit(T.BITCOIN, m.group(0), m.start(), m.end())
-    for m in P.MONERO_RE.finditer(n):
-        yield emit(T.MONERO, m.group(0), m.start(), m.end())
-    for m in P.REGISTRY_RE.finditer(n):
-        value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
-        yield emit(T.REGISTRY, value.rstrip(". "), m.start(), m.end())
-    for rx in (P.WINPATH_RE, P.UNIXPATH_RE):
+    for rx in P.CVE_RES:
         for m in rx.finditer(n):
+            yield emit(T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", m.start(), m.end())
+
+    yield from _extras(n, rev, emit, urls)
+
+
+def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
+    for rx in P.ATTACK_RES:
+        for m in rx.finditer(n):
+            yield emit(T.ATTACK_ID, m.group(0).upper(), m.start(), m.end())
+    for rx in P.ASN_RES:
+        for m in rx.finditer(n):
+            yield emit(T.ASN, "AS" + m.group(1), m.start(), m.end())
+    if P.LONG_RUN_RE.search(n):
+        for m in P.BITCOIN_RE.finditer(n):
+            if _valid_bitcoin(m.group(0)):
+                yield emit(T.BITCOIN, m.group(0), m.start(), m.end())
+        for m in P.MONERO_RE.finditer(n):
+            yield emit(T.MONERO, m.group(0), m.start(), m.end())
+    if P.REGISTRY_GATE in n or "hk" in n:
+        for m in P.REGISTRY_RE.finditer(n):
+            value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
+            yield emit(T.REGISTRY, value.rstrip(". "), m.start(), m.end())
+    if ":\\" in n or "%\\" in n:
+        for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
                 yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
-    for m in P.FILENAME_RE.finditer(n):
-        if not urls.overlaps(m.start(), m.end()):
-            yield emit(T.FILENAME, m.group(0), m.start(), m.end())
-    for m in P.JA4_RE.finditer(n):
-        yield emit(T.JA4, m.group(0), m.start(), m.end())
-    for m in P.USER_AGENT_RE.finditer(n):
-        yield emit(T.USER_AGENT, m.group(0), m.start(), m.end())
+    if P.UNIXPATH_GATE_RE.search(n):
+        for m in P.UNIXPATH_RE.finditer(n):
+            if not urls.overlaps(m.start(), m.end()):
+                yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
+    last = -1
+    for m in P.FILE_EXT_RE.finditer(n):
+        if m.group(1).lower() not in P.FILE_EXT_SET:
+            continue
+        dot, e = m.span()
+        left = P.REV_FILE_RE.match(rev, len(n) - dot)
+        if left is None:
+            continue
+        s = dot - len(left.group(0))
+        while s < dot and not (n[s].isalnum() or n[s] == "_"):
+            s += 1
+        if s >= dot or s < last:
+            continue
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_\\/.%@-"):
+            continue
+        if urls.overlaps(s, e):
+            continue
+        last = e
+        yield emit(T.FILENAME, n[s:e], s, e)
+    if P.JA4_GATE_RE.search(n):
+        for m in P.JA4_RE.finditer(n):
+            yield emit(T.JA4, m.group(0), m.start(), m.end())
+    if "Mozilla/" in n:
+        for m in P.USER_AGENT_RE.finditer(n):
+            yield emit(T.USER_AGENT, m.group(0), m.start(), m.end())
 
 
 class _Emit(Protocol):

@@ -126,18 +126,28 @@ def domain_list(domain: str) -> str:
     return ""
 
 
-def ip_list(ip: str) -> str:
+@cache
+def _net_ranges() -> tuple[tuple[int, int, int, str], ...]:
+    """(version, first, last, list) as integers: a range test without ipaddress objects."""
+    return tuple(
+        (net.version, int(net.network_address), int(net.broadcast_address), name)
+        for net, name in _ip_index()[1]
+    )
+
+
+def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None) -> str:
     """Name of the warninglist that holds ``ip``, else ''."""
-    exact, nets = _ip_index()
-    hit = exact.get(ip)
+    hit = _ip_index()[0].get(ip)
     if hit:
         return hit
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return ""
-    for net, name in nets:
-        if addr.version == net.version and addr in net:
+    if addr is None:
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return ""
+    num, version = int(addr), addr.version
+    for v, first, last, name in _net_ranges():
+        if v == version and first <= num <= last:
             return name
     return ""
 

@@ -259,7 +259,7 @@ class Fetcher:
                 location = resp.headers.get("location")
                 if not location:
                     raise FetchError(f"redirect {resp.status_code} without Location", where=where)
-                return urljoin(url, location)
+                return str(urljoin(url, location))
             if resp.status_code >= 400:
                 raise HTTPStatusError(f"HTTP {resp.status_code}", where=where, status=resp.status_code)
             encodings = [e.strip() for e in resp.headers.get("content-encoding", "").lower().split(",") if e.strip()]

@@ -73,7 +73,12 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
                 break
         points += W_PHRASE * len(found)
         reasons += [f"phrase '{p}' in text" for p in found]
-    if not reasons:
+    # Firing needs direct evidence: an exact technique or a phrase. A parent or sub-technique seen
+    # elsewhere only adds weight (an NTDS dump says nothing about LSASS), and a tool-specific use
+    # case needs its tool named.
+    direct = bool(exact) or any(r.startswith("phrase ") for r in reasons)
+    phrased = any(r.startswith("phrase ") for r in reasons)
+    if not direct or (uc.triggers.require_phrase and not phrased):
         return None
     types = [t for t in uc.triggers.indicator_types if t in ev.indicator_types]
     if types:

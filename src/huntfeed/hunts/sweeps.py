@@ -208,6 +208,10 @@ KINDS = (
 )
 
 
+def _plural(label: str) -> str:
+    return label + ("es" if label.endswith(("s", "sh", "ch", "x")) else "s")
+
+
 def _normalise(ind: Indicator) -> str:
     if ind.type in (IndicatorType.URL, IndicatorType.IPV4):
         return ind.value.strip()
@@ -269,7 +273,7 @@ def build_sweeps(indicators: tuple[Indicator, ...]) -> tuple[Hunt, ...]:
             hunts.append(
                 Hunt(
                     use_case=f"SWEEP_{kind.key}_{n}",
-                    title=f"IOC sweep: {len(batch)} {kind.label}{'' if len(batch) == 1 else 's'}{part}",
+                    title=f"IOC sweep: {len(batch)} {kind.label if len(batch) == 1 else _plural(kind.label)}{part}",
                     phase=kind.phase,
                     confidence="High",
                     queries={"spl": spl, "kql": kql, "sentinel": kql},

@@ -27,7 +27,7 @@ ID_RE = re.compile(r"^UC_[A-Z0-9_]{3,60}$")
 
 _REQUIRED = ("id", "title", "description", "phase", "confidence", "techniques", "triggers", "sigma")
 _OPTIONAL = ("false_positives", "overrides", "references")
-_TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve")
+_TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve", "require_phrase")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,8 @@ class Triggers:
     phrases: tuple[str, ...] = ()
     indicator_types: tuple[IndicatorType, ...] = ()
     cve: bool = False
+    # For a use case about one tool (certutil, netsh portproxy): the technique alone is too broad a signal.
+    require_phrase: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +159,22 @@ def _triggers(raw: Any, where: str, line: int) -> Triggers:
     cve = raw.get("cve", False)
     if not isinstance(cve, bool):
         raise DataFileError("'cve' must be true or false", where=f"{where}:{raw.line_of('cve')}")
+    require_phrase = raw.get("require_phrase", False)
+    if not isinstance(require_phrase, bool):
+        raise DataFileError(
+            "'require_phrase' must be true or false", where=f"{where}:{raw.line_of('require_phrase')}"
+        )
     triggers = Triggers(
         techniques=_techniques(raw, "techniques", where),
         phrases=tuple(p.lower() for p in _str_list(raw, "phrases", where)),
         indicator_types=tuple(types),
         cve=cve,
+        require_phrase=require_phrase,
     )
     if not triggers.techniques and not triggers.phrases:
         raise DataFileError("a use case needs technique or phrase triggers", where=f"{where}:{line}")
+    if require_phrase and not triggers.phrases:
+        raise DataFileError("'require_phrase' needs phrases", where=f"{where}:{raw.line_of('require_phrase')}")
     return triggers
 
 

@@ -161,8 +161,8 @@ class _Builder:
             refs += [self.relate(actor, verb, v, when) for v in vulns
                      if not actor.startswith("tool--")]
             refs += [self.relate(i, "indicates", actor, when) for i in inds]
-        if not actors:
-            refs += [self.relate(i, "indicates", t, when) for i in inds for t in techniques]
+        # Without a named actor, linking every indicator to every technique would claim more than
+        # the article says; the report's object_refs already groups them.
         self.add(stix2.Report(
             id=stix_id("report", p.id), name=p.title or p.url, description=p.summary or None,
             published=first, report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)),

@@ -286,13 +286,15 @@ class Store(BackfillMixin):
                 if dup is not None:
                     return False
                 latest = conn.execute(
-                    sa.select(profile_versions.c.version, profile_versions.c.doc)
-                    .where(profile_versions.c.id == profile.id)
-                    .order_by(profile_versions.c.version.desc())
-                    .limit(1)
-                ).first()
-                if latest is not None and latest.version != profile.version - 1:
-                    stored = profile_from_dict(json.loads(latest.doc))
+                    sa.select(sa.func.max(profile_versions.c.version)).where(profile_versions.c.id == profile.id)
+                ).scalar()
+                if latest is not None and latest != profile.version - 1:
+                    doc = conn.execute(
+                        sa.select(profile_versions.c.doc).where(
+                            profile_versions.c.id == profile.id, profile_versions.c.version == latest
+                        )
+                    ).scalar_one()
+                    stored = profile_from_dict(json.loads(doc))
                     profile = rebase(stored, profile) if rebase else profile
                     if profile.version != stored.version + 1:
                         profile = replace(profile, version=stored.version + 1)

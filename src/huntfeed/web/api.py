@@ -90,3 +90,16 @@ def get_heatmap(request: Request,
     return {"period": period, "profiles": len(profiles), "tactics": [
         {"tactic": c.tactic, "techniques": [{"id": x.id, "name": x.name, "count": x.count} for x in c.cells]}
         for c in cols]}
+
+
+@router.get("/navigator", summary="ATT&CK Navigator layer (format 4.5) for a period",
+            response_class=PlainTextResponse)
+def get_navigator(request: Request,
+                  period: Annotated[str, Query(pattern="^(" + "|".join(PERIODS) + ")$")] = "30d",
+                  ) -> PlainTextResponse:
+    from huntfeed.render import navigator
+
+    profiles = request.app.state.store.list_profiles(
+        **Filters(period=period).store_kwargs(request.app.state.clock()), limit=5000)
+    return PlainTextResponse(navigator.render(profiles), media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="huntfeed-layer-{period}.json"'})

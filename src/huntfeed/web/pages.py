@@ -37,7 +37,7 @@ def _listing(request: Request, f: Filters, page: int, since: datetime | None = N
     return {"profiles": items, "total": total, "page": page, "pages": pages, "filters": f}
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def index(request: Request, severity: str = "", period: str = "", source: str = "", technique: str = "",
           q: str = "", page: str = "1") -> HTMLResponse:
     f = parse_filters(severity, period, source, technique, q)
@@ -46,7 +46,7 @@ def index(request: Request, severity: str = "", period: str = "", source: str = 
     return _page(request, "list.html", sources=sources, **_listing(request, f, _int(page, 1)))
 
 
-@router.get("/new", response_class=HTMLResponse)
+@router.api_route("/new", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def new_since_visit(request: Request, page: str = "1") -> HTMLResponse:
     now = request.app.state.clock()
     try:
@@ -63,7 +63,7 @@ def new_since_visit(request: Request, page: str = "1") -> HTMLResponse:
     return resp
 
 
-@router.get("/profiles/{pid}", response_class=HTMLResponse)
+@router.api_route("/profiles/{pid}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def profile_page(request: Request, pid: str, version: str = "") -> HTMLResponse:
     store = request.app.state.store
     versions = store.versions(pid)
@@ -74,7 +74,7 @@ def profile_page(request: Request, pid: str, version: str = "") -> HTMLResponse:
     return _page(request, "profile.html", p=p, versions=versions, latest=versions[-1].version)
 
 
-@router.get("/heatmap", response_class=HTMLResponse)
+@router.api_route("/heatmap", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def heatmap_page(request: Request, period: str = "30d") -> HTMLResponse:
     f = parse_filters(period=period, default_period="30d")
     profiles = request.app.state.store.list_profiles(**f.store_kwargs(request.app.state.clock()),
@@ -84,7 +84,7 @@ def heatmap_page(request: Request, period: str = "30d") -> HTMLResponse:
                  levels=heatmap.LEVELS)
 
 
-@router.get("/feeds", response_class=HTMLResponse)
+@router.api_route("/feeds", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def feeds_page(request: Request) -> HTMLResponse:
     return _page(request, "feeds.html", feeds=request.app.state.store.list_feeds())
 

@@ -1,0 +1,132 @@
+"""ATT&CK inference benchmark: document-level cross-validation on TRAM2, by method and combined.
+
+Reads ../shared/eval/ttp_train.jsonl (TRAM2 train split, 120 reports) and the v18.1 bundle from
+../shared/attack ($HUNTFEED_SHARED overrides the folder).  Scores are computed inside TRAM2's label
+space with sub-techniques rolled up to a labelled parent.  Also scores held-out ATT&CK procedure
+examples (ttp_attack_procedures.jsonl) and measures load time and throughput.
+
+    python bench/attack_eval.py [--folds 5] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from huntfeed.attack.build import collect_oof, evaluate_methods, label_space  # noqa: E402
+from huntfeed.attack.catalog import load_bundle  # noqa: E402
+from huntfeed.attack.engine import AttackEngine  # noqa: E402
+from huntfeed.attack.evaluate import roll_up, score  # noqa: E402
+from huntfeed.attack.labelled import Labelled, load_labelled  # noqa: E402
+from huntfeed.attack.offline import load_offline  # noqa: E402
+from huntfeed.attack.train import TrainConfig, add_labelled, catalog_corpus, fit_sentence_model  # noqa: E402
+
+SHARED = Path(os.environ.get("HUNTFEED_SHARED") or ROOT.parent / "shared")
+HEADER = "| method | per-doc F1 | micro P | micro R | micro F1 | predicted / doc |\n|---|---|---|---|---|---|"
+
+
+def _log(msg: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig) -> None:
+    t0 = time.time()
+    signals = collect_oof(cat, labelled, cfg, log=_log)  # type: ignore[arg-type]
+    space = label_space(labelled, cat)  # type: ignore[arg-type]
+    res = evaluate_methods(signals, cat, cfg, space)  # type: ignore[arg-type]
+    print(f"\n### TRAM2 train split, {cfg.folds}-fold document cross-validation ({len(signals)} reports)\n")
+    print(HEADER)
+    for name, (sc, note) in res.items():
+        print(sc.row(f"{name} ({note})"))
+    print(f"\n(cross-validation took {time.time() - t0:.0f}s)")
+
+
+def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int) -> None:
+    rows = [json.loads(line) for line in (SHARED / "eval" / "ttp_attack_procedures.jsonl").open()]
+    test = [r for r in rows if hash_of(r["id"]) % 5 == 0][:n_test]
+    test_texts = {r["text"] for r in test}
+    corpus = catalog_corpus(cat, cfg)  # type: ignore[arg-type]
+    keep = [i for i, t in enumerate(corpus.texts) if t not in test_texts]
+    corpus.texts = [corpus.texts[i] for i in keep]
+    corpus.labels = [corpus.labels[i] for i in keep]
+    add_labelled(corpus, labelled, cat, labelled.docs)  # type: ignore[arg-type]
+    model = fit_sentence_model(corpus, cfg, log=_log)
+    shipped = AttackEngine.load(Path(tempfile.mkdtemp()))
+    comb = shipped.combiner
+    engine = dataclasses.replace(
+        shipped, catalog=cat, model=dataclasses.replace(model, combiner=comb), combiner=comb
+    )
+    gold, pred_exact, pred_parent, gold_parent = [], [], [], []
+    for r in test:
+        inf = engine.infer(r["text"])
+        got = {h.id for h in inf.observed}
+        g = {cat.resolve(t) or t for t in r["techniques"]}  # type: ignore[attr-defined]
+        gold.append(g)
+        pred_exact.append(got)
+        gold_parent.append({t.split(".")[0] for t in g})
+        pred_parent.append({t.split(".")[0] for t in got})
+    print(f"\n### ATT&CK procedure examples, {len(test)} held out (one sentence each, whole ATT&CK)\n")
+    print(HEADER)
+    print(score(gold, pred_exact).row("combined, exact id"))
+    print(score(gold_parent, pred_parent).row("combined, parent technique"))
+
+
+def hash_of(s: str) -> int:
+    h = 0
+    for ch in s.encode():
+        h = (h * 257 + ch) % 2_147_483_647
+    return h
+
+
+def speed(labelled: Labelled) -> None:
+    t0 = time.time()
+    engine = AttackEngine.load(Path(tempfile.mkdtemp()))
+    load_s = time.time() - t0
+    texts = [d.text for d in labelled.docs]
+    chunks = [t[i : i + 5000] for t in texts for i in range(0, len(t), 5000)][:200]
+    t0 = time.time()
+    for c in chunks:
+        engine.infer(c)
+    rate = len(chunks) / (time.time() - t0)
+    print(
+        f"\n### Speed (this machine)\n\nload {load_s:.2f}s (model {'yes' if engine.model else 'no'}); "
+        f"{rate:.1f} documents of 5 KB per second on one core"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--procedures", type=int, default=1000, help="held-out procedure examples to score")
+    ap.add_argument("--skip", default="", help="comma list of: tram,procedures,speed")
+    args = ap.parse_args()
+    skip = set(args.skip.split(","))
+    tram_path = SHARED / "eval" / "ttp_train.jsonl"
+    if not tram_path.exists():
+        print(f"skipped: {tram_path} not found (set HUNTFEED_SHARED)")
+        return
+    bundle = SHARED / "attack" / "enterprise-attack-18.1.json.gz"
+    cat = load_bundle(bundle) if bundle.exists() else load_offline()
+    labelled = load_labelled(tram_path)
+    cfg = TrainConfig(folds=args.folds)
+    print(f"ATT&CK {cat.version}; {len(labelled.docs)} TRAM2 reports")
+    if "tram" not in skip:
+        tram_cv(cat, labelled, cfg)
+    if "procedures" not in skip:
+        procedures_holdout(cat, labelled, cfg, args.procedures)
+    if "speed" not in skip:
+        speed(labelled)
+    _ = roll_up
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Throughput of the analysis and of the scale mode; prints the figures docs/scale.md reports.
+
+    python bench/throughput.py [--n 2000] [--skip-distributed]
+
+1. Analysis on one core (this process pinned to one CPU, BLAS threads off): synthetic 5 KB
+   reports through the full pipeline minus the network (text -> article -> analyse).
+2. A synthetic backfill of n reports in the local mode (one process, SQLite store included).
+3. The same backfill on Celery workers with a PostgreSQL store and a Redis broker (throw-away
+   servers on loopback, as in the tests): 1 worker, then 2 workers; ratio of the rates.
+4. Peak resident memory of each worker process (VmHWM) with the models loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy/sklearn load: one core means one core
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from tests.synthetic import report, write_jsonl  # noqa: E402
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of a live process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_analysis(m: int) -> float:
+    from huntfeed.distributed.documents import Doc, doc_article
+    from huntfeed.pipeline import Knowledge, analyse
+
+    kb = Knowledge.load()
+    docs = [Doc(f"b{i}", text, title=title) for i, (title, text) in enumerate(report(10_000_000 + i, 5000)
+                                                                                 for i in range(m + 20))]
+    for d in docs[:20]:  # warm-up: lazy caches, first-call imports
+        analyse(doc_article(d, d.text or ""), kb)
+    started = time.perf_counter()
+    for d in docs[20:]:
+        analyse(doc_article(d, d.text or ""), kb)
+    rate = m / (time.perf_counter() - started)
+    size = sum(len(d.text or "") for d in docs[20:]) / m
+    print(f"[1] analysis, one core: {rate:.1f} articles/s ({m} synthetic reports, mean {size / 1000:.1f} KB)")
+    return rate
+
+
+def bench_local_backfill(archive: Path, n: int, work: Path) -> float:
+    from huntfeed.distributed.backfill import backfill_local
+    from huntfeed.pipeline import Knowledge
+    from huntfeed.store import Store
+
+    store = Store(f"sqlite:///{work / 'local.db'}")
+    kb = Knowledge.load()
+    started = time.perf_counter()
+    result = backfill_local(store, kb, archive)
+    elapsed = time.perf_counter() - started
+    assert result.done == n, result.as_dict()
+    print(f"[2] local backfill, one process + SQLite: {n} reports in {elapsed:.1f} s = {n / elapsed:.1f} articles/s")
+    return n / elapsed
+
+
+def _workers(k: int, broker: str, home: Path) -> list[subprocess.Popen[bytes]]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]), HUNTFEED_BROKER=broker,
+               HUNTFEED_HOME=str(home))
+    return [
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "huntfeed.distributed.app", "worker", "--pool=solo",
+                          "-Q", "huntfeed", "--without-gossip", "--without-mingle", "-n", f"bench{i}@%h",
+                          "--loglevel=WARNING"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for i in range(k)
+    ]
+
+
+def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str, home: Path) -> tuple[float, list[float]]:
+    from huntfeed.distributed.app import app
+    from huntfeed.distributed.dispatch import dispatch_backfill
+    from huntfeed.distributed.tasks import worker_info
+
+    db_url = pg.create_database(f"bench_{k}")  # type: ignore[attr-defined]
+    procs = _workers(k, redis_url, home)
+    try:
+        deadline = time.monotonic() + 120
+        while len(app.control.ping(timeout=0.5)) < k:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError("workers did not start")
+        # Warm every worker (models loaded, store migrated) before the clock starts.
+        for r in [worker_info.apply_async(kwargs={"load": True}) for _ in range(4 * k)]:
+            r.get(timeout=120)
+        dispatch_backfill(db_url, write_jsonl(home / "warm.jsonl", 2 * k, 5000, start=20_000_000), batch=1,
+                          timeout=300)
+        started = time.perf_counter()
+        result = dispatch_backfill(db_url, archive, batch=25, timeout=3600)
+        elapsed = time.perf_counter() - started
+        assert result.done == n, result.as_dict()
+        peaks = [peak_rss_mb(p.pid) for p in procs]
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+    print(f"[3] distributed backfill, {k} worker(s) + PostgreSQL + Redis: {n} reports in {elapsed:.1f} s = "
+          f"{n / elapsed:.1f} articles/s; worker peak RSS {', '.join(f'{m:.0f} MB' for m in peaks)}")
+    return n / elapsed, peaks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=2000, help="reports in the synthetic backfill (issue target: 10000)")
+    parser.add_argument("--m", type=int, default=300, help="reports for the one-core analysis figure")
+    parser.add_argument("--skip-distributed", action="store_true", help="no PostgreSQL/Redis/Celery part")
+    args = parser.parse_args()
+    print(f"huntfeed throughput benchmark: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="huntfeed-bench-") as tmp:
+        work = Path(tmp)
+        os.environ["HUNTFEED_HOME"] = str(work)
+        archive = write_jsonl(work / "archive.jsonl", args.n, 5000)
+        all_cpus = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(all_cpus)})  # figures 1 and 2 are per core
+        bench_analysis(args.m)
+        bench_local_backfill(archive, args.n, work)
+        os.sched_setaffinity(0, all_cpus)
+        if args.skip_distributed:
+            return
+        from tests.pg import start_postgres
+        from tests.redis_server import start_redis
+
+        pg, redis = start_postgres(), start_redis()
+        if isinstance(pg, str) or isinstance(redis, str):
+            print(f"[3] skipped: {pg if isinstance(pg, str) else redis}")
+            return
+        try:
+            from huntfeed.distributed.app import app
+
+            app.conf.broker_url = redis.url
+            app.conf.result_backend = redis.url
+            one, peaks1 = bench_distributed(archive, args.n, 1, pg, redis.url, work)
+            two, peaks2 = bench_distributed(archive, args.n, 2, pg, redis.url, work)
+        finally:
+            redis.stop()
+            pg.stop()
+        print(f"[3] scale-out: 2 workers / 1 worker = {two / one:.2f}x (target >= 1.8 on this {os.cpu_count()}-core "
+              "machine, which also runs PostgreSQL, Redis and the dispatcher)")
+        print(f"[4] peak memory per worker: {max(peaks1 + peaks2):.0f} MB at most (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
