@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.hostile, pytest.mark.integration, pytest.mark.timeout(
 
 @pytest.fixture
 def site(http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, knowledge: Any) -> LoopbackServer:
-    import huntfeed.cli.pipeline_cmds as cmds
+    from huntfeed.pipeline import Knowledge
 
-    monkeypatch.setattr(cmds.Knowledge, "load", classmethod(lambda cls, **kw: knowledge))
+    monkeypatch.setattr(Knowledge, "load", classmethod(lambda cls, **kw: knowledge))
     http_server.routes["/p"] = page_reply(GOOD_PAGE)
     http_server.routes["/feed.xml"] = feed_reply(rss(item("one", link=http_server.url("/p"))))
     return http_server
@@ -64,9 +64,9 @@ def test_serve_binds_to_loopback_by_default() -> None:
 
 def test_jsonl_batch_urls_get_the_feed_guard(http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch,
                                               knowledge: Any) -> None:
-    import huntfeed.cli.analyze_cmds as cmds
+    from huntfeed.pipeline import Knowledge
 
-    monkeypatch.setattr(cmds.Knowledge, "load", classmethod(lambda cls, **kw: knowledge))
+    monkeypatch.setattr(Knowledge, "load", classmethod(lambda cls, **kw: knowledge))
     http_server.routes["/p"] = page_reply(GOOD_PAGE)
     lines = "\n".join(json.dumps({"id": i, "url": u}) for i, u in
                       enumerate([http_server.url("/p"), "http://169.254.169.254/latest/meta-data/"]))
