@@ -185,3 +185,14 @@ def test_articles_never_carry_control_characters() -> None:
     article = build_article(entry, Source(url="http://x.example/f"), "page\x00 text " * 40)
     for value in (article.title, article.text, article.summary, article.url, article.source_name):
         assert "\x00" not in value and "\x1b" not in value
+
+
+def test_dns_rebinding_is_caught_at_connect_time(http_server: LoopbackServer) -> None:
+    # The name answers a public address to the guard, then loopback when the client connects.
+    http_server.routes["/secret"] = Reply(200, b"internal data")
+    answers = iter([PUBLIC, ["127.0.0.1"]])
+    url = f"http://rebind.example:{http_server.port}/secret"
+    with Fetcher(resolve=lambda host: next(answers)) as f, pytest.raises(BlockedURLError, match="at connect time"):
+        f.get(url)
+    assert http_server.hits == []
+
