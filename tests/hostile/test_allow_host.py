@@ -78,3 +78,17 @@ def test_jsonl_batch_urls_get_the_feed_guard(http_server: LoopbackServer, monkey
     allowed = CliRunner().invoke(cli, ["analyze", "--jsonl", "-", "--allow-host", http_server.host],
                                  input=json.dumps({"id": "a", "url": http_server.url("/p")}))
     assert allowed.exit_code == 0 and "error" not in json.loads(allowed.stdout)
+
+
+def test_run_output_survives_console_markup_and_escapes(site: LoopbackServer, tmp_path: Path) -> None:
+    from tests.httpserver import Reply
+
+    site.routes["/[/bold]"] = Reply(500, b"[/]")
+    site.routes["/x.xml"] = feed_reply(rss(item("m", title="[/bold] [link=file:///etc/passwd]x[/link] \x1b]0;t\x07",
+                                                link=site.url("/p"))))
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    for path in ("/[/bold]", "/x.xml"):
+        CliRunner().invoke(cli, ["feeds", "add", "--db", db, site.url(path), "--name", "[red]name[/] \x1b[2J"])
+    result = CliRunner().invoke(cli, ["run", "--db", db, "--allow-host", site.host])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "\x1b" not in result.output and "[/bold]" in result.output
