@@ -104,6 +104,17 @@ def test_feeds_list_shows_a_failing_feed(tmp_path: Path, knowledge: Any) -> None
     table = CliRunner().invoke(cli, ["feeds", "list", "--db", db])
     assert table.exit_code == 0 and "503" in table.output and "HTTP 503" in table.output
 
+    from fastapi.testclient import TestClient
+
+    from huntfeed.web.app import create_app
+
+    with TestClient(create_app(Store(db), tactic_order=lambda: ["execution"])) as client:
+        page = client.get("/feeds")
+        api = client.get("/api/feeds").json()
+    assert page.status_code == 200 and "HTTP 503" in page.text
+    rows = api if isinstance(api, list) else api.get("feeds", api.get("items", []))
+    assert any("HTTP 503" in (r.get("last_error") or "") for r in rows), api
+
 
 def test_network_drop_mid_response_is_recorded_then_recovered(tmp_path: Path, knowledge: Any) -> None:  # noqa: F811
     body = rss(item("a", title="alpha") + item("b", title="beta"))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from huntfeed.errors import FetchError, HuntfeedError, ParseError, StoreError
 from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
 from huntfeed.feeds.fetch import Fetcher
@@ -94,10 +96,8 @@ class Runner:
         try:
             for feed in feeds if feeds is not None else self.store.list_feeds():
                 self._run_feed(feed, report, force=force)
-        except HuntfeedError:
-            raise
-        except Exception as exc:
-            # Per-item and per-feed failures are caught below; what reaches here is the store.
+        except SQLAlchemyError as exc:
+            # Per-item and per-feed failures are caught below; the store's own failures end up here.
             raise StoreError(f"the store failed mid-run ({exc.__class__.__name__}: {str(exc)[:300]}); "
                              "unfinished items stay pending for the next run", where=self.store.url) from exc
         return report

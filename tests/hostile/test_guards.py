@@ -174,3 +174,25 @@ def test_console_helpers_neutralise_markup_and_controls() -> None:
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "[/bold]" in out and "owned" in out and "]0;" in out and "\u202e" not in out
     assert "\x1b]0;" not in out and "\x1b]8;" not in out  # no title change, no hyperlink escape
+
+
+def test_articles_never_carry_control_characters() -> None:
+    from huntfeed.feeds.article import build_article
+    from huntfeed.model import Entry, Source
+
+    entry = Entry(feed_url="http://x.example/f", guid="g", title="t\x00itle\x1b[2J", link="http://x.example/a\x00",
+                  summary="s\x00um", source_name="n\x00")
+    article = build_article(entry, Source(url="http://x.example/f"), "page\x00 text " * 40)
+    for value in (article.title, article.text, article.summary, article.url, article.source_name):
+        assert "\x00" not in value and "\x1b" not in value
+
+
+def test_dns_rebinding_is_caught_at_connect_time(http_server: LoopbackServer) -> None:
+    # The name answers a public address to the guard, then loopback when the client connects.
+    http_server.routes["/secret"] = Reply(200, b"internal data")
+    answers = iter([PUBLIC, ["127.0.0.1"]])
+    url = f"http://rebind.example:{http_server.port}/secret"
+    with Fetcher(resolve=lambda host: next(answers)) as f, pytest.raises(BlockedURLError, match="at connect time"):
+        f.get(url)
+    assert http_server.hits == []
+

@@ -37,10 +37,13 @@ def _title(text: str, fallback: str) -> str:
     return fallback
 
 
-def _fetch(url: str, allow_hosts: tuple[str, ...]) -> str:
-    # The user named this URL, so its own host is allowed; redirects elsewhere are still checked.
-    host = (urlsplit(url).hostname or "").lower()
-    with Fetcher(settings().with_flags(allow_hosts=(*allow_hosts, host)).fetch) as fetcher:
+def _fetch(url: str, allow_hosts: tuple[str, ...], *, named_by_user: bool = True) -> str:
+    # A URL typed on the command line is the user's choice, so its own host is allowed; URLs read
+    # from a JSONL batch may come from anywhere (a scraped list, a feed archive) and get the
+    # same guard as feed links. Redirects elsewhere are checked either way.
+    host = (urlsplit(url).hostname or "").lower() if named_by_user else ""
+    hosts = (*allow_hosts, host) if host else allow_hosts
+    with Fetcher(settings().with_flags(allow_hosts=hosts).fetch) as fetcher:
         return fetcher.get(url).text
 
 
@@ -78,7 +81,7 @@ def _jsonl(stream: TextIO, kb: Knowledge, allow_hosts: tuple[str, ...]) -> int:
             if isinstance(item.get("text"), str):
                 text = _to_text(item["text"], item.get("url", ""))
             elif isinstance(item.get("url"), str):
-                text = _to_text(_fetch(item["url"], allow_hosts), item["url"])
+                text = _to_text(_fetch(item["url"], allow_hosts, named_by_user=False), item["url"])
             else:
                 raise ConfigError("line has neither a text nor a url string")
             article = document_article(text, url=item.get("url", ""), title=item.get("title", ""), doc_id=str(doc_id))

@@ -85,15 +85,16 @@ def build_article(entry: Entry, source: Source, page_text: str | None) -> Articl
             text_source, text = other_source, other
     if not text:
         text = entry.title
-    text = text[:MAX_TEXT]
+    # Control characters (NULs above all, which PostgreSQL refuses) are dropped here too, whatever
+    # path the entry took: stored by an older version, built by hand, or from a document.
     return Article(
-        url=entry.link,
-        title=entry.title,
-        text=text,
+        url=clean_text(entry.link),
+        title=clean_text(entry.title),
+        text=clean_text(text[:MAX_TEXT]),
         text_source=text_source,
-        source_name=source.name or entry.source_name,
+        source_name=clean_text(source.name or entry.source_name),
         published=entry.published,
-        summary=summary[:1200],
+        summary=clean_text(summary[:1200]),
         feed_url=entry.feed_url,
         guid=entry.guid,
         source_reliability=source.reliability,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
+import httpcore
 import httpx
 
 from huntfeed import __version__
@@ -183,6 +184,57 @@ class _Watchdog:
         self._timer.cancel()
 
 
+class _BlockedAtConnect(httpcore.ConnectError):
+    """Raised by the pinned backend; the fetcher turns it into a BlockedURLError."""
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Resolves at connect time and connects only to an address that passes the guard.
+
+    check_url resolves a name before the request; the HTTP client would resolve it again to
+    connect, and a name that answers differently the second time (DNS rebinding) would slip
+    through. Here the address checked is the address connected to.
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend, allow_hosts: frozenset[str], resolve: Resolver) -> None:
+        self._inner = inner
+        self._allow = allow_hosts
+        self._resolve = resolve
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        name = host.lower().strip("[]").rstrip(".")
+        target = host
+        if name not in self._allow and f"{name}:{port}" not in self._allow:
+            try:
+                addresses = [name] if _is_ip(name) else list(self._resolve(name))
+            except FetchError as exc:
+                raise httpcore.ConnectError(exc.message) from exc
+            bad = [a for a in addresses if _blocked_address(a)]
+            if bad or not addresses:
+                raise _BlockedAtConnect(f"host {name!r} resolves to non-public address "
+                                        f"{bad[0] if bad else '(none)'} at connect time")
+            target = addresses[0]
+        return self._inner.connect_tcp(target, port, timeout=timeout, local_address=local_address,
+                                       socket_options=socket_options)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        raise _BlockedAtConnect("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _pinned_transport(settings: FetchSettings, resolve: Resolver) -> httpx.BaseTransport:
+    # No kept-alive connections: the deadline watchdog needs each request's own socket.
+    transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0), trust_env=False)
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):  # httpcore's pool; absent, check_url still guards
+        pool._network_backend = _PinnedBackend(pool._network_backend, settings.allow_hosts, resolve)
+    return transport
+
+
 class Fetcher:
     """A reusable, guarded HTTP client."""
 
@@ -199,10 +251,8 @@ class Fetcher:
             timeout=httpx.Timeout(self.settings.timeout),
             follow_redirects=False,
             headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            transport=transport,
+            transport=transport or _pinned_transport(self.settings, resolve),
             trust_env=False,
-            # No kept-alive connections: the deadline watchdog needs each request's own socket.
-            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
@@ -236,6 +286,10 @@ class Fetcher:
                     result = self._get_once(current, headers, started, dog)
                 except httpx.TimeoutException as exc:
                     raise FetchError(f"timed out: {exc.__class__.__name__}", where=where) from exc
+                except httpx.ConnectError as exc:
+                    if isinstance(exc.__cause__, _BlockedAtConnect):
+                        raise BlockedURLError(str(exc.__cause__), where=where) from exc
+                    raise FetchError(f"ConnectError: {exc}", where=where) from exc
                 except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                     if dog.fired:
                         raise FetchError(f"response took longer than {self.settings.deadline:.0f}s",
