@@ -71,9 +71,7 @@ def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test
     test = [r for r in rows if hash_of(r["id"]) % 5 == 0][:n_test]
     test_texts = {r["text"] for r in test}
     corpus = catalog_corpus(cat, cfg)  # type: ignore[arg-type]
-    keep = [i for i, t in enumerate(corpus.texts) if t not in test_texts]
-    corpus.texts = [corpus.texts[i] for i in keep]
-    corpus.labels = [corpus.labels[i] for i in keep]
+    corpus = corpus.subset([i for i, t in enumerate(corpus.texts) if t not in test_texts])
     add_labelled(corpus, labelled, cat, labelled.docs)  # type: ignore[arg-type]
     model = fit_sentence_model(corpus, cfg, log=_log, full_rows=label_space(labelled, cat))  # type: ignore[arg-type]
     shipped = AttackEngine.load(Path(tempfile.mkdtemp()))

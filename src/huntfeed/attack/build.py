@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import scipy.sparse as sp
+
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.combine import Combiner
 from huntfeed.attack.engine import AttackEngine
@@ -14,15 +16,15 @@ from huntfeed.attack.evaluate import Scores, oof_probabilities, score, tune_floo
 from huntfeed.attack.labelled import Labelled
 from huntfeed.attack.train import (
     FALLBACK,
+    Corpus,
     DocSignals,
     Log,
     TrainConfig,
-    add_labelled,
-    catalog_corpus,
     combiner_rows,
     fit_combiner_weights,
     fit_sentence_model,
     out_of_fold_signals,
+    training_corpus,
 )
 
 
@@ -49,13 +51,15 @@ def collect_oof(
     cfg: TrainConfig,
     log: Log | None = None,
     model_cache: Path | None = None,
+    rows: tuple[Corpus, sp.csr_matrix] | None = None,
 ) -> list[DocSignals]:
-    """Out-of-fold signals for every labelled document."""
-    base = catalog_corpus(catalog, cfg)
+    """Out-of-fold signals for every labelled document (``rows``: `training_corpus`, if already built)."""
+    full, raw = rows or training_corpus(catalog, labelled, cfg)
     engine = base_engine(catalog)
     return out_of_fold_signals(
         catalog,
-        base,
+        full,
+        raw,
         labelled,
         cfg,
         lambda m: dataclasses.replace(engine, model=m),
@@ -96,17 +100,16 @@ def train(
     t0 = time.time()
     labelled = labelled or Labelled()
     combiner, oof = FALLBACK, None
+    corpus, raw = training_corpus(catalog, labelled, cfg)
     if labelled.docs:
-        signals = collect_oof(catalog, labelled, cfg, log, model_cache=model_cache)
+        signals = collect_oof(catalog, labelled, cfg, log, model_cache=model_cache, rows=(corpus, raw))
         combiner, oof = fit_combiner(signals, catalog, cfg)
         if log:
             log(
                 f"combiner: floor {combiner.floor}, expected-F1 {combiner.expected_f1}; out-of-fold "
                 f"per-doc F1 {oof.per_doc_f1:.3f}, precision {oof.precision:.3f}"
             )
-    corpus = catalog_corpus(catalog, cfg)
-    add_labelled(corpus, labelled, catalog, labelled.docs)
-    model = fit_sentence_model(corpus, cfg, log=log, full_rows=label_space(labelled, catalog))
+    model = fit_sentence_model(corpus, cfg, log=log, full_rows=label_space(labelled, catalog), raw=raw)
     model = dataclasses.replace(
         model,
         combiner=combiner,

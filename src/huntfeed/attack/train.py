@@ -63,11 +63,21 @@ class Corpus:
 
     texts: list[str] = field(default_factory=list)
     labels: list[set[str]] = field(default_factory=list)
+    groups: list[str | None] = field(default_factory=list)  # labelled document a row came from
 
-    def add(self, text: str, labels: set[str]) -> None:
+    def add(self, text: str, labels: set[str], group: str | None = None) -> None:
         if len(text) >= 12:
             self.texts.append(text)
             self.labels.append(labels)
+            self.groups.append(group)
+
+    def without(self, groups: set[str]) -> list[int]:
+        """Indices of the rows that come from none of these documents (order kept)."""
+        return [i for i, g in enumerate(self.groups) if g is None or g not in groups]
+
+    def subset(self, rows: Sequence[int]) -> Corpus:
+        """The given rows as a corpus of their own."""
+        return Corpus([self.texts[i] for i in rows], [self.labels[i] for i in rows], [self.groups[i] for i in rows])
 
 
 def catalog_corpus(catalog: Catalog, cfg: TrainConfig) -> Corpus:
@@ -89,7 +99,7 @@ def add_labelled(out: Corpus, labelled: Labelled, catalog: Catalog, docs: Sequen
     """Append labelled report sentences (and loose labelled sentences) to a corpus."""
     for doc in docs:
         for sent, labels in doc.sentences():
-            out.add(sent.text, _current(labels, catalog))
+            out.add(sent.text, _current(labels, catalog), doc.id)
     for text, labels in labelled.sentences:
         out.add(text, _current(labels, catalog))
 
@@ -101,7 +111,7 @@ def _current(labels: set[str], catalog: Catalog) -> set[str]:
 def _fit_one(
     x: sp.csr_matrix, y: np.ndarray, c: float, keep: int, rows: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    clf = LinearSVC(C=c, tol=1e-3, max_iter=400)
+    clf = LinearSVC(C=c, tol=1e-3, max_iter=400, random_state=0)  # same data, same model
     if rows is not None:
         rows = np.union1d(rows, np.flatnonzero(y))
         clf.fit(x[rows], y[rows])
@@ -113,17 +123,41 @@ def _fit_one(
     return idx.astype(np.int64), w[idx].astype(np.float32), float(clf.intercept_[0])
 
 
+def tfidf_rows(raw: sp.csr_matrix, min_df: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """L2-normalised TF-IDF rows over only the columns that survive ``min_df``.
+
+    Returns the compact float64 matrix (what liblinear wants, so no fit copies it), the hashed
+    column of each compact column, and the idf over the whole hashed space (0 for dropped columns).
+    Dropping the empty and rare columns up front makes every per-technique fit touch a vector a
+    few times smaller than the hashed space.
+    """
+    n = raw.shape[0]
+    df = np.bincount(raw.indices, minlength=raw.shape[1])
+    idf = np.where(df >= min_df, np.log((1 + n) / (1 + df)) + 1.0, 0.0).astype(np.float32)
+    used = np.flatnonzero(df >= min_df)
+    remap = np.full(raw.shape[1], -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    cols = remap[raw.indices]
+    keep = cols >= 0
+    indptr = np.concatenate([[0], np.cumsum(keep)])[raw.indptr]
+    data = raw.data[keep].astype(np.float64) * idf[raw.indices[keep]]
+    x = sp.csr_matrix((data, cols[keep].astype(np.int32), indptr), shape=(n, used.size))
+    return normalize(x, copy=False), used, idf
+
+
 def fit_sentence_model(
     corpus: Corpus,
     cfg: TrainConfig,
     classes: Sequence[str] | None = None,
     log: Log | None = None,
     full_rows: set[str] | None = None,
+    raw: sp.csr_matrix | None = None,
 ) -> SentenceModel:
     """One-vs-rest linear classifiers over hashed TF-IDF features, pruned to sparse weights.
 
     Classes in ``full_rows`` (default: all) see every negative; the others see their positives
     plus a fixed random sample of ``cfg.negative_sample`` rows, which keeps training time low.
+    ``raw`` is `raw_counts(corpus.texts)` where the caller already has it (fold models share one).
     """
     t0 = time.time()
     counts: dict[str, int] = {}
@@ -132,24 +166,28 @@ def fit_sentence_model(
             counts[t] = counts.get(t, 0) + 1
     wanted = sorted(classes) if classes is not None else sorted(t for t, n in counts.items())
     wanted = [t for t in wanted if counts.get(t, 0) >= cfg.min_examples]
-    x = raw_counts(corpus.texts)
-    df = np.bincount(x.indices, minlength=x.shape[1])
+    if raw is None:
+        raw = raw_counts(corpus.texts)
+    x, used, idf = tfidf_rows(raw, cfg.min_df)
     n = x.shape[0]
-    idf = np.where(df >= cfg.min_df, np.log((1 + n) / (1 + df)) + 1.0, 0.0).astype(np.float32)
-    x = normalize(x.multiply(idf.reshape(1, -1)).tocsr())
     if log:
         log(f"vectorised {n} texts in {time.time() - t0:.1f}s; fitting {len(wanted)} techniques")
-    ys = [np.fromiter((t in labels for labels in corpus.labels), dtype=bool, count=n) for t in wanted]
+    index = {t: j for j, t in enumerate(wanted)}
+    ys = np.zeros((len(wanted), n), dtype=bool)
+    for i, labels in enumerate(corpus.labels):
+        for t in labels:
+            if t in index:
+                ys[index[t], i] = True
     rng = np.random.default_rng(cfg.seed)
     sample = np.sort(rng.choice(n, size=min(n, cfg.negative_sample), replace=False))
     parts = Parallel(n_jobs=cfg.n_jobs, prefer="threads")(
         delayed(_fit_one)(x, y, cfg.c, cfg.keep_per_class, None if full_rows is None or t in full_rows else sample)
         for t, y in zip(wanted, ys, strict=True)
     )
-    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate([used[p[0]] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
     cols = np.concatenate([np.full(p[0].size, j) for j, p in enumerate(parts)]) if parts else rows
     vals = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.float32)
-    weights = sp.csr_matrix((vals, (rows, cols)), shape=(x.shape[1], len(wanted)), dtype=np.float32)
+    weights = sp.csr_matrix((vals, (rows, cols)), shape=(raw.shape[1], len(wanted)), dtype=np.float32)
     bias = np.array([p[2] for p in parts], dtype=np.float32)
     if log:
         log(f"fitted in {time.time() - t0:.1f}s; {weights.nnz} weights kept")
@@ -188,9 +226,17 @@ def fold_of(doc_id: str, folds: int) -> int:
     return h % folds
 
 
+def training_corpus(catalog: Catalog, labelled: Labelled, cfg: TrainConfig) -> tuple[Corpus, sp.csr_matrix]:
+    """Catalog text plus every labelled sentence, and their raw counts, vectorised once for all fits."""
+    corpus = catalog_corpus(catalog, cfg)
+    add_labelled(corpus, labelled, catalog, labelled.docs)
+    return corpus, raw_counts(corpus.texts)
+
+
 def out_of_fold_signals(
     catalog: Catalog,
-    base: Corpus,
+    full: Corpus,
+    raw: sp.csr_matrix,
     labelled: Labelled,
     cfg: TrainConfig,
     engine_factory: Callable[[SentenceModel], object],
@@ -199,13 +245,14 @@ def out_of_fold_signals(
 ) -> list[DocSignals]:
     """Signals for every labelled document from a model that never saw it (k-fold by document).
 
-    With ``model_cache`` (a folder) fold models are saved there and reused on the next run, so
-    rules and combiner can be re-evaluated without refitting the classifier.
+    ``full`` and ``raw`` come from `training_corpus`; each fold drops the rows of its own
+    documents, so the text is vectorised once however many folds there are.  With
+    ``model_cache`` (a folder) fold models are saved there and reused on the next run, so rules
+    and combiner can be re-evaluated without refitting the classifier.
     """
     label_space = sorted({t for d in labelled.docs for t in _current(d.labels, catalog)})
     out: list[DocSignals] = []
     for k in range(cfg.folds):
-        train_docs = [d for d in labelled.docs if fold_of(d.id, cfg.folds) != k]
         test_docs = [d for d in labelled.docs if fold_of(d.id, cfg.folds) == k]
         if not test_docs:
             continue
@@ -215,9 +262,8 @@ def out_of_fold_signals(
             model.meta["windows"] = cfg.windows
             model.meta["window_mode"] = cfg.window_mode
         else:
-            corpus = Corpus(list(base.texts), list(base.labels))
-            add_labelled(corpus, labelled, catalog, train_docs)
-            model = fit_sentence_model(corpus, cfg, classes=label_space, log=log)
+            rows = full.without({d.id for d in test_docs})
+            model = fit_sentence_model(full.subset(rows), cfg, classes=label_space, log=log, raw=raw[rows])
             if cached is not None:
                 model.save(cached)
         engine = engine_factory(model)
