@@ -130,3 +130,43 @@ def test_cli_train_writes_a_model_the_engine_uses(tmp_path: Path) -> None:
     info = json.loads(runner.invoke(cli, ["attack", "info", "--json"], env=env).output)
     assert info["model"]["present"] and info["model"]["path"] == out["model"]
     assert info["model"]["attack_version"] == "17.0"
+
+
+def test_tfidf_rows_keeps_only_surviving_columns_and_matches_dense_tfidf() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from huntfeed.attack.train import tfidf_rows
+
+    raw = sp.csr_matrix(np.array([[1.0, 0, 2.0, 0, 0], [1.0, 0, 0, 3.0, 0], [0, 0, 0, 0, 0], [1.0, 5.0, 1.0, 0, 0]]))
+    x, used, idf = tfidf_rows(raw, min_df=2)
+    assert used.tolist() == [0, 2] and x.shape == (4, 2) and x.dtype == np.float64
+    assert idf[1] == 0 and idf[3] == 0 and idf[0] > 0
+    dense = raw.toarray() * idf
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    expected = np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0)[:, used]
+    assert np.allclose(x.toarray(), expected)
+
+
+def test_fold_rows_leave_out_only_the_held_out_documents(tmp_path: Path) -> None:
+    from huntfeed.attack.train import training_corpus
+
+    cat = load_bundle(write_bundle(tmp_path / "b.json"))
+    lab = load_labelled(_jsonl(tmp_path / "d.jsonl"))
+    full, raw = training_corpus(cat, lab, TrainConfig())
+    assert raw.shape[0] == len(full.texts) == len(full.groups)
+    rows = full.without({"d0", "d1"})
+    fold = full.subset(rows)
+    assert "d0" not in fold.groups and "d1" not in fold.groups and "d2" in fold.groups
+    assert len(rows) == len(full.texts) - sum(1 for g in full.groups if g in {"d0", "d1"})
+    assert "It uses HTTPS for command and control." in fold.texts  # loose sentences stay in every fold
+
+
+def test_model_records_its_character_ngrams(tmp_path: Path) -> None:
+    cat = load_bundle(write_bundle(tmp_path / "b.json"))
+    out = tmp_path / "m.npz"
+    train(cat, load_labelled(_jsonl(tmp_path / "d.jsonl")), TrainConfig(folds=2, n_jobs=1, char_ngrams=(4, 4)), out)
+    model = SentenceModel.load(out)
+    assert model.char_ngrams == (4, 4)
+    model.meta.pop("char_ngrams")
+    assert model.char_ngrams == (3, 5)  # models saved before the setting existed

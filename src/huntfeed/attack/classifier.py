@@ -26,9 +26,10 @@ N_WORD = 2**20
 N_CHAR = 2**20
 _TOP_SENTENCES = 5
 _MIN_CHARS = 12  # shorter lines (headings, bullets) carry no behaviour
+CHAR_NGRAMS = (3, 5)  # what models without a "char_ngrams" entry were trained with
 
 
-def make_vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
+def make_vectorizers(char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> tuple[HashingVectorizer, HashingVectorizer]:
     """The two hashing vectorizers; their settings are part of the model format."""
     word = HashingVectorizer(
         n_features=N_WORD,
@@ -41,7 +42,7 @@ def make_vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
     char = HashingVectorizer(
         n_features=N_CHAR,
         analyzer="char_wb",
-        ngram_range=(3, 5),
+        ngram_range=char_ngrams,
         alternate_sign=False,
         norm=None,
         lowercase=True,
@@ -49,9 +50,9 @@ def make_vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
     return word, char
 
 
-def raw_counts(texts: Sequence[str]) -> sp.csr_matrix:
+def raw_counts(texts: Sequence[str], char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> sp.csr_matrix:
     """Sub-linear term counts over both hashed spaces, side by side."""
-    word, char = make_vectorizers()
+    word, char = make_vectorizers(char_ngrams)
     x = sp.hstack([word.transform(texts), char.transform(texts)], format="csr", dtype=np.float32)
     x.data = 1.0 + np.log(x.data)
     return x
@@ -68,9 +69,17 @@ class SentenceModel:
     combiner: Combiner
     meta: dict[str, object]
 
+    @property
+    def char_ngrams(self) -> tuple[int, int]:
+        """The character n-gram range this model's features use."""
+        value = self.meta.get("char_ngrams")
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            return CHAR_NGRAMS
+        return int(value[0]), int(value[1])
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows, L2-normalised."""
-        x = raw_counts(texts)
+        x = raw_counts(texts, self.char_ngrams)
         x = x.multiply(self.idf.reshape(1, -1)).tocsr()
         return normalize(x)
 
@@ -91,7 +100,7 @@ class SentenceModel:
         n = len(texts)
         if n == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32), []
-        x = raw_counts(texts).multiply(self.idf.reshape(1, -1)).tocsr()
+        x = raw_counts(texts, self.char_ngrams).multiply(self.idf.reshape(1, -1)).tocsr()
         norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         safe = np.where(norms > 0, norms, 1.0)
         xn = sp.diags(1.0 / safe) @ x

@@ -21,7 +21,7 @@ from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from huntfeed.attack.catalog import Catalog
-from huntfeed.attack.classifier import SentenceModel, raw_counts
+from huntfeed.attack.classifier import CHAR_NGRAMS, SentenceModel, raw_counts
 from huntfeed.attack.combine import Combiner, empty_features, feature_table
 from huntfeed.attack.labelled import Labelled, LabelledDoc, clean_stix_text
 from huntfeed.attack.text import sentence_ends, split_sentences
@@ -43,6 +43,7 @@ class TrainConfig:
     """Knobs of the training run (the defaults are the measured ones)."""
 
     c: float = 0.5
+    tol: float = 1e-3  # liblinear's stopping tolerance
     min_examples: int = 2
     keep_per_class: int = 5000
     keep_sampled: int = 2500  # weights kept for classes trained on a negative sample
@@ -55,6 +56,7 @@ class TrainConfig:
     windows: int = 3  # also score runs of up to this many neighbouring sentences
     window_mode: str = "fast"  # "exact": vectorise each run's text; "fast": derive from its sentences
     description_sentences: int = 2
+    char_ngrams: tuple[int, int] = CHAR_NGRAMS  # part of the model format, stored in its meta
 
 
 @dataclass
@@ -109,9 +111,9 @@ def _current(labels: set[str], catalog: Catalog) -> set[str]:
 
 
 def _fit_one(
-    x: sp.csr_matrix, y: np.ndarray, c: float, keep: int, rows: np.ndarray | None
+    x: sp.csr_matrix, y: np.ndarray, cfg: TrainConfig, keep: int, rows: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    clf = LinearSVC(C=c, tol=1e-3, max_iter=400, random_state=0)  # same data, same model
+    clf = LinearSVC(C=cfg.c, tol=cfg.tol, max_iter=400, random_state=0)  # same data, same model
     if rows is not None:
         rows = np.union1d(rows, np.flatnonzero(y))
         clf.fit(x[rows], y[rows])
@@ -167,7 +169,7 @@ def fit_sentence_model(
     wanted = sorted(classes) if classes is not None else sorted(t for t, n in counts.items())
     wanted = [t for t in wanted if counts.get(t, 0) >= cfg.min_examples]
     if raw is None:
-        raw = raw_counts(corpus.texts)
+        raw = raw_counts(corpus.texts, cfg.char_ngrams)
     x, used, idf = tfidf_rows(raw, cfg.min_df)
     n = x.shape[0]
     if log:
@@ -181,7 +183,7 @@ def fit_sentence_model(
     rng = np.random.default_rng(cfg.seed)
     sample = np.sort(rng.choice(n, size=min(n, cfg.negative_sample), replace=False))
     parts = Parallel(n_jobs=cfg.n_jobs, prefer="threads")(
-        delayed(_fit_one)(x, y, cfg.c, cfg.keep_per_class, None if full_rows is None or t in full_rows else sample)
+        delayed(_fit_one)(x, y, cfg, cfg.keep_per_class, None if full_rows is None or t in full_rows else sample)
         for t, y in zip(wanted, ys, strict=True)
     )
     rows = np.concatenate([used[p[0]] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
@@ -197,7 +199,13 @@ def fit_sentence_model(
         weights=weights,
         bias=bias,
         combiner=FALLBACK,
-        meta={"classes": len(wanted), "texts": n, "windows": cfg.windows, "window_mode": cfg.window_mode},
+        meta={
+            "classes": len(wanted),
+            "texts": n,
+            "windows": cfg.windows,
+            "window_mode": cfg.window_mode,
+            "char_ngrams": list(cfg.char_ngrams),
+        },
     )
 
 
@@ -230,7 +238,7 @@ def training_corpus(catalog: Catalog, labelled: Labelled, cfg: TrainConfig) -> t
     """Catalog text plus every labelled sentence, and their raw counts, vectorised once for all fits."""
     corpus = catalog_corpus(catalog, cfg)
     add_labelled(corpus, labelled, catalog, labelled.docs)
-    return corpus, raw_counts(corpus.texts)
+    return corpus, raw_counts(corpus.texts, cfg.char_ngrams)
 
 
 def out_of_fold_signals(
