@@ -170,3 +170,42 @@ def test_model_records_its_character_ngrams(tmp_path: Path) -> None:
     assert model.char_ngrams == (4, 4)
     model.meta.pop("char_ngrams")
     assert model.char_ngrams == (3, 5)  # models saved before the setting existed
+
+
+def test_unique_rows_merges_only_identical_text_with_identical_labels() -> None:
+    from huntfeed.attack.train import Corpus, unique_rows
+
+    corpus = Corpus()
+    for text, labels in [
+        ("Indicators of Compromise", set()),
+        ("It injects into explorer.exe", {"T1055"}),
+        ("Indicators of Compromise", set()),
+        ("It injects into explorer.exe", {"T1055.002"}),
+        ("Indicators of Compromise", set()),
+    ]:
+        corpus.add(text, labels)
+    first, weight, inverse = unique_rows(corpus)
+    assert first == [0, 1, 3] and weight.tolist() == [3.0, 1.0, 1.0]
+    assert inverse.tolist() == [0, 1, 0, 2, 0]
+
+
+def test_working_set_fit_reaches_the_full_fit() -> None:
+    """Starting from a few rows and adding margin violators ends at the same classifier as fitting everything."""
+    import numpy as np
+
+    from huntfeed.attack.train import Corpus, fit_with_hints
+
+    rng = np.random.default_rng(1)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    corpus = Corpus()
+    for i in range(400):
+        text = " ".join(rng.choice(words, size=8))
+        label = {"T1055"} if "alpha bravo" in text or i % 37 == 0 else set()
+        corpus.add(text + (" alpha bravo" if label else ""), label)
+    cfg = TrainConfig(n_jobs=1, keep_per_class=10**6)
+    full, hints = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"})
+    assert hints["T1055"].shape == (len(corpus.texts),)
+    start = {"T1055": np.arange(len(corpus.texts)) % 10 == 0}
+    warm, _ = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"}, start=start)
+    a, b = full.weights.toarray().ravel(), warm.weights.toarray().ravel()
+    assert np.allclose(a, b, atol=2e-3) and abs(float(full.bias[0] - warm.bias[0])) < 2e-3

@@ -18,11 +18,12 @@ from huntfeed.attack.train import (
     FALLBACK,
     Corpus,
     DocSignals,
+    Hints,
     Log,
     TrainConfig,
     combiner_rows,
     fit_combiner_weights,
-    fit_sentence_model,
+    fit_with_hints,
     out_of_fold_signals,
     training_corpus,
 )
@@ -52,6 +53,7 @@ def collect_oof(
     log: Log | None = None,
     model_cache: Path | None = None,
     rows: tuple[Corpus, sp.csr_matrix] | None = None,
+    hints: Hints | None = None,
 ) -> list[DocSignals]:
     """Out-of-fold signals for every labelled document (``rows``: `training_corpus`, if already built)."""
     full, raw = rows or training_corpus(catalog, labelled, cfg)
@@ -65,6 +67,7 @@ def collect_oof(
         lambda m: dataclasses.replace(engine, model=m),
         log=log,
         model_cache=model_cache,
+        hints=hints,
     )
 
 
@@ -101,15 +104,16 @@ def train(
     labelled = labelled or Labelled()
     combiner, oof = FALLBACK, None
     corpus, raw = training_corpus(catalog, labelled, cfg)
+    # The final model first: its near-margin rows start the fold models' working sets.
+    model, hints = fit_with_hints(corpus, cfg, log=log, full_rows=label_space(labelled, catalog), raw=raw)
     if labelled.docs:
-        signals = collect_oof(catalog, labelled, cfg, log, model_cache=model_cache, rows=(corpus, raw))
+        signals = collect_oof(catalog, labelled, cfg, log, model_cache=model_cache, rows=(corpus, raw), hints=hints)
         combiner, oof = fit_combiner(signals, catalog, cfg)
         if log:
             log(
                 f"combiner: floor {combiner.floor}, expected-F1 {combiner.expected_f1}; out-of-fold "
                 f"per-doc F1 {oof.per_doc_f1:.3f}, precision {oof.precision:.3f}"
             )
-    model = fit_sentence_model(corpus, cfg, log=log, full_rows=label_space(labelled, catalog), raw=raw)
     model = dataclasses.replace(
         model,
         combiner=combiner,
