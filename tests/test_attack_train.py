@@ -209,3 +209,12 @@ def test_working_set_fit_reaches_the_full_fit() -> None:
     warm, _ = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"}, start=start)
     a, b = full.weights.toarray().ravel(), warm.weights.toarray().ravel()
     assert np.allclose(a, b, atol=2e-3) and abs(float(full.bias[0] - warm.bias[0])) < 2e-3
+
+
+def test_floor_ties_go_to_the_more_precise_setting() -> None:
+    from huntfeed.attack.evaluate import tune_floor
+
+    probs = [{"T1055": 0.95, "T1027": 0.21}, {"T1105": 0.8}]
+    golds = [{"T1055"}, {"T1105"}]
+    floor, _ef1, sc = tune_floor(probs, golds, None, min_precision=0.75)
+    assert sc.per_doc_f1 == 1.0 and floor == 0.8  # every floor up to 0.8 scores 1.0: take the strictest

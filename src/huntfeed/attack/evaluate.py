@@ -16,6 +16,7 @@ from huntfeed.attack.combine import FEATURES, Combiner
 from huntfeed.attack.train import DocSignals, combiner_rows, fit_combiner_weights, fold_of
 
 _EXPLICIT, _RULE_SENTS = FEATURES.index("explicit"), FEATURES.index("rule_sentences")
+F1_TIE = 0.001  # per-document F1 differences below this do not decide the reporting floor
 
 
 @dataclass(frozen=True)
@@ -128,17 +129,23 @@ def select_all(
 def tune_floor(
     probs: Sequence[dict[str, float]], golds: Sequence[set[str]], space: set[str] | None, min_precision: float
 ) -> tuple[float, bool, Scores]:
-    """Best (floor, expected-F1 on/off) by per-document F1 among settings with enough precision."""
-    best: tuple[float, bool, Scores] | None = None
+    """Best (floor, expected-F1 on/off) by per-document F1 among settings with enough precision.
+
+    Settings within `F1_TIE` of the best per-document F1 count as tied, and the tie goes to the
+    most precise one: a hunter would rather see fewer, surer techniques.
+    """
+    eligible: list[tuple[float, bool, Scores]] = []
     fallback: tuple[float, bool, Scores] | None = None
     for ef1 in (True, False):
         for floor in np.arange(0.20, 0.91, 0.025):
             sc = score(golds, select_all(probs, float(floor), ef1, space))
             cand = (round(float(floor), 3), ef1, sc)
-            if sc.precision >= min_precision and (best is None or sc.per_doc_f1 > best[2].per_doc_f1):
-                best = cand
+            if sc.precision >= min_precision:
+                eligible.append(cand)
             if fallback is None or sc.precision > fallback[2].precision:
                 fallback = cand
-    chosen = best or fallback
-    assert chosen is not None
-    return chosen
+    if not eligible:
+        assert fallback is not None
+        return fallback
+    best = max(c[2].per_doc_f1 for c in eligible)
+    return max((c for c in eligible if c[2].per_doc_f1 >= best - F1_TIE), key=lambda c: (c[2].precision, c[0]))

@@ -31,9 +31,9 @@ Log = Callable[[str], None]
 # Combiner weights fitted on the TRAM2 train split (5-fold out-of-fold signals); used when
 # `attack train` runs without labelled reports, so confidences keep roughly the same meaning.
 FALLBACK = Combiner(
-    weights=(-0.07, 0.41, 1.73, 2.38, 0.45, 1.09, 0.50, -0.77, -0.44, 0.51),
-    bias=1.41,
-    floor=0.30,
+    weights=(0.08, 0.48, 1.58, 2.12, 0.92, 1.18, 0.42, -0.89, -0.38, 0.61),
+    bias=1.58,
+    floor=0.20,
     expected_f1=True,
 )
 
@@ -52,7 +52,7 @@ class TrainConfig:
     n_jobs: int = 2
     max_precision_floor: float = 0.75
     seed: int = 0
-    negative_sample: int = 8000  # rows besides its positives that a technique outside full_rows sees
+    negative_sample: int = 16000  # rows besides its positives that a technique outside full_rows sees
     windows: int = 3  # also score runs of up to this many neighbouring sentences
     window_mode: str = "fast"  # "exact": vectorise each run's text; "fast": derive from its sentences
     description_sentences: int = 2
