@@ -13,52 +13,53 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-# (pattern, reach) -- reach 0: the token around the anchor; 1: plus one token each side (spaced
-# defang styles such as "example [.] com"); 2: to the end of the line (registry keys, paths and
-# user agents contain spaces).
-_ANCHORS: tuple[tuple[str, int], ...] = (
-    (r"\.[^\s.]", 0),
-    (r" \. ", 1),
-    (r"@", 0),
-    (r" @", 1),
-    (r"@ ", 1),
-    (r"\[", 1),
-    (r"\{", 1),
-    (r"<", 1),
-    (r"\\", 1),
-    (r"\^", 1),
-    (r"\](?<=[A-Za-z]{2}\])(?=\w)", 1),
-    (r"\}(?<=[A-Za-z]{2}\})(?=\w)", 1),
-    (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1),
-    (r"\)\w", 1),
-    (r":[/\\\]\)_0-9a-fA-F:]", 0),
-    (r" :/", 1),
-    (r"//", 0),
-    (r"// ", 1),
-    (r"__", 0),
-    (r"DOT", 1),
-    (r"AT", 1),
-    (r"At ", 1),
-    (r"-dot-", 0),
-    (r",\d{1,3},\d", 0),
-    # Hashes and wallet addresses: one literal-led pattern per leading digit scans faster than \d.
-    *((d + r"[0-9A-Za-z]{15}", 0) for d in "0123456789"),
-    (r"CVE", 1),
-    (r"cve", 1),
-    (r"Cve", 1),
-    (r"HK", 2),
-    (r"Mozilla/", 2),
-    (r"%\\", 2),
-    (r"~/", 2),
-    (r"T\d{4}", 0),
-    (r"TA\d{4}", 0),
-    (r"AS", 1),
-    (r"asn", 1),
-    (r"_[0-9a-f]{12}_", 0),
-)
-_COMPILED = tuple((re.compile(p), reach) for p, reach in _ANCHORS)
-_WS = re.compile(r"\s")
 _MAX_TOKEN = 2100
+
+# (pattern, reach, gate) -- reach 0: the token around the anchor; 1: plus one token each side
+# (spaced defang styles such as "example [.] com"); 2: to the end of the line (registry keys,
+# paths and user agents contain spaces). ``gate`` is a literal the anchor needs: a text without
+# it skips the pattern at the cost of a memchr, far below a regex pass.
+_ANCHORS: tuple[tuple[str, int, str], ...] = (
+    (r"\.[^\s.]", 0, ""),
+    (r"\.(?<= \.) ", 1, "."),  # " . " led by its dot: spaces are too common to scan for
+    (r"@", 0, "@"),
+    (r"@(?:(?<= @)| )", 1, "@"),
+    (r"\[", 1, "["),
+    (r"\{", 1, "{"),
+    (r"<", 1, "<"),
+    (r"\\", 1, "\\"),
+    (r"\^", 1, "^"),
+    (r"\](?<=[A-Za-z]{2}\])(?=\w)", 1, "]"),
+    (r"\}(?<=[A-Za-z]{2}\})(?=\w)", 1, "}"),
+    (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1, "("),
+    (r"\)\w", 1, ")"),
+    (r":[/\\\]\)_0-9a-fA-F:]", 0, ":"),
+    (r":/(?<= :/)", 1, ":"),
+    (r"//", 0, "/"),
+    (r"// ", 1, "/"),
+    (r"__", 0, "_"),
+    (r"DOT", 1, ""),
+    (r"A(?:T|t )", 1, ""),
+    (r"-dot-", 0, "-"),
+    (r",\d{1,3},\d", 0, ","),
+    # Hashes and wallet addresses: one literal-led pattern per leading digit scans faster than \d.
+    *((d + r"[0-9A-Za-z]{15}", 0, "") for d in "0123456789"),
+    (r"C(?:VE|ve)", 1, ""),
+    (r"ve(?<=cve)", 1, ""),
+    (r"HK", 2, ""),
+    (r"Mozilla/", 2, ""),
+    (r"%\\", 2, "%"),
+    (r"~/", 2, "~"),
+    (r"TA?\d{4}", 0, ""),
+    (r"AS", 1, ""),
+    (r"sn(?<=asn)", 1, ""),
+    (r"_[0-9a-f]{12}_", 0, "_"),
+)
+# A reach-0 anchor takes the rest of its token in the same match, so the regex engine, not
+# Python, steps over the other anchors inside that token.
+_COMPILED = tuple(
+    (re.compile(p + "[^ ]{0,%d}" % _MAX_TOKEN if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS
+)
 _MERGE_GAP = 4
 # Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
 # placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.
@@ -80,18 +81,16 @@ class Digest:
         return self.ostarts[i] + (pos - self.dstarts[i]) if i >= 0 else pos
 
 
-def _token_start(text: str, pos: int) -> int:
-    lo = max(0, pos - _MAX_TOKEN)
-    return max(text.rfind(" ", lo, pos), text.rfind("\n", lo, pos), text.rfind("\t", lo, pos), lo - 1) + 1
+def _token_start(masked: str, pos: int) -> int:
+    lo = pos - _MAX_TOKEN if pos > _MAX_TOKEN else 0
+    k = masked.rfind(" ", lo, pos)
+    return k + 1 if k >= 0 else lo
 
 
-def _token_end(text: str, pos: int) -> int:
-    hi = min(len(text), pos + _MAX_TOKEN)
-    sp = text.find(" ", pos, hi)
-    nl = text.find("\n", pos, sp if sp >= 0 else hi)
-    end = nl if nl >= 0 else (sp if sp >= 0 else hi)
-    tab = text.find("\t", pos, end)
-    return tab if tab >= 0 else end
+def _token_end(masked: str, pos: int) -> int:
+    hi = pos + _MAX_TOKEN
+    k = masked.find(" ", pos, hi)
+    return k if k >= 0 else min(len(masked), hi)
 
 
 def _line_end(text: str, pos: int) -> int:
@@ -99,25 +98,25 @@ def _line_end(text: str, pos: int) -> int:
     return nl if nl >= 0 else min(len(text), pos + 600)
 
 
-def _extend(text: str, s: int, e: int, reach: int) -> tuple[int, int]:
-    if reach == 1:
-        k = s
-        while k > 0 and s - k < 4 and text[k - 1] in " \t":
-            k -= 1
-        if k > 0:
-            s = _token_start(text, k)
-        k = e
-        while k < len(text) and k - e < 4 and text[k] in " \t":
-            k += 1
-        if k < len(text):
-            e = _token_end(text, k)
-    elif reach == 2:
-        e = max(e, _line_end(text, e))
+def _extend(text: str, masked: str, s: int, e: int) -> tuple[int, int]:
+    """Widen a token by one token each side across at most 3 blanks, never across a line end."""
+    k = s
+    while k > 0 and s - k < 4 and masked[k - 1] == " " and text[k - 1] != "\n":
+        k -= 1
+    if k > 0:
+        s = _token_start(masked, k)
+    k = e
+    n = len(masked)
+    while k < n and k - e < 4 and masked[k] == " " and text[k] != "\n":
+        k += 1
+    if k < n:
+        e = _token_end(masked, k)
     return s, e
 
 
 def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with its short lines blanked (same length), and the spans of those lines."""
+    """``text`` with short lines blanked and every tab and line end a space (same length), and
+    the spans of those short lines: a token then ends at the next space, found by one search."""
     lines = text.split("\n")
     short: list[tuple[int, int]] = []
     pos = 0
@@ -126,10 +125,8 @@ def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
         if 0 < n <= _SHORT_LINE:
             short.append((pos, pos + n))
         pos += n + 1
-    if not short:
-        return text, short
-    masked = "\n".join(" " * len(ln) if 0 < len(ln) <= _SHORT_LINE else ln for ln in lines)
-    return masked, short
+    masked = " ".join(" " * len(ln) if 0 < len(ln) <= _SHORT_LINE else ln for ln in lines) if short else text
+    return masked.replace("\n", " ").replace("\t", " "), short
 
 
 def windows(text: str) -> list[tuple[int, int]]:
@@ -138,17 +135,25 @@ def windows(text: str) -> list[tuple[int, int]]:
     # anchor scan, so their many anchors cost nothing and only prose lines are cut into tokens.
     masked, short = _masked(text)
     spans: list[tuple[int, int]] = list(short)
-    for rx, reach in _COMPILED:
-        last = -1
+    add = spans.append
+    for rx, reach, gate in _COMPILED:
+        if gate and gate not in masked:
+            continue
+        if reach == 0:
+            for m in rx.finditer(masked):
+                a, e = m.span()
+                k = masked.rfind(" ", a - _MAX_TOKEN if a > _MAX_TOKEN else 0, a)
+                add((k + 1 if k >= 0 else max(0, a - _MAX_TOKEN), e))
+            continue
         for m in rx.finditer(masked):
             a, b = m.span()
-            if a < last and reach == 0:
-                continue
             s = _token_start(masked, a)
             e = _token_end(masked, b) if b > a else b
-            s, e = _extend(masked, s, e, reach)
-            spans.append((s, e))
-            last = e
+            if reach == 1:
+                s, e = _extend(text, masked, s, e)
+            else:
+                e = max(e, _line_end(text, e))
+            add((s, e))
     if not spans:
         return []
     spans.sort()
