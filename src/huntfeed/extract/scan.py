@@ -32,11 +32,13 @@ _URL_HOST_RE = re.compile(
 Occ = tuple[int, int, IndicatorType, str, str]
 
 
+# Labels of 1-63 characters, none starting or ending with '-': the shape, checked in one call.
+_LABELS_RE = re.compile(r"(?:(?!-)[^.]{1,63}(?<!-)\.)+(?!-)[^.]{1,63}(?<!-)")
+
+
 def _valid_domain(domain: str) -> bool:
-    labels = domain.split(".")
-    if len(labels) < 2 or not valid_tld(labels[-1]):
-        return False
-    return all(0 < len(lab) <= 63 and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
+    k = domain.rfind(".")
+    return k > 0 and valid_tld(domain[k + 1 :]) and _LABELS_RE.fullmatch(domain) is not None
 
 
 def _trim_url(url: str) -> str:
@@ -66,7 +68,7 @@ def _norm_url(url: str) -> tuple[str, int, int] | None:
             ipaddress.IPv6Address(hl[1:-1])
         except ValueError:
             return None
-    elif re.fullmatch(P.IPV4, hl):
+    elif P.IPV4_FULL_RE.fullmatch(hl):
         pass
     elif not _valid_domain(hl.rstrip(".")):
         return None
@@ -88,10 +90,16 @@ def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
     return norm[0], s + len(raw)
 
 
+_LEADING_ZERO_RE = re.compile(r"(?<![0-9])0[0-9]")
+
+
 def _ipv4_value(text: str) -> str:
+    if _LEADING_ZERO_RE.search(text) is None:
+        return text  # already normal: the common case, without a split and four int() calls
     return ".".join(str(int(p)) for p in text.split("."))
 
 
+_COMMENT_RE = re.compile(r"\([^()]*\)")
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
 
@@ -162,7 +170,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         host_spans.append((s + hs, s + he))
         add((s, e, T.URL, value, ""))
     urls = _Spans(url_spans)
-    hosts = _Spans(host_spans)
+    # URL spans, and host spans inside them, come in text order and never overlap.
+    ustarts = [a for a, _ in url_spans]
 
     email_hosts: list[tuple[int, int]] = []
     for at in P.AT_RE.finditer(n):
@@ -189,10 +198,12 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
                     continue
         elif not _valid_domain(host) or "jabber" in host or "xmpp" in host:
             continue
-        local = re.sub(r"\([^()]*\)", "", n[s:a]).lower()
+        local = n[s:a].lower()
+        if "(" in local:
+            local = _COMMENT_RE.sub("", local)  # RFC 5322 comments: "john(sales)@" is john@
         email_hosts.append(hm.span())
         add((s, e, T.EMAIL, f"{local}@{host}", ""))
-    in_email = _Spans(email_hosts)
+    estarts = [a for a, _ in email_hosts]
 
     bare_end = -1
     for m in P.DOMAIN_TAIL_RE.finditer(n):
@@ -214,11 +225,17 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
         value = n[s:e].lower()
-        if url_spans and hosts.containing(s, e):
-            role = "url-host"
-        elif (url_spans and urls.containing(s, e)) or s < bare_end:
+        role = ""
+        if ustarts:
+            i = bisect_right(ustarts, s) - 1
+            if i >= 0 and e <= url_spans[i][1]:
+                hs, he = host_spans[i]
+                role = "url-host" if hs <= s and e <= he else "in-url"
+        if role:
+            pass
+        elif s < bare_end:
             role = "in-url"
-        elif email_hosts and in_email.containing(s, e):
+        elif estarts and (i := bisect_right(estarts, s) - 1) >= 0 and e <= email_hosts[i][1]:
             role = "email-domain"
         else:
             role = ""
