@@ -50,7 +50,9 @@ DOMAIN_TAIL_RE = re.compile(rf"\.(?:{LABEL}\.){{0,11}}{TLD}(?![\w-]|\.[\w-])")
 # Read leftwards by matching forwards in the reversed text: no scanning, no quadratic retries.
 REV_LABEL_RE = re.compile(r"[\w-]{1,63}")
 BARE_TAIL_RE = re.compile(r"(?::\d{1,5})?/" + _URL_TAIL)
-IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+# Found from the dot after the first octet (a literal: the engine skips to it), the first octet
+# then read leftwards in code; a pattern led by \d would try every position of the text.
+IPV4_TAIL_RE = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d{1,3}")
 IPV4_FULL_RE = re.compile(IPV4)
 IPV6_GATE_RE = re.compile(r"::|:[0-9a-fA-F]{1,4}:")
 IPV6_RE = re.compile(
@@ -77,8 +79,15 @@ ASN_RES = (
     re.compile(r"asn(?<![\w]asn) ?(\d{1,10})(?!\w)"),
     re.compile(r"as(?<![\w]as)(\d{1,10})(?!\w)"),
 )
-LONG_RUN_RE = re.compile(r"\d[0-9A-Za-z]{24}")
-BITCOIN_RE = re.compile(r"[13](?<![\w][13])[a-km-zA-HJ-NP-Z1-9]{25,34}(?![\w])|b(?<![\w]b)c1[a-z0-9]{25,87}(?![\w])")
+# One literal-led pattern per address prefix: an alternation led by a character class scans slower.
+BITCOIN_RES = tuple(
+    re.compile(p)
+    for p in (
+        r"1(?<![\w]1)[a-km-zA-HJ-NP-Z1-9]{25,34}(?![\w])",
+        r"3(?<![\w]3)[a-km-zA-HJ-NP-Z1-9]{25,34}(?![\w])",
+        r"bc1(?<![\w]bc1)[a-z0-9]{25,87}(?![\w])",
+    )
+)
 MONERO_RE = re.compile(r"4(?<![\w]4)[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?![\w])")
 _REG_PART = r"[^\\\s\"'<>|\u201c\u201d]{1,255}"
 REGISTRY_RE = re.compile(

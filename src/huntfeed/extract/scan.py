@@ -11,6 +11,7 @@ import ipaddress
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from operator import methodcaller
 
 from huntfeed.extract import patterns as P
 from huntfeed.extract.fang import Fanged, fang_map
@@ -99,6 +100,8 @@ def _ipv4_value(text: str) -> str:
     return ".".join(str(int(p)) for p in text.split("."))
 
 
+_CIDR_RE = re.compile(r"/\d{1,2}")
+_BY_START = methodcaller("start")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
@@ -248,19 +251,25 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
                     add((s, bend, T.URL, bvalue, ""))
         add((s, e, T.DOMAIN, value, role))
 
-    for m in P.IPV4_RE.finditer(n):
-        s, e = m.span()
+    for m in P.IPV4_TAIL_RE.finditer(n):
+        dot, e = m.span()
+        s = dot - 1
+        if s > 0 and n[s - 1].isdecimal():
+            s -= 1
+            if s > 0 and n[s - 1].isdecimal():
+                s -= 1
         if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
             continue
-        if e < len(n) and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())):
+        if e < size and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < size and n[e + 1].isalnum())):
             continue
-        if P.IPV4_FULL_RE.fullmatch(m.group(0)) is None:
+        raw = n[s:e]
+        if P.IPV4_FULL_RE.fullmatch(raw) is None:
             continue
         if e < len(n) and n[e] in "/:" and not urls.overlaps(s, e) and (s == 0 or n[s - 1] not in ".@/:%-"):
             bare = _bare_url(n, s, e)
-            if bare is not None and not re.fullmatch(r"/\d{1,2}", n[e : bare[1]]):
+            if bare is not None and not _CIDR_RE.fullmatch(n, e, bare[1]):
                 add((s, bare[1], T.URL, bare[0], ""))
-        add((s, e, T.IPV4, _ipv4_value(m.group(0)), ""))
+        add((s, e, T.IPV4, _ipv4_value(raw), ""))
 
     if P.IPV6_GATE_RE.search(n):
         for m in P.IPV6_RE.finditer(n):
@@ -297,12 +306,12 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
     for rx in P.ASN_RES:
         for m in rx.finditer(n):
             add((m.start(), m.end(), T.ASN, "AS" + m.group(1), ""))
-    if P.LONG_RUN_RE.search(n):
-        for m in P.BITCOIN_RE.finditer(n):
-            if _valid_bitcoin(m.group(0)):
-                add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
-        for m in P.MONERO_RE.finditer(n):
-            add((m.start(), m.end(), T.MONERO, m.group(0), ""))
+    btc = [m for rx in P.BITCOIN_RES for m in rx.finditer(n) if _valid_bitcoin(m.group(0))]
+    btc.sort(key=_BY_START)
+    for m in btc:
+        add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
+    for m in P.MONERO_RE.finditer(n):
+        add((m.start(), m.end(), T.MONERO, m.group(0), ""))
     if P.REGISTRY_GATE in n or "hk" in n:
         for m in P.REGISTRY_RE.finditer(n):
             value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
