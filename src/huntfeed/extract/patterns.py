@@ -112,11 +112,21 @@ FILE_EXTS = (
     "pptm|doc|docx|xls|xlsx|ppt|pptx|rtf|pdf|one|chm|url|inf|reg|aspx|asp|php|jsp|jspx|ashx|xll|"
     "wll|ocx|drv|tmp|dat|pif|appref-ms|library-ms|search-ms|application|gadget|msc"
 )
-# File names are found from their extension ("." + ext) and extended to the left in code.
-# Lower- and upper-case spellings as two literal-led patterns: IGNORECASE would slow the scan.
-FILE_EXT_RES = (
-    re.compile(rf"\.({FILE_EXTS})(?![\w-]|\.\w)"),
-    re.compile(rf"\.({FILE_EXTS.upper()})(?![\w-]|\.\w)"),
+
+
+def _by_first_letter(words: list[str]) -> str:
+    """An alternation grouped by first character: the engine then tests each word's first letter
+    once per group instead of once per word (a flat list of 70 words made every dot cost 70 tests)."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "(?:" + "|".join(re.escape(c) + "(?:" + "|".join(rest) + ")" for c, rest in groups.items()) + ")"
+
+
+# File names are found from their extension ("." + ext) and extended to the left in code; lower-
+# and upper-case spellings only (IGNORECASE would slow the scan and take "Excel.Application").
+FILE_EXT_RE = re.compile(
+    r"\." + _by_first_letter(FILE_EXTS.split("|") + FILE_EXTS.upper().split("|")) + r"(?![\w-]|\.\w)"
 )
 REV_FILE_RE = re.compile(r"[\w.-]{1,121}")
 JA4_RE = re.compile(r"(?<![\w])[tqd]\d{2}[di]\d{4}[a-z0-9]{2}_[0-9a-f]{12}_[0-9a-f]{12}(?![\w])")

@@ -325,9 +325,7 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
             if not urls.overlaps(m.start(), m.end()):
                 add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
     last = -1
-    file_hits = [m for rx in P.FILE_EXT_RES for m in rx.finditer(n)]
-    file_hits.sort(key=lambda m: m.start())
-    for m in file_hits:
+    for m in P.FILE_EXT_RE.finditer(n):
         dot, e = m.span()
         if urls.spans and urls.overlaps(dot, e):
             continue  # the path of a URL, reported with the URL
