@@ -102,6 +102,8 @@ UNIXPATH_RE = re.compile(
     r"|private|proc|run|srv|mnt))(?:/[\w.@+-]{1,255}){1,32}"
 )
 REGISTRY_GATE = "HK"
+# Lower-case hives are rare, and "hk" is common inside random host names: look closer first.
+REGISTRY_LOWER_GATE_RE = re.compile(r"hk(?<![\w]hk)(?:ey_|lm|cu|cr|u|cc)")
 UNIXPATH_GATE_RE = re.compile(
     r"/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt)/"
 )

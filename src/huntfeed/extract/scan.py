@@ -62,7 +62,7 @@ def _norm_url(url: str) -> tuple[str, int, int] | None:
     m = _URL_HOST_RE.match(url)
     if not m:
         return None
-    host = m.group("host")
+    scheme, user, host, port, rest = m.groups()  # one call: named groups one by one cost more
     hl = host.lower()
     if hl.startswith("["):
         try:
@@ -73,10 +73,9 @@ def _norm_url(url: str) -> tuple[str, int, int] | None:
         pass
     elif not _valid_domain(hl.rstrip(".")):
         return None
-    scheme = (m.group("scheme") or "").lower()
-    user = m.group("user") or ""
-    value = scheme + user + hl + (m.group("port") or "") + (m.group("rest") or "")
-    return value, m.start("host"), m.end("host")
+    value = (scheme or "").lower() + (user or "") + hl + (port or "") + (rest or "")
+    hs, he = m.span(3)
+    return value, hs, he
 
 
 def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
@@ -300,6 +299,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
 
 
 def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
+    ustarts, url_spans = urls.starts, urls.spans
     for rx in P.ATTACK_RES:
         for m in rx.finditer(n):
             add((m.start(), m.end(), T.ATTACK_ID, m.group(0).upper(), ""))
@@ -312,7 +312,7 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
         add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
     for m in P.MONERO_RE.finditer(n):
         add((m.start(), m.end(), T.MONERO, m.group(0), ""))
-    if P.REGISTRY_GATE in n or "hk" in n:
+    if P.REGISTRY_GATE in n or ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
         for m in P.REGISTRY_RE.finditer(n):
             value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
             add((m.start(), m.end(), T.REGISTRY, value.rstrip(". "), ""))
@@ -327,7 +327,7 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
     last = -1
     for m in P.FILE_EXT_RE.finditer(n):
         dot, e = m.span()
-        if urls.spans and urls.overlaps(dot, e):
+        if ustarts and (i := bisect_right(ustarts, e - 1) - 1) >= 0 and url_spans[i][1] > dot:
             continue  # the path of a URL, reported with the URL
         left = P.REV_FILE_RE.match(rev, len(n) - dot)
         if left is None:
