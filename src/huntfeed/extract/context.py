@@ -154,9 +154,10 @@ def c2_context(text: str, start: int, end: int) -> bool:
     hi_nl = text.find("\n", end)
     hi = min(end + 120, len(text) if hi_nl < 0 else hi_nl)
     window = text[max(0, lo) : hi].lower()
-    if not any(k in window for k in _C2_KEYS):
-        return False  # the common case, settled without the regex
-    return bool(_C2_CONTEXT.search(window))
+    for k in _C2_KEYS:  # a plain loop: the common case, no key at all, settled without the regex
+        if k in window:
+            return bool(_C2_CONTEXT.search(window))
+    return False
 
 
 def version_context(text: str, start: int) -> bool:

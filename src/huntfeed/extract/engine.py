@@ -34,6 +34,12 @@ class ExtractContext:
 # these constants, not an object: one is made per distinct value, and a list builds 4x faster.
 _START, _END, _RAW, _DEFANGED, _STRICT, _ALL_LOOSE, _IN_IOC, _ALL_REFS, _ALL_VERSION, _ROLES, _PLAIN = range(11)
 Acc = list  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_refs, all_version, roles, plain]
+# Roles as shared frozensets: hashable, so a value's signals can key the verdict memo below.
+_ROLE_SETS = {r: frozenset((r,)) for r in ("", "url-host", "in-url", "email-domain")}
+# Verdicts by (type, value, signals, policy): reports repeat the same vendor, reference and
+# resolver values from one article to the next, and decide() is a pure function of these.
+_MEMO_MAX = 1 << 14  # a few MB at most
+_memo: dict[tuple[object, ...], tuple[Fidelity, str]] = {}
 
 
 def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
@@ -103,7 +109,7 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                     base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
                     bool(refs) and _inside(refs, s),
                     kind is IndicatorType.IPV4 and version_context(piece, s),
-                    {role}, [],
+                    _ROLE_SETS.get(role) or frozenset((role,)), [],
                 ]  # fmt: skip
             else:
                 if base + s < acc[_START]:
@@ -115,7 +121,8 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 acc[_IN_IOC] = acc[_IN_IOC] or in_ioc
                 acc[_ALL_REFS] = acc[_ALL_REFS] and bool(refs) and _inside(refs, s)
                 acc[_ALL_VERSION] = acc[_ALL_VERSION] and kind is IndicatorType.IPV4 and version_context(piece, s)
-                acc[_ROLES].add(role)
+                if role not in acc[_ROLES]:
+                    acc[_ROLES] = acc[_ROLES] | {role}
             if kind in _NET_TYPES and not in_ioc and not defanged and len(acc[_PLAIN]) < 3:
                 # Keep the sentence around it, not the piece: memory stays bounded on huge inputs.
                 lo = max(0, s - 220)
@@ -148,6 +155,7 @@ def finish(
         reference_domains=frozenset(d.lower().strip(".") for d in ctx.reference_domains if d),
         doc_defangs=any(a[_STRICT] for a in accs.values()),
     )
+    policy_key = (policy.own_site, policy.reference_domains, policy.doc_defangs)
     out: list[tuple[int, int, Indicator]] = []
     high = Fidelity.HIGH
     for (kind, value), acc in accs.items():
@@ -160,10 +168,19 @@ def finish(
                 defanged, defanged and acc[_ALL_LOOSE], acc[_IN_IOC], acc[_ALL_REFS], False, acc[_ROLES],
                 acc[_ALL_VERSION], acc[_RAW],
             )  # fmt: skip
-            fidelity, reason = decide(kind, value, sig, policy)
+            key = (kind, value, sig, policy_key)
+            verdict = _memo.get(key)
+            if verdict is None:
+                if len(_memo) >= _MEMO_MAX:
+                    _memo.clear()
+                verdict = _memo[key] = decide(kind, value, sig, policy)
+            fidelity, reason = verdict
             plain = acc[_PLAIN]
-            if plain and reason in _C2_CAN_CHANGE and any(c2_context(p, s, e) for p, s, e in plain):
-                fidelity, reason = decide(kind, value, sig._replace(c2=True), policy)
+            if plain and reason in _C2_CAN_CHANGE:
+                for p, s, e in plain:
+                    if c2_context(p, s, e):
+                        fidelity, reason = decide(kind, value, sig._replace(c2=True), policy)
+                        break
         if not all and fidelity is not high:
             continue
         start = acc[_START]
