@@ -25,7 +25,9 @@ _DOTWORD = r"(?:[dD][oO][tT]|[pP][uU][nN][tT][oO]|[pP][uU][nN][kK][tT]|[dD]0[tT]
 _ATWORD = r"(?:[aA][tT]|[eE][tT]|[aA][rR][rR][oO][bB][aA])"
 
 # Scheme words as seen defanged: hxxp, hXXps, hxtp, xxxx, xxxxs, xxxxx, fxp, sfXp, ftx...
-_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?)"
+# WebSocket schemes too (wss[://]host/socket): only with a bracketed or escaped separator, so
+# that prose such as "news // notes" is never read as a scheme.
+_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?|wss?)"
 _SCHEME_SEP = (
     r"(?:\[://\]|\(://\)|\{://\}"
     r"|:\\/\\/"
@@ -128,6 +130,8 @@ def _fix_scheme(word: str) -> str:
         return "http" if len(w) == 4 else "https"
     if w.startswith("sf"):
         return "sftp"
+    if w.startswith("ws"):
+        return w
     return "ftps" if w.endswith("s") and len(w) == 4 else "ftp"
 
 
@@ -227,8 +231,11 @@ def _tokens(text: str) -> list[_Tok]:
         m = _SCHEME_RE.search(text, max(0, a - 8), min(len(text), a + 2 + 6))
         if m is None:
             continue
+        word = m.group("sch") or m.group("bsch")
+        if word[:1] in "wW" and not any(c in m.group("ssep") for c in "[({\\"):
+            continue
         last = m.end()
-        rep = _fix_scheme(m.group("sch") or m.group("bsch")) + "://"
+        rep = _fix_scheme(word) + "://"
         if rep.lower() != m.group(0).lower():
             toks.append((m.start(), m.end(), "scheme", rep))
     last = -1

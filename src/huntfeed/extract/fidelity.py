@@ -145,9 +145,6 @@ def _code_identifier(value: str, raw: str) -> bool:
     exact, prefixes = code_identifiers()
     if value in exact or value.startswith(prefixes):
         return True
-    labels = value.split(".")
-    if len(labels) >= 3 and labels[0] in ("com", "org", "net") and labels[-1] not in ("com", "org", "net"):
-        return True  # a reversed Java/Android package name: com.example.app
     last_raw = raw.rsplit(".", 1)[-1] if "." in raw else ""
     # Code is written System.Net or WebClient.DownloadString; domains are lower case or ALL CAPS.
     return bool(last_raw[:1].isupper() and not last_raw.isupper()) or bool(_CAMEL.search(raw.split("/", 1)[0]))
@@ -163,12 +160,38 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
     hit = _suffix_hit(domain, index)
     if hit:
         return LOW, index[hit]
-    if not sig.defanged and not sig.in_ioc:
-        if _code_identifier(domain, sig.raw):
-            return LOW, "code-identifier"
-        if tld_of(domain) in file_ext_tlds() and domain.count(".") == 1:
-            return LOW, "file-name"
+    if sig.defanged:
+        return None  # authors defang hosts, never file names or package ids
+    if _package_id(domain):
+        return LOW, "package-id"
+    if tld_of(domain) in file_ext_tlds() and _file_name(domain, sig, pol):
+        return LOW, "file-name"
+    if not sig.in_ioc and _code_identifier(domain, sig.raw):
+        return LOW, "code-identifier"
     return None
+
+
+# First labels of reversed-DNS application ids (com.example.app, org.telegram.messenger).
+_PACKAGE_HEADS = frozenset(("com", "org", "net", "io"))  # not "de.", "fr.": language subdomains
+_GENERIC_TLDS = frozenset(("com", "org", "net", "io", "co", "me", "info", "biz"))
+
+
+def _package_id(domain: str) -> bool:
+    """An Android/Java package or Apple bundle id: com.parceltrack.delivery.app, not a host."""
+    head, _, rest = domain.partition(".")
+    return head in _PACKAGE_HEADS and rest.count(".") >= 1 and domain.rpartition(".")[2] not in _GENERIC_TLDS
+
+
+def _file_name(domain: str, sig: Signals, pol: Policy) -> bool:
+    """True when a live name whose TLD is also a file extension (zip, sh, so...) reads as a file."""
+    if "_" in domain:
+        return True  # no host name holds an underscore; libhttpd_ext.so is a library
+    if sig.roles and ("in-url" in sig.roles or "in-path" in sig.roles):
+        return True  # the report also shows it ending a URL path or file path: /fix/spamfilter.zip
+    if not sig.in_ioc:
+        return domain.count(".") == 1  # payload.zip in prose
+    # In an IOC list: a report that defangs its hosts and left this one live lists a file.
+    return pol.doc_defangs
 
 
 def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]:
@@ -225,6 +248,7 @@ def _ipv4_global(value: str) -> bool:
     return not any(lo <= num <= hi for lo, hi in _IPV4_SPECIAL)
 
 
+_IN_PATH = frozenset(("in-path",))
 _HASH_KINDS = frozenset((T.MD5, T.SHA1, T.SHA256, T.SHA512))
 
 
@@ -235,7 +259,7 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         if verdict:
             return verdict
         if sig.roles and "" not in sig.roles:
-            return LOW, min(sig.roles)
+            return LOW, "file-name" if sig.roles == _IN_PATH else min(sig.roles)
         return _positive(sig, pol, plain_ok=False)
     if kind is T.IPV4 or kind is T.IPV6:
         if kind is T.IPV4:

@@ -176,6 +176,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
     ustarts = [a for a, _ in url_spans]
 
     email_hosts: list[tuple[int, int]] = []
+    email_spans: list[tuple[int, int]] = []
     for at in P.AT_RE.finditer(n):
         a = at.start()
         lm = P.REV_LOCAL_RE.match(rev, size - a)
@@ -204,8 +205,9 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         if "(" in local:
             local = _COMMENT_RE.sub("", local)  # RFC 5322 comments: "john(sales)@" is john@
         email_hosts.append(hm.span())
+        email_spans.append((s, e))
         add((s, e, T.EMAIL, f"{local}@{host}", ""))
-    estarts = [a for a, _ in email_hosts]
+    estarts = [a for a, _ in email_spans]
 
     bare_end = -1
     for m in P.DOMAIN_TAIL_RE.finditer(n):
@@ -237,8 +239,14 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             pass
         elif s < bare_end:
             role = "in-url"
-        elif estarts and (i := bisect_right(estarts, s) - 1) >= 0 and e <= email_hosts[i][1]:
+        elif estarts and (i := bisect_right(estarts, s) - 1) >= 0 and e <= email_spans[i][1]:
+            if s < email_hosts[i][0]:
+                continue  # "it.support" in it.support@corp.com: a mailbox name, not a host
             role = "email-domain"
+        elif s > 1 and n[s - 1] in "/\\" and (n[s - 2].isalnum() or n[s - 2] in "._-~$%"):
+            # /usr/lib/libx.so, C:\Temp\sam.save: the file name ending a path. Not //cdn.host/x
+            # (a scheme-less URL) nor \\host\share (a UNC path): there a slash comes before.
+            role = "in-path"
         else:
             role = ""
             if e < len(n) and n[e] in "/:" and (s == 0 or n[s - 1] not in ".@/:%-"):
