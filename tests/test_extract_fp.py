@@ -96,6 +96,22 @@ CASES = [
         "defanged",
     ),
     (
+        "script-object-member",
+        "The loader reads window.location.host before it redirects the victim.",
+        T.DOMAIN,
+        "window.location.host",
+        LOW,
+        "code-identifier",
+    ),
+    (
+        "method-call",
+        "Then it calls client.online(cfg) and waits.",
+        T.DOMAIN,
+        "client.online",
+        LOW,
+        "code-identifier",
+    ),
+    (
         "unc-host-stays-a-host",
         r"The shortcut loads \\files-share.top\docs\a.dll over WebDAV.",
         T.DOMAIN,

@@ -166,7 +166,7 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
         return LOW, "package-id"
     if tld_of(domain) in file_ext_tlds() and _file_name(domain, sig, pol):
         return LOW, "file-name"
-    if not sig.in_ioc and _code_identifier(domain, sig.raw):
+    if not sig.in_ioc and (sig.roles == _CODE or _code_identifier(domain, sig.raw)):
         return LOW, "code-identifier"
     return None
 
@@ -249,6 +249,7 @@ def _ipv4_global(value: str) -> bool:
 
 
 _IN_PATH = frozenset(("in-path",))
+_CODE = frozenset(("code",))
 _HASH_KINDS = frozenset((T.MD5, T.SHA1, T.SHA256, T.SHA512))
 
 
@@ -258,7 +259,7 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         verdict = _domain_verdict(value, sig, pol)
         if verdict:
             return verdict
-        if sig.roles and "" not in sig.roles:
+        if sig.roles and "" not in sig.roles and "code" not in sig.roles:
             return LOW, "file-name" if sig.roles == _IN_PATH else min(sig.roles)
         return _positive(sig, pol, plain_ok=False)
     if kind is T.IPV4 or kind is T.IPV6:

@@ -256,6 +256,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
                     bare_end = bend
                     role = "url-host"
                     add((s, bend, T.URL, bvalue, ""))
+        if not role and e < size and n[e] == "(":
+            role = "code"  # obj.send(...): a method call, not a host
         add((s, e, T.DOMAIN, value, role))
 
     for m in P.IPV4_TAIL_RE.finditer(n):
