@@ -98,20 +98,33 @@ def _is_prose(line: str) -> bool:
     return line.endswith((".", ":", "!", "?")) and len(line.split()) >= 14 and line.count("/") < 3
 
 
+# First three letters of the words that open a heading of another kind (see _OTHER_HEADING).
+_OTHER_HEADS = frozenset(
+    "con sum rec mit rem det hun yar sig att ttp abo ref sou fur rel ack tim bac int ove tec ana pro sha tag sub cre"
+    .split()
+)
+_HEADING_LEAD = " \t#*>|_-0123456789.:"
+
+
+def _other_heading(stripped: str) -> bool:
+    if not stripped or len(stripped) > 60:
+        return False
+    # An IOC table row rarely opens with one of these words: most rows skip the regex.
+    if stripped.lstrip(_HEADING_LEAD)[:3].lower() not in _OTHER_HEADS:
+        return False
+    return bool(_OTHER_HEADING.match(stripped)) and not _IOC_HEADING.match(stripped)
+
+
 def _ends_ioc(stripped: str) -> bool:
     """True when a line inside an IOC section closes it: another kind of heading, or prose."""
-    if stripped and len(stripped) <= 60 and _OTHER_HEADING.match(stripped) and not _IOC_HEADING.match(stripped):
-        return True
-    return _is_prose(stripped)
+    return _other_heading(stripped) or _is_prose(stripped)
 
 
 def _ends_refs(stripped: str) -> bool:
     """True when a line inside a references section closes it: any other heading."""
     if not stripped:
         return False
-    if len(stripped) <= 60 and _OTHER_HEADING.match(stripped) and not _IOC_HEADING.match(stripped):
-        return True
-    return bool(_IOC_HEADING.match(stripped))
+    return _other_heading(stripped) or bool(_IOC_HEADING.match(stripped))
 
 
 def find_sections(text: str) -> Sections:
@@ -160,6 +173,16 @@ def c2_context(text: str, start: int, end: int) -> bool:
     return False
 
 
+_VERSION_ENDS = (
+    "version", "versions", "ver", "ver.", "v", "build", "release", "update", "chrome", "firefox", "edge",
+    "safari", "windows", "ios", "android", "firmware", "patch", "patched",
+)  # fmt: skip
+
+
 def version_context(text: str, start: int) -> bool:
     """True when the words just before ``start`` make a dotted number a version."""
-    return bool(_VERSION_CONTEXT.search(text[max(0, start - 24) : start]))
+    before = text[max(0, start - 24) : start]
+    # The common case (a table cell, a sentence) ends in no such word: settled without the regex.
+    if not before.rstrip().rstrip(":").rstrip().lower().endswith(_VERSION_ENDS):
+        return False
+    return bool(_VERSION_CONTEXT.search(before))

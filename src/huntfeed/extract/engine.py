@@ -38,7 +38,7 @@ Acc = list  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_
 _ROLE_SETS = {r: frozenset((r,)) for r in ("", "url-host", "in-url", "email-domain", "in-path", "code")}
 # Verdicts by (type, value, signals, policy): reports repeat the same vendor, reference and
 # resolver values from one article to the next, and decide() is a pure function of these.
-_MEMO_MAX = 1 << 14  # a few MB at most
+_MEMO_MAX = 1 << 11  # small: a larger memo measured no faster
 _memo: dict[tuple[object, ...], tuple[Fidelity, str]] = {}
 
 
