@@ -126,7 +126,10 @@ def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
     for line in lines:
         n = len(line)
         if 0 < n <= _SHORT_LINE:
-            short.append((pos, pos + n))
+            if short and short[-1][1] + 1 == pos:
+                short[-1] = (short[-1][0], pos + n)  # a table: one window, not one per row
+            else:
+                short.append((pos, pos + n))
         pos += n + 1
     masked = " ".join(" " * len(ln) if 0 < len(ln) <= _SHORT_LINE else ln for ln in lines) if short else text
     return masked.replace("\n", " ").replace("\t", " "), short
