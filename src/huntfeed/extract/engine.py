@@ -109,7 +109,7 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                     base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
                     bool(refs) and _inside(refs, s),
                     kind is IndicatorType.IPV4 and version_context(piece, s),
-                    _ROLE_SETS.get(role) or frozenset((role,)), [],
+                    _ROLE_SETS.get(role) or frozenset((role,)), None,
                 ]  # fmt: skip
             else:
                 if base + s < acc[_START]:
@@ -123,10 +123,17 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 acc[_ALL_VERSION] = acc[_ALL_VERSION] and kind is IndicatorType.IPV4 and version_context(piece, s)
                 if role not in acc[_ROLES]:
                     acc[_ROLES] = acc[_ROLES] | {role}
-            if kind in _NET_TYPES and not in_ioc and not defanged and len(acc[_PLAIN]) < 3:
+            if kind in _NET_TYPES and not in_ioc and not defanged:
                 # Keep the sentence around it, not the piece: memory stays bounded on huge inputs.
-                lo = max(0, s - 220)
-                acc[_PLAIN].append((piece[lo : e + 140], s - lo, e - lo))
+                # Up to three; the list is made only when needed (most values never need one).
+                plain = acc[_PLAIN]
+                if plain is None or len(plain) < 3:
+                    lo = max(0, s - 220)
+                    snippet = (piece[lo : e + 140], s - lo, e - lo)
+                    if plain is None:
+                        acc[_PLAIN] = [snippet]
+                    else:
+                        plain.append(snippet)
     return accs
 
 
