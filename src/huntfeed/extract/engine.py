@@ -75,6 +75,8 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
         dstarts, ostarts = dig.dstarts, dig.ostarts
         whole = len(dstarts) == 1 and dstarts[0] == ostarts[0] == 0
         ioc, refs = sections.ioc, sections.refs
+        one_ioc = len(ioc) == 1  # the usual report: one IOC section, tested without a call
+        ioc_lo, ioc_hi = ioc[0] if one_ioc else (0, 0)
         for s, e, kind, value, role in occs:
             defanged = loose = False
             if fns:
@@ -101,7 +103,7 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                     if kind is not IndicatorType.MD5 or not m.group(0).lower().startswith("ja3"):
                         continue  # an imphash or authentihash is not a file hash
                     kind = IndicatorType.JA3
-            in_ioc = bool(ioc) and _inside(ioc, s)
+            in_ioc = ioc_lo <= s < ioc_hi if one_ioc else bool(ioc) and _inside(ioc, s)
             key = (kind, value)
             acc = accs.get(key)
             if acc is None:

@@ -46,7 +46,7 @@ URL_SEP_RE = re.compile(r"://")
 REV_SCHEME_RE = re.compile(r"[A-Za-z0-9+.-]{1,10}")
 URL_REST_RE = re.compile("://" + _URL_TAIL)
 # Domains are found from their first dot rightwards, then the first label is taken from the left.
-DOMAIN_TAIL_RE = re.compile(rf"\.(?:{LABEL}\.){{0,11}}{TLD}(?![\w-]|\.[\w-])")
+DOMAIN_TAIL_RE = re.compile(rf"\.(?:{LABEL}\.){{0,11}}({TLD})(?![\w-]|\.[\w-])")  # group 1: the TLD
 # Read leftwards by matching forwards in the reversed text: no scanning, no quadratic retries.
 REV_LABEL_RE = re.compile(r"[\w-]{1,63}")
 BARE_TAIL_RE = re.compile(r"(?::\d{1,5})?/" + _URL_TAIL)

@@ -210,16 +210,16 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
     estarts = [a for a, _ in email_spans]
 
     bare_end = -1
+    rev_label = P.REV_LABEL_RE.match
     for m in P.DOMAIN_TAIL_RE.finditer(n):
         dot, e = m.span()
-        tail = m.group(0)
         # The pattern already shaped every label; only the TLD is left to check, and first.
-        if not valid_tld(tail[tail.rfind(".") + 1 :]):
+        if not valid_tld(m.group(1)):
             continue
-        lm = P.REV_LABEL_RE.match(rev, size - dot)
+        lm = rev_label(rev, size - dot)
         if lm is None:
             continue
-        s = dot - len(lm.group(0))
+        s = size - lm.end()  # the label read leftwards ends, in the reversed text, where it starts
         while s < dot and n[s] == "-":
             s += 1
         if s >= dot or n[dot - 1] == "-":
