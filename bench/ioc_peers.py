@@ -219,19 +219,13 @@ def main() -> None:
             res = score(cases, _safe(tool))
             cells = [f"{res.per_type[t].f1:.3f}" for t in CORE_TYPES]
             m = res.micro
-            print(
-                f"| {name} | "
-                + " | ".join(cells)
-                + f" | {m.precision:.3f} | {m.recall:.3f} | **{m.f1:.3f}** |"
-            )
+            print(f"| {name} | " + " | ".join(cells) + f" | {m.precision:.3f} | {m.recall:.3f} | **{m.f1:.3f}** |")
     else:
         print(f"# {cases_path} not found: accuracy table skipped")
 
     text = corpus(args.mb)
     docs = text.split("\n\n\n")
-    print(
-        f"\n## Throughput on a generated corpus of {len(text.encode()) / 1e6:.1f} MB ({len(docs)} reports)\n"
-    )
+    print(f"\n## Throughput on a generated corpus of {len(text.encode()) / 1e6:.1f} MB ({len(docs)} reports)\n")
     print("| tool | MB/s (CPU time) | MB/s (wall) | MB processed | x ioc-finder (CPU) |")
     print("|---|---|---|---|---|")
     rates: dict[str, tuple[float, float, float]] = {}

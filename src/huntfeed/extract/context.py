@@ -100,8 +100,8 @@ def _is_prose(line: str) -> bool:
 
 # First three letters of the words that open a heading of another kind (see _OTHER_HEADING).
 _OTHER_HEADS = frozenset(
-    "con sum rec mit rem det hun yar sig att ttp abo ref sou fur rel ack tim bac int ove tec ana pro sha tag sub cre"
-    .split()
+    ("con", "sum", "rec", "mit", "rem", "det", "hun", "yar", "sig", "att", "ttp", "abo", "ref", "sou", "fur")
+    + ("rel", "ack", "tim", "bac", "int", "ove", "tec", "ana", "pro", "sha", "tag", "sub", "cre")
 )
 _HEADING_LEAD = " \t#*>|_-0123456789.:"
 

@@ -14,15 +14,17 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 _MAX_TOKEN = 2100
+_TOKEN_REST = f"[^ ]{{0,{_MAX_TOKEN}}}"  # the rest of a token, up to the next space
 
 # (pattern, reach, gate) -- reach 0: the token around the anchor; 1: plus one token each side
 # (spaced defang styles such as "example [.] com"); 2: to the end of the line (registry keys,
-# paths and user agents contain spaces); 3: reach 0 or, when group 1 matched, reach 1. ``gate`` is a literal the anchor needs: a text without
-# it skips the pattern at the cost of a memchr, far below a regex pass.
+# paths and user agents contain spaces); 3: reach 0 or, when group 1 matched, reach 1.
+# ``gate`` is a literal the anchor needs: a text without it skips the pattern at the cost of a
+# memchr, far below a regex pass.
 _ANCHORS: tuple[tuple[str, int, str], ...] = (
     # Reach 3: a dot-led token (reach 0) or, where group 1 takes part, a spaced style (reach 1),
     # in one pass: " . " is led by its dot, as spaces are too common to scan for.
-    (r"\.(?:(?<= \.)( )|[^\s.][^ ]{0,%d})" % _MAX_TOKEN, 3, ""),
+    (r"\.(?:(?<= \.)( )|[^\s.]" + _TOKEN_REST + ")", 3, ""),
     (r"@", 0, "@"),
     (r"@(?:(?<= @)| )", 1, "@"),
     (r"\[", 1, "["),
@@ -34,8 +36,8 @@ _ANCHORS: tuple[tuple[str, int, str], ...] = (
     (r"\}(?<=[A-Za-z]{2}\})(?=\w)", 1, "}"),
     (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1, "("),
     (r"\)\w", 1, ")"),
-    (r":(?:(?<= :)(/)|[/\\\]\)_0-9a-fA-F:][^ ]{0,%d})" % _MAX_TOKEN, 3, ":"),
-    (r"//(?:( )|[^ ]{0,%d})" % _MAX_TOKEN, 3, "/"),
+    (r":(?:(?<= :)(/)|[/\\\]\)_0-9a-fA-F:]" + _TOKEN_REST + ")", 3, ":"),
+    (r"//(?:( )|" + _TOKEN_REST + ")", 3, "/"),
     (r"DOT", 1, ""),
     (r"A(?:T|t |S)", 1, ""),
     (r"-dot-", 0, "-"),
@@ -57,12 +59,10 @@ _CLASSES = bytes(
     0x31 if 0x30 <= i <= 0x39 else 0x61 if 0x41 <= i <= 0x5A or 0x61 <= i <= 0x7A else 0x20 if i == 0x20 else 0x2E
     for i in range(256)
 )
-_DIGIT_RUN_RE = re.compile(rb"1[1a]{15}[^ ]{0,%d}" % _MAX_TOKEN)
+_DIGIT_RUN_RE = re.compile(b"1[1a]{15}" + _TOKEN_REST.encode())
 # A reach-0 anchor takes the rest of its token in the same match, so the regex engine, not
 # Python, steps over the other anchors inside that token.
-_COMPILED = tuple(
-    (re.compile(p + "[^ ]{0,%d}" % _MAX_TOKEN if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS
-)
+_COMPILED = tuple((re.compile(p + _TOKEN_REST if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS)
 _MERGE_GAP = 4
 # Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
 # placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.
@@ -165,8 +165,8 @@ def windows(text: str) -> list[tuple[int, int]]:
                 e = max(e, _line_end(text, e))
             add((s, e))
     # Bytes of the same length: a character beyond Latin-1 becomes one '?', so offsets still match.
-    for m in _DIGIT_RUN_RE.finditer(masked.encode("latin-1", "replace").translate(_CLASSES)):
-        a, e = m.span()
+    for mb in _DIGIT_RUN_RE.finditer(masked.encode("latin-1", "replace").translate(_CLASSES)):
+        a, e = mb.span()
         k = masked.rfind(" ", a - _MAX_TOKEN if a > _MAX_TOKEN else 0, a)
         add((k + 1 if k >= 0 else max(0, a - _MAX_TOKEN), e))
     if not spans:

@@ -10,6 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 from huntfeed.extract.context import _inside, c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
@@ -33,7 +34,7 @@ class ExtractContext:
 # What the occurrences of one (type, value) say, gathered as they stream by. A list indexed by
 # these constants, not an object: one is made per distinct value, and a list builds 4x faster.
 _START, _END, _RAW, _DEFANGED, _STRICT, _ALL_LOOSE, _IN_IOC, _ALL_REFS, _ALL_VERSION, _ROLES, _PLAIN = range(11)
-Acc = list  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_refs, all_version, roles, plain]
+Acc = list[Any]  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_refs, all_version, roles, plain]
 # Roles as shared frozensets: hashable, so a value's signals can key the verdict memo below.
 _ROLE_SETS = {r: frozenset((r,)) for r in ("", "url-host", "in-url", "email-domain", "in-path", "code")}
 # Verdicts by (type, value, signals, policy): reports repeat the same vendor, reference and
@@ -66,12 +67,14 @@ _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256
 def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str], Acc]:
     """Group occurrences by (type, value), with each value's first occurrence and context flags."""
     accs: dict[tuple[IndicatorType, str], Acc] = {}
+    hashes, net_types, ipv4, role_sets = _HASHES, _NET_TYPES, IndicatorType.IPV4, _ROLE_SETS
     for base, piece in pieces:
         dig = build_digest(piece)
         sections = find_sections(piece)
         fanged, occs = scan(dig.text)
         # Two maps compose: refanged digest -> digest (the replacements) -> piece (the segments).
-        fns, fne, fos, foe, floose = fanged.new_starts, fanged.new_ends, fanged.old_starts, fanged.old_ends, fanged.loose
+        fns, fne, fos, foe = fanged.new_starts, fanged.new_ends, fanged.old_starts, fanged.old_ends
+        floose = fanged.loose
         dstarts, ostarts = dig.dstarts, dig.ostarts
         whole = len(dstarts) == 1 and dstarts[0] == ostarts[0] == 0
         ioc, refs = sections.ioc, sections.refs
@@ -95,7 +98,7 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 shift = ostarts[k] - dstarts[k]
                 s += shift
                 e += shift
-            if kind in _HASHES and s > 0:
+            if kind in hashes and s > 0:
                 label = piece[max(0, s - 24) : s].lower()
                 if ("hash" in label or "ssdeep" in label or "tlsh" in label or "ja" in label) and (
                     m := HASH_LABEL_RE.search(piece, max(0, s - 24), s)
@@ -110,8 +113,8 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 acc = accs[key] = [
                     base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
                     bool(refs) and _inside(refs, s),
-                    kind is IndicatorType.IPV4 and version_context(piece, s),
-                    _ROLE_SETS.get(role) or frozenset((role,)), None,
+                    kind is ipv4 and version_context(piece, s),
+                    role_sets.get(role) or frozenset((role,)), None,
                 ]  # fmt: skip
             else:
                 if base + s < acc[_START]:
@@ -125,7 +128,7 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 acc[_ALL_VERSION] = acc[_ALL_VERSION] and kind is IndicatorType.IPV4 and version_context(piece, s)
                 if role not in acc[_ROLES]:
                     acc[_ROLES] = acc[_ROLES] | {role}
-            if kind in _NET_TYPES and not in_ioc and not defanged:
+            if kind in net_types and not in_ioc and not defanged:
                 # Keep the sentence around it, not the piece: memory stays bounded on huge inputs.
                 # Up to three; the list is made only when needed (most values never need one).
                 plain = acc[_PLAIN]
@@ -141,11 +144,19 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
 
 # A frozen dataclass's __init__ sends every field through object.__setattr__ (2 us per value);
 # writing the slots directly builds the same object in half the time.
-_PUT = tuple(getattr(Indicator, f).__set__ for f in ("type", "value", "raw", "start", "end", "defanged", "fidelity", "reason"))  # fmt: skip
+_FIELDS = ("type", "value", "raw", "start", "end", "defanged", "fidelity", "reason")
+_PUT = tuple(getattr(Indicator, f).__set__ for f in _FIELDS)
 
 
 def _indicator(
-    kind: IndicatorType, value: str, raw: str, start: int, end: int, defanged: bool, fidelity: Fidelity, reason: str,
+    kind: IndicatorType,
+    value: str,
+    raw: str,
+    start: int,
+    end: int,
+    defanged: bool,
+    fidelity: Fidelity,
+    reason: str,
     _p: tuple[Callable[[Indicator, object], None], ...] = _PUT,
 ) -> Indicator:
     ind: Indicator = object.__new__(Indicator)
@@ -166,25 +177,23 @@ def finish(
     )
     policy_key = (policy.own_site, policy.reference_domains, policy.doc_defangs)
     out: list[tuple[int, int, Indicator]] = []
-    high = Fidelity.HIGH
+    high, cve, memo, order = Fidelity.HIGH, IndicatorType.CVE, _memo, _TYPE_ORDER
     for (kind, value), acc in accs.items():
-        if kind is IndicatorType.CVE:
+        start, end, raw, defanged, _, all_loose, in_ioc, all_refs, all_version, roles, plain = acc
+        if kind is cve:
             fidelity, reason = high, "cve"  # the one verdict a CVE id can get
         else:
-            defanged = acc[_DEFANGED]
-            # Positional: a NamedTuple built from keywords costs noticeably more per value.
-            sig = Signals(
-                defanged, defanged and acc[_ALL_LOOSE], acc[_IN_IOC], acc[_ALL_REFS], False, acc[_ROLES],
-                acc[_ALL_VERSION], acc[_RAW],
-            )  # fmt: skip
+            # Built as a tuple: the NamedTuple's own constructor is a Python call per value.
+            sig = _new_tuple(
+                Signals, (defanged, defanged and all_loose, in_ioc, all_refs, False, roles, all_version, raw)
+            )
             key = (kind, value, sig, policy_key)
-            verdict = _memo.get(key)
+            verdict = memo.get(key)
             if verdict is None:
-                if len(_memo) >= _MEMO_MAX:
-                    _memo.clear()
-                verdict = _memo[key] = decide(kind, value, sig, policy)
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                verdict = memo[key] = decide(kind, value, sig, policy)
             fidelity, reason = verdict
-            plain = acc[_PLAIN]
             if plain and reason in _C2_CAN_CHANGE:
                 for p, s, e in plain:
                     if c2_context(p, s, e):
@@ -192,14 +201,13 @@ def finish(
                         break
         if not all and fidelity is not high:
             continue
-        start = acc[_START]
-        ind = _indicator(kind, value, acc[_RAW], start, acc[_END], acc[_DEFANGED], fidelity, reason)
-        out.append((start, _TYPE_ORDER[kind], ind))
+        out.append((start, order[kind], _indicator(kind, value, raw, start, end, defanged, fidelity, reason)))
     out.sort(key=_ORDER)
     return tuple([t[2] for t in out])
 
 
 _ORDER = itemgetter(0, 1)
+_new_tuple = tuple.__new__
 
 
 def extract(text: str, *, all: bool = False, context: ExtractContext | None = None) -> tuple[Indicator, ...]:  # noqa: A002

@@ -101,6 +101,7 @@ def _scheme_anchors(text: str) -> list[int]:
     out.sort()
     return out
 
+
 _COMMA_ANCHOR_RE = re.compile(r",\d{1,3},\d")
 _COMMA_IP_RE = re.compile(
     r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d,]|\.\d)"
@@ -225,10 +226,10 @@ def _tokens(text: str) -> list[_Tok]:
             if tok is not None:
                 toks.append(tok)
     last = -1
-    for a in _scheme_anchors(text):
-        if a < last or _plain_scheme(text, a):
+    for at in _scheme_anchors(text):
+        if at < last or _plain_scheme(text, at):
             continue
-        m = _SCHEME_RE.search(text, max(0, a - 8), min(len(text), a + 2 + 6))
+        m = _SCHEME_RE.search(text, max(0, at - 8), min(len(text), at + 2 + 6))
         if m is None:
             continue
         word = m.group("sch") or m.group("bsch")
