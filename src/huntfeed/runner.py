@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from huntfeed.errors import FetchError, HuntfeedError, ParseError, StoreError
 from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
 from huntfeed.feeds.fetch import Fetcher
@@ -96,10 +94,10 @@ class Runner:
         try:
             for feed in feeds if feeds is not None else self.store.list_feeds():
                 self._run_feed(feed, report, force=force)
-        except SQLAlchemyError as exc:
+        except StoreError as exc:
             # Per-item and per-feed failures are caught below; the store's own failures end up here.
-            raise StoreError(f"the store failed mid-run ({exc.__class__.__name__}: {str(exc)[:300]}); "
-                             "unfinished items stay pending for the next run", where=self.store.url) from exc
+            raise StoreError(f"the store failed mid-run ({exc.message}); unfinished items stay pending for the "
+                             "next run", where=exc.where) from exc
         return report
 
     def _run_feed(self, feed: FeedState, report: RunReport, *, force: bool) -> None:
@@ -111,6 +109,8 @@ class Runner:
         self.progress("feed", feed.name or feed.url)
         try:
             todo, recheck = self._poll(feed, report)
+        except StoreError:
+            raise  # the store's failure, not the feed's: it ends the run (see run)
         except HuntfeedError as exc:
             report.feeds_failed += 1
             self._issue(report, Issue(feed.url, "feed", str(exc)))
