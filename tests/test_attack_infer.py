@@ -136,3 +136,12 @@ def test_strong_phrase_alone_reports_its_technique(tmp_path: Path, engine: Attac
     inf = engine.infer("Later that day vssadmin was seen on the file server.")
     hit = {h.id: h for h in inf.observed}.get("T1490")
     assert hit is not None and hit.confidence >= 0.6 and "phrase-rule" in hit.methods
+
+
+def test_a_name_that_is_also_a_context_word_does_not_vouch_for_itself(engine: AttackEngine) -> None:
+    # ATT&CK has a malware called "Wiper" (S0041); a tag list saying "Wiper" is not a sighting of it.
+    def names(text: str) -> set[str]:
+        return {a.name for a in engine.infer(text).actors}
+
+    assert "Wiper" not in names("Tags: Breaches Wiper Logistics")
+    assert "Wiper" in names("Tags: Breaches Wiper malware Logistics")
