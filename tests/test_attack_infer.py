@@ -145,3 +145,14 @@ def test_a_name_that_is_also_a_context_word_does_not_vouch_for_itself(engine: At
 
     assert "Wiper" not in names("Tags: Breaches Wiper Logistics")
     assert "Wiper" in names("Tags: Breaches Wiper malware Logistics")
+
+
+def test_phrases_denied_in_their_clause_do_not_count(engine: AttackEngine) -> None:
+    def observed(text: str) -> set[str]:
+        return {h.id for h in engine.infer(text).observed}
+
+    assert "T1486" not in observed("Unlike ransomware, the wiper keeps no key.")
+    assert "T1486" not in observed("The intruders did not deploy ransomware on the file servers.")
+    # the cue must sit in the same clause: a later sentence that affirms the phrase still counts
+    assert "T1486" in observed("This was not a quiet intrusion. The group deployed ransomware across the domain.")
+    assert "T1486" in observed("No data was stolen, but the operators deployed ransomware across the domain.")
