@@ -13,7 +13,7 @@ import click
 
 from huntfeed.cli.common import allow_host_option, settings
 from huntfeed.errors import ConfigError, HuntfeedError
-from huntfeed.feeds.article import html_to_text
+from huntfeed.feeds.article import first_line_title, html_to_text
 from huntfeed.feeds.fetch import Fetcher
 from huntfeed.model import Article, TextSource
 
@@ -27,14 +27,6 @@ MAX_DOCUMENT = 50 * 1024 * 1024
 
 def _to_text(raw: str, url: str = "") -> str:
     return html_to_text(raw, url) if _LOOKS_HTML.match(raw[:2000]) else raw
-
-
-def _title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:200]
-    return fallback
 
 
 def _fetch(url: str, allow_hosts: tuple[str, ...], *, named_by_user: bool = True) -> str:
@@ -51,7 +43,7 @@ def document_article(text: str, *, url: str = "", title: str = "", doc_id: str =
     """An Article for a standalone document (no feed)."""
     return Article(
         url=url or (f"urn:huntfeed:doc:{doc_id}" if doc_id else ""),
-        title=title or _title(text, doc_id or "document"),
+        title=title or first_line_title(text, doc_id or "document"),
         text=text,
         text_source=TextSource.DOCUMENT,
         summary=" ".join(text.split())[:600],

@@ -18,7 +18,7 @@ from typing import Any
 
 from huntfeed.distributed.work import rebase_profile
 from huntfeed.errors import ConfigError, HuntfeedError
-from huntfeed.feeds.article import html_to_text
+from huntfeed.feeds.article import first_line_title, html_to_text
 from huntfeed.model import Article, TextSource
 from huntfeed.pipeline import Knowledge, analyse
 from huntfeed.store import Store
@@ -122,14 +122,6 @@ def read_input(path: Path) -> Iterator[Doc | BadLine]:
         raise ConfigError("no such file or folder", where=str(path))
 
 
-def _title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:200]
-    return fallback
-
-
 def _published(value: str) -> datetime | None:
     if not value:
         return None
@@ -145,7 +137,7 @@ def doc_article(doc: Doc, raw: str) -> Article:
     text = html_to_text(raw, doc.url) if _LOOKS_HTML.match(raw[:2000]) else raw
     return Article(
         url=doc.url or f"urn:huntfeed:doc:{doc.doc_id}",
-        title=doc.title or _title(text, doc.doc_id),
+        title=doc.title or first_line_title(text, doc.doc_id),
         text=text,
         text_source=TextSource.DOCUMENT,
         source_name=doc.source,

@@ -46,6 +46,15 @@ _MAGIC = {
 }
 
 
+def first_line_title(text: str, fallback: str) -> str:
+    """A document's title when nothing else names it: its first non-blank line, Markdown '#' removed."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return fallback
+
+
 def page_text(page: FetchResult) -> str:
     """Main text of a fetched article page; a page that is not HTML text is a ParseError saying what it is."""
     ctype = page.content_type.split(";", 1)[0].strip().lower()

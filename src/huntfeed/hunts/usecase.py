@@ -7,19 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from huntfeed.attack.killchain import PHASES
 from huntfeed.errors import DataFileError
 from huntfeed.hunts.yamlfile import LineDict, load_yaml
 from huntfeed.model import IndicatorType
 
-PHASES = (
-    "reconnaissance",
-    "weaponization",
-    "delivery",
-    "exploitation",
-    "installation",
-    "command-and-control",
-    "actions-on-objectives",
-)
 CONFIDENCES = ("High", "Medium", "Low")
 TARGETS = ("spl", "spl_raw", "kql", "sentinel")
 TECHNIQUE_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
