@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from huntfeed.model import TechniqueHit
 from huntfeed.render import get_renderer, json_profile, markdown
 from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
 from tests.profiles_fixture import sample_profile
@@ -35,6 +37,13 @@ def test_json_golden() -> None:
 def test_json_round_trip() -> None:
     p = sample_profile()
     assert profile_from_dict(json.loads(json.dumps(profile_to_dict(p)))) == p
+    listed = TechniqueHit(id="T1552.001", name="Credentials In Files", tactics=("credential-access",),
+                          methods=("source-mapping",))
+    q = replace(p, inference=replace(p.inference, source_mapped=(listed,)))
+    assert profile_from_dict(json.loads(json.dumps(profile_to_dict(q)))) == q
+    md = markdown.render(q)
+    section = md.split("### Listed in the article's own ATT&CK mapping")[1].split("##")[0]
+    assert "**T1552.001** — Credentials In Files" in section
 
 
 REFERENCE_SECTIONS = (
