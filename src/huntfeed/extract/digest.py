@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _MAX_TOKEN = 2100
@@ -117,6 +118,18 @@ def _extend(text: str, masked: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+def _window(text: str, masked: str, a: int, b: int, reach: int, add: Callable[[tuple[int, int]], None]) -> int:
+    """Add the window of the reach-1/2 anchor match ``masked[a:b]``; return its token's end."""
+    s = _token_start(masked, a)
+    e = end = _token_end(masked, b) if b > a else b
+    if reach == 1:
+        s, e = _extend(text, masked, s, e)
+    else:
+        e = max(e, _line_end(text, e))
+    add((s, e))
+    return end
+
+
 def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with short lines blanked and every tab and line end a space (same length), and
     the spans of those short lines: a token then ends at the next space, found by one search."""
@@ -155,15 +168,26 @@ def windows(text: str) -> list[tuple[int, int]]:
                 k = masked.rfind(" ", a - _MAX_TOKEN if a > _MAX_TOKEN else 0, a)
                 add((k + 1 if k >= 0 else max(0, a - _MAX_TOKEN), e))
             continue
+        # Reach 1 and 2: a match that ends inside the token of the last window's anchor is "held"
+        # instead of windowed. Along one blank-free stretch windows only grow with the anchor's
+        # position, so the last held match's window covers every one skipped before it, and it
+        # overlaps the last window: the merged spans are the same. Without this a line of 5 MB
+        # of "[" cost one window (two 2,100-character searches, and Python calls) per character.
+        run_end, held_a, held_b = -1, -1, -1
         for m in rx.finditer(masked):
             a, b = m.span()
-            s = _token_start(masked, a)
-            e = _token_end(masked, b) if b > a else b
-            if reach == 1:
-                s, e = _extend(text, masked, s, e)
-            else:
-                e = max(e, _line_end(text, e))
-            add((s, e))
+            if b <= run_end:
+                held_a, held_b = a, b
+                continue
+            if held_a >= 0:
+                run_end = _window(text, masked, held_a, held_b, reach, add)
+                held_a = -1
+                if b <= run_end:
+                    held_a, held_b = a, b
+                    continue
+            run_end = _window(text, masked, a, b, reach, add)
+        if held_a >= 0:
+            _window(text, masked, held_a, held_b, reach, add)
     # Bytes of the same length: a character beyond Latin-1 becomes one '?', so offsets still match.
     for mb in _DIGIT_RUN_RE.finditer(masked.encode("latin-1", "replace").translate(_CLASSES)):
         a, e = mb.span()

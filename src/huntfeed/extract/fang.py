@@ -79,7 +79,10 @@ _BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
 _BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)]
 _OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
 _BR_RE = re.compile("|".join(_BR_PARTS))
-_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}\\^]")
+# Only where a style can start: a plain bracket followed by three more starts none (each needs a
+# dot, word, letter or slash within its first three brackets), a backslash needs a bracket, dot
+# or slash after it and a caret a dot; so runs of them cost the regex scan, not a match each.
+_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}](?![\[\(\{<\]\)\}]{3})|\\(?!\\)|\^(?=\.)")
 _FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
 
 _SCHEME_RE = re.compile(
