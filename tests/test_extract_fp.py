@@ -154,3 +154,20 @@ def test_mailbox_with_dotted_name_still_an_email() -> None:
     text = "Chats came from it.support[at]helpdesk-support-it[.]onmicrosoft[.]com yesterday."
     emails = [i.value for i in extract(text, all=True) if i.type is T.EMAIL]
     assert emails == ["it.support@helpdesk-support-it.onmicrosoft.com"]
+
+
+def test_report_with_an_ioc_list_keeps_prose_mentions_low() -> None:
+    text = (
+        "Our colleagues at threatdesk-research.net wrote about this family first, and we thank them.\n"
+        "The implant beacons to sync-relay.top every ten minutes over HTTPS.\n"
+        "Indicators of compromise\n"
+        "sync-relay.top\n"
+        "update-mirror.xyz\n"
+    )
+    found = {i.value: (i.fidelity, i.reason) for i in extract(text, all=True)}
+    assert found["threatdesk-research.net"] == (LOW, "outside-ioc-section")
+    assert found["sync-relay.top"] == (HIGH, "in-ioc-section")
+    assert found["update-mirror.xyz"] == (HIGH, "in-ioc-section")
+    # Without the list, the same prose mention is a plain indicator.
+    alone = {i.value: i.reason for i in extract(text.split("Indicators")[0], all=True)}
+    assert alone["threatdesk-research.net"] == "plain"

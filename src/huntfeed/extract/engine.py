@@ -59,7 +59,7 @@ def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
 
 
 _NET_TYPES = frozenset((IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IPV4, IndicatorType.IPV6))
-_C2_CAN_CHANGE = frozenset(("plain", "not-defanged", "loose-defang", "reference-link"))
+_C2_CAN_CHANGE = frozenset(("plain", "not-defanged", "loose-defang", "reference-link", "outside-ioc-section"))
 _HASH_LABEL_WORDS = ("hash", "ssdeep", "tlsh", "ja3", "ja4")
 _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512))
 
@@ -174,8 +174,9 @@ def finish(
         own_site=own_site_of(ctx.source_url),
         reference_domains=frozenset(d.lower().strip(".") for d in ctx.reference_domains if d),
         doc_defangs=any(a[_STRICT] for a in accs.values()),
+        doc_lists=any(a[_IN_IOC] for a in accs.values()),
     )
-    policy_key = (policy.own_site, policy.reference_domains, policy.doc_defangs)
+    policy_key = (policy.own_site, policy.reference_domains, policy.doc_defangs, policy.doc_lists)
     out: list[tuple[int, int, Indicator]] = []
     high, cve, memo, order = Fidelity.HIGH, IndicatorType.CVE, _memo, _TYPE_ORDER
     for (kind, value), acc in accs.items():

@@ -48,6 +48,7 @@ class Policy:
     own_site: str = ""
     reference_domains: frozenset[str] = frozenset()
     doc_defangs: bool = False
+    doc_lists: bool = False  # the report has an IOC section with values in it
 
 
 def _read_lines(name: str) -> list[tuple[int, str]]:
@@ -207,6 +208,8 @@ def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]
         return LOW, "reference-link"
     if pol.doc_defangs and not plain_ok:
         return LOW, "not-defanged"
+    if pol.doc_lists:
+        return LOW, "outside-ioc-section"  # the authors listed their indicators; this is not one
     return HIGH, "plain"
 
 
