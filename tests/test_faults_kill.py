@@ -109,5 +109,5 @@ def test_sigkill_mid_run_repeatedly_loses_and_duplicates_nothing(tmp_path: Path)
     for p in latest.values():
         doc = json.loads((out / f"{p.id}.json").read_text("utf-8"))
         assert doc["version"] == p.version and (out / f"{p.id}.md").is_file(), f"{p.id}: file lost or stale"
-    visible = {f.name for f in out.iterdir() if not f.name.startswith(".")}
-    assert visible == {f"{pid}.{ext}" for pid in versions for ext in ("md", "json")}
+    assert {f.name for f in out.iterdir()} == {f"{pid}.{ext}" for pid in versions for ext in ("md", "json")}, \
+        "a temporary file of a killed write was left behind"

@@ -1,39 +1,33 @@
 """One polling run: feeds -> items -> articles -> profiles -> store and files.
 
-This is the I/O edge around ``pipeline.analyse``. One bad feed or item becomes an Issue
+This is the I/O edge around ``pipeline.analyse``; the steps for one feed and one item are
+``huntfeed.steps``, shared with the Celery workers. One bad feed or item becomes an Issue
 record and the run goes on; every item's state is stored before and after its analysis so a
 killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from huntfeed.errors import FetchError, HuntfeedError, ParseError, StoreError
-from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
-from huntfeed.feeds.fetch import Fetcher
-from huntfeed.feeds.parse import fingerprint, parse_feed
+from huntfeed.errors import FetchError, HuntfeedError, StoreError
+from huntfeed.feeds.fetch import Fetcher, FetchResult
 from huntfeed.model import Issue, Profile, Source
-from huntfeed.pipeline import Knowledge, analyse
-from huntfeed.render.files import write_profile_files
+from huntfeed.pipeline import Knowledge
+from huntfeed.render.files import clean_stale_temp_files
+from huntfeed.steps import (  # noqa: F401 - the limits are re-exported for callers of the runner
+    MAX_ATTEMPTS,
+    MAX_ITEMS_PER_FEED_RUN,
+    RECHECK_THIN_FOR,
+    fetch_page,
+    poll_feed,
+    process_item,
+    record_item_failure,
+    record_poll_failure,
+)
 from huntfeed.store import EntryState, FeedState, Store, utcnow
-
-log = logging.getLogger("huntfeed.run")
-
-MAX_ATTEMPTS = 3
-# A feed can list thousands of new items (or claim to); each costs a page fetch and an analysis.
-# The rest stay pending in the store and are taken up by the next runs.
-MAX_ITEMS_PER_FEED_RUN = 200
-RECHECK_THIN_FOR = timedelta(days=14)
-BACKOFF_BASE = timedelta(minutes=5)
-BACKOFF_MAX = timedelta(hours=6)
 
 Progress = Callable[[str, str], None]  # (event, detail)
 
@@ -63,11 +57,6 @@ class RunReport:
         return self.feeds_polled > 0 and self.feeds_failed == self.feeds_polled
 
 
-def _backoff(errors: int) -> timedelta:
-    delay: timedelta = BACKOFF_BASE * (2 ** min(errors, 10))
-    return min(delay, BACKOFF_MAX)
-
-
 class Runner:
     """Polls feeds and analyses what is new or changed."""
 
@@ -93,13 +82,17 @@ class Runner:
         next run resumes them.
         """
         report = RunReport()
+        if self.out_dir is not None:
+            # A run killed mid-write leaves its hidden temporary file; the next run removes it.
+            for path in clean_stale_temp_files(self.out_dir):
+                self.progress("clean", f"removed {path.name}, left by an interrupted write")
         try:
             for feed in feeds if feeds is not None else self.store.list_feeds():
                 self._run_feed(feed, report, force=force)
-        except SQLAlchemyError as exc:
+        except StoreError as exc:
             # Per-item and per-feed failures are caught below; the store's own failures end up here.
-            raise StoreError(f"the store failed mid-run ({exc.__class__.__name__}: {str(exc)[:300]}); "
-                             "unfinished items stay pending for the next run", where=self.store.url) from exc
+            raise StoreError(f"the store failed mid-run ({exc.message}); unfinished items stay pending for the "
+                             "next run", where=exc.where) from exc
         return report
 
     def _run_feed(self, feed: FeedState, report: RunReport, *, force: bool) -> None:
@@ -109,116 +102,46 @@ class Runner:
             return
         report.feeds_polled += 1
         self.progress("feed", feed.name or feed.url)
+
+        def issue(item: Issue) -> None:
+            self._issue(report, item)
+
         try:
-            todo, recheck = self._poll(feed, report)
+            outcome = poll_feed(self.store, self.fetcher, feed, issue)
+        except StoreError:
+            raise  # the store's failure, not the feed's: it ends the run (see run)
         except HuntfeedError as exc:
             report.feeds_failed += 1
-            self._issue(report, Issue(feed.url, "feed", str(exc)))
-            status = str(getattr(exc, "status", "") or exc.__class__.__name__)
-            self.store.record_feed_error(feed.url, status, str(exc), utcnow() + _backoff(feed.error_count))
+            record_poll_failure(self.store, feed, exc, issue)
             return
-        if len(todo) + len(recheck) > MAX_ITEMS_PER_FEED_RUN:
-            waiting = len(todo) + len(recheck) - MAX_ITEMS_PER_FEED_RUN
-            self._issue(report, Issue(feed.url, "feed", f"{waiting} more item(s) than the {MAX_ITEMS_PER_FEED_RUN} "
-                                                        "analysed per feed and run; they wait for the next run"))
-            todo = todo[:MAX_ITEMS_PER_FEED_RUN]
-            recheck = recheck[: MAX_ITEMS_PER_FEED_RUN - len(todo)]
-        for item in todo:
-            self._process(feed.source, item, report, recheck=False)
-        for item in recheck:
-            self._process(feed.source, item, report, recheck=True)
-
-    def _poll(self, feed: FeedState, report: RunReport) -> tuple[list[EntryState], list[EntryState]]:
-        result = self.fetcher.get(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        # Items left pending or failed by an earlier (killed) run are always retried.
-        leftovers = [
-            e for e in self.store.entries(feed.url, states=("pending", "failed")) if e.attempts < MAX_ATTEMPTS
-        ]
-        if result.not_modified:
+        if outcome.status == "unchanged":
             report.feeds_unchanged += 1
-            self.store.record_feed_unchanged(feed.url, "304")
-            return leftovers, []
-        body_hash = hashlib.sha256(result.content).hexdigest()
-        if body_hash == feed.body_hash:
-            report.feeds_unchanged += 1
-            self.store.record_feed_unchanged(feed.url, f"{result.status} unchanged")
-            return leftovers, []
-        parsed = parse_feed(result.content, feed.url, feed.name)
-        for note in parsed.notes:
-            self._issue(report, Issue(feed.url, "feed", note))
-        report.items_seen += len(parsed.entries)
-        todo = self.store.record_feed_items(
-            feed.url,
-            status=str(result.status),
-            etag=result.etag,
-            last_modified=result.last_modified,
-            body_hash=body_hash,
-            items=[(e, fingerprint(e)) for e in parsed.entries],
-        )
-        todo = [e for e in todo if e.attempts < MAX_ATTEMPTS]
-        pending = {e.entry.guid for e in todo}
-        # A changed feed is the signal to look again at items that were only a summary or a stub.
-        cutoff = utcnow() - RECHECK_THIN_FOR
-        recheck = [
-            e
-            for e in self.store.entries(feed.url, states=("thin",))
-            if e.entry.guid not in pending and (e.entry.published is None or e.entry.published >= cutoff)
-        ]
-        return todo, recheck
+        report.items_seen += outcome.items_seen
+        for recheck, items in ((False, outcome.todo), (True, outcome.recheck)):
+            for item in items:
+                self._process(feed.source, item, report, issue, recheck=recheck)
 
-    def _process(self, source: Source, item: EntryState, report: RunReport, *, recheck: bool) -> None:
-        entry = item.entry
-        text: str | None = None
-        etag = last_mod = None
-        try:
-            if entry.link:
-                try:
-                    page = self.fetcher.get(
-                        entry.link,
-                        etag=item.page_etag if recheck else None,
-                        last_modified=item.page_last_modified if recheck else None,
-                    )
-                    report.pages_fetched += 1
-                    if page.not_modified:
-                        self.store.mark_entry(entry, "thin")
-                        return
-                    etag, last_mod = page.etag, page.last_modified
-                    text = page_text(page)
-                    if len(text) > MAX_TEXT:
-                        self._issue(report, Issue(entry.link, "article", f"page text has {len(text)} characters; "
-                                                                         f"only the first {MAX_TEXT} are analysed"))
-                except (FetchError, ParseError) as exc:
-                    # The feed's own text is still worth a profile; the failure is on record.
-                    self._issue(report, Issue(entry.link, "article", f"{exc.message}; used the feed's text"))
-            article = build_article(entry, source, text)
-            previous = self.store.get_profile(article.profile_id)
-            state = "thin" if is_thin(article) else "done"
-            if previous is not None and previous.content_hash == article.content_hash:
-                report.unchanged += 1
-                if self.out_dir is not None:
-                    # A run killed (or a disk that filled) between storing a profile and writing its
-                    # files left them missing or stale: the store is the truth, rewrite them.
-                    write_profile_files(self.out_dir, previous)
-                self.store.mark_entry(entry, state, profile_id=article.profile_id,
-                                      text_source=article.text_source.value, page_etag=etag,
-                                      page_last_modified=last_mod)
+    def _process(self, source: Source, item: EntryState, report: RunReport, issue: Callable[[Issue], None], *,
+                 recheck: bool) -> None:
+        page: FetchResult | None = None
+        page_error: FetchError | None = None
+        if item.entry.link:
+            try:
+                page = fetch_page(self.fetcher, item, recheck=recheck)
+                report.pages_fetched += 1
+            except FetchError as exc:
+                page_error = exc
+            except Exception as exc:  # a fetcher bug is this item's failure, not the run's
+                record_item_failure(self.store, item.entry, exc, issue)
                 return
-            self.progress("analyse", entry.title)
-            profile = analyse(article, self.kb, previous=previous)
-            if self.store.save_profile(profile):
-                (report.updated if previous else report.new).append(profile)
-                if self.out_dir is not None:
-                    write_profile_files(self.out_dir, profile)
-            self.store.mark_entry(entry, state, profile_id=profile.id, text_source=article.text_source.value,
-                                  page_etag=etag, page_last_modified=last_mod)
-        except Exception as exc:  # one bad item never stops the others
-            log.debug("item failed", exc_info=True)
-            message = str(exc) if isinstance(exc, HuntfeedError) else f"{exc.__class__.__name__}: {exc}"
-            self._issue(report, Issue(entry.link or entry.guid, "analysis", message))
-            self.store.mark_entry(entry, "failed", error=message)
+        outcome = process_item(self.store, self.kb, source, item, page, issue=issue, page_error=page_error,
+                               out_dir=self.out_dir, on_analyse=lambda title: self.progress("analyse", title))
+        if outcome.kind == "unchanged":
+            report.unchanged += 1
+        elif outcome.profile is not None:
+            (report.new if outcome.kind == "new" else report.updated).append(outcome.profile)
 
     def _issue(self, report: RunReport, issue: Issue) -> None:
         report.issues.append(issue)
         self.store.record_issue(issue)
         self.progress("issue", f"{issue.where}: {issue.message}")
-

@@ -279,8 +279,6 @@ def test_every_renderer_handles_the_hostile_run(run: HostileRun) -> None:
         _well_formed(fmt, out, crafted)
 
 
-@pytest.mark.xfail(reason="reported to outputs: a profile without a web URL (feed item with no link, or a "
-                          "javascript:/data: link) gets a non-URI external_references.url", strict=False)
 def test_stix_of_the_hostile_run_validates(run: HostileRun) -> None:
     from stix2validator import ValidationOptions, validate_string
 

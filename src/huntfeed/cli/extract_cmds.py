@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -15,6 +14,7 @@ from huntfeed.errors import ParseError
 from huntfeed.extract import ExtractContext
 from huntfeed.extract.engine import CHUNK, collect, finish
 from huntfeed.model import Indicator
+from huntfeed.render.csv_out import RowWriter
 
 _FIELDS = ("type", "value", "raw", "start", "end", "defanged", "fidelity", "reason")
 
@@ -94,7 +94,7 @@ def extract_cmd(path: str, all_: bool, jsonl: bool, fmt: str, source_url: str) -
       cat docs.jsonl | huntfeed extract - --jsonl  # {"id","text"} lines in, one result per line
     """
     out: IO[str] = sys.stdout
-    writer: Any = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    writer: Any = RowWriter(out) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(["id", *_FIELDS])
     ctx = ExtractContext(source_url=source_url)

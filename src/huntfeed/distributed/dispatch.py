@@ -22,6 +22,7 @@ from huntfeed.distributed.backfill import BackfillReport, pending_batches
 from huntfeed.distributed.documents import read_input
 from huntfeed.distributed.tasks import analyse_docs, poll_feed
 from huntfeed.errors import HuntfeedError
+from huntfeed.render.files import clean_stale_temp_files
 from huntfeed.store import FeedState, Store, utcnow
 
 Progress = Callable[[str], None]
@@ -82,6 +83,8 @@ def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path 
     """Queue one poll per followed feed (back-off respected unless ``force``); wait for all work if asked."""
     check_broker()
     store = Store(db_url)
+    if out_dir is not None:
+        clean_stale_temp_files(out_dir)  # what killed workers left mid-write (live writers' files stay)
     options = {"allow_hosts": sorted(h.lower() for h in allow_hosts), "out_dir": str(out_dir) if out_dir else None}
     report = DispatchReport()
     polls = []

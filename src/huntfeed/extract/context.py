@@ -94,56 +94,70 @@ def _inside(spans: tuple[tuple[int, int], ...], pos: int) -> bool:
 
 
 def _is_prose(line: str) -> bool:
-    words = line.split()
-    return len(words) >= 14 and line.rstrip().endswith((".", ":", "!", "?")) and line.count("/") < 3
+    # The ending first: it rejects an IOC table row without splitting it into words.
+    return line.endswith((".", ":", "!", "?")) and len(line.split()) >= 14 and line.count("/") < 3
 
 
-def _section_end(text: str, start: int, stop_at_prose: bool) -> int:
-    pos = text.find("\n", start)
-    if pos < 0:
-        return len(text)
-    pos += 1
-    limit = len(text)
-    while pos < limit:
-        nl = text.find("\n", pos)
-        end = limit if nl < 0 else nl
-        line = text[pos:end]
-        stripped = line.strip()
-        if stripped and len(stripped) <= 60 and _OTHER_HEADING.match(stripped) and not _IOC_HEADING.match(stripped):
-            return pos
-        if stop_at_prose and _is_prose(stripped):
-            return pos
-        if not stop_at_prose and stripped and _IOC_HEADING.match(stripped):
-            return pos
-        pos = end + 1
-    return limit
+# First three letters of the words that open a heading of another kind (see _OTHER_HEADING).
+_OTHER_HEADS = frozenset(
+    ("con", "sum", "rec", "mit", "rem", "det", "hun", "yar", "sig", "att", "ttp", "abo", "ref", "sou", "fur")
+    + ("rel", "ack", "tim", "bac", "int", "ove", "tec", "ana", "pro", "sha", "tag", "sub", "cre")
+)
+_HEADING_LEAD = " \t#*>|_-0123456789.:"
 
 
-_SHORT_LINE = re.compile(r"\n(?=[^\n]{1,70}(?:\n|\Z))")
+def _other_heading(stripped: str) -> bool:
+    if not stripped or len(stripped) > 60:
+        return False
+    # An IOC table row rarely opens with one of these words: most rows skip the regex.
+    if stripped.lstrip(_HEADING_LEAD)[:3].lower() not in _OTHER_HEADS:
+        return False
+    return bool(_OTHER_HEADING.match(stripped)) and not _IOC_HEADING.match(stripped)
 
 
-def _short_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the lines short enough to be headings; found by their newline, quickly."""
-    starts = [0] if text[:1] != "\n" else []
-    starts.extend(m.end() for m in _SHORT_LINE.finditer(text))
-    out = []
-    for st in starts:
-        end = text.find("\n", st)
-        end = len(text) if end < 0 else end
-        if 0 < end - st <= 70:
-            out.append((st, end))
-    return out
+def _ends_ioc(stripped: str) -> bool:
+    """True when a line inside an IOC section closes it: another kind of heading, or prose."""
+    return _other_heading(stripped) or _is_prose(stripped)
+
+
+def _ends_refs(stripped: str) -> bool:
+    """True when a line inside a references section closes it: any other heading."""
+    if not stripped:
+        return False
+    return _other_heading(stripped) or bool(_IOC_HEADING.match(stripped))
 
 
 def find_sections(text: str) -> Sections:
-    """Locate the IOC and references sections of ``text``."""
+    """Locate the IOC and references sections of ``text``, in one pass over its lines.
+
+    A heading is a line of 1-70 characters. An IOC section runs from its heading to a heading of
+    another kind or a line of prose; a references section to the next heading of any kind.
+    """
     ioc: list[tuple[int, int]] = []
     refs: list[tuple[int, int]] = []
-    for st, end in _short_lines(text):
-        if not (ioc and st < ioc[-1][1]) and _IOC_HEADING.match(text, st, end):
-            ioc.append((st, _section_end(text, st, True)))
-        elif not (refs and st < refs[-1][1]) and _REF_HEADING.match(text, st, end):
-            refs.append((st, _section_end(text, st, False)))
+    ioc_open = refs_open = -1  # start of the section being read, or -1
+    pos = 0
+    for line in text.split("\n"):
+        if ioc_open >= 0 or refs_open >= 0:
+            stripped = line.strip()
+            if ioc_open >= 0 and _ends_ioc(stripped):
+                ioc.append((ioc_open, pos))
+                ioc_open = -1
+            if refs_open >= 0 and _ends_refs(stripped):
+                refs.append((refs_open, pos))
+                refs_open = -1
+        n = len(line)
+        if 0 < n <= 70:
+            if ioc_open < 0 and _IOC_HEADING.match(line):
+                ioc_open = pos
+            elif refs_open < 0 and _REF_HEADING.match(line):
+                refs_open = pos
+        pos += n + 1
+    end = len(text)
+    if ioc_open >= 0:
+        ioc.append((ioc_open, end))
+    if refs_open >= 0:
+        refs.append((refs_open, end))
     return Sections(tuple(ioc), tuple(refs))
 
 
@@ -153,11 +167,22 @@ def c2_context(text: str, start: int, end: int) -> bool:
     hi_nl = text.find("\n", end)
     hi = min(end + 120, len(text) if hi_nl < 0 else hi_nl)
     window = text[max(0, lo) : hi].lower()
-    if not any(k in window for k in _C2_KEYS):
-        return False  # the common case, settled without the regex
-    return bool(_C2_CONTEXT.search(window))
+    for k in _C2_KEYS:  # a plain loop: the common case, no key at all, settled without the regex
+        if k in window:
+            return bool(_C2_CONTEXT.search(window))
+    return False
+
+
+_VERSION_ENDS = (
+    "version", "versions", "ver", "ver.", "v", "build", "release", "update", "chrome", "firefox", "edge",
+    "safari", "windows", "ios", "android", "firmware", "patch", "patched",
+)  # fmt: skip
 
 
 def version_context(text: str, start: int) -> bool:
     """True when the words just before ``start`` make a dotted number a version."""
-    return bool(_VERSION_CONTEXT.search(text[max(0, start - 24) : start]))
+    before = text[max(0, start - 24) : start]
+    # The common case (a table cell, a sentence) ends in no such word: settled without the regex.
+    if not before.rstrip().rstrip(":").rstrip().lower().endswith(_VERSION_ENDS):
+        return False
+    return bool(_VERSION_CONTEXT.search(before))

@@ -11,54 +11,59 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
-# (pattern, reach) -- reach 0: the token around the anchor; 1: plus one token each side (spaced
-# defang styles such as "example [.] com"); 2: to the end of the line (registry keys, paths and
-# user agents contain spaces).
-_ANCHORS: tuple[tuple[str, int], ...] = (
-    (r"\.[^\s.]", 0),
-    (r" \. ", 1),
-    (r"@", 0),
-    (r" @", 1),
-    (r"@ ", 1),
-    (r"\[", 1),
-    (r"\{", 1),
-    (r"<", 1),
-    (r"\\", 1),
-    (r"\^", 1),
-    (r"\](?<=[A-Za-z]{2}\])(?=\w)", 1),
-    (r"\}(?<=[A-Za-z]{2}\})(?=\w)", 1),
-    (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1),
-    (r"\)\w", 1),
-    (r":[/\\\]\)_0-9a-fA-F:]", 0),
-    (r" :/", 1),
-    (r"//", 0),
-    (r"// ", 1),
-    (r"__", 0),
-    (r"DOT", 1),
-    (r"AT", 1),
-    (r"At ", 1),
-    (r"-dot-", 0),
-    (r",\d{1,3},\d", 0),
-    # Hashes and wallet addresses: one literal-led pattern per leading digit scans faster than \d.
-    *((d + r"[0-9A-Za-z]{15}", 0) for d in "0123456789"),
-    (r"CVE", 1),
-    (r"cve", 1),
-    (r"Cve", 1),
-    (r"HK", 2),
-    (r"Mozilla/", 2),
-    (r"%\\", 2),
-    (r"~/", 2),
-    (r"T\d{4}", 0),
-    (r"TA\d{4}", 0),
-    (r"AS", 1),
-    (r"asn", 1),
-    (r"_[0-9a-f]{12}_", 0),
-)
-_COMPILED = tuple((re.compile(p), reach) for p, reach in _ANCHORS)
-_WS = re.compile(r"\s")
 _MAX_TOKEN = 2100
+_TOKEN_REST = f"[^ ]{{0,{_MAX_TOKEN}}}"  # the rest of a token, up to the next space
+
+# (pattern, reach, gate) -- reach 0: the token around the anchor; 1: plus one token each side
+# (spaced defang styles such as "example [.] com"); 2: to the end of the line (registry keys,
+# paths and user agents contain spaces); 3: reach 0 or, when group 1 matched, reach 1.
+# ``gate`` is a literal the anchor needs: a text without it skips the pattern at the cost of a
+# memchr, far below a regex pass.
+_ANCHORS: tuple[tuple[str, int, str], ...] = (
+    # Reach 3: a dot-led token (reach 0) or, where group 1 takes part, a spaced style (reach 1),
+    # in one pass: " . " is led by its dot, as spaces are too common to scan for.
+    (r"\.(?:(?<= \.)( )|[^\s.]" + _TOKEN_REST + ")", 3, ""),
+    (r"@", 0, "@"),
+    (r"@(?:(?<= @)| )", 1, "@"),
+    (r"\[", 1, "["),
+    (r"\{", 1, "{"),
+    (r"<", 1, "<"),
+    (r"\\", 1, "\\"),
+    (r"\^", 1, "^"),
+    (r"\](?<=[A-Za-z]{2}\])(?=\w)", 1, "]"),
+    (r"\}(?<=[A-Za-z]{2}\})(?=\w)", 1, "}"),
+    (r"\((?:[ \t]{0,3}[.,@/:\-]|[ \t]{0,3}(?i:dot|at\b|et\b|arroba|punto|punkt|www|https?|hxxps?))", 1, "("),
+    (r"\)\w", 1, ")"),
+    (r":(?:(?<= :)(/)|[/\\\]\)_0-9a-fA-F:]" + _TOKEN_REST + ")", 3, ":"),
+    (r"//(?:( )|" + _TOKEN_REST + ")", 3, "/"),
+    (r"DOT", 1, ""),
+    (r"A(?:T|t |S)", 1, ""),
+    (r"-dot-", 0, "-"),
+    (r",\d{1,3},\d", 0, ","),
+    (r"C(?:VE|ve)", 1, ""),
+    (r"ve(?<=cve)", 1, ""),
+    (r"HK", 2, ""),
+    (r"Mozilla/", 2, ""),
+    (r"%\\", 2, "%"),
+    (r"~/", 2, "~"),
+    (r"TA?\d{4}", 0, ""),
+    (r"sn(?<=asn)", 1, ""),
+    (r"_(?:_|[0-9a-f]{12}_)", 0, "_"),
+)
+# Hashes and wallet addresses: a digit and 15 more ASCII letters or digits. Found in a copy of
+# the text as bytes with every digit written 1 and every letter a, so one literal-led pattern
+# finds them (a pattern led by a class, or ten passes, one per digit, cost three times more).
+_CLASSES = bytes(
+    0x31 if 0x30 <= i <= 0x39 else 0x61 if 0x41 <= i <= 0x5A or 0x61 <= i <= 0x7A else 0x20 if i == 0x20 else 0x2E
+    for i in range(256)
+)
+_DIGIT_RUN_RE = re.compile(b"1[1a]{15}" + _TOKEN_REST.encode())
+# A reach-0 anchor takes the rest of its token in the same match, so the regex engine, not
+# Python, steps over the other anchors inside that token.
+_COMPILED = tuple((re.compile(p + _TOKEN_REST if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS)
 _MERGE_GAP = 4
 # Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
 # placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.
@@ -80,18 +85,16 @@ class Digest:
         return self.ostarts[i] + (pos - self.dstarts[i]) if i >= 0 else pos
 
 
-def _token_start(text: str, pos: int) -> int:
-    lo = max(0, pos - _MAX_TOKEN)
-    return max(text.rfind(" ", lo, pos), text.rfind("\n", lo, pos), text.rfind("\t", lo, pos), lo - 1) + 1
+def _token_start(masked: str, pos: int) -> int:
+    lo = pos - _MAX_TOKEN if pos > _MAX_TOKEN else 0
+    k = masked.rfind(" ", lo, pos)
+    return k + 1 if k >= 0 else lo
 
 
-def _token_end(text: str, pos: int) -> int:
-    hi = min(len(text), pos + _MAX_TOKEN)
-    sp = text.find(" ", pos, hi)
-    nl = text.find("\n", pos, sp if sp >= 0 else hi)
-    end = nl if nl >= 0 else (sp if sp >= 0 else hi)
-    tab = text.find("\t", pos, end)
-    return tab if tab >= 0 else end
+def _token_end(masked: str, pos: int) -> int:
+    hi = pos + _MAX_TOKEN
+    k = masked.find(" ", pos, hi)
+    return k if k >= 0 else min(len(masked), hi)
 
 
 def _line_end(text: str, pos: int) -> int:
@@ -99,37 +102,50 @@ def _line_end(text: str, pos: int) -> int:
     return nl if nl >= 0 else min(len(text), pos + 600)
 
 
-def _extend(text: str, s: int, e: int, reach: int) -> tuple[int, int]:
-    if reach == 1:
-        k = s
-        while k > 0 and s - k < 4 and text[k - 1] in " \t":
-            k -= 1
-        if k > 0:
-            s = _token_start(text, k)
-        k = e
-        while k < len(text) and k - e < 4 and text[k] in " \t":
-            k += 1
-        if k < len(text):
-            e = _token_end(text, k)
-    elif reach == 2:
-        e = max(e, _line_end(text, e))
+def _extend(text: str, masked: str, s: int, e: int) -> tuple[int, int]:
+    """Widen a token by one token each side across at most 3 blanks, never across a line end."""
+    k = s
+    while k > 0 and s - k < 4 and masked[k - 1] == " " and text[k - 1] != "\n":
+        k -= 1
+    if k > 0:
+        s = _token_start(masked, k)
+    k = e
+    n = len(masked)
+    while k < n and k - e < 4 and masked[k] == " " and text[k] != "\n":
+        k += 1
+    if k < n:
+        e = _token_end(masked, k)
     return s, e
 
 
+def _window(text: str, masked: str, a: int, b: int, reach: int, add: Callable[[tuple[int, int]], None]) -> int:
+    """Add the window of the reach-1/2 anchor match ``masked[a:b]``; return its token's end."""
+    s = _token_start(masked, a)
+    e = end = _token_end(masked, b) if b > a else b
+    if reach == 1:
+        s, e = _extend(text, masked, s, e)
+    else:
+        e = max(e, _line_end(text, e))
+    add((s, e))
+    return end
+
+
 def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with its short lines blanked (same length), and the spans of those lines."""
+    """``text`` with short lines blanked and every tab and line end a space (same length), and
+    the spans of those short lines: a token then ends at the next space, found by one search."""
     lines = text.split("\n")
     short: list[tuple[int, int]] = []
     pos = 0
     for line in lines:
         n = len(line)
         if 0 < n <= _SHORT_LINE:
-            short.append((pos, pos + n))
+            if short and short[-1][1] + 1 == pos:
+                short[-1] = (short[-1][0], pos + n)  # a table: one window, not one per row
+            else:
+                short.append((pos, pos + n))
         pos += n + 1
-    if not short:
-        return text, short
-    masked = "\n".join(" " * len(ln) if 0 < len(ln) <= _SHORT_LINE else ln for ln in lines)
-    return masked, short
+    masked = " ".join(" " * len(ln) if 0 < len(ln) <= _SHORT_LINE else ln for ln in lines) if short else text
+    return masked.replace("\n", " ").replace("\t", " "), short
 
 
 def windows(text: str) -> list[tuple[int, int]]:
@@ -138,17 +154,45 @@ def windows(text: str) -> list[tuple[int, int]]:
     # anchor scan, so their many anchors cost nothing and only prose lines are cut into tokens.
     masked, short = _masked(text)
     spans: list[tuple[int, int]] = list(short)
-    for rx, reach in _COMPILED:
-        last = -1
+    add = spans.append
+    for rx, reach, gate in _COMPILED:
+        if gate and gate not in masked:
+            continue
+        if reach == 0 or reach == 3:
+            for m in rx.finditer(masked):
+                a, e = m.span()
+                if reach == 3 and m.lastindex:
+                    s, e = _extend(text, masked, _token_start(masked, a), _token_end(masked, e))
+                    add((s, e))
+                    continue
+                k = masked.rfind(" ", a - _MAX_TOKEN if a > _MAX_TOKEN else 0, a)
+                add((k + 1 if k >= 0 else max(0, a - _MAX_TOKEN), e))
+            continue
+        # Reach 1 and 2: a match that ends inside the token of the last window's anchor is "held"
+        # instead of windowed. Along one blank-free stretch windows only grow with the anchor's
+        # position, so the last held match's window covers every one skipped before it, and it
+        # overlaps the last window: the merged spans are the same. Without this a line of 5 MB
+        # of "[" cost one window (two 2,100-character searches, and Python calls) per character.
+        run_end, held_a, held_b = -1, -1, -1
         for m in rx.finditer(masked):
             a, b = m.span()
-            if a < last and reach == 0:
+            if b <= run_end:
+                held_a, held_b = a, b
                 continue
-            s = _token_start(masked, a)
-            e = _token_end(masked, b) if b > a else b
-            s, e = _extend(masked, s, e, reach)
-            spans.append((s, e))
-            last = e
+            if held_a >= 0:
+                run_end = _window(text, masked, held_a, held_b, reach, add)
+                held_a = -1
+                if b <= run_end:
+                    held_a, held_b = a, b
+                    continue
+            run_end = _window(text, masked, a, b, reach, add)
+        if held_a >= 0:
+            _window(text, masked, held_a, held_b, reach, add)
+    # Bytes of the same length: a character beyond Latin-1 becomes one '?', so offsets still match.
+    for mb in _DIGIT_RUN_RE.finditer(masked.encode("latin-1", "replace").translate(_CLASSES)):
+        a, e = mb.span()
+        k = masked.rfind(" ", a - _MAX_TOKEN if a > _MAX_TOKEN else 0, a)
+        add((k + 1 if k >= 0 else max(0, a - _MAX_TOKEN), e))
     if not spans:
         return []
     spans.sort()

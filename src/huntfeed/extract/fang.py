@@ -12,7 +12,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from huntfeed.model import IndicatorType
 
@@ -26,7 +25,9 @@ _DOTWORD = r"(?:[dD][oO][tT]|[pP][uU][nN][tT][oO]|[pP][uU][nN][kK][tT]|[dD]0[tT]
 _ATWORD = r"(?:[aA][tT]|[eE][tT]|[aA][rR][rR][oO][bB][aA])"
 
 # Scheme words as seen defanged: hxxp, hXXps, hxtp, xxxx, xxxxs, xxxxx, fxp, sfXp, ftx...
-_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?)"
+# WebSocket schemes too (wss[://]host/socket): only with a bracketed or escaped separator, so
+# that prose such as "news // notes" is never read as a scheme.
+_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?|wss?)"
 _SCHEME_SEP = (
     r"(?:\[://\]|\(://\)|\{://\}"
     r"|:\\/\\/"
@@ -78,13 +79,32 @@ _BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
 _BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)]
 _OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
 _BR_RE = re.compile("|".join(_BR_PARTS))
-_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}\\^]")
+# Only where a style can start: a plain bracket followed by three more starts none (each needs a
+# dot, word, letter or slash within its first three brackets), a backslash needs a bracket, dot
+# or slash after it and a caret a dot; so runs of them cost the regex scan, not a match each.
+_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}](?![\[\(\{<\]\)\}]{3})|\\(?!\\)|\^(?=\.)")
 _FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
+
 _SCHEME_RE = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
     r"(?P<ssep>" + _SCHEME_SEP + r")"
 )
-_SCHEME_ANCHOR_RE = re.compile(r"//|__|[\[\(\{]:|:\\|:\]|\]:")
+# Where a scheme separator can be: "//", "__", "[:" "(:" "{:" "]:" (anchored one before the
+# colon), ":\\", ":]". Three literal-led patterns: one alternation led by a class scans far slower.
+_SCHEME_ANCHOR_RES = (
+    (re.compile(r"//"), 0),
+    (re.compile(r"__"), 0),
+    (re.compile(r":(?<=[\[\(\{\]]:)"), 1),
+    (re.compile(r":(?=[\\\]])"), 0),
+)
+
+
+def _scheme_anchors(text: str) -> list[int]:
+    out = [m.start() - back for rx, back in _SCHEME_ANCHOR_RES for m in rx.finditer(text)]
+    out.sort()
+    return out
+
+
 _COMMA_ANCHOR_RE = re.compile(r",\d{1,3},\d")
 _COMMA_IP_RE = re.compile(
     r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d,]|\.\d)"
@@ -95,11 +115,8 @@ _DOT_KINDS = frozenset(("brdot", "halfdot", "halfdot-dot", "closedot3", "closedo
 _AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
 
 
-class _Tok(NamedTuple):
-    start: int
-    end: int
-    kind: str
-    rep: str
+# A replacement: (start, end, style, text to put there). A plain tuple: thousands per report.
+_Tok = tuple[int, int, str, str]
 
 
 def _spaces_before(text: str, pos: int, limit: int = 3) -> int:
@@ -117,7 +134,20 @@ def _fix_scheme(word: str) -> str:
         return "http" if len(w) == 4 else "https"
     if w.startswith("sf"):
         return "sftp"
+    if w.startswith("ws"):
+        return w
     return "ftps" if w.endswith("s") and len(w) == 4 else "ftp"
+
+
+def _br_info(kind: str) -> tuple[str, int, str]:
+    """(kind, how far the token starts before its mark (-1: take the blanks before it), replacement)."""
+    back = _BACK.get(kind, -1 if kind in ("brdot", "brat") else 0)
+    if kind in _DOT_KINDS:
+        return kind, back, "."
+    if kind in _AT_KINDS:
+        return kind, back, "@"
+    reps = {"bsslash": "/", "brslash": "/", "brother": "-", "brwww": "www", "brcolon": ":"}
+    return kind, back, reps[kind]
 
 
 def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
@@ -156,7 +186,7 @@ def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
         rep = ":"
     else:
         return None
-    return _Tok(s, e, kind, rep)
+    return (s, e, kind, rep)
 
 
 def _plain_scheme(text: str, pos: int) -> bool:
@@ -171,36 +201,47 @@ def _plain_scheme(text: str, pos: int) -> bool:
     return False
 
 
+_BR_INFO = tuple(_br_info(k) for k in _BR_KINDS)
+
+
 def _tokens(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
     last = -1
+    match, info, add = _BR_RE.match, _BR_INFO, toks.append
     for a in _BR_ANCHOR_RE.finditer(text):
         pos = a.start()
         if pos < last:
             continue
-        m = _BR_RE.match(text, pos)
+        m = match(text, pos)
         if m is None:
             continue
-        tok = _fast_token(text, _BR_KINDS[int((m.lastgroup or "k0")[1:])], m)
-        if tok is not None:
-            toks.append(tok)
-            last = m.end()
+        # The common bracket styles, settled inline: one group per style, numbered in order.
+        kind, back, rep = info[m.lastindex - 1]  # type: ignore[operator]  # a match sets one group
+        last = m.end()
+        if back > 0:
+            pos -= back
+        elif back < 0 and pos and text[pos - 1] in " \t":
+            pos = _spaces_before(text, pos)
+        add((pos, last, kind, rep))
     for kind, rx in _FAST_RES:
         for m in rx.finditer(text):
             tok = _fast_token(text, kind, m)
             if tok is not None:
                 toks.append(tok)
     last = -1
-    for a in _SCHEME_ANCHOR_RE.finditer(text):
-        if a.start() < last or _plain_scheme(text, a.start()):
+    for at in _scheme_anchors(text):
+        if at < last or _plain_scheme(text, at):
             continue
-        m = _SCHEME_RE.search(text, max(0, a.start() - 8), min(len(text), a.end() + 6))
+        m = _SCHEME_RE.search(text, max(0, at - 8), min(len(text), at + 2 + 6))
         if m is None:
             continue
+        word = m.group("sch") or m.group("bsch")
+        if word[:1] in "wW" and not any(c in m.group("ssep") for c in "[({\\"):
+            continue
         last = m.end()
-        rep = _fix_scheme(m.group("sch") or m.group("bsch")) + "://"
+        rep = _fix_scheme(word) + "://"
         if rep.lower() != m.group(0).lower():
-            toks.append(_Tok(m.start(), m.end(), "scheme", rep))
+            toks.append((m.start(), m.end(), "scheme", rep))
     last = -1
     for a in _COMMA_ANCHOR_RE.finditer(text):
         if a.start() < last:
@@ -208,16 +249,16 @@ def _tokens(text: str) -> list[_Tok]:
         m = _COMMA_IP_RE.search(text, max(0, a.start() - 3), min(len(text), a.end() + 12))
         if m is not None:
             last = m.end()
-            toks.append(_Tok(m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
+            toks.append((m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
     if not toks:
         return toks
-    toks.sort(key=lambda t: (t.start, -t.end))
+    toks.sort(key=lambda t: (t[0], -t[1]))
     out: list[_Tok] = []
     end = -1
     for t in toks:
-        if t.start >= end:
+        if t[0] >= end:
             out.append(t)
-            end = t.end
+            end = t[1]
     return out
 
 
@@ -299,8 +340,7 @@ def fang_map(text: str) -> Fanged:
     loose: list[bool] = []
     pos = 0
     out_len = 0
-    for tok in _tokens(text):
-        s, e, rep = tok.start, tok.end, tok.rep
+    for s, e, kind, rep in _tokens(text):
         if rep == text[s:e] or s < pos:
             continue
         parts.append(text[pos:s])
@@ -311,7 +351,7 @@ def fang_map(text: str) -> Fanged:
         ne.append(out_len)
         os_.append(s)
         oe.append(e)
-        loose.append(tok.kind in _LOOSE)
+        loose.append(kind in _LOOSE)
         pos = e
     if not ns:
         return Fanged(text, (), (), (), (), ())

@@ -48,6 +48,7 @@ class Policy:
     own_site: str = ""
     reference_domains: frozenset[str] = frozenset()
     doc_defangs: bool = False
+    doc_lists: bool = False  # the report has an IOC section with values in it
 
 
 def _read_lines(name: str) -> list[tuple[int, str]]:
@@ -117,9 +118,20 @@ def _known_domains() -> dict[str, str]:
     return index
 
 
-def _under(domain: str, parents: frozenset[str]) -> bool:
-    labels = domain.split(".")
-    return any(".".join(labels[i:]) in parents for i in range(len(labels) - 1))
+def _under(domain: str, parents: frozenset[str] | dict[str, str]) -> bool:
+    return bool(parents) and bool(_suffix_hit(domain, parents))
+
+
+def _suffix_hit(domain: str, index: frozenset[str] | dict[str, str]) -> str:
+    """The first of ``domain`` and its parents (never its bare TLD) found in ``index``, else ''."""
+    d = domain
+    k = d.find(".")
+    while k >= 0:
+        if d in index:
+            return d
+        d = d[k + 1 :]
+        k = d.find(".")
+    return ""
 
 
 def _abused_path(host: str, path: str) -> bool:
@@ -134,9 +146,6 @@ def _code_identifier(value: str, raw: str) -> bool:
     exact, prefixes = code_identifiers()
     if value in exact or value.startswith(prefixes):
         return True
-    labels = value.split(".")
-    if len(labels) >= 3 and labels[0] in ("com", "org", "net") and labels[-1] not in ("com", "org", "net"):
-        return True  # a reversed Java/Android package name: com.example.app
     last_raw = raw.rsplit(".", 1)[-1] if "." in raw else ""
     # Code is written System.Net or WebClient.DownloadString; domains are lower case or ALL CAPS.
     return bool(last_raw[:1].isupper() and not last_raw.isupper()) or bool(_CAMEL.search(raw.split("/", 1)[0]))
@@ -149,17 +158,41 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
     if pol.reference_domains and _under(domain, pol.reference_domains):
         return LOW, "reference-link"
     index = _known_domains()
-    labels = domain.split(".")
-    for i in range(len(labels) - 1):
-        hit = index.get(".".join(labels[i:]))
-        if hit:
-            return LOW, hit
-    if not sig.defanged and not sig.in_ioc:
-        if _code_identifier(domain, sig.raw):
-            return LOW, "code-identifier"
-        if tld_of(domain) in file_ext_tlds() and domain.count(".") == 1:
-            return LOW, "file-name"
+    hit = _suffix_hit(domain, index)
+    if hit:
+        return LOW, index[hit]
+    if sig.defanged:
+        return None  # authors defang hosts, never file names or package ids
+    if _package_id(domain):
+        return LOW, "package-id"
+    if tld_of(domain) in file_ext_tlds() and _file_name(domain, sig, pol):
+        return LOW, "file-name"
+    if not sig.in_ioc and (sig.roles == _CODE or _code_identifier(domain, sig.raw)):
+        return LOW, "code-identifier"
     return None
+
+
+# First labels of reversed-DNS application ids (com.example.app, org.telegram.messenger).
+_PACKAGE_HEADS = frozenset(("com", "org", "net", "io"))  # not "de.", "fr.": language subdomains
+_GENERIC_TLDS = frozenset(("com", "org", "net", "io", "co", "me", "info", "biz"))
+
+
+def _package_id(domain: str) -> bool:
+    """An Android/Java package or Apple bundle id: com.parceltrack.delivery.app, not a host."""
+    head, _, rest = domain.partition(".")
+    return head in _PACKAGE_HEADS and rest.count(".") >= 1 and domain.rpartition(".")[2] not in _GENERIC_TLDS
+
+
+def _file_name(domain: str, sig: Signals, pol: Policy) -> bool:
+    """True when a live name whose TLD is also a file extension (zip, sh, so...) reads as a file."""
+    if "_" in domain:
+        return True  # no host name holds an underscore; libhttpd_ext.so is a library
+    if sig.roles and ("in-url" in sig.roles or "in-path" in sig.roles):
+        return True  # the report also shows it ending a URL path or file path: /fix/spamfilter.zip
+    if not sig.in_ioc:
+        return domain.count(".") == 1  # payload.zip in prose
+    # In an IOC list: a report that defangs its hosts and left this one live lists a file.
+    return pol.doc_defangs
 
 
 def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]:
@@ -175,6 +208,8 @@ def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]
         return LOW, "reference-link"
     if pol.doc_defangs and not plain_ok:
         return LOW, "not-defanged"
+    if pol.doc_lists:
+        return LOW, "outside-ioc-section"  # the authors listed their indicators; this is not one
     return HIGH, "plain"
 
 
@@ -210,17 +245,27 @@ _SPECIAL_FIRST_OCTETS = frozenset(range(224, 256)) | {0, 10, 100, 127, 169, 172,
 
 def _ipv4_global(value: str) -> bool:
     """True for a publicly routable IPv4 address (same answer as ipaddress, without its cost)."""
-    first = value.split(".", 1)[0]
-    if int(first) not in _SPECIAL_FIRST_OCTETS:
+    if int(value[: value.find(".")]) not in _SPECIAL_FIRST_OCTETS:
         return True
-    a, b, c, d = (int(x) for x in value.split("."))
-    num = (a << 24) | (b << 16) | (c << 8) | d
+    num = warninglists.ipv4_int(value)
     return not any(lo <= num <= hi for lo, hi in _IPV4_SPECIAL)
+
+
+_IN_PATH = frozenset(("in-path",))
+_CODE = frozenset(("code",))
+_HASH_KINDS = frozenset((T.MD5, T.SHA1, T.SHA256, T.SHA512))
 
 
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str]:
     """Fidelity and reason for one distinct indicator of a document."""
-    if kind in (T.IPV4, T.IPV6):
+    if kind is T.DOMAIN:
+        verdict = _domain_verdict(value, sig, pol)
+        if verdict:
+            return verdict
+        if sig.roles and "" not in sig.roles and "code" not in sig.roles:
+            return LOW, "file-name" if sig.roles == _IN_PATH else min(sig.roles)
+        return _positive(sig, pol, plain_ok=False)
+    if kind is T.IPV4 or kind is T.IPV6:
         if kind is T.IPV4:
             if not _ipv4_global(value):
                 return LOW, "private-ip"
@@ -237,14 +282,6 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, f"warninglist:{hit}"
         if sig.version and not sig.defanged and not sig.in_ioc:
             return LOW, "version-string"
-        return _positive(sig, pol, plain_ok=False)
-    if kind is T.DOMAIN:
-        verdict = _domain_verdict(value, sig, pol)
-        if verdict:
-            return verdict
-        if sig.roles and "" not in sig.roles:
-            role = sorted(sig.roles)[0]
-            return LOW, role
         return _positive(sig, pol, plain_ok=False)
     if kind is T.URL:
         host, path = _host_and_path(value)
@@ -268,7 +305,7 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         if host in ("example.com", "example.org", "example.net"):
             return LOW, "warninglist:rfc6761"
         return _positive(sig, pol, plain_ok=True)
-    if kind in (T.MD5, T.SHA1, T.SHA256, T.SHA512):
+    if kind in _HASH_KINDS:
         hit = warninglists.hash_list(value)
         if hit:
             return LOW, f"warninglist:{hit}"
@@ -289,19 +326,19 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
     return LOW, "mentioned"
 
 
+_AUTHORITY = re.compile(r"[^/?#]*")
+
+
 def _host_and_path(url: str) -> tuple[str, str]:
     """Host (no user, no port, lower case) and path-with-query of a URL, by plain string cuts."""
-    rest = url.split("://", 1)[1] if "://" in url else url
-    cut = len(rest)
-    for ch in "/?#":
-        k = rest.find(ch)
-        if 0 <= k < cut:
-            cut = k
-    authority, tail = rest[:cut], rest[cut:]
+    k = url.find("://")
+    start = k + 3 if k >= 0 else 0
+    cut = _AUTHORITY.match(url, start).end()  # type: ignore[union-attr]  # matches the empty string
+    authority, tail = url[start:cut], url[cut:]
     host = authority.rpartition("@")[2]
     # "[2001:db8::1]:80" keeps its colons; "evil.com:8080" loses its port.
-    host = host[1:].partition("]")[0] if host.startswith("[") else host.split(":", 1)[0]
-    return host.lower(), tail.split("#", 1)[0]
+    host = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
+    return host.lower(), tail.partition("#")[0]
 
 
 def own_site_of(url: str) -> str:

@@ -10,11 +10,11 @@ import hashlib
 import ipaddress
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
-from typing import NamedTuple, Protocol
+from collections.abc import Callable
+from operator import methodcaller
 
 from huntfeed.extract import patterns as P
-from huntfeed.extract.fang import fang_map
+from huntfeed.extract.fang import Fanged, fang_map
 from huntfeed.extract.tld import valid_tld
 from huntfeed.model import IndicatorType
 
@@ -28,27 +28,18 @@ _URL_HOST_RE = re.compile(
 )
 
 
-class Hit(NamedTuple):
-    """One occurrence, offsets into the original text."""
+# One occurrence: (start, end, type, value, role), offsets into the refanged text. A plain tuple:
+# tens of thousands are made per megabyte, and a NamedTuple costs four times as much to build.
+Occ = tuple[int, int, IndicatorType, str, str]
 
-    type: IndicatorType
-    value: str
-    start: int
-    end: int
-    defanged: bool
-    loose: bool
-    role: str = ""
-    in_ioc: bool = False
-    in_refs: bool = False
-    c2: bool = False
-    version: bool = False
+
+# Labels of 1-63 characters, none starting or ending with '-': the shape, checked in one call.
+_LABELS_RE = re.compile(r"(?:(?!-)[^.]{1,63}(?<!-)\.)+(?!-)[^.]{1,63}(?<!-)")
 
 
 def _valid_domain(domain: str) -> bool:
-    labels = domain.split(".")
-    if len(labels) < 2 or not valid_tld(labels[-1]):
-        return False
-    return all(0 < len(lab) <= 63 and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
+    k = domain.rfind(".")
+    return k > 0 and valid_tld(domain[k + 1 :]) and _LABELS_RE.fullmatch(domain) is not None
 
 
 def _trim_url(url: str) -> str:
@@ -71,21 +62,20 @@ def _norm_url(url: str) -> tuple[str, int, int] | None:
     m = _URL_HOST_RE.match(url)
     if not m:
         return None
-    host = m.group("host")
+    scheme, user, host, port, rest = m.groups()  # one call: named groups one by one cost more
     hl = host.lower()
     if hl.startswith("["):
         try:
             ipaddress.IPv6Address(hl[1:-1])
         except ValueError:
             return None
-    elif re.fullmatch(P.IPV4, hl):
+    elif P.IPV4_FULL_RE.fullmatch(hl):
         pass
     elif not _valid_domain(hl.rstrip(".")):
         return None
-    scheme = (m.group("scheme") or "").lower()
-    user = m.group("user") or ""
-    value = scheme + user + hl + (m.group("port") or "") + (m.group("rest") or "")
-    return value, m.start("host"), m.end("host")
+    value = (scheme or "").lower() + (user or "") + hl + (port or "") + (rest or "")
+    hs, he = m.span(3)
+    return value, hs, he
 
 
 def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
@@ -100,10 +90,18 @@ def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
     return norm[0], s + len(raw)
 
 
+_LEADING_ZERO_RE = re.compile(r"(?<![0-9])0[0-9]")
+
+
 def _ipv4_value(text: str) -> str:
+    if _LEADING_ZERO_RE.search(text) is None:
+        return text  # already normal: the common case, without a split and four int() calls
     return ".".join(str(int(p)) for p in text.split("."))
 
 
+_CIDR_RE = re.compile(r"/\d{1,2}")
+_BY_START = methodcaller("start")
+_COMMENT_RE = re.compile(r"\([^()]*\)")
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
 
@@ -138,24 +136,14 @@ class _Spans:
         return i >= 0 and self.spans[i][1] > start
 
 
-def scan(text: str) -> Iterator[Hit]:
-    """Yield every indicator occurrence in ``text`` (offsets into ``text``, no context yet)."""
+def scan(text: str) -> tuple[Fanged, list[Occ]]:
+    """Every indicator occurrence in ``text``: the refanged text's map, and offsets into it."""
     fanged = fang_map(text)
     n = fanged.text
     rev = n[::-1]
     size = len(n)
-
-    if fanged.new_starts:
-        locate = fanged.locate
-
-        def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
-            os_, oe, touched, loose = locate(s, e)
-            return Hit(kind, value, os_, oe, touched, loose, role)
-
-    else:
-
-        def emit(kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit:
-            return Hit(kind, value, s, e, False, False, role)  # nothing was refanged
+    out: list[Occ] = []
+    add = out.append
 
     url_spans: list[tuple[int, int]] = []
     host_spans: list[tuple[int, int]] = []
@@ -182,11 +170,13 @@ def scan(text: str) -> Iterator[Hit]:
         last = e
         url_spans.append((s, e))
         host_spans.append((s + hs, s + he))
-        yield emit(T.URL, value, s, e)
+        add((s, e, T.URL, value, ""))
     urls = _Spans(url_spans)
-    hosts = _Spans(host_spans)
+    # URL spans, and host spans inside them, come in text order and never overlap.
+    ustarts = [a for a, _ in url_spans]
 
     email_hosts: list[tuple[int, int]] = []
+    email_spans: list[tuple[int, int]] = []
     for at in P.AT_RE.finditer(n):
         a = at.start()
         lm = P.REV_LOCAL_RE.match(rev, size - a)
@@ -211,22 +201,25 @@ def scan(text: str) -> Iterator[Hit]:
                     continue
         elif not _valid_domain(host) or "jabber" in host or "xmpp" in host:
             continue
-        local = re.sub(r"\([^()]*\)", "", n[s:a]).lower()
+        local = n[s:a].lower()
+        if "(" in local:
+            local = _COMMENT_RE.sub("", local)  # RFC 5322 comments: "john(sales)@" is john@
         email_hosts.append(hm.span())
-        yield emit(T.EMAIL, f"{local}@{host}", s, e)
-    in_email = _Spans(email_hosts)
+        email_spans.append((s, e))
+        add((s, e, T.EMAIL, f"{local}@{host}", ""))
+    estarts = [a for a, _ in email_spans]
 
     bare_end = -1
+    rev_label = P.REV_LABEL_RE.match
     for m in P.DOMAIN_TAIL_RE.finditer(n):
         dot, e = m.span()
-        tail = m.group(0)
         # The pattern already shaped every label; only the TLD is left to check, and first.
-        if not valid_tld(tail[tail.rfind(".") + 1 :]):
+        if not valid_tld(m.group(1)):
             continue
-        lm = P.REV_LABEL_RE.match(rev, size - dot)
+        lm = rev_label(rev, size - dot)
         if lm is None:
             continue
-        s = dot - len(lm.group(0))
+        s = size - lm.end()  # the label read leftwards ends, in the reversed text, where it starts
         while s < dot and n[s] == "-":
             s += 1
         if s >= dot or n[dot - 1] == "-":
@@ -236,12 +229,24 @@ def scan(text: str) -> Iterator[Hit]:
             if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
         value = n[s:e].lower()
-        if url_spans and hosts.containing(s, e):
-            role = "url-host"
-        elif (url_spans and urls.containing(s, e)) or s < bare_end:
+        role = ""
+        if ustarts:
+            i = bisect_right(ustarts, s) - 1
+            if i >= 0 and e <= url_spans[i][1]:
+                hs, he = host_spans[i]
+                role = "url-host" if hs <= s and e <= he else "in-url"
+        if role:
+            pass
+        elif s < bare_end:
             role = "in-url"
-        elif email_hosts and in_email.containing(s, e):
+        elif estarts and (i := bisect_right(estarts, s) - 1) >= 0 and e <= email_spans[i][1]:
+            if s < email_hosts[i][0]:
+                continue  # "it.support" in it.support@corp.com: a mailbox name, not a host
             role = "email-domain"
+        elif s > 1 and n[s - 1] in "/\\" and (n[s - 2].isalnum() or n[s - 2] in "._-~$%"):
+            # /usr/lib/libx.so, C:\Temp\sam.save: the file name ending a path. Not //cdn.host/x
+            # (a scheme-less URL) nor \\host\share (a UNC path): there a slash comes before.
+            role = "in-path"
         else:
             role = ""
             if e < len(n) and n[e] in "/:" and (s == 0 or n[s - 1] not in ".@/:%-"):
@@ -250,22 +255,30 @@ def scan(text: str) -> Iterator[Hit]:
                     bvalue, bend = bare
                     bare_end = bend
                     role = "url-host"
-                    yield emit(T.URL, bvalue, s, bend)
-        yield emit(T.DOMAIN, value, s, e, role)
+                    add((s, bend, T.URL, bvalue, ""))
+        if not role and e < size and n[e] == "(":
+            role = "code"  # obj.send(...): a method call, not a host
+        add((s, e, T.DOMAIN, value, role))
 
-    for m in P.IPV4_RE.finditer(n):
-        s, e = m.span()
+    for m in P.IPV4_TAIL_RE.finditer(n):
+        dot, e = m.span()
+        s = dot - 1
+        if s > 0 and n[s - 1].isdecimal():
+            s -= 1
+            if s > 0 and n[s - 1].isdecimal():
+                s -= 1
         if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
             continue
-        if e < len(n) and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < len(n) and n[e + 1].isalnum())):
+        if e < size and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < size and n[e + 1].isalnum())):
             continue
-        if P.IPV4_FULL_RE.fullmatch(m.group(0)) is None:
+        raw = n[s:e]
+        if P.IPV4_FULL_RE.fullmatch(raw) is None:
             continue
         if e < len(n) and n[e] in "/:" and not urls.overlaps(s, e) and (s == 0 or n[s - 1] not in ".@/:%-"):
             bare = _bare_url(n, s, e)
-            if bare is not None and not re.fullmatch(r"/\d{1,2}", n[e : bare[1]]):
-                yield emit(T.URL, bare[0], s, bare[1])
-        yield emit(T.IPV4, _ipv4_value(m.group(0)), s, e)
+            if bare is not None and not _CIDR_RE.fullmatch(n, e, bare[1]):
+                add((s, bare[1], T.URL, bare[0], ""))
+        add((s, e, T.IPV4, _ipv4_value(raw), ""))
 
     if P.IPV6_GATE_RE.search(n):
         for m in P.IPV6_RE.finditer(n):
@@ -276,7 +289,7 @@ def scan(text: str) -> Iterator[Hit]:
                 ipaddress.IPv6Address(cand)
             except ValueError:
                 continue
-            yield emit(T.IPV6, cand.lower(), m.start(), m.end())
+            add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
     for m in P.HEX_RE.finditer(n):
         s, e = m.span()
@@ -285,46 +298,46 @@ def scan(text: str) -> Iterator[Hit]:
             continue
         if s > 0 and n[s - 1].isalnum() and not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
             continue
-        yield emit(kind, m.group(0).lower(), s, e)
+        add((s, e, kind, m.group(0).lower(), ""))
 
     for rx in P.CVE_RES:
         for m in rx.finditer(n):
-            yield emit(T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", m.start(), m.end())
+            add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
 
-    yield from _extras(n, rev, emit, urls)
+    _extras(n, rev, add, urls)
+    return fanged, out
 
 
-def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
+def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
+    ustarts, url_spans = urls.starts, urls.spans
     for rx in P.ATTACK_RES:
         for m in rx.finditer(n):
-            yield emit(T.ATTACK_ID, m.group(0).upper(), m.start(), m.end())
+            add((m.start(), m.end(), T.ATTACK_ID, m.group(0).upper(), ""))
     for rx in P.ASN_RES:
         for m in rx.finditer(n):
-            yield emit(T.ASN, "AS" + m.group(1), m.start(), m.end())
-    if P.LONG_RUN_RE.search(n):
-        for m in P.BITCOIN_RE.finditer(n):
-            if _valid_bitcoin(m.group(0)):
-                yield emit(T.BITCOIN, m.group(0), m.start(), m.end())
-        for m in P.MONERO_RE.finditer(n):
-            yield emit(T.MONERO, m.group(0), m.start(), m.end())
-    if P.REGISTRY_GATE in n or "hk" in n:
+            add((m.start(), m.end(), T.ASN, "AS" + m.group(1), ""))
+    btc = [m for rx in P.BITCOIN_RES for m in rx.finditer(n) if _valid_bitcoin(m.group(0))]
+    btc.sort(key=_BY_START)
+    for m in btc:
+        add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
+    for m in P.MONERO_RE.finditer(n):
+        add((m.start(), m.end(), T.MONERO, m.group(0), ""))
+    if P.REGISTRY_GATE in n or ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
         for m in P.REGISTRY_RE.finditer(n):
             value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
-            yield emit(T.REGISTRY, value.rstrip(". "), m.start(), m.end())
+            add((m.start(), m.end(), T.REGISTRY, value.rstrip(". "), ""))
     if ":\\" in n or "%\\" in n:
         for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
-                yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
+                add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
     if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
         for m in P.UNIXPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
-                yield emit(T.FILEPATH, m.group(0).rstrip(".,;:"), m.start(), m.end())
+                add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
     last = -1
-    file_hits = [m for rx in P.FILE_EXT_RES for m in rx.finditer(n)]
-    file_hits.sort(key=lambda m: m.start())
-    for m in file_hits:
+    for m in P.FILE_EXT_RE.finditer(n):
         dot, e = m.span()
-        if urls.spans and urls.overlaps(dot, e):
+        if ustarts and (i := bisect_right(ustarts, e - 1) - 1) >= 0 and url_spans[i][1] > dot:
             continue  # the path of a URL, reported with the URL
         left = P.REV_FILE_RE.match(rev, len(n) - dot)
         if left is None:
@@ -339,19 +352,13 @@ def _extras(n: str, rev: str, emit: _Emit, urls: _Spans) -> Iterator[Hit]:
         if urls.overlaps(s, e):
             continue
         last = e
-        yield emit(T.FILENAME, n[s:e], s, e)
+        add((s, e, T.FILENAME, n[s:e], ""))
     if P.JA4_GATE_RE.search(n):
         for m in P.JA4_RE.finditer(n):
-            yield emit(T.JA4, m.group(0), m.start(), m.end())
+            add((m.start(), m.end(), T.JA4, m.group(0), ""))
     if "Mozilla/" in n:
         for m in P.USER_AGENT_RE.finditer(n):
-            yield emit(T.USER_AGENT, m.group(0), m.start(), m.end())
+            add((m.start(), m.end(), T.USER_AGENT, m.group(0), ""))
 
 
-class _Emit(Protocol):
-    """The signature of scan's inner emit()."""
-
-    def __call__(self, kind: IndicatorType, value: str, s: int, e: int, role: str = "") -> Hit: ...
-
-
-__all__ = ["Hit", "scan"]
+__all__ = ["Occ", "scan"]

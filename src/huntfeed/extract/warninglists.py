@@ -128,11 +128,19 @@ def domain_list(domain: str) -> str:
 
 
 @cache
-def _net_ranges() -> tuple[tuple[int, int, int, str], ...]:
-    """(version, first, last, list) as integers: a range test without ipaddress objects."""
+def _net_ranges(version: int) -> tuple[tuple[int, int, str], ...]:
+    """(first, last, list) of one IP version as integers: a range test without ipaddress objects."""
     return tuple(
-        (net.version, int(net.network_address), int(net.broadcast_address), name) for net, name in _ip_index()[1]
+        (int(net.network_address), int(net.broadcast_address), name)
+        for net, name in _ip_index()[1]
+        if net.version == version
     )
+
+
+def ipv4_int(ip: str) -> int:
+    """A dotted-quad IPv4 address as an integer (the caller has checked its shape)."""
+    a, b, c, d = ip.split(".")
+    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
 
 
 def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None) -> str:
@@ -141,8 +149,10 @@ def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None 
     if hit:
         return hit
     if addr is None and ip.count(".") == 3 and ":" not in ip:
-        a, b, c, d = (int(x) for x in ip.split("."))
-        num, version = (a << 24) | (b << 16) | (c << 8) | d, 4
+        try:
+            num, version = ipv4_int(ip), 4
+        except ValueError:
+            return ""
     else:
         if addr is None:
             try:
@@ -150,8 +160,8 @@ def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None 
             except ValueError:
                 return ""
         num, version = int(addr), addr.version
-    for v, first, last, name in _net_ranges():
-        if v == version and first <= num <= last:
+    for first, last, name in _net_ranges(version):
+        if first <= num <= last:
             return name
     return ""
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import IO
 
 from huntfeed.model import Profile
 from huntfeed.render.ioc_format import defang as defang_value
@@ -21,10 +22,31 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
+class RowWriter:
+    """A CSV writer with ``\\n`` row ends that still quotes a cell holding a lone carriage return.
+
+    ``csv.writer`` quotes only the characters of its own line terminator, so with ``\\n`` a bare
+    ``\\r`` in a cell went out unquoted and every reader split the row there. Each row is written
+    with ``\\r\\n`` (which makes the writer quote both characters) and its terminator swapped.
+    """
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+        self._buf = io.StringIO()
+        self._writer = csv.writer(self._buf, lineterminator="\r\n")
+
+    def writerow(self, row: Iterable[str]) -> None:
+        """Write one row, ended by ``\\n``."""
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._writer.writerow(row)
+        self._out.write(self._buf.getvalue()[:-2] + "\n")
+
+
 def render(profiles: Sequence[Profile], *, defang: bool = False) -> str:
     """CSV of the indicators of ``profiles``; ``defang`` breaks network values for safe sharing."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = RowWriter(buf)
     writer.writerow(COLUMNS)
     for p in profiles:
         published = utc(p.published).date().isoformat() if p.published else ""

@@ -15,7 +15,7 @@ from typing import Any
 from pymisp import MISPEvent
 
 from huntfeed.model import Fidelity, IndicatorType, Profile, Severity
-from huntfeed.render.ioc_format import utc
+from huntfeed.render.ioc_format import link_scheme, utc, web_url
 
 NAMESPACE = uuid.UUID("0c9a51f2-7b3e-5d61-8e24-93a1c5f0d7b4")
 
@@ -81,8 +81,12 @@ def build_event(p: Profile) -> MISPEvent:
         ev.add_attribute(kind, value, category=category, to_ids=to_ids, comment=comment,
                          uuid=str(uuid.uuid5(NAMESPACE, f"attr|{p.id}|{kind}|{value}")))
 
-    if p.url:
-        add("link", p.url, "External analysis", False, f"Article from {p.source}" if p.source else "Article")
+    link = web_url(p.url) if p.url else None
+    if link:
+        add("link", link, "External analysis", False, f"Article from {p.source}" if p.source else "Article")
+    elif p.url:  # a javascript:/data:/file: link from a feed must not become a clickable MISP link
+        add("comment", f"Article link left out: {link_scheme(p.url)} is not an http(s) link", "Other", False,
+            "huntfeed")
     if p.summary:
         add("text", p.summary, "External analysis", False, "Summary")
     seen: set[tuple[str, str]] = set()

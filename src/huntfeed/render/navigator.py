@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from huntfeed.model import Profile
+from huntfeed.render.ioc_format import web_url
 
 LAYER_VERSION = "4.5"
 NAVIGATOR_VERSION = "5.1.0"
@@ -44,7 +45,7 @@ def build_layer(profiles: Sequence[Profile], *, name: str = "") -> dict[str, Any
             "comment": f"{names.get(tid, tid)}: cited by {len(ps)} profile(s)",
             "enabled": True,
             "metadata": [{"name": "profile", "value": f"[{p.severity.value}] {p.title}"} for p in ps[:20]],
-            "links": [{"label": p.title[:80] or p.url, "url": p.url} for p in ps[:20] if p.url],
+            "links": [{"label": p.title[:80] or url, "url": url} for p in ps[:20] if (url := web_url(p.url))],
             "showSubtechniques": False,
         })
     # A scored sub-technique is only visible when its parent is expanded.

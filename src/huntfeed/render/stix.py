@@ -16,7 +16,7 @@ from typing import Any
 import stix2
 
 from huntfeed.model import ActorHit, Fidelity, Indicator, IndicatorType, Profile, TechniqueHit
-from huntfeed.render.ioc_format import utc
+from huntfeed.render.ioc_format import link_scheme, utc, web_url
 
 # Fixed namespace: changing it would change every id huntfeed has ever exported.
 NAMESPACE = uuid.UUID("6b1f3c2e-9d4a-5e8b-a7c1-2f0e4d6a8b93")
@@ -103,15 +103,21 @@ class _Builder:
             id=stix_id("relationship", f"{src}|{rel}|{dst}"), relationship_type=rel,
             source_ref=src, target_ref=dst, **self.common(when)))
 
-    def indicator(self, ind: Indicator, when: datetime) -> str | None:
+    def indicator(self, ind: Indicator, when: datetime, left_out: list[str]) -> str | None:
         pattern = pattern_for(ind)
         if pattern is None:
             return None
-        return self.add(stix2.Indicator(
-            id=stix_id("indicator", f"{ind.type.value}|{ind.value}"), name=f"{ind.type.value}: {ind.value}",
-            pattern=pattern, pattern_type="stix", valid_from=when,
-            description="Extracted by huntfeed from public reporting; the reports citing it give context.",
-            indicator_types=["malicious-activity"], **self.common(when)))
+        try:
+            obj = stix2.Indicator(
+                id=stix_id("indicator", f"{ind.type.value}|{ind.value}"), name=f"{ind.type.value}: {ind.value}",
+                pattern=pattern, pattern_type="stix", valid_from=when,
+                description="Extracted by huntfeed from public reporting; the reports citing it give context.",
+                indicator_types=["malicious-activity"], **self.common(when))
+        except stix2.exceptions.STIXError as exc:
+            # stix2 checks pattern values (a "hash" that is not hex); one bad value must not cost the bundle.
+            left_out.append(f"indicator {ind.type.value} {ind.value[:200]!r}: {str(exc)[:300]}")
+            return None
+        return self.add(obj)
 
     def attack_pattern(self, hit: TechniqueHit, when: datetime) -> str:
         return self.add(stix2.AttackPattern(
@@ -152,8 +158,12 @@ class _Builder:
         techniques = [self.attack_pattern(h, when) for h in p.techniques]
         actors = [a for a in (self.actor(h, when) for h in p.inference.actors) if a]
         vulns = sorted({self.vulnerability(i.value, when) for i in p.indicators if i.type is IndicatorType.CVE})
-        inds = [i for i in (self.indicator(x, when) for x in p.indicators
+        left_out: list[str] = []
+        inds = [i for i in (self.indicator(x, when, left_out) for x in p.indicators
                             if x.fidelity is Fidelity.HIGH) if i]
+        link = web_url(p.url) if p.url else None
+        if p.url and link is None:
+            left_out.append(f"article link ({link_scheme(p.url)}): only http(s) links are exported")
         refs += techniques + actors + vulns + inds
         for actor in actors:
             refs += [self.relate(actor, "uses", t, when) for t in techniques]
@@ -163,12 +173,17 @@ class _Builder:
             refs += [self.relate(i, "indicates", actor, when) for i in inds]
         # Without a named actor, linking every indicator to every technique would claim more than
         # the article says; the report's object_refs already groups them.
-        self.add(stix2.Report(
+        report = self.add(stix2.Report(
             id=stix_id("report", p.id), name=p.title or p.url, description=p.summary or None,
             published=first, report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)),
             created=first, modified=when, created_by_ref=source.id,
             labels=[f"severity:{p.severity.value.lower()}", f"text-source:{p.text_source.value}"],
-            external_references=[{"source_name": p.source or "article", "url": p.url}] if p.url else None))
+            external_references=[{"source_name": p.source or "article", "url": link}] if link else None))
+        if left_out:
+            self.add(stix2.Note(
+                id=stix_id("note", "left-out|" + p.id), abstract="Left out of this export by huntfeed",
+                content="\n".join(left_out), object_refs=[report], authors=[PRODUCER_NAME],
+                **self.common(when)))
 
 
 def build_bundle(profiles: Sequence[Profile]) -> stix2.Bundle:

@@ -24,9 +24,9 @@ from huntfeed.errors import StoreError
 from huntfeed.model import Entry, Issue, Profile, Severity, Source
 from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
 from huntfeed.store.backfill import BackfillMixin, BackfillState
-from huntfeed.store.engine import lock_key, make_engine, upsert, write_tx
+from huntfeed.store.engine import describe, lock_key, make_engine, safe_url, store_errors, upsert, write_tx
 from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
-from huntfeed.store.schema import entries, feeds, issues, profile_heads, profile_versions
+from huntfeed.store.schema import clean_text, entries, feeds, issues, profile_heads, profile_versions
 
 __all__ = ["BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
 
@@ -49,8 +49,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+@store_errors
 class Store(BackfillMixin):
-    """All persistent state of huntfeed behind one small API."""
+    """All persistent state of huntfeed behind one small API.
+
+    Every public method raises StoreError for a database failure; text is stored with NUL and
+    lone surrogates replaced (see ``schema.CleanText``), the same on SQLite and PostgreSQL.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -58,7 +63,7 @@ class Store(BackfillMixin):
             self.engine = make_engine(url)
             self._migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open store: {exc.__class__.__name__}: {exc}", where=url) from exc
+            raise StoreError(f"cannot open store: {describe(exc)}", where=safe_url(url)) from exc
 
     def _migrate(self) -> None:
         cfg = Config()
@@ -377,7 +382,7 @@ class Store(BackfillMixin):
             q = q.where(h.techniques.contains(technique, autoescape=True))
         if text:
             for word in text.split():
-                q = q.where(sa.func.lower(h.search).contains(word.lower(), autoescape=True))
+                q = q.where(sa.func.lower(h.search).contains(clean_text(word.lower()), autoescape=True))
         return q
 
     def list_profiles(

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from huntfeed.store.engine import upsert, write_tx
-from huntfeed.store.schema import backfill_items
+from huntfeed.store.engine import store_errors, upsert, write_tx
+from huntfeed.store.schema import backfill_items, clean_text
 
 _CHUNK = 500  # ids per IN (...) query: well under every driver's parameter limit
 
@@ -26,6 +26,7 @@ class BackfillState:
     error: str | None
 
 
+@store_errors
 class BackfillMixin:
     """Store methods for `huntfeed backfill`."""
 
@@ -34,12 +35,14 @@ class BackfillMixin:
     def backfill_states(self, doc_ids: Iterable[str]) -> dict[str, BackfillState]:
         """The recorded state of each of these documents that has one."""
         ids = list(dict.fromkeys(doc_ids))
+        asked = {clean_text(i): i for i in ids}  # rows hold cleaned ids; answer under the id asked for
         found: dict[str, BackfillState] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(ids), _CHUNK):
                 q = sa.select(backfill_items).where(backfill_items.c.doc_id.in_(ids[i : i + _CHUNK]))
                 for r in conn.execute(q).mappings():
-                    found[r["doc_id"]] = BackfillState(r["doc_id"], r["fingerprint"], r["state"], r["profile_id"],
+                    doc_id = asked.get(r["doc_id"], r["doc_id"])
+                    found[doc_id] = BackfillState(doc_id, r["fingerprint"], r["state"], r["profile_id"],
                                                        r["error"])
         return found
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from huntfeed.errors import StoreError
+
+C = TypeVar("C", bound=type)
 
 # Execution option asking SQLite for BEGIN IMMEDIATE: the write lock up front, so a
 # read-then-write transaction never fails half-way on a lock upgrade.
@@ -74,3 +80,37 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
     """A transaction that will write: on SQLite it takes the write lock at BEGIN (see IMMEDIATE)."""
     with engine.connect().execution_options(**{IMMEDIATE: True}) as conn, conn.begin():
         yield conn
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit for an error message: the password hidden."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "<unparsable database URL>"
+
+
+def describe(exc: SQLAlchemyError) -> str:
+    """The driver's own first line ("database is locked"), without the SQL and its parameters."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {text[0][:300] if text else 'no message'}"
+
+
+def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{name.replace('_', ' ')} failed: {describe(exc)}",
+                             where=safe_url(getattr(self, "url", ""))) from exc
+    return guarded
+
+
+def store_errors(cls: C) -> C:
+    """Make every public method of ``cls`` raise StoreError (never a raw SQLAlchemy error)."""
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_"):
+            setattr(cls, name, _guard(name, value))
+    return cls

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# PostgreSQL refuses NUL in text, and neither driver can encode a lone surrogate; strangers' text
+# (titles, URLs, error messages quoting them) can carry both.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with NUL and lone surrogates replaced by U+FFFD, the only text every backend stores."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+class CleanText(sa.types.TypeDecorator[str]):
+    """TEXT that cleans what it binds, so SQLite and PostgreSQL store (and match) the same string."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        return clean_text(value) if isinstance(value, str) else value
+
 feeds = sa.Table(
     "feeds",
     metadata,
-    sa.Column("url", sa.Text, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("url", CleanText, primary_key=True),
+    sa.Column("name", CleanText, nullable=False, server_default=""),
     sa.Column("reliability", sa.String(1), nullable=False, server_default="B"),
-    sa.Column("tags", sa.Text, nullable=False, server_default=""),
-    sa.Column("etag", sa.Text),
-    sa.Column("last_modified", sa.Text),
+    sa.Column("tags", CleanText, nullable=False, server_default=""),
+    sa.Column("etag", CleanText),
+    sa.Column("last_modified", CleanText),
     sa.Column("body_hash", sa.String(64)),
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_polled", sa.DateTime(timezone=True)),
-    sa.Column("last_status", sa.Text),
-    sa.Column("last_error", sa.Text),
+    sa.Column("last_status", CleanText),
+    sa.Column("last_error", CleanText),
     sa.Column("error_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("retry_after", sa.DateTime(timezone=True)),
 )
@@ -28,19 +50,19 @@ feeds = sa.Table(
 entries = sa.Table(
     "entries",
     metadata,
-    sa.Column("feed_url", sa.Text, primary_key=True),
-    sa.Column("guid", sa.Text, primary_key=True),
-    sa.Column("link", sa.Text, nullable=False),
-    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("feed_url", CleanText, primary_key=True),
+    sa.Column("guid", CleanText, primary_key=True),
+    sa.Column("link", CleanText, nullable=False),
+    sa.Column("title", CleanText, nullable=False, server_default=""),
     sa.Column("fingerprint", sa.String(64), nullable=False),
-    sa.Column("entry_json", sa.Text, nullable=False),
+    sa.Column("entry_json", CleanText, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # pending | done | failed
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("error", sa.Text),
+    sa.Column("error", CleanText),
     sa.Column("profile_id", sa.String(16)),
     sa.Column("text_source", sa.String(16)),
-    sa.Column("page_etag", sa.Text),
-    sa.Column("page_last_modified", sa.Text),
+    sa.Column("page_etag", CleanText),
+    sa.Column("page_last_modified", CleanText),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_checked", sa.DateTime(timezone=True)),
 )
@@ -52,7 +74,7 @@ profile_versions = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("analysed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("doc", sa.Text, nullable=False),
+    sa.Column("doc", CleanText, nullable=False),
     sa.UniqueConstraint("id", "content_hash", name="uq_profile_versions_content"),
 )
 
@@ -62,17 +84,17 @@ profile_heads = sa.Table(
     metadata,
     sa.Column("id", sa.String(16), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("source", sa.Text, nullable=False, server_default=""),
-    sa.Column("feed_url", sa.Text, nullable=False, server_default=""),
-    sa.Column("url", sa.Text, nullable=False, server_default=""),
+    sa.Column("title", CleanText, nullable=False),
+    sa.Column("source", CleanText, nullable=False, server_default=""),
+    sa.Column("feed_url", CleanText, nullable=False, server_default=""),
+    sa.Column("url", CleanText, nullable=False, server_default=""),
     sa.Column("severity", sa.String(8), nullable=False),
     sa.Column("severity_rank", sa.Integer, nullable=False),
     sa.Column("published", sa.DateTime(timezone=True)),
     sa.Column("analysed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("techniques", sa.Text, nullable=False, server_default=""),
-    sa.Column("search", sa.Text, nullable=False, server_default=""),
+    sa.Column("techniques", CleanText, nullable=False, server_default=""),
+    sa.Column("search", CleanText, nullable=False, server_default=""),
     sa.Column("n_indicators", sa.Integer, nullable=False, server_default="0"),
     sa.Column("n_hunts", sa.Integer, nullable=False, server_default="0"),
 )
@@ -84,20 +106,20 @@ issues = sa.Table(
     metadata,
     sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("where", sa.Text, nullable=False),
-    sa.Column("stage", sa.Text, nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("where", CleanText, nullable=False),
+    sa.Column("stage", CleanText, nullable=False),
+    sa.Column("message", CleanText, nullable=False),
 )
 
 # Documents of a backfill archive already analysed: what makes `huntfeed backfill` resumable.
 backfill_items = sa.Table(
     "backfill_items",
     metadata,
-    sa.Column("doc_id", sa.Text, primary_key=True),
+    sa.Column("doc_id", CleanText, primary_key=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # done | failed
     sa.Column("profile_id", sa.String(16)),
-    sa.Column("error", sa.Text),
-    sa.Column("origin", sa.Text, nullable=False, server_default=""),
+    sa.Column("error", CleanText),
+    sa.Column("origin", CleanText, nullable=False, server_default=""),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
