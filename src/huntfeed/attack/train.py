@@ -31,9 +31,9 @@ Log = Callable[[str], None]
 # Combiner weights fitted on the TRAM2 train split (5-fold out-of-fold signals); used when
 # `attack train` runs without labelled reports, so confidences keep roughly the same meaning.
 FALLBACK = Combiner(
-    weights=(0.08, 0.48, 1.58, 2.12, 0.92, 1.18, 0.42, -0.89, -0.38, 0.61),
-    bias=1.58,
-    floor=0.20,
+    weights=(0.06, 0.44, 1.64, 2.10, 0.90, 1.23, 0.41, -0.89, -0.38, 0.61),
+    bias=1.62,
+    floor=0.30,
     expected_f1=True,
 )
 
