@@ -203,12 +203,13 @@ def test_working_set_fit_reaches_the_full_fit() -> None:
         label = {"T1055"} if "alpha bravo" in text or i % 37 == 0 else set()
         corpus.add(text + (" alpha bravo" if label else ""), label)
     cfg = TrainConfig(n_jobs=1, keep_per_class=10**6)
-    full, hints = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"})
+    every_row = {"T1055": np.ones(len(corpus.texts), dtype=bool)}  # the working set is the whole problem
+    full, hints = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"}, start=every_row)
     assert hints["T1055"].shape == (len(corpus.texts),)
-    start = {"T1055": np.arange(len(corpus.texts)) % 10 == 0}
-    warm, _ = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"}, start=start)
-    a, b = full.weights.toarray().ravel(), warm.weights.toarray().ravel()
-    assert np.allclose(a, b, atol=2e-3) and abs(float(full.bias[0] - warm.bias[0])) < 2e-3
+    for start in ({"T1055": np.arange(len(corpus.texts)) % 10 == 0}, None):
+        warm, _ = fit_with_hints(corpus, cfg, classes=["T1055"], full_rows={"T1055"}, start=start)
+        a, b = full.weights.toarray().ravel(), warm.weights.toarray().ravel()
+        assert np.allclose(a, b, atol=2e-3) and abs(float(full.bias[0] - warm.bias[0])) < 2e-3
 
 
 def test_floor_ties_go_to_the_more_precise_setting() -> None:

@@ -36,6 +36,7 @@ _NEGATION = re.compile(
     r"doesn't|didn't|don't|cannot|can't)\b[^,]*$",
 )
 
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One phrase of one technique, with where it was written."""

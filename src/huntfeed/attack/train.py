@@ -21,7 +21,7 @@ from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from huntfeed.attack.catalog import Catalog
-from huntfeed.attack.classifier import SentenceModel, raw_counts
+from huntfeed.attack.classifier import CHAR_NGRAMS, SentenceModel, raw_counts
 from huntfeed.attack.combine import Combiner, empty_features, feature_table
 from huntfeed.attack.labelled import Labelled, LabelledDoc, clean_stix_text
 from huntfeed.attack.text import sentence_ends, split_sentences
@@ -31,8 +31,8 @@ Log = Callable[[str], None]
 # Combiner weights fitted on the TRAM2 train split (5-fold out-of-fold signals); used when
 # `attack train` runs without labelled reports, so confidences keep roughly the same meaning.
 FALLBACK = Combiner(
-    weights=(0.06, 0.44, 1.64, 2.10, 0.90, 1.23, 0.41, -0.89, -0.38, 0.61),
-    bias=1.62,
+    weights=(-0.07, 0.42, 1.74, 2.35, 0.49, 1.07, 0.51, -0.77, -0.44, 0.50),
+    bias=1.39,
     floor=0.30,
     expected_f1=True,
 )
@@ -56,9 +56,9 @@ class TrainConfig:
     windows: int = 3  # also score runs of up to this many neighbouring sentences
     window_mode: str = "fast"  # "exact": vectorise each run's text; "fast": derive from its sentences
     description_sentences: int = 2
-    # Character 3-grams alone: same cross-validated accuracy as 3-5 grams with a third of the
-    # non-zeros, so every per-technique fit is about twice as fast.  Stored in the model.
-    char_ngrams: tuple[int, int] = (3, 3)
+    # Stored in the model.  (3, 3) cross-validates the same with a third of the non-zeros (twice
+    # as fast to train and to run) but its refitted combiner is harsher on one-sentence texts.
+    char_ngrams: tuple[int, int] = CHAR_NGRAMS
 
 
 @dataclass
@@ -115,7 +115,8 @@ def _current(labels: set[str], catalog: Catalog) -> set[str]:
 # Technique -> rows of the corpus to start its working set with (see `_fit_one`).
 Hints = dict[str, np.ndarray]
 _NEAR = 0.1  # rows within this of the margin in one fit start the working set of the next
-_ROUNDS = 6
+_STRIDE = 8  # without such a start, every 8th row (and the positives) start it
+_ROUNDS = 8
 
 
 def _fit_one(
@@ -123,41 +124,41 @@ def _fit_one(
     y: np.ndarray,
     weight: np.ndarray,
     cfg: TrainConfig,
-    sample: np.ndarray | None,
+    sample: tuple[np.ndarray, sp.csr_matrix] | None,
     start: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
     """One technique's pruned weights and bias, and (full-row fits) its rows near or inside the margin.
 
-    With ``start`` (a row mask) the fit runs on a working set: those rows plus the positives,
-    refitted with every row outside it that violates the margin until none does.  A row outside
-    the margin has no loss and no gradient, so the result is the full problem's optimum, at a
-    fraction of the cost when the start comes from a fit on similar data (the fold models
-    start from the rows near the margin of the model trained on everything).
+    The problem is every row, or with ``sample`` (row indices and those rows of ``x``) the
+    positives plus those rows.  It is solved on a working set: the ``start`` rows (a mask; default
+    every `_STRIDE`-th row) plus the positives, refitted with every row of the problem outside the
+    set that violates the margin until none does.  A row outside the margin has no loss and no
+    gradient, so the result is the whole problem's optimum, at a fraction of the cost: the fold
+    models start from the rows near the margin of the model trained on everything.
     """
     clf = LinearSVC(C=cfg.c, tol=cfg.tol, max_iter=400, random_state=0)  # same data, same model
     sign = np.where(y, 1.0, -1.0)
-    near = None
     if sample is not None:
-        rows = np.union1d(sample, np.flatnonzero(y))
-        clf.fit(x[rows], y[rows], sample_weight=weight[rows])
-    elif start is not None and (ws := np.flatnonzero(start | y)).size > 0 and not y[ws].all():
-        for _ in range(_ROUNDS):
-            clf.fit(x[ws], y[ws], sample_weight=weight[ws])
-            margin = sign * (x @ clf.coef_.ravel() + clf.intercept_[0])
-            outside = np.ones(y.size, dtype=bool)
-            outside[ws] = False
-            violators = np.flatnonzero(outside & (margin < 1.0))
-            if not violators.size:
-                break
-            ws = np.union1d(ws, violators)
-        near = margin < 1.0 + _NEAR
+        pool, pool_x = sample  # the positives are always in the set: only these rows can violate
+        begin = pool[::_STRIDE]
     else:
-        clf.fit(x, y, sample_weight=weight)
-        near = sign * (x @ clf.coef_.ravel() + clf.intercept_[0]) < 1.0 + _NEAR
+        pool, pool_x = np.arange(y.size), x
+        begin = np.flatnonzero(start) if start is not None else pool[::_STRIDE]
+    ws = np.union1d(begin, np.flatnonzero(y))
+    if y[ws].all():
+        ws = np.union1d(ws, pool)
+    for _ in range(_ROUNDS):
+        clf.fit(x[ws], y[ws], sample_weight=weight[ws])
+        margin = sign[pool] * (pool_x @ clf.coef_.ravel() + clf.intercept_[0])
+        violators = pool[(margin < 1.0) & ~np.isin(pool, ws, assume_unique=True)]
+        if not violators.size:
+            break
+        ws = np.union1d(ws, violators)
     w = clf.coef_.ravel()
     keep = cfg.keep_per_class
     idx = np.argpartition(-np.abs(w), keep)[:keep] if keep < w.size else np.arange(w.size)
     idx = idx[w[idx] != 0]
+    near = margin < 1.0 + _NEAR if sample is None else None
     return idx.astype(np.int64), w[idx].astype(np.float32), float(clf.intercept_[0]), near
 
 
@@ -256,6 +257,7 @@ def fit_with_hints(
                 ys[index[t], r] = True
     rng = np.random.default_rng(cfg.seed)
     sample = np.sort(rng.choice(len(first), size=min(len(first), cfg.negative_sample), replace=False))
+    sampled = (sample, x[sample])
     start = start or {}
     parts = Parallel(n_jobs=cfg.n_jobs, prefer="threads")(
         delayed(_fit_one)(
@@ -263,7 +265,7 @@ def fit_with_hints(
             y,
             weight,
             cfg,
-            None if full_rows is None or t in full_rows else sample,
+            None if full_rows is None or t in full_rows else sampled,
             start[t][first] if t in start else None,
         )
         for t, y in zip(wanted, ys, strict=True)
