@@ -215,3 +215,18 @@ def test_concurrent_first_open_migrates_once(pg_url: str) -> None:  # noqa: F811
                                       "AND attrelid = 'profile_versions'::regclass")).scalar_one()
         version = int(conn.execute(sa.text("SHOW server_version_num")).scalar_one())
     assert method == "l" or version < 140000
+
+
+def test_nul_characters_are_dropped_on_write(db_url: str) -> None:
+    # PostgreSQL refuses NUL in text; strangers' titles, names and messages may carry one.
+    from huntfeed.model import Issue
+
+    store = Store(db_url)
+    assert store.add_feed(Source("http://x.example/f\x00", "na\x00me"))
+    assert [(f.url, f.name) for f in store.list_feeds()] == [("http://x.example/f", "name")]
+    store.record_issue(Issue("http://x.example/\x00", "feed", "m\x00sg"))
+    assert store.list_issues()[0].message == "msg"
+    assert store.save_profile(replace(make_profile(), title="a\x00b", summary="x\x00y"))
+    assert store.list_profiles(q="ab")[0].title == "a\x00b", "the stored document keeps the text as analysed"
+    store.mark_backfill("doc\x00", "f", "failed", error="bad\x00")
+    assert store.backfill_states(["doc"])["doc"].error == "bad"
