@@ -269,10 +269,12 @@ def test_run_distributed_without_a_broker_says_so(pg_server: PostgresServer,  # 
 
     db_url = pg_server.create_database()
     Store(db_url).add_feed(Source("https://feeds.example/rss", "Example"))
-    dead = f"redis://127.0.0.1:{free_port()}/0"
+    port = free_port()
+    dead = f"redis://:s3cret@127.0.0.1:{port}/0"
     monkeypatch.setenv("HUNTFEED_BROKER", dead)  # the CLI repoints the app: undo that for the other tests
     monkeypatch.setitem(app.conf, "broker_url", app.conf.broker_url)
     monkeypatch.setitem(app.conf, "result_backend", app.conf.result_backend)
     result = CliRunner().invoke(cli, ["run", "--distributed", "--db", db_url, "--broker", dead])
     assert result.exit_code != 0
-    assert f"cannot reach the broker at {dead}" in str(result.exception) + result.output
+    said = str(result.exception) + result.output
+    assert f"cannot reach the broker at redis://:**@127.0.0.1:{port}/0" in said and "s3cret" not in said

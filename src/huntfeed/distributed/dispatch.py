@@ -17,6 +17,7 @@ from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
+from kombu.utils.url import maybe_sanitize_url
 
 from huntfeed.distributed.app import app
 from huntfeed.distributed.backfill import BackfillReport, pending_batches
@@ -79,7 +80,7 @@ def check_broker(timeout: float = 5.0) -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:
-        raise DispatchError(f"cannot reach the broker at {app.conf.broker_url}: {exc}") from exc
+        raise DispatchError(f"cannot reach the broker at {maybe_sanitize_url(app.conf.broker_url)}: {exc}") from exc
 
 
 def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path | None = None, force: bool = False,
