@@ -136,3 +136,38 @@ def test_strong_phrase_alone_reports_its_technique(tmp_path: Path, engine: Attac
     inf = engine.infer("Later that day vssadmin was seen on the file server.")
     hit = {h.id: h for h in inf.observed}.get("T1490")
     assert hit is not None and hit.confidence >= 0.6 and "phrase-rule" in hit.methods
+
+
+def test_a_name_that_is_also_a_context_word_does_not_vouch_for_itself(engine: AttackEngine) -> None:
+    # ATT&CK has a malware called "Wiper" (S0041); a tag list saying "Wiper" is not a sighting of it.
+    def names(text: str) -> set[str]:
+        return {a.name for a in engine.infer(text).actors}
+
+    assert "Wiper" not in names("Tags: Breaches Wiper Logistics")
+    assert "Wiper" in names("Tags: Breaches Wiper malware Logistics")
+
+
+def test_phrases_denied_in_their_clause_do_not_count(engine: AttackEngine) -> None:
+    def observed(text: str) -> set[str]:
+        return {h.id for h in engine.infer(text).observed}
+
+    assert "T1486" not in observed("Unlike ransomware, the wiper keeps no key.")
+    assert "T1486" not in observed("The intruders did not deploy ransomware on the file servers.")
+    # the cue must sit in the same clause: a later sentence that affirms the phrase still counts
+    assert "T1486" in observed("This was not a quiet intrusion. The group deployed ransomware across the domain.")
+    assert "T1486" in observed("No data was stolen, but the operators deployed ransomware across the domain.")
+
+
+def test_ids_the_article_lists_but_does_not_describe_are_kept_apart(engine: AttackEngine) -> None:
+    text = ("The intruders added their key to authorized_keys on every build runner they reached, so they "
+            "could log back in over SSH whenever they liked. Relevant ATT&CK techniques: T1195.001 (Compromise "
+            "Software Dependencies and Development Tools), T1552.001 (Credentials In Files), T1567.004 "
+            "(Exfiltration Over Webhook) and T1098.004 (SSH Authorized Keys).")
+    inf = engine.infer(text)
+    observed = {h.id for h in inf.observed}
+    mapped = {h.id: h for h in inf.source_mapped}
+    assert "T1098.004" in observed and "T1098.004" not in mapped
+    assert {"T1195.001", "T1552.001", "T1567.004"} <= set(mapped)
+    assert not observed & set(mapped)
+    assert mapped["T1552.001"].methods == ("source-mapping",) and mapped["T1552.001"].name == "Credentials In Files"
+    assert "T1552.001" in mapped["T1552.001"].evidence[0].text

@@ -62,3 +62,16 @@ def test_feeds_commands_round_trip(tmp_path) -> None:  # type: ignore[no-untyped
     assert len(listed) == 2
     assert runner.invoke(cli, ["feeds", "remove", "https://a.example/feed.xml", "--db", db]).exit_code == 0
     assert len(runner.invoke(cli, ["feeds", "list", "--json", "--db", db]).output.splitlines()) == 1
+
+
+def test_list_commands_print_tab_separated_records_to_a_pipe(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path / 'feeds.db'}"
+    runner = CliRunner()
+    name = "Tab\there, newline\nthere and a very long feed name that a terminal table would have wrapped"
+    assert runner.invoke(cli, ["feeds", "add", "https://a.example/feed.xml", "--name", name, "--db", db]).exit_code == 0
+    lines = runner.invoke(cli, ["feeds", "list", "--db", db]).output.splitlines()
+    assert lines[0].split("\t") == ["name", "url", "rel", "last poll", "status", "errors"]
+    assert len(lines) == 2  # one record per line: the name's tab and newline did not split it
+    row = lines[1].split("\t")
+    assert row[0] == "Tab here, newline there and a very long feed name that a terminal table would have wrapped"
+    assert row[1:5] == ["https://a.example/feed.xml", "B", "-", "never polled"]

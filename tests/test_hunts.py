@@ -138,3 +138,37 @@ def test_sweeps_batch_under_limits() -> None:
 def test_sweeps_follow_usecases_in_hunts_for(lib: HuntLibrary) -> None:
     hunts = lib.hunts_for("mimikatz", (ind(IndicatorType.IPV4, "203.0.113.9"),), inf())
     assert [h.kind for h in hunts] == ["usecase", "sweep"]
+
+
+def test_platform_use_cases_skip_articles_about_another_platform(lib: HuntLibrary) -> None:
+    def fired(text: str) -> set[str]:
+        return {h.use_case for h in lib.hunts_for(text, (), inf("T1059.001", "T1059.004", "T1105"))}
+
+    linux_only = fired("The botnet reached exposed Docker APIs and kubelets and dropped a miner via bash.")
+    assert "UC_LINUX_DOWNLOAD_PIPE_SHELL" in linux_only
+    assert "UC_POWERSHELL_DOWNLOAD_CRADLE" not in linux_only
+    assert "UC_POWERSHELL_DOWNLOAD_CRADLE" not in fired("The Android banking trojan arrives as an APK.")
+    # naming Windows too, or no platform at all, lets the Windows use cases through
+    both = fired("On Linux hosts it used bash; on Windows hosts PowerShell fetched the same payload.")
+    assert {"UC_LINUX_DOWNLOAD_PIPE_SHELL", "UC_POWERSHELL_DOWNLOAD_CRADLE"} <= both
+    assert "UC_POWERSHELL_DOWNLOAD_CRADLE" in fired("The intruders fetched a second stage.")
+    # a Docker "registry" is not the Windows registry
+    assert "UC_POWERSHELL_DOWNLOAD_CRADLE" not in fired("Images were pulled from a Docker registry by the kubelet.")
+
+
+def test_platform_cue_file_is_strict(tmp_path: Path) -> None:
+    from huntfeed.hunts.platforms import load_platform_cues
+
+    bad = tmp_path / "platforms.yaml"
+    bad.write_text("windows: [powershell]\nlinux: bash\n")
+    with pytest.raises(DataFileError) as err:
+        load_platform_cues(bad)
+    assert err.value.where == f"{bad}:2"
+
+
+def test_ids_listed_by_the_source_fire_use_cases_with_their_own_reason(lib: HuntLibrary) -> None:
+    listed = Inference(source_mapped=(TechniqueHit(id="T1003.001", name="LSASS Memory"),))
+    hunts = {h.use_case: h for h in lib.hunts_for("", (), listed)}
+    assert "technique T1003.001 listed in the article's ATT&CK mapping" in hunts["UC_LSASS_DUMP"].reasons
+    observed = {h.use_case: h for h in lib.hunts_for("", (), inf("T1003.001"))}
+    assert observed["UC_LSASS_DUMP"].reasons == ("technique T1003.001 observed",)

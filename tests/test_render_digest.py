@@ -36,3 +36,21 @@ def test_html_is_escaped_and_well_formed() -> None:
 def test_empty_day() -> None:
     text = digest.render(all_profiles(), date(2020, 1, 1), "md")
     assert "0 profile(s) analysed" in text and "No profiles were analysed" in text
+
+
+def test_reasons_are_shortened_to_headline_and_points() -> None:
+    from dataclasses import replace
+
+    p = all_profiles()[0]
+    p = replace(p, score=replace(p.score, reasons=(
+        "2 use cases fired: UC_A (A, High confidence); UC_B (B, Medium confidence) (+2).",
+        "1 CVE named; in CISA's Known Exploited Vulnerabilities catalog: CVE-2024-3400 (+4).",
+        "Source reliability A (completely reliable): +1.",
+        "Source reliability C (fairly reliable): +0.",
+        "Total 7.5 points: HIGH (MED from 3, HIGH from 6, CRITICAL from 10).",
+    )))
+    assert digest.brief_reasons(p) == (
+        "2 use cases fired (+2) · 1 CVE named; in CISA's Known Exploited Vulnerabilities catalog (+4) · "
+        "Source reliability A (completely reliable) (+1) · Source reliability C (fairly reliable) (+0) · "
+        "Total 7.5 points"
+    )

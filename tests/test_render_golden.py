@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from huntfeed.model import TechniqueHit
 from huntfeed.render import get_renderer, json_profile, markdown
 from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
 from tests.profiles_fixture import sample_profile
@@ -34,6 +37,13 @@ def test_json_golden() -> None:
 def test_json_round_trip() -> None:
     p = sample_profile()
     assert profile_from_dict(json.loads(json.dumps(profile_to_dict(p)))) == p
+    listed = TechniqueHit(id="T1552.001", name="Credentials In Files", tactics=("credential-access",),
+                          methods=("source-mapping",))
+    q = replace(p, inference=replace(p.inference, source_mapped=(listed,)))
+    assert profile_from_dict(json.loads(json.dumps(profile_to_dict(q)))) == q
+    md = markdown.render(q)
+    section = md.split("### Listed in the article's own ATT&CK mapping")[1].split("##")[0]
+    assert "**T1552.001** — Credentials In Files" in section
 
 
 REFERENCE_SECTIONS = (
@@ -58,7 +68,7 @@ def test_markdown_has_every_reference_section_and_defangs() -> None:
         assert section in md, section
     assert "tally-update.example" not in md.split("## MITRE")[0].split("## Indicators")[1], "IOCs shown defanged"
     assert "attack.mitre.org" not in md.split("## Indicators")[1].split("## MITRE")[0], "low fidelity not listed"
-    assert "<script>" not in md and "\\<script\\>" in md
+    assert not re.search(r"(?<!\\)<script", md) and "\\<script>" in md  # every "<" escaped
 
 
 @pytest.mark.parametrize("fmt", ["md", "json"])

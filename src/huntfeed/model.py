@@ -192,6 +192,8 @@ class Inference:
     observed: tuple[TechniqueHit, ...] = ()
     associated: tuple[TechniqueHit, ...] = ()
     actors: tuple[ActorHit, ...] = ()
+    # Ids the article itself lists (an ATT&CK mapping list or table) that the narrative did not confirm.
+    source_mapped: tuple[TechniqueHit, ...] = ()
     kill_chain_phases: tuple[str, ...] = ()
     attack_version: str = ""
 

@@ -127,8 +127,9 @@ class ActorRecognizer:
         if len(name.written) <= _SHORT:
             return text[end : end + 4].lower() == ".exe"
         sent = _sentence_at(sentences, start)
-        window = sent.text if sent else text[max(0, start - 150) : end + 150]
-        return bool(_CONTEXT.search(window))
+        lo, hi = (sent.start, sent.end) if sent else (max(0, start - 150), end + 150)
+        # The name itself is no context: "Wiper" (S0041) in a tag list must not vouch for itself as "wiper".
+        return bool(_CONTEXT.search(text[lo:start])) or bool(_CONTEXT.search(text[end:hi]))
 
 
 def _word(ch: str) -> bool:

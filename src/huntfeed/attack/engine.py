@@ -121,11 +121,25 @@ class AttackEngine:
             for tid, names in assoc.items()
         ]
         associated.sort(key=lambda h: (-h.confidence, h.id))
+        mapped = [
+            TechniqueHit(
+                id=tid,
+                name=self.catalog.techniques[tid].name,
+                tactics=self.catalog.techniques[tid].tactics,
+                confidence=round(probs.get(tid, 0.0), 3),
+                methods=("source-mapping",),
+                evidence=_evidence(s, sentences, ends, text, self.combiner.clf_floor),
+            )
+            for tid, s in sig.items()
+            if s.explicit and tid not in seen
+        ]
+        mapped.sort(key=lambda h: h.id)
         tactics = [t for h in observed for t in h.tactics]
         return Inference(
             observed=tuple(observed),
             associated=tuple(associated),
             actors=tuple(actors),
+            source_mapped=tuple(mapped),
             kill_chain_phases=phases_for(tactics, self.phase_of),
             attack_version=self.catalog.version,
         )

@@ -27,6 +27,15 @@ _HEADER = re.compile(r"^(T\d{4}(?:\.\d{3})?)\b\s*(.*)$")
 _WORD = re.compile(r"\w")
 
 
+# A report that says what an attack did *not* do ("unlike ransomware, it keeps no key") must not
+# report that technique.  Only cues in the same clause, a few words before the phrase, count.
+_NEG_WINDOW = 40
+_CLAUSE_END = re.compile(r"[.;:!?\n]|\bbut\b")
+_NEGATION = re.compile(
+    r"\b(?:unlike|not|no|never|without|neither|nor|rather than|instead of|isn't|wasn't|aren't|weren't|"
+    r"doesn't|didn't|don't|cannot|can't)\b[^,]*$",
+)
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One phrase of one technique, with where it was written."""
@@ -118,10 +127,18 @@ class RuleMatcher:
                     if prefix:
                         while stop < n and _is_word(low[stop]):
                             stop += 1
-                    yield RuleHit(rule, start, stop)
+                    if not _negated(low, start):
+                        yield RuleHit(rule, start, stop)
         for rx, rule in self._regexes:
             for m in rx.finditer(text):
-                yield RuleHit(rule, m.start(), m.end())
+                if not _negated(text, m.start()):
+                    yield RuleHit(rule, m.start(), m.end())
+
+
+def _negated(text: str, start: int) -> bool:
+    """True when the phrase at start is denied in its own clause ("unlike ransomware", "no way to decrypt")."""
+    clause = _CLAUSE_END.split(text[max(0, start - _NEG_WINDOW) : start])[-1]
+    return bool(_NEGATION.search(clause))
 
 
 def _is_regex(phrase: str) -> bool:

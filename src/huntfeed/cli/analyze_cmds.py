@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -13,28 +12,15 @@ import click
 
 from huntfeed.cli.common import allow_host_option, settings
 from huntfeed.errors import ConfigError, HuntfeedError
-from huntfeed.feeds.article import html_to_text
+from huntfeed.feeds.article import document_article, document_text
 from huntfeed.feeds.fetch import Fetcher
-from huntfeed.model import Article, TextSource
+from huntfeed.model import Article
 
 if TYPE_CHECKING:  # the pipeline is heavy to import; load it only when a document is analysed
     from huntfeed.pipeline import Knowledge
 from huntfeed.render import json_profile, markdown
 
-_LOOKS_HTML = re.compile(r"(?is)^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[ >])")
 MAX_DOCUMENT = 50 * 1024 * 1024
-
-
-def _to_text(raw: str, url: str = "") -> str:
-    return html_to_text(raw, url) if _LOOKS_HTML.match(raw[:2000]) else raw
-
-
-def _title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:200]
-    return fallback
 
 
 def _fetch(url: str, allow_hosts: tuple[str, ...], *, named_by_user: bool = True) -> str:
@@ -45,17 +31,6 @@ def _fetch(url: str, allow_hosts: tuple[str, ...], *, named_by_user: bool = True
     hosts = (*allow_hosts, host) if host else allow_hosts
     with Fetcher(settings().with_flags(allow_hosts=hosts).fetch) as fetcher:
         return fetcher.get(url).text
-
-
-def document_article(text: str, *, url: str = "", title: str = "", doc_id: str = "") -> Article:
-    """An Article for a standalone document (no feed)."""
-    return Article(
-        url=url or (f"urn:huntfeed:doc:{doc_id}" if doc_id else ""),
-        title=title or _title(text, doc_id or "document"),
-        text=text,
-        text_source=TextSource.DOCUMENT,
-        summary=" ".join(text.split())[:600],
-    )
 
 
 def _profile_json(kb: Knowledge, article: Article, doc_id: str | None) -> dict[str, Any]:
@@ -79,9 +54,9 @@ def _jsonl(stream: TextIO, kb: Knowledge, allow_hosts: tuple[str, ...]) -> int:
                 raise ConfigError("each line must be a JSON object with id and text (or url)")
             doc_id = item.get("id", doc_id)
             if isinstance(item.get("text"), str):
-                text = _to_text(item["text"], item.get("url", ""))
+                text = document_text(item["text"], item.get("url", ""))
             elif isinstance(item.get("url"), str):
-                text = _to_text(_fetch(item["url"], allow_hosts, named_by_user=False), item["url"])
+                text = document_text(_fetch(item["url"], allow_hosts, named_by_user=False), item["url"])
             else:
                 raise ConfigError("line has neither a text nor a url string")
             article = document_article(text, url=item.get("url", ""), title=item.get("title", ""), doc_id=str(doc_id))
@@ -137,7 +112,7 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
             raw = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise ConfigError(f"cannot read: {exc.strerror}", where=source) from exc
-    article = document_article(_to_text(raw, url), url=url, title=title, doc_id=Path(source).name)
+    article = document_article(document_text(raw, url), url=url, title=title, doc_id=Path(source).name)
     profile = analyse(article, kb)
     click.echo(markdown.render(profile) if fmt == "md" else json_profile.render(profile), nl=False)
 

@@ -102,6 +102,21 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True, width=None if is_tty() else 140)
 
 
+def emit_table(headers: list[str], rows: list[list[str]]) -> None:
+    """A table on stdout: aligned columns on a terminal, tab-separated lines (header first) for pipes."""
+    if sys.stdout.isatty():
+        from rich.table import Table
+
+        table = Table(*headers, box=None)
+        for row in rows:
+            table.add_row(*(safe(cell) for cell in row))
+        Console(highlight=False, soft_wrap=True).print(table)
+        return
+    # Pipes get one record per line so cut/awk/sort work; tabs and newlines inside a value would split it.
+    for row in [headers, *rows]:
+        click.echo("\t".join(re.sub(r"[\t\r\n]+", " ", plain(cell)) for cell in row))
+
+
 def is_tty() -> bool:
     """True when stderr is a terminal (progress bars), False for logs and pipes."""
     return sys.stderr.isatty()

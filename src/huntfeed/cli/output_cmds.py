@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
-from huntfeed.cli.common import db_option, err_console, parse_since, resolve_db
+from huntfeed.cli.common import allow_host_option, db_option, err_console, parse_since, resolve_db, settings
 from huntfeed.errors import ConfigError
 from huntfeed.model import Profile, Severity
 from huntfeed.render import RENDERERS, get_renderer
@@ -145,22 +146,34 @@ def notify_cmd(url: str, flavour: str, since: str, severity: str, base_url: str,
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File holding the bearer token that enables the write calls (following feeds, "
+                   "analysing a URL) [env HUNTFEED_API_TOKEN]; without one the server is read-only.")
+@allow_host_option
 @db_option
-def serve_cmd(host: str, port: int, db_url: str | None) -> None:
-    """Serve the read-only web UI and JSON API (OpenAPI docs at /docs).
+def serve_cmd(host: str, port: int, token_file: Path | None, allow_hosts: tuple[str, ...],
+              db_url: str | None) -> None:
+    """Serve the web UI and JSON API (OpenAPI docs at /docs); read-only unless given a token.
 
     \b
     Example:
       huntfeed demo --out out && huntfeed serve --db sqlite:///out/huntfeed-demo.db
+      HUNTFEED_API_TOKEN=$(openssl rand -hex 16) huntfeed serve     # enables POST /api/feeds, /api/analyze
     """
     import uvicorn
 
     from huntfeed.web.app import create_app
 
-    app = create_app(Store(resolve_db(db_url)))
+    token = (token_file.read_text(encoding="utf-8").strip() if token_file
+             else os.environ.get("HUNTFEED_API_TOKEN", "").strip()) or None
+    if token is not None and len(token) < 16:
+        raise ConfigError("the API token must be at least 16 characters")
+    fetch = settings().with_flags(allow_hosts=allow_hosts).fetch
+    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch)
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console().print(f"[yellow]note[/]: listening on {host}; the UI has no login, put it behind one")
-    err_console().print(f"huntfeed web UI on http://{host}:{port}/ (Ctrl-C to stop)")
+    mode = "write calls enabled with the token" if token else "read-only"
+    err_console().print(f"huntfeed web UI on http://{host}:{port}/ ({mode}; Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 

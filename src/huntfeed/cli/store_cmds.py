@@ -7,17 +7,13 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from huntfeed.cli.common import db_option, parse_since, resolve_db, safe
+from huntfeed.cli.common import db_option, emit_table, parse_since, resolve_db
 from huntfeed.errors import ConfigError
 from huntfeed.feeds.opml import load_feed_list, to_opml
 from huntfeed.model import Severity, Source
 from huntfeed.render import json_profile, markdown
 from huntfeed.store import Store
-
-_out = Console(highlight=False, soft_wrap=True)
 
 
 @click.group("feeds")
@@ -58,13 +54,11 @@ def feeds_list(db_url: str | None, as_json: bool) -> None:
                 "retry_after": f.retry_after.isoformat() if f.retry_after else None,
             }))
         return
-    table = Table("name", "url", "rel", "last poll", "status", "errors", box=None)
-    for f in feeds:
-        status = f.last_status or "never polled"
-        errors = f"{f.error_count}: {f.last_error}" if f.error_count else ""
-        table.add_row(safe(f.name), safe(f.url), f.reliability,
-                      f.last_polled.strftime("%Y-%m-%d %H:%M") if f.last_polled else "-", safe(status), safe(errors))
-    _out.print(table)
+    emit_table(["name", "url", "rel", "last poll", "status", "errors"], [
+        [f.name, f.url, f.reliability, f.last_polled.strftime("%Y-%m-%d %H:%M") if f.last_polled else "-",
+         f.last_status or "never polled", f"{f.error_count}: {f.last_error}" if f.error_count else ""]
+        for f in feeds
+    ])
 
 
 @feeds_group.command("remove")
@@ -128,12 +122,11 @@ def profiles_list(severity: str | None, since: str | None, technique: str | None
                 "techniques": [t.id for t in p.techniques], "hunts": len(p.hunts),
             }))
         return
-    table = Table("id", "sev", "v", "title", "source", "IOCs", "TTPs", "hunts", box=None)
-    for p in profiles:
-        table.add_row(p.id, p.severity.value, str(p.version), safe(p.title[:70]), safe(p.source[:30]),
-                      str(sum(1 for i in p.indicators if i.fidelity.value == "high")), str(len(p.techniques)),
-                      str(len(p.hunts)))
-    _out.print(table)
+    emit_table(["id", "sev", "v", "title", "source", "IOCs", "TTPs", "hunts"], [
+        [p.id, p.severity.value, str(p.version), p.title, p.source,
+         str(sum(1 for i in p.indicators if i.fidelity.value == "high")), str(len(p.techniques)), str(len(p.hunts))]
+        for p in profiles
+    ])
 
 
 @profiles_group.command("show")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,13 +18,12 @@ from typing import Any
 
 from huntfeed.distributed.work import rebase_profile
 from huntfeed.errors import ConfigError, HuntfeedError
-from huntfeed.feeds.article import html_to_text
-from huntfeed.model import Article, Profile, TextSource
+from huntfeed.feeds.article import document_article, document_text
+from huntfeed.model import Article, Profile
 from huntfeed.pipeline import Knowledge, analyse
 from huntfeed.store import BackfillMark, Store
 
 DOC_SUFFIXES = (".html", ".htm", ".txt", ".md")
-_LOOKS_HTML = re.compile(r"(?is)^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[ >])")
 MAX_DOCUMENT = 50 * 1024 * 1024
 
 
@@ -123,14 +121,6 @@ def read_input(path: Path) -> Iterator[Doc | BadLine]:
         raise ConfigError("no such file or folder", where=str(path))
 
 
-def _title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:200]
-    return fallback
-
-
 def _published(value: str) -> datetime | None:
     if not value:
         return None
@@ -143,16 +133,8 @@ def _published(value: str) -> datetime | None:
 
 def doc_article(doc: Doc, raw: str) -> Article:
     """The Article for a document (same identity scheme as `huntfeed analyze --jsonl`)."""
-    text = html_to_text(raw, doc.url) if _LOOKS_HTML.match(raw[:2000]) else raw
-    return Article(
-        url=doc.url or f"urn:huntfeed:doc:{doc.doc_id}",
-        title=doc.title or _title(text, doc.doc_id),
-        text=text,
-        text_source=TextSource.DOCUMENT,
-        source_name=doc.source,
-        published=_published(doc.published),
-        summary=" ".join(text.split())[:600],
-    )
+    return document_article(document_text(raw, doc.url), url=doc.url, title=doc.title, doc_id=doc.doc_id,
+                            source_name=doc.source, published=_published(doc.published))
 
 
 Fetch = Callable[[str], str]

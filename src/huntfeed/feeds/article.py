@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import datetime
 
 import trafilatura
 
@@ -16,6 +18,8 @@ THIN_TEXT = 1500
 # Analysis cost grows with the text; a real write-up is far shorter than this, a padded page is not.
 MAX_TEXT = 300_000
 _MIN_PAGE_TEXT = 200
+
+_LOOKS_HTML = re.compile(r"(?is)^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[ >])")
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("htmldate").setLevel(logging.CRITICAL)
@@ -44,6 +48,34 @@ _MAGIC = {
     b"PK\x03\x04": "a ZIP archive", b"\x7fELF": "an ELF binary", b"MZ": "a Windows executable",
     b"\x1f\x8b": "gzip data", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive",
 }
+
+
+def document_text(raw: str, url: str = "") -> str:
+    """A standalone document's text: the main text if it is an HTML page, else as given."""
+    return html_to_text(raw, url) if _LOOKS_HTML.match(raw[:2000]) else raw
+
+
+def document_article(text: str, *, url: str = "", title: str = "", doc_id: str = "", source_name: str = "",
+                     published: datetime | None = None) -> Article:
+    """An Article for a document with no feed; ``urn:huntfeed:doc:<id>`` stands in for a missing URL."""
+    return Article(
+        url=url or (f"urn:huntfeed:doc:{doc_id}" if doc_id else ""),
+        title=title or first_line_title(text, doc_id or "document"),
+        text=text,
+        text_source=TextSource.DOCUMENT,
+        source_name=source_name,
+        published=published,
+        summary=" ".join(text.split())[:600],
+    )
+
+
+def first_line_title(text: str, fallback: str) -> str:
+    """A document's title when nothing else names it: its first non-blank line, Markdown '#' removed."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return fallback
 
 
 def page_text(page: FetchResult) -> str:

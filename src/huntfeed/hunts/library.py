@@ -9,6 +9,7 @@ from pathlib import Path
 from huntfeed.errors import QueryError
 from huntfeed.hunts.convert import CONVERTERS
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
+from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.sweeps import build_sweeps
 from huntfeed.hunts.usecase import TARGETS, UseCase, load_usecases
 from huntfeed.model import Hunt, Indicator, Inference
@@ -36,6 +37,7 @@ class HuntLibrary:
 
     usecases: tuple[UseCase, ...]
     imported: tuple[ImportedRule, ...] = ()
+    platforms: PlatformCues = field(default_factory=load_platform_cues, repr=False)
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
@@ -78,10 +80,13 @@ class HuntLibrary:
 
     def fire(self, text: str, indicators: tuple[Indicator, ...], inference: Inference) -> list[Fired]:
         """Every use case that fires, best first."""
+        named = self.platforms.named(text)
         ev = Evidence(
             text=text.lower(),
             techniques=frozenset(t.id for t in inference.observed),
             indicator_types=frozenset(i.type for i in indicators),
+            mapped=frozenset(t.id for t in inference.source_mapped),
+            fits_platform=lambda product: self.platforms.allows(product, named),
         )
         fired = []
         for uc in self.usecases:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from huntfeed.hunts.usecase import UseCase
@@ -12,6 +13,7 @@ from huntfeed.model import IndicatorType
 W_EXACT = 3.0
 W_SUB_OBSERVED = 1.5  # the use case names a parent, the text a sub-technique of it
 W_PARENT_OBSERVED = 1.0  # the use case names a sub-technique, the text only its parent
+W_LISTED = 2.0  # the author's own mapping names the technique; the narrative did not confirm it
 W_PHRASE = 1.0
 MAX_PHRASES = 3
 W_INDICATOR_TYPE = 0.5
@@ -26,6 +28,8 @@ class Evidence:
     text: str  # lower-cased
     techniques: frozenset[str]
     indicator_types: frozenset[IndicatorType]
+    mapped: frozenset[str] = frozenset()  # ids the article lists in its own ATT&CK mapping
+    fits_platform: Callable[[str], bool] = lambda product: True  # a use case's Sigma product suits the article
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +51,18 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) -> Fired | None:
     """Score one use case against the evidence; None when it does not fire."""
+    if not ev.fits_platform(uc.product):
+        return None
     points = 0.0
     reasons: list[str] = []
     exact = [t for t in uc.triggers.techniques if t in ev.techniques]
     for t in exact:
         points += W_EXACT
         reasons.append(f"technique {t} observed")
+    listed = [t for t in uc.triggers.techniques if t in ev.mapped and t not in ev.techniques]
+    for t in listed:
+        points += W_LISTED
+        reasons.append(f"technique {t} listed in the article's ATT&CK mapping")
     for t in uc.triggers.techniques:
         if t in ev.techniques:
             continue
@@ -76,7 +86,7 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
     # Firing needs direct evidence: an exact technique or a phrase. A parent or sub-technique seen
     # elsewhere only adds weight (an NTDS dump says nothing about LSASS), and a tool-specific use
     # case needs its tool named.
-    direct = bool(exact) or any(r.startswith("phrase ") for r in reasons)
+    direct = bool(exact) or bool(listed) or any(r.startswith("phrase ") for r in reasons)
     phrased = any(r.startswith("phrase ") for r in reasons)
     if not direct or (uc.triggers.require_phrase and not phrased):
         return None

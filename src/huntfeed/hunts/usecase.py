@@ -7,19 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from huntfeed.attack.killchain import PHASES
 from huntfeed.errors import DataFileError
 from huntfeed.hunts.yamlfile import LineDict, load_yaml
 from huntfeed.model import IndicatorType
 
-PHASES = (
-    "reconnaissance",
-    "weaponization",
-    "delivery",
-    "exploitation",
-    "installation",
-    "command-and-control",
-    "actions-on-objectives",
-)
 CONFIDENCES = ("High", "Medium", "Low")
 TARGETS = ("spl", "spl_raw", "kql", "sentinel")
 TECHNIQUE_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
@@ -59,6 +53,7 @@ class UseCase:
     references: tuple[str, ...] = ()
     path: str = ""
     sigma_line: int = 0
+    product: str = ""  # the Sigma logsource product (windows, linux, azure...): gates firing by platform
 
 
 def _str(doc: LineDict, key: str, where: str, *, required: bool = True) -> str:
@@ -115,6 +110,7 @@ def parse_usecase(doc: Any, where: str) -> UseCase:
             "'techniques' must name at least one technique", where=f"{where}:{doc.line_of('techniques')}"
         )
     triggers = _triggers(doc["triggers"], where, doc.line_of("triggers"))
+    sigma = _str(doc, "sigma", where)
     overrides = doc.get("overrides", LineDict())
     if not isinstance(overrides, LineDict):
         raise DataFileError("'overrides' must be a mapping", where=f"{where}:{doc.line_of('overrides')}")
@@ -133,13 +129,25 @@ def parse_usecase(doc: Any, where: str) -> UseCase:
         confidence=confidence,
         techniques=techniques,
         triggers=triggers,
-        sigma=_str(doc, "sigma", where),
+        sigma=sigma,
+        product=_sigma_product(sigma),
         false_positives=_str(doc, "false_positives", where, required=False),
         overrides={k: v.strip() for k, v in overrides.items()},
         references=_str_list(doc, "references", where),
         path=where,
         sigma_line=doc.line_of("sigma") + 1,
     )
+
+
+def _sigma_product(sigma: str) -> str:
+    # Sigma validity is the linter's job (with pySigma's messages); here only the product matters.
+    try:
+        rule = yaml.safe_load(sigma)
+    except yaml.YAMLError:
+        return ""
+    logsource = rule.get("logsource") if isinstance(rule, dict) else None
+    product = logsource.get("product", "") if isinstance(logsource, dict) else ""
+    return product.lower() if isinstance(product, str) else ""
 
 
 def _triggers(raw: Any, where: str, line: int) -> Triggers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,19 @@ def build(profiles: Sequence[Profile], day: date, *, top: int = 10) -> Digest:
                   total=len(profiles))
 
 
+_POINTS = re.compile(r"(?:\(|:\s*)([+-]\d+(?:\.\d+)?)\)?\.?$")
+
+
+def brief_reasons(profile: Profile) -> str:
+    """The severity reasons in one line: each reason's headline and points, the lists left to the profile."""
+    out = []
+    for reason in profile.score.reasons:
+        head = reason.split(":", 1)[0].rstrip(". ")
+        points = _POINTS.search(reason)
+        out.append(f"{head} ({points.group(1)})" if points and ":" in reason else head)
+    return " · ".join(out)
+
+
 def _md_escape(text: str) -> str:
     """Neutralise Markdown and HTML syntax in feed text shown inside a Markdown digest."""
     out = text.replace("\\", "\\\\")
@@ -70,6 +84,7 @@ def _env(fmt: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
     env.filters["md"] = _md_escape
+    env.globals["brief_reasons"] = brief_reasons
     env.globals["high_iocs"] = lambda p: sum(1 for i in p.indicators if i.fidelity is Fidelity.HIGH)
     return env
 

@@ -89,6 +89,7 @@ def profile_to_dict(p: Profile) -> dict[str, Any]:
         ],
         "techniques": [_technique(t) for t in inf.observed],
         "associated_techniques": [_technique(t) for t in inf.associated],
+        "source_mapped_techniques": [_technique(t) for t in inf.source_mapped],
         "actors": [
             {
                 "stix_id": a.stix_id,
@@ -143,6 +144,7 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
         inference = Inference(
             observed=tuple(_technique_from(t) for t in d.get("techniques", ())),
             associated=tuple(_technique_from(t) for t in d.get("associated_techniques", ())),
+            source_mapped=tuple(_technique_from(t) for t in d.get("source_mapped_techniques", ())),
             actors=tuple(
                 ActorHit(
                     stix_id=a["stix_id"],

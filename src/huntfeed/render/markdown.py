@@ -17,7 +17,8 @@ from huntfeed.extract import defang
 from huntfeed.model import Fidelity, Indicator, Profile, TextSource
 
 # Characters that open inline Markdown/HTML anywhere; "_" only where it can start or end emphasis.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>~]|(?<!\w)_|_(?!\w))")
+# ">" only starts a blockquote at a line start (handled below); with "<" escaped it cannot close a tag.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<~]|(?<!\w)_|_(?!\w))")
 _MD_LINE_START = re.compile(r"^(\d*)([#+=>.)-])")
 # Control characters (terminal escapes, NUL) and bidi overrides have no business in a report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

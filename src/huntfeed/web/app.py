@@ -1,4 +1,4 @@
-"""The read-only web UI and JSON API over a store (``huntfeed serve``)."""
+"""The web UI and JSON API over a store (``huntfeed serve``): read-only unless given a token."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from huntfeed import __version__
-from huntfeed.model import IndicatorType, Profile, Severity
+from huntfeed.feeds.fetch import FetchSettings
+from huntfeed.model import IndicatorType, Profile, Severity, Source
 from huntfeed.render.ioc_format import defang
 from huntfeed.web.security import SecurityHeaders
 
@@ -26,7 +27,7 @@ LAST_VISIT_COOKIE = "hf_last_visit"
 
 
 class ProfileStore(Protocol):
-    """The read side of huntfeed.store.Store that the web app needs."""
+    """The part of huntfeed.store.Store that the web app needs."""
 
     def list_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
@@ -40,6 +41,10 @@ class ProfileStore(Protocol):
     def versions(self, pid: str) -> list[Profile]: ...
 
     def list_feeds(self) -> Sequence[Any]: ...
+
+    def add_feed(self, source: Source) -> bool: ...
+
+    def remove_feed(self, url: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +123,13 @@ def default_tactic_order() -> tuple[str, ...]:
 
 
 def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]] | None = None,
-               clock: Callable[[], datetime] | None = None, page_size: int = 25) -> FastAPI:
-    """The FastAPI app serving ``store`` read-only."""
+               clock: Callable[[], datetime] | None = None, page_size: int = 25, token: str | None = None,
+               fetch_settings: FetchSettings | None = None) -> FastAPI:
+    """The FastAPI app serving ``store``; with a ``token``, the write calls of ``web.write`` too."""
     app = FastAPI(title="huntfeed", version=__version__, description=(
-        "Read-only API over huntfeed's threat profiles. Profiles use the JSON profile schema; "
-        "exports return the document in the format asked for."))
+        "API over huntfeed's threat profiles. Profiles use the JSON profile schema; exports return the "
+        "document in the format asked for. Reads are open; calls that change state or fetch need "
+        "`Authorization: Bearer <token>` and are refused when the server has no token."))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
@@ -143,9 +150,12 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.tactics = tactics
     app.state.page_size = page_size
+    app.state.token = token or None
+    app.state.fetch_settings = fetch_settings or FetchSettings()
 
-    from huntfeed.web import api, pages  # routes read their dependencies from app.state
+    from huntfeed.web import api, pages, write  # routes read their dependencies from app.state
 
     app.include_router(api.router)
+    app.include_router(write.router)
     app.include_router(pages.router)
     return app
