@@ -201,3 +201,80 @@ def test_network_failures_are_retried_with_backoff(workers: Any, pg_server: Post
     assert by_title["Flaky host report"].text_source.value == "full-article"
     assert by_title["Gone report"].text_source.value == "rss-summary"
     assert any("HTTP 404" in i.message for i in store.list_issues())
+
+
+def _run_report(args: list[str]) -> dict[str, Any]:
+    """`huntfeed run ... --json`, its report with the profiles' order made canonical."""
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report["profiles_new"] = sorted(report["profiles_new"])
+    report["profiles_updated"] = sorted(report["profiles_updated"], key=lambda p: p["id"])
+    report["issues"] = sorted((i["where"], i["message"]) for i in report["issues"])
+    return report
+
+
+def test_run_distributed_reports_what_a_local_run_does(workers: Any, pg_server: PostgresServer,  # noqa: F811
+                                                       redis_server: RedisServer, tmp_path: Path,  # noqa: F811
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+    from huntfeed.demo import serve_demo
+    from huntfeed.paths import data_dir
+
+    kev = demo_kev()
+    if kev is not None:  # the local run scores with the KEV list the workers were given
+        shutil.copy(kev, data_dir() / "kev.json")
+    monkeypatch.setenv("HUNTFEED_BROKER", redis_server.url)  # restored after the test: the CLI sets it
+    pg_url = pg_server.create_database()
+    with serve_demo(port=free_port()) as site:
+        opml = tmp_path / "feeds.opml"
+        opml.write_bytes(site.body(site.root / "feeds.opml"))
+        host = site.base.split("//", 1)[1]
+        local = ["run", "--feeds", str(opml), "--db", f"sqlite:///{tmp_path / 'local.db'}", "--allow-host", host]
+        dist = ["run", "--distributed", "--feeds", str(opml), "--db", pg_url, "--broker", redis_server.url,
+                "--allow-host", host, "--timeout", "120", "--out", str(tmp_path / "out")]
+        first = _run_report(dist)
+        assert first == _run_report(local)
+        assert len(first["profiles_new"]) >= 10 and first["feeds_polled"] >= 2 and first["pages_fetched"] >= 10
+        site.phase = 2
+        update = _run_report(dist)
+        assert update == _run_report(local)
+        assert update["profiles_updated"] and all(p["changes"] for p in update["profiles_updated"])
+        # Nothing changed since: the plain summary line is the local run's, word for word.
+        lines = []
+        for args in (dist, local):
+            text = CliRunner().invoke(cli, args)
+            assert text.exit_code == 0, text.output
+            lines.append([line for line in text.output.splitlines() if line.startswith("run: ")])
+        assert lines[0] == lines[1] and "0 new, 0 updated profile(s)" in lines[0][0]
+    assert {p.stem for p in (tmp_path / "out").iterdir()} == {*first["profiles_new"], *update["profiles_new"]}
+
+
+def test_run_distributed_without_a_broker_says_so(pg_server: PostgresServer,  # noqa: F811
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+    from huntfeed.distributed.app import app
+    from huntfeed.model import Source
+    from huntfeed.store import Store
+
+    db_url = pg_server.create_database()
+    Store(db_url).add_feed(Source("https://feeds.example/rss", "Example"))
+    port = free_port()
+    dead = f"redis://:s3cret@127.0.0.1:{port}/0"
+    monkeypatch.setenv("HUNTFEED_BROKER", dead)  # the CLI repoints the app: undo that for the other tests
+    monkeypatch.setitem(app.conf, "broker_url", app.conf.broker_url)
+    monkeypatch.setitem(app.conf, "result_backend", app.conf.result_backend)
+    result = CliRunner().invoke(cli, ["run", "--distributed", "--db", db_url, "--broker", dead])
+    assert result.exit_code != 0
+    said = str(result.exception) + result.output
+    assert f"cannot reach the broker at redis://:**@127.0.0.1:{port}/0" in said and "s3cret" not in said

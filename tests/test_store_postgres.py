@@ -116,6 +116,42 @@ def test_stale_version_without_rebase_is_renumbered(db_url: str) -> None:
     assert [(v.version, v.content_hash) for v in store.versions("a" * 16)] == [(1, "v1"), (2, "v2"), (3, "v3")]
 
 
+def test_batch_save_renumbers_within_the_batch_and_skips_stored_content(db_url: str) -> None:
+    store = Store(db_url)
+    assert store.save_profile(make_profile(content="v1"))
+    seen: list[tuple[int, str]] = []
+
+    def rebase(latest: Profile, p: Profile) -> Profile:
+        seen.append((latest.version, latest.content_hash))
+        return replace(p, version=latest.version + 1, changes=(Change("text", f"after {latest.content_hash}"),))
+
+    # Two new contents both built on v1, the stored v1 again, the second content again, another profile.
+    batch = [make_profile(version=2, content="v2"), make_profile(version=2, content="v3"), make_profile(content="v1"),
+             make_profile(version=2, content="v3"), make_profile("b" * 16, content="b1")]
+    out = store.save_profiles(batch, rebase=rebase)
+    assert [(p.id[0], p.version) if p else None for p in out] == [("a", 2), ("a", 3), None, None, ("b", 1)]
+    assert seen == [(2, "v2")], "only the second content was stale, against the batch's own v2"
+    assert [(v.version, v.content_hash) for v in store.versions("a" * 16)] == [(1, "v1"), (2, "v2"), (3, "v3")]
+    assert store.versions("a" * 16)[2].changes == (Change("text", "after v2"),)
+    assert {p.id: p.version for p in store.list_profiles()} == {"a" * 16: 3, "b" * 16: 1}
+    assert set(store.latest_profiles(["a" * 16, "b" * 16, "c" * 16])) == {"a" * 16, "b" * 16}
+
+
+def test_concurrent_batches_sharing_profiles_do_not_deadlock(db_url: str) -> None:
+    ids = [c * 16 for c in "abcdef"]
+
+    def save(s: Store, i: int) -> list[Profile | None]:
+        # Each writer lists the shared profiles in its own order: the locks must still be taken in one order.
+        order = ids[i % len(ids):] + ids[: i % len(ids)]
+        return s.save_profiles([make_profile(pid, content=f"{pid}-{i}") for pid in order])
+
+    results = _together(6, db_url, save)
+    assert all(p is not None for batch in results for p in batch)
+    store = Store(db_url)
+    for pid in ids:
+        assert [v.version for v in store.versions(pid)] == list(range(1, 7))
+
+
 def test_concurrent_polls_of_one_feed_are_idempotent(db_url: str) -> None:
     url = "http://127.0.0.1:1/feed.xml"
     Store(db_url).add_feed(Source(url, "Feed"))
@@ -173,4 +209,26 @@ def test_concurrent_first_open_migrates_once(pg_url: str) -> None:  # noqa: F811
     assert errors == []
     store = Store(pg_url)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        # Profile documents are LZ4-compressed where the server can (Debian's PostgreSQL >= 14 can).
+        method = conn.execute(sa.text("SELECT attcompression FROM pg_attribute WHERE attname = 'doc' "
+                                      "AND attrelid = 'profile_versions'::regclass")).scalar_one()
+        version = int(conn.execute(sa.text("SHOW server_version_num")).scalar_one())
+    assert method == "l" or version < 140000
+
+
+def test_nul_characters_are_replaced_on_write(db_url: str) -> None:
+    # PostgreSQL refuses NUL in text; strangers' titles, names and messages may carry one. Both
+    # databases store U+FFFD instead, and look-ups with the raw text find the row.
+    from huntfeed.model import Issue
+
+    store = Store(db_url)
+    assert store.add_feed(Source("http://x.example/f\x00", "na\x00me"))
+    assert [(f.url, f.name) for f in store.list_feeds()] == [("http://x.example/f\ufffd", "na\ufffdme")]
+    assert store.remove_feed("http://x.example/f\x00")
+    store.record_issue(Issue("http://x.example/\x00", "feed", "m\x00sg"))
+    assert store.list_issues()[0].message == "m\ufffdsg"
+    assert store.save_profile(replace(make_profile(), title="a\x00b", summary="x\x00y"))
+    assert store.list_profiles(q="a\x00b")[0].title == "a\x00b", "the stored document keeps the text as analysed"
+    store.mark_backfill("doc\x00", "f", "failed", error="bad\x00")
+    assert store.backfill_states(["doc\x00"])["doc\x00"].error == "bad\ufffd"

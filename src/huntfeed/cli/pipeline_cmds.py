@@ -111,6 +111,17 @@ def _print_changes(report: RunReport) -> None:
             console.print(safe(f"    {c.kind}: {c.detail}"))
 
 
+def _show_run(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report_dict(report)))
+        sys.stdout.flush()  # with --every the command runs until killed: each report must be out when printed
+    else:
+        _print_report(report, "run")
+        _print_changes(report)
+        if report.written:
+            err_console().print(summary_table(report.written, "New and updated profiles"))
+
+
 @click.command("run")
 @click.option("--feeds", "feeds_file", metavar="FILE",
               help="OPML or TOML feed list to poll ('default' = the bundled list).")
@@ -120,9 +131,16 @@ def _print_changes(report: RunReport) -> None:
 @click.option("--every", metavar="DURATION", help="Keep polling at this interval (e.g. 30m) until interrupted.")
 @click.option("--force", is_flag=True, help="Poll feeds that are backing off after errors too.")
 @allow_host_option
+@click.option("--distributed", is_flag=True,
+              help="Hand the polls and analyses to Celery workers (scale mode; needs huntfeed[scale]).")
+@click.option("--broker", envvar="HUNTFEED_BROKER", default=None, metavar="URL",
+              help="Redis broker URL for --distributed [env HUNTFEED_BROKER; default redis://127.0.0.1:6379/0].")
+@click.option("--timeout", type=float, default=3600, show_default=True,
+              help="With --distributed: seconds to wait for the workers at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout.")
 def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, every: str | None, force: bool,
-            allow_hosts: tuple[str, ...], as_json: bool) -> None:
+            allow_hosts: tuple[str, ...], distributed: bool, broker: str | None, timeout: float,
+            as_json: bool) -> None:
     """Poll the feeds once (or every DURATION), analyse what is new or changed, store profiles.
 
     \b
@@ -130,6 +148,9 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
       huntfeed feeds import my-feeds.opml && huntfeed run --out profiles/
       huntfeed run --feeds default --every 30m
       huntfeed run --json | jq .profiles_new
+      huntfeed run --distributed --db postgresql+psycopg://huntfeed@db/huntfeed --broker redis://10.0.0.5:6379/0
+    With --distributed, `huntfeed worker` processes (same --db and --broker) do the polling and the
+    analysis; --out must then be a folder every worker can write.
     Exit status: 0 when anything could be processed, 1 when every feed failed, 2 on bad usage.
     """
     cfg = settings().with_flags(db_url=db_url, out_dir=out_dir, allow_hosts=allow_hosts)
@@ -144,6 +165,21 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
         raise ConfigError("no feeds to poll: use `huntfeed feeds add URL`, `huntfeed feeds import FILE.opml` "
                           "or `--feeds default`")
     interval = parse_duration(every).total_seconds() if every else None
+    if distributed:
+        from huntfeed.cli.scale_cmds import distributed_run
+
+        console = err_console()
+        while True:
+            report = distributed_run(cfg.db_url, broker, out_dir=out_dir, force=force, timeout=timeout,
+                                     allow_hosts=tuple(cfg.allow_hosts),
+                                     progress=None if as_json else lambda msg: console.print(safe(msg)))
+            _show_run(report, as_json)
+            if interval is None:
+                break
+            time.sleep(interval)
+        if report.nothing_processed:
+            sys.exit(1)
+        return
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
 
@@ -152,13 +188,7 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
         while True:
             with _progress() as progress:
                 report = Runner(store, fetcher, knowledge, out_dir, progress).run(force=force)
-            if as_json:
-                click.echo(json.dumps(report_dict(report)))
-            else:
-                _print_report(report, "run")
-                _print_changes(report)
-                if report.written:
-                    err_console().print(summary_table(report.written, "New and updated profiles"))
+            _show_run(report, as_json)
             if interval is None:
                 break
             time.sleep(interval)

@@ -61,6 +61,10 @@ def worker_cmd(concurrency: int | None, broker: str | None, kev: str | None, poo
     _scale_imports(broker)
     if kev:
         os.environ["HUNTFEED_KEV"] = str(Path(kev).resolve())
+    # One worker process per core: a process's numeric libraries must not start a thread per core
+    # too (set before numpy loads; an operator's own setting wins).
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     from huntfeed.distributed.app import app
 
     argv = ["worker", f"--loglevel={loglevel}", f"--pool={pool}", "-Q", "huntfeed", "--without-gossip",
@@ -110,6 +114,48 @@ def _dispatch_once(db_url: str, feeds_file: str | None, out_dir: Path | None, fo
     console = err_console()
     return dispatch_run(db_url, allow_hosts=allow_hosts, out_dir=out_dir, force=force, wait=wait, timeout=timeout,
                         progress=lambda msg: console.print(msg))
+
+
+def check_workers(timeout: float = 2.0) -> None:
+    """Warn when no worker answers a ping: the run would wait for one until its timeout."""
+    from kombu.utils.url import maybe_sanitize_url
+
+    from huntfeed.distributed.app import app
+
+    # Only a warning: a --pool solo worker busy with a long task cannot answer until it is done.
+    if not app.control.ping(timeout=timeout):
+        where = maybe_sanitize_url(app.conf.broker_url)
+        err_console().print(f"[yellow]warning[/]: no worker answered on {where} within {timeout:g} s; "
+                            "the run waits for one (start them with `huntfeed worker`, same --broker and --db)")
+
+
+def distributed_run(db_url: str, broker: str | None, *, out_dir: Path | None, force: bool, timeout: float,
+                    allow_hosts: tuple[str, ...], progress: Any = None) -> Any:
+    """One `huntfeed run --distributed`: dispatch every feed to the workers, wait, and report as a local run does.
+
+    Returns a huntfeed.runner.RunReport built from what the workers did and stored.
+    """
+    _scale_imports(broker)
+    from huntfeed.distributed.dispatch import check_broker, dispatch_run
+    from huntfeed.model import Issue
+    from huntfeed.runner import RunReport
+    from huntfeed.store import Store
+
+    check_broker()
+    check_workers()
+    d = dispatch_run(db_url, allow_hosts=allow_hosts, out_dir=out_dir, force=force, timeout=timeout,
+                     progress=progress)
+    store = Store(db_url)
+    report = RunReport(feeds_polled=d.feeds_queued, feeds_unchanged=d.feeds["unchanged"],
+                       feeds_failed=d.feeds["failed"], feeds_skipped=d.feeds_skipped, pages_fetched=d.pages_fetched,
+                       items_seen=d.items_seen, unchanged=d.items["unchanged"])
+    for outcome, into in (("new", report.new), ("updated", report.updated)):
+        into += [p for p in (store.get_profile(pid) for pid in d.profiles.get(outcome, ())) if p is not None]
+    # The workers record their issues in the store, as the local run does; oldest first.
+    report.issues = list(reversed(store.list_issues(limit=10_000, since=d.started_at)))
+    recorded = {i.message for i in report.issues}
+    report.issues += [Issue("workers", "dispatch", e) for e in d.errors if e.split(": ", 1)[-1] not in recorded]
+    return report
 
 
 def _print_dispatch(report: Any, as_json: bool) -> None:

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from huntfeed.distributed.documents import BadLine, Doc, Fetch, analyse_doc, read_input
-from huntfeed.errors import HuntfeedError
+from huntfeed.distributed.documents import BadLine, Doc, Fetch, analyse_batch, read_input
 from huntfeed.pipeline import Knowledge
 from huntfeed.store import Store
 
 BATCH = 200
+COMMIT_EVERY = 25
 
 Progress = Callable[["BackfillReport"], None]
 
@@ -81,16 +81,11 @@ def backfill_local(store: Store, kb: Knowledge, path: Path, *, fetch: Fetch | No
     """Analyse every not-yet-done document of ``path`` in this process."""
     report = BackfillReport()
     for batch in pending_batches(store, read_input(path), report, batch_size):
-        for doc in batch:
-            try:
-                outcome = analyse_doc(store, kb, doc, fetch)
-            except HuntfeedError as exc:  # the document's URL could not be fetched
-                store.mark_backfill(doc.doc_id, doc.fingerprint, "failed", error=str(exc), origin=doc.origin)
-                outcome = "failed"
-            if outcome == "done":
-                report.done += 1
-            else:
-                report.failed += 1
-        if progress is not None:
-            progress(report)
+        # Stored in steps of COMMIT_EVERY documents: few transactions, little lost to an interruption.
+        for i in range(0, len(batch), COMMIT_EVERY):
+            counts = analyse_batch(store, kb, batch[i : i + COMMIT_EVERY], fetch)
+            report.done += counts["done"]
+            report.failed += counts["failed"]
+            if progress is not None:
+                progress(report)
     return report

@@ -11,11 +11,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
+from kombu.utils.url import maybe_sanitize_url
 
 from huntfeed.distributed.app import app
 from huntfeed.distributed.backfill import BackfillReport, pending_batches
@@ -42,11 +44,16 @@ class DispatchReport:
     items: Counter[str] = field(default_factory=Counter)  # new | updated | unchanged | failed | skipped
     workers: Counter[str] = field(default_factory=Counter)  # host:pid -> items it analysed
     errors: list[str] = field(default_factory=list)
+    items_seen: int = 0
+    pages_fetched: int = 0
+    profiles: dict[str, list[str]] = field(default_factory=dict)  # new | updated -> profile ids
+    started_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {"feeds_queued": self.feeds_queued, "feeds_skipped": self.feeds_skipped, "feeds": dict(self.feeds),
-                "items": dict(self.items), "workers": dict(self.workers), "errors": self.errors}
+                "items": dict(self.items), "items_seen": self.items_seen, "pages_fetched": self.pages_fetched,
+                "profiles": self.profiles, "workers": dict(self.workers), "errors": self.errors}
 
 
 def _wait(ids: Sequence[str], deadline: float, errors: list[str]) -> list[Any]:
@@ -74,7 +81,7 @@ def check_broker(timeout: float = 5.0) -> None:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:
-        raise DispatchError(f"cannot reach the broker at {app.conf.broker_url}: {exc}") from exc
+        raise DispatchError(f"cannot reach the broker at {maybe_sanitize_url(app.conf.broker_url)}: {exc}") from exc
 
 
 def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path | None = None, force: bool = False,
@@ -86,7 +93,7 @@ def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path 
     if out_dir is not None:
         clean_stale_temp_files(out_dir)  # what killed workers left mid-write (live writers' files stay)
     options = {"allow_hosts": sorted(h.lower() for h in allow_hosts), "out_dir": str(out_dir) if out_dir else None}
-    report = DispatchReport()
+    report = DispatchReport(started_at=utcnow())
     polls = []
     for feed in feeds if feeds is not None else store.list_feeds():
         if not force and feed.retry_after and feed.retry_after > utcnow():
@@ -102,6 +109,7 @@ def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path 
     item_ids: list[str] = []
     for result in _wait(polls, deadline, report.errors):
         report.feeds[result["status"]] += 1
+        report.items_seen += result.get("items_seen", 0)
         if result.get("error"):
             report.errors.append(f"{result['feed']}: {result['error']}")
         item_ids += result["tasks"]
@@ -109,8 +117,14 @@ def dispatch_run(db_url: str, *, allow_hosts: Sequence[str] = (), out_dir: Path 
         progress(f"polled; waiting for {len(item_ids)} item analysis task(s)")
     for result in _wait(item_ids, deadline, report.errors):
         report.items[result["outcome"]] += 1
+        report.pages_fetched += bool(result.get("fetched"))
         if "worker" in result:
             report.workers[result["worker"]] += 1
+        if result["outcome"] in ("new", "updated") and "feed" in result:
+            # The item's row names the profile its analysis stored (one lookup per written profile).
+            item = store.entry_state(result["feed"], result["guid"])
+            if item is not None and item.profile_id:
+                report.profiles.setdefault(result["outcome"], []).append(item.profile_id)
     return report
 
 

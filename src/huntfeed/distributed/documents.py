@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +19,9 @@ from typing import Any
 from huntfeed.distributed.work import rebase_profile
 from huntfeed.errors import ConfigError, HuntfeedError
 from huntfeed.feeds.article import document_article, document_text
-from huntfeed.model import Article
+from huntfeed.model import Article, Profile
 from huntfeed.pipeline import Knowledge, analyse
-from huntfeed.store import Store
+from huntfeed.store import BackfillMark, Store
 
 DOC_SUFFIXES = (".html", ".htm", ".txt", ".md")
 MAX_DOCUMENT = 50 * 1024 * 1024
@@ -139,25 +140,57 @@ def doc_article(doc: Doc, raw: str) -> Article:
 Fetch = Callable[[str], str]
 
 
-def analyse_doc(store: Store, kb: Knowledge, doc: Doc, fetch: Fetch | None = None) -> str:
-    """Analyse and store one document, recording it as done; returns done | skipped | failed.
+def _message(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, HuntfeedError) else f"{exc.__class__.__name__}: {exc}"
 
-    Network failures fetching a ``url`` document propagate (FetchError) so a task can retry.
+
+def analyse_batch(store: Store, kb: Knowledge, docs: Sequence[Doc], fetch: Fetch | None = None, *,
+                  retry: Callable[[HuntfeedError], bool] = lambda _: False) -> Counter[str]:
+    """Analyse documents and store their profiles and outcomes in one transaction; counts done | failed.
+
+    A document whose text cannot be had (no fetch, or its URL failed) is recorded as failed,
+    unless ``retry`` says the failure is worth retrying: then what was analysed before it is
+    stored and the error propagates, so a task can retry the rest.
     """
-    if doc.text is not None:
-        raw = doc.text
-    elif fetch is None:
-        raise ConfigError("document has only a url and fetching is off", where=doc.doc_id)
-    else:
-        raw = fetch(doc.url)
+    built: list[tuple[Doc, Article]] = []
+    marks: list[BackfillMark] = []
     try:
-        article = doc_article(doc, raw)
-        previous = store.get_profile(article.profile_id)
-        if previous is None or previous.content_hash != article.content_hash:
-            store.save_profile(analyse(article, kb, previous=previous), rebase=rebase_profile)
-        store.mark_backfill(doc.doc_id, doc.fingerprint, "done", profile_id=article.profile_id, origin=doc.origin)
-        return "done"
-    except Exception as exc:  # one bad document never stops the archive
-        message = str(exc) if isinstance(exc, HuntfeedError) else f"{exc.__class__.__name__}: {exc}"
-        store.mark_backfill(doc.doc_id, doc.fingerprint, "failed", error=message, origin=doc.origin)
-        return "failed"
+        for doc in docs:
+            try:
+                if doc.text is not None:
+                    raw = doc.text
+                elif fetch is None:
+                    raise ConfigError("document has only a url and fetching is off", where=doc.doc_id)
+                else:
+                    raw = fetch(doc.url)
+                built.append((doc, doc_article(doc, raw)))
+            except HuntfeedError as exc:
+                if retry(exc):
+                    raise
+                marks.append(BackfillMark(doc.doc_id, doc.fingerprint, "failed", error=_message(exc),
+                                          origin=doc.origin))
+            except Exception as exc:  # one bad document never stops the archive
+                marks.append(BackfillMark(doc.doc_id, doc.fingerprint, "failed", error=_message(exc),
+                                          origin=doc.origin))
+    finally:
+        _analyse_and_store(store, kb, built, marks)
+    return Counter(m.state for m in marks)
+
+
+def _analyse_and_store(store: Store, kb: Knowledge, built: list[tuple[Doc, Article]],
+                       marks: list[BackfillMark]) -> None:
+    previous = store.latest_profiles(a.profile_id for _, a in built)
+    profiles: list[Profile] = []
+    queued = {(pid, p.content_hash) for pid, p in previous.items()}
+    for doc, article in built:
+        try:
+            # Content already stored (or already in this batch) needs no analysis, as in the local run.
+            if (article.profile_id, article.content_hash) not in queued:
+                profiles.append(analyse(article, kb, previous=previous.get(article.profile_id)))
+                queued.add((article.profile_id, article.content_hash))
+            marks.append(BackfillMark(doc.doc_id, doc.fingerprint, "done", profile_id=article.profile_id,
+                                      origin=doc.origin))
+        except Exception as exc:  # one bad document never stops the archive
+            marks.append(BackfillMark(doc.doc_id, doc.fingerprint, "failed", error=_message(exc), origin=doc.origin))
+    # A later version of a profile in this batch was built on the stored one: save_profiles rebases it.
+    store.save_profiles(profiles, rebase=rebase_profile, backfill=marks)

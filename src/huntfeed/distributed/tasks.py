@@ -21,7 +21,7 @@ from celery.signals import worker_process_init
 
 from huntfeed.distributed import context as ctx
 from huntfeed.distributed.app import app, broker_url
-from huntfeed.distributed.documents import Doc, analyse_doc
+from huntfeed.distributed.documents import Doc, analyse_batch
 from huntfeed.distributed.politeness import HostGate
 from huntfeed.distributed.work import analyse_item, fetch_page, poll, record_poll_failure, transient
 from huntfeed.errors import FetchError, HuntfeedError
@@ -127,7 +127,8 @@ def analyse_entry(self: Task, *, db_url: str, feed_url: str, guid: str, fingerpr
                                  kwargs={**self.request.kwargs, "attempt": attempt + 1}) from exc
             page_error = exc
     outcome = analyse_item(store, ctx.knowledge(), source, item, page, page_error=page_error, out_dir=out_dir)
-    return {"guid": guid, "outcome": outcome, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    return {"feed": feed_url, "guid": guid, "outcome": outcome, "fetched": page is not None,
+            "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
 @app.task(bind=True, name="huntfeed.analyse_docs", max_retries=None)  # type: ignore[untyped-decorator]  # celery has no type hints
@@ -138,28 +139,22 @@ def analyse_docs(self: Task, *, db_url: str, docs: list[dict[str, Any]], options
     store = ctx.store(db_url)
     batch = [Doc.from_json(d) for d in docs]
     known = store.backfill_states(d.doc_id for d in batch)
+    todo = [d for d in batch
+            if not ((state := known.get(d.doc_id)) and state.state == "done" and state.fingerprint == d.fingerprint)]
     allow, _ = _options(options)
-    counts = {"done": 0, "skipped": 0, "failed": 0}
-    for doc in batch:
-        state = known.get(doc.doc_id)
-        if state is not None and state.state == "done" and state.fingerprint == doc.fingerprint:
-            counts["skipped"] += 1
-            continue
 
-        def fetch(url: str) -> str:
-            # An archive may come from anyone: its URLs pass the SSRF guard like a feed's do.
-            _polite(self, url)
-            return ctx.fetcher(allow).get(url).text
+    def fetch(url: str) -> str:
+        # An archive may come from anyone: its URLs pass the SSRF guard like a feed's do.
+        _polite(self, url)
+        return ctx.fetcher(allow).get(url).text
 
-        try:
-            counts[analyse_doc(store, ctx.knowledge(), doc, fetch)] += 1
-        except FetchError as exc:
-            if transient(exc) and attempt < MAX_NET_RETRIES:
-                raise self.retry(countdown=backoff(attempt),
-                                 kwargs={**self.request.kwargs, "attempt": attempt + 1}) from exc
-            store.mark_backfill(doc.doc_id, doc.fingerprint, "failed", error=str(exc), origin=doc.origin)
-            counts["failed"] += 1
-    return counts
+    try:
+        # The batch's profiles and outcomes go to the store in one transaction.
+        counts = analyse_batch(store, ctx.knowledge(), todo, fetch,
+                               retry=lambda exc: transient(exc) and attempt < MAX_NET_RETRIES)
+    except FetchError as exc:  # what came before it is stored: a retry skips those documents
+        raise self.retry(countdown=backoff(attempt), kwargs={**self.request.kwargs, "attempt": attempt + 1}) from exc
+    return {"done": counts["done"], "skipped": len(batch) - len(todo), "failed": counts["failed"]}
 
 
 @app.task(name="huntfeed.worker_info")  # type: ignore[untyped-decorator]  # celery has no type hints

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,18 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from huntfeed.errors import StoreError
 from huntfeed.model import Entry, Issue, Profile, Severity, Source
-from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
-from huntfeed.store.backfill import BackfillMixin, BackfillState
-from huntfeed.store.engine import describe, lock_key, make_engine, safe_url, store_errors, upsert, write_tx
+from huntfeed.render.json_profile import profile_from_dict
+from huntfeed.store.backfill import BackfillMark, BackfillMixin, BackfillState
+from huntfeed.store.engine import describe, make_engine, safe_url, store_errors, upsert, write_tx
 from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
 from huntfeed.store.schema import clean_text, entries, feeds, issues, profile_heads, profile_versions
+from huntfeed.store.versions import Rebase, latest_docs, save_versions
 
-__all__ = ["BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
-
-# Called under the profile's lock when another writer stored a version first: gets that
-# latest stored version and the profile about to be saved, returns what to save instead.
-Rebase = Callable[[Profile, Profile], Profile]
+__all__ = ["BackfillMark", "BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
 
 _MIGRATE_LOCK = threading.Lock()
 
@@ -280,73 +275,35 @@ class Store(BackfillMixin):
         whose profile was built on a now-stale latest version is renumbered after the stored
         one; ``rebase`` (given the stored latest and the profile) may also recompute its changes.
         """
+        return self.save_profiles([profile], rebase=rebase)[0] is not None
+
+    def save_profiles(self, profiles: Sequence[Profile], *, rebase: Rebase | None = None,
+                      backfill: Sequence[BackfillMark] = ()) -> list[Profile | None]:
+        """Store many profiles (and backfill outcomes) in one transaction, as ``save_profile`` would each.
+
+        Returns, per profile, the version stored (renumbered if another writer went first) or
+        None where that content was stored already.
+        """
         try:
             with write_tx(self.engine) as conn:
-                lock_key(conn, f"profile:{profile.id}")
-                # One round trip for both questions: is this content stored, and what is the latest version?
-                pv = profile_versions.c
-                same = sa.case((pv.content_hash == profile.content_hash, 1), else_=0)
-                latest, dup = conn.execute(
-                    sa.select(sa.func.max(pv.version), sa.func.max(same)).where(pv.id == profile.id)
-                ).one()
-                if dup:
-                    return False
-                if latest is not None and latest != profile.version - 1:
-                    doc = conn.execute(
-                        sa.select(profile_versions.c.doc).where(
-                            profile_versions.c.id == profile.id, profile_versions.c.version == latest
-                        )
-                    ).scalar_one()
-                    stored = profile_from_dict(json.loads(doc))
-                    profile = rebase(stored, profile) if rebase else profile
-                    if profile.version != stored.version + 1:
-                        profile = replace(profile, version=stored.version + 1)
-                elif latest is None and profile.version != 1:
-                    profile = replace(profile, version=1, changes=())
-                conn.execute(
-                    profile_versions.insert().values(
-                        id=profile.id,
-                        version=profile.version,
-                        content_hash=profile.content_hash,
-                        analysed_at=profile.analysed_at,
-                        doc=json.dumps(profile_to_dict(profile), ensure_ascii=False),
-                    )
-                )
-                self._upsert_head(conn, profile)
+                stored = save_versions(conn, profiles, rebase)
+                self._mark_backfill_many(conn, backfill)
         except IntegrityError:
             # Only reachable by a writer that ignores the lock (an older huntfeed): the same
-            # content or version number went in first, which is the outcome we wanted anyway.
-            return False
-        return True
+            # content or version number went in first. Retry one by one, so each profile
+            # gets the outcome it would have had alone.
+            if len(profiles) == 1:
+                return [None]
+            out = [self.save_profiles([p], rebase=rebase)[0] for p in profiles]
+            if backfill:
+                self.save_profiles([], backfill=backfill)
+            return out
+        return stored
 
-    @staticmethod
-    def _head(profile: Profile) -> dict[str, Any]:
-        return {
-            "version": profile.version,
-            "title": profile.title,
-            "source": profile.source,
-            "feed_url": profile.feed_url,
-            "url": profile.url,
-            "severity": profile.severity.value,
-            "severity_rank": profile.severity.rank,
-            "published": profile.published,
-            "analysed_at": profile.analysed_at,
-            "techniques": " ".join(t.id for t in profile.techniques),
-            "search": f"{profile.title}\n{profile.summary}\n"
-            + " ".join(i.value for i in profile.indicators)
-            + " "
-            + " ".join(f"{t.id} {t.name}" for t in profile.techniques),
-            "n_indicators": len(profile.indicators),
-            "n_hunts": len(profile.hunts),
-        }
-
-    def _upsert_head(self, conn: Connection, profile: Profile) -> None:
-        head = self._head(profile)
-        stmt = upsert(conn, profile_heads).values(id=profile.id, first_seen=head["analysed_at"], **head)
-        # Only a newer version replaces the head (first_seen stays from the first version).
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[profile_heads.c.id], set_=head, where=profile_heads.c.version < stmt.excluded.version
-        ))
+    def latest_profiles(self, ids: Iterable[str]) -> dict[str, Profile]:
+        """The latest version of each of these profiles that is stored, by id (one query)."""
+        with self.engine.connect() as conn:
+            return latest_docs(conn, list(ids))
 
     def get_profile(self, pid: str, version: int | None = None) -> Profile | None:
         """A profile's latest version, or the one asked for."""
@@ -431,8 +388,11 @@ class Store(BackfillMixin):
                 issues.insert().values(at=utcnow(), where=issue.where, stage=issue.stage, message=issue.message[:4000])
             )
 
-    def list_issues(self, limit: int = 100) -> list[Issue]:
-        """Most recent recorded problems first."""
+    def list_issues(self, limit: int = 100, *, since: datetime | None = None) -> list[Issue]:
+        """Most recent recorded problems first (only those recorded at or after ``since`` if given)."""
+        q = sa.select(issues)
+        if since is not None:
+            q = q.where(issues.c.at >= since)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(issues).order_by(issues.c.n.desc()).limit(limit)).mappings().all()
+            rows = conn.execute(q.order_by(issues.c.n.desc()).limit(limit)).mappings().all()
         return [Issue(where=r["where"], stage=r["stage"], message=r["message"]) for r in rows]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from huntfeed.store.engine import store_errors, upsert, write_tx
 from huntfeed.store.schema import backfill_items, clean_text
@@ -24,6 +25,23 @@ class BackfillState:
     state: str  # done | failed
     profile_id: str | None
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillMark:
+    """A document's outcome, to record together with its profile (``Store.save_profiles``)."""
+
+    doc_id: str
+    fingerprint: str
+    state: str  # done | failed
+    profile_id: str | None = None
+    error: str | None = None
+    origin: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "fingerprint": self.fingerprint, "state": self.state,
+                "profile_id": self.profile_id, "error": self.error[:2000] if self.error else None,
+                "origin": self.origin[:500], "updated_at": datetime.now(UTC)}
 
 
 @store_errors
@@ -49,11 +67,17 @@ class BackfillMixin:
     def mark_backfill(self, doc_id: str, fingerprint: str, state: str, *, profile_id: str | None = None,
                       error: str | None = None, origin: str = "") -> None:
         """Record a document's outcome (idempotent: the last writer's outcome stands)."""
-        values = {"fingerprint": fingerprint, "state": state, "profile_id": profile_id,
-                  "error": error[:2000] if error else None, "origin": origin[:500], "updated_at": datetime.now(UTC)}
         with write_tx(self.engine) as conn:
-            stmt = upsert(conn, backfill_items).values(doc_id=doc_id, **values)
-            conn.execute(stmt.on_conflict_do_update(index_elements=[backfill_items.c.doc_id], set_=values))
+            self._mark_backfill_many(conn, [BackfillMark(doc_id, fingerprint, state, profile_id, error, origin)])
+
+    @staticmethod
+    def _mark_backfill_many(conn: Connection, marks: Sequence[BackfillMark]) -> None:
+        if not marks:
+            return
+        rows = list({m.doc_id: m.row() for m in marks}.values())  # one row per document: the last outcome
+        stmt = upsert(conn, backfill_items)
+        values = {k: stmt.excluded[k] for k in rows[0] if k != "doc_id"}
+        conn.execute(stmt.on_conflict_do_update(index_elements=[backfill_items.c.doc_id], set_=values), rows)
 
     def backfill_counts(self) -> dict[str, int]:
         """How many documents are in each state."""

@@ -57,15 +57,19 @@ def upsert(conn: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-def lock_key(conn: Connection, key: str) -> None:
-    """Serialise writers on ``key`` until this transaction ends.
+def lock_keys(conn: Connection, keys: list[str]) -> None:
+    """Serialise writers on each of ``keys`` until this transaction ends (one round trip).
 
-    PostgreSQL: a transaction-scoped advisory lock, which also covers rows that do not exist
-    yet (a row lock could not). SQLite: the transaction already holds the database's single
-    write lock (BEGIN IMMEDIATE), so there is nothing more to take.
+    PostgreSQL: transaction-scoped advisory locks, which also cover rows that do not exist
+    yet (a row lock could not), taken in ascending key order by every writer, so two batches
+    that share keys wait for each other instead of deadlocking. SQLite: the transaction already
+    holds the database's single write lock (BEGIN IMMEDIATE), so there is nothing more to take.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key64(key)})
+    if conn.dialect.name == "postgresql" and keys:
+        ordered = sorted({_key64(k) for k in keys})
+        # Volatile functions in the select list run after ORDER BY (PostgreSQL >= 9.6): in key order.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS t(k) "
+                             "ORDER BY k"), {"keys": ordered})
 
 
 def _key64(key: str) -> int:
