@@ -112,13 +112,15 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
                              "--token-file", str(token)], env=env, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + 120  # a loaded CI machine can take long to import the app
+        while True:
             try:
-                httpx.get(base + "/api/feeds", timeout=1)
+                httpx.get(base + "/api/feeds", timeout=5)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                time.sleep(0.1)
+                assert time.monotonic() < deadline, "huntfeed serve did not start listening"
+                time.sleep(0.2)
         yield base, db
     finally:
         proc.terminate()
@@ -129,8 +131,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
 def test_huntfeed_serve_with_a_token_file_accepts_writes_over_http(served: tuple[str, str]) -> None:
     base, db = served
     feed = {"url": "https://advisories.example/all.atom", "reliability": "A"}
-    assert httpx.post(base + "/api/feeds", json=feed, timeout=10).status_code == 401
-    r = httpx.post(base + "/api/feeds", json=feed, headers=AUTH, timeout=10)
+    assert httpx.post(base + "/api/feeds", json=feed, timeout=30).status_code == 401
+    r = httpx.post(base + "/api/feeds", json=feed, headers=AUTH, timeout=30)
     assert r.status_code == 201 and "content-security-policy" in r.headers
     listed = CliRunner().invoke(cli, ["feeds", "list", "--json", "--db", db])
     assert [json.loads(line)["url"] for line in listed.output.splitlines()] == [feed["url"]]
