@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,29 +169,30 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
         from huntfeed.cli.scale_cmds import distributed_run
 
         console = err_console()
-        while True:
-            report = distributed_run(cfg.db_url, broker, out_dir=out_dir, force=force, timeout=timeout,
-                                     allow_hosts=tuple(cfg.allow_hosts),
-                                     progress=None if as_json else lambda msg: console.print(safe(msg)))
-            _show_run(report, as_json)
-            if interval is None:
-                break
-            time.sleep(interval)
-        if report.nothing_processed:
-            sys.exit(1)
+        _poll_until_done(lambda: distributed_run(
+            cfg.db_url, broker, out_dir=out_dir, force=force, timeout=timeout, allow_hosts=tuple(cfg.allow_hosts),
+            progress=None if as_json else lambda msg: console.print(safe(msg))), interval, as_json)
         return
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
 
     knowledge = Knowledge.load()
     with Fetcher(cfg.fetch) as fetcher:
-        while True:
+        def poll() -> RunReport:
             with _progress() as progress:
-                report = Runner(store, fetcher, knowledge, out_dir, progress).run(force=force)
-            _show_run(report, as_json)
-            if interval is None:
-                break
-            time.sleep(interval)
+                return Runner(store, fetcher, knowledge, out_dir, progress).run(force=force)
+
+        _poll_until_done(poll, interval, as_json)
+
+
+def _poll_until_done(poll: Callable[[], RunReport], interval: float | None, as_json: bool) -> None:
+    """Poll once, or every ``interval`` seconds until interrupted; exit 1 when the last poll processed nothing."""
+    while True:
+        report = poll()
+        _show_run(report, as_json)
+        if interval is None:
+            break
+        time.sleep(interval)
     if report.nothing_processed:
         sys.exit(1)
 
