@@ -80,19 +80,16 @@ def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test
     shipped = AttackEngine.load(Path(tempfile.mkdtemp()))
     comb = shipped.combiner
     engine = dataclasses.replace(shipped, catalog=cat, model=dataclasses.replace(model, combiner=comb), combiner=comb)
-    gold, pred_exact, pred_parent, gold_parent = [], [], [], []
+    gold: list[set[str]] = []
+    pred: list[set[str]] = []
     for r in test:
         inf = engine.infer(r["text"])
         got = {h.id for h in inf.observed}
         g = {cat.resolve(t) or t for t in r["techniques"]}  # type: ignore[attr-defined]
         gold.append(g)
-        pred_exact.append(got)
-        gold_parent.append({t.split(".")[0] for t in g})
-        pred_parent.append({t.split(".")[0] for t in got})
-    print(f"\n### ATT&CK procedure examples, {len(test)} held out (one sentence each, whole ATT&CK)\n")
-    print(HEADER)
-    print(score(gold, pred_exact).row("combined, exact id"))
-    print(score(gold_parent, pred_parent).row("combined, parent technique"))
+        pred.append(got)
+    _exact_and_parent(f"ATT&CK procedure examples, {len(test)} held out (one sentence each, whole ATT&CK)",
+                      gold, pred)
 
 
 def strip_tables(text: str, cat: object) -> tuple[str, set[str]]:
@@ -138,7 +135,8 @@ def table_proxy(cat: object, labelled: Labelled, cfg: TrainConfig, models: Path,
     space = label_space(labelled, cat)  # type: ignore[arg-type]
     shipped = AttackEngine.load(Path(tempfile.mkdtemp()))
     assert shipped.model is not None
-    golds, preds, gp, pp = [], [], [], []
+    golds: list[set[str]] = []
+    preds: list[set[str]] = []
     for doc in labelled.docs:
         text, gold = strip_tables(doc.text, cat)
         if not 5 <= len(gold) <= 80:
@@ -151,12 +149,19 @@ def table_proxy(cat: object, labelled: Labelled, cfg: TrainConfig, models: Path,
         got = {h.id for h in engine.infer(text).observed}
         golds.append(gold)
         preds.append(got)
-        gp.append({t.split(".")[0] for t in gold})
-        pp.append({t.split(".")[0] for t in got})
-    print(f"\n### Vendor-table stand-in: {len(golds)} TRAM2 reports, own ATT&CK table as truth, table removed\n")
+    _exact_and_parent(f"Vendor-table stand-in: {len(golds)} TRAM2 reports, own ATT&CK table as truth, table removed",
+                      golds, preds)
+
+
+def _exact_and_parent(title: str, golds: list[set[str]], preds: list[set[str]]) -> None:
+    """Print the score table twice: exact ids, then every id rolled up to its parent technique."""
+    def parents(sets: list[set[str]]) -> list[set[str]]:
+        return [{t.split(".")[0] for t in ids} for ids in sets]
+
+    print(f"\n### {title}\n")
     print(HEADER)
     print(score(golds, preds).row("combined, exact id"))
-    print(score(gp, pp).row("combined, parent technique"))
+    print(score(parents(golds), parents(preds)).row("combined, parent technique"))
 
 
 def hash_of(s: str) -> int:
