@@ -170,5 +170,10 @@ def test_ids_listed_by_the_source_fire_use_cases_with_their_own_reason(lib: Hunt
     listed = Inference(source_mapped=(TechniqueHit(id="T1003.001", name="LSASS Memory"),))
     hunts = {h.use_case: h for h in lib.hunts_for("", (), listed)}
     assert "technique T1003.001 listed in the article's ATT&CK mapping" in hunts["UC_LSASS_DUMP"].reasons
+    # listed and rolled up from an observed parent: credited once, as listed
+    both = Inference(observed=(TechniqueHit(id="T1218", name="System Binary Proxy Execution"),),
+                     source_mapped=(TechniqueHit(id="T1218.005", name="Mshta"),))
+    mshta = {h.use_case: h for h in lib.hunts_for("", (), both)}["UC_MSHTA_REMOTE_SCRIPT"]
+    assert mshta.reasons == ("technique T1218.005 listed in the article's ATT&CK mapping",), mshta.reasons
     observed = {h.use_case: h for h in lib.hunts_for("", (), inf("T1003.001"))}
     assert observed["UC_LSASS_DUMP"].reasons == ("technique T1003.001 observed",)

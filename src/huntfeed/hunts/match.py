@@ -64,7 +64,7 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
         points += W_LISTED
         reasons.append(f"technique {t} listed in the article's ATT&CK mapping")
     for t in uc.triggers.techniques:
-        if t in ev.techniques:
+        if t in ev.techniques or t in listed:  # credited above; a roll-up would count it twice
             continue
         # An observed sub-technique already credited exactly does not count again through its parent.
         if "." not in t and (subs := sorted(o for o in ev.techniques if o.startswith(t + ".") and o not in exact)):
