@@ -24,11 +24,11 @@ import httpx
 
 from huntfeed import __version__
 from huntfeed.errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
+from huntfeed.feeds.decode import decode, finish, layers_for
 
 USER_AGENT = f"huntfeed/{__version__} (+https://github.com/huntfeed/huntfeed)"
 
 Resolver = Callable[[str], Iterable[str]]
-_DECODED = frozenset({"identity", "gzip", "x-gzip", "deflate"})
 
 
 def _system_resolver(host: str) -> list[str]:
@@ -302,6 +302,33 @@ class Fetcher:
             return replace(result, redirects=tuple(hops))
         raise FetchError(f"more than {self.settings.max_redirects} redirects", where=_short(url))
 
+    def _read_capped(self, resp: httpx.Response, layers: list[Any], started: float, where: str) -> list[bytes]:
+        """The decoded body, counted piece by piece as it is decoded (raw bytes count too)."""
+        limit = self.settings.max_bytes
+        chunks: list[bytes] = []
+        size = raw_size = 0
+
+        def take(pieces: Iterable[bytes]) -> None:
+            nonlocal size
+            for piece in pieces:
+                size += len(piece)
+                if size > limit:
+                    raise TooLargeError(f"response passed the {limit}-byte cap (decoded)", where=where)
+                chunks.append(piece)
+
+        try:
+            for raw in resp.iter_raw():
+                raw_size += len(raw)
+                if raw_size > limit:
+                    raise TooLargeError(f"response passed the {limit}-byte cap", where=where)
+                if time.monotonic() - started > self.settings.deadline:
+                    raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
+                take(decode(layers, raw))
+            take(finish(layers))
+        except FetchError as exc:
+            raise type(exc)(exc.message, where=exc.where or where) from exc
+        return chunks
+
     def _get_once(self, url: str, headers: dict[str, str], started: float, dog: _Watchdog) -> FetchResult | str:
         limit = self.settings.max_bytes
         where = _short(url)
@@ -317,23 +344,14 @@ class Fetcher:
             if resp.status_code >= 400:
                 raise HTTPStatusError(f"HTTP {resp.status_code}", where=where, status=resp.status_code)
             encodings = [e.strip() for e in resp.headers.get("content-encoding", "").lower().split(",") if e.strip()]
-            odd = [e for e in encodings if e not in _DECODED]
-            if odd:
-                # Never requested; left undecoded it would reach the parsers as compressed noise.
-                raise FetchError(f"unsupported Content-Encoding {odd[0]!r} (only gzip and deflate are asked for)",
-                                 where=where)
+            try:
+                layers = layers_for(encodings)
+            except FetchError as exc:
+                raise FetchError(exc.message, where=where) from exc
             declared = resp.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise TooLargeError(f"response declares {int(declared)} bytes, over the {limit}-byte cap", where=where)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise TooLargeError(f"response passed the {limit}-byte cap", where=where)
-                if time.monotonic() - started > self.settings.deadline:
-                    raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
-                chunks.append(chunk)
+            chunks = self._read_capped(resp, layers, started, where)
             if dog.fired:  # the watchdog's shutdown reads as a clean end of a close-delimited body
                 raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
             return FetchResult(
