@@ -251,6 +251,10 @@ class Profile:
     analysed_at: datetime
     changes: tuple[Change, ...] = ()
     feed_url: str = ""
+    # Limits applied to the input ("text cut at 300,000 characters"), for the reader to see.
+    notes: tuple[str, ...] = ()
+    # Every other feed that published this article; the owner (first publisher) is ``source``.
+    also_sources: tuple[str, ...] = ()
 
     @property
     def severity(self) -> Severity:

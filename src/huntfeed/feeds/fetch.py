@@ -117,8 +117,11 @@ def check_url(url: str, allow_hosts: frozenset[str] = frozenset(), resolve: Reso
         raise BlockedURLError(f"scheme {parsed.scheme or '(none)'!r} is not fetched", where=where)
     if not host:
         raise BlockedURLError("URL has no host", where=where)
+    if parsed.userinfo:
+        # http://allowed:port@other:port/ reads as the first host to a person and as the second to HTTP.
+        raise BlockedURLError("URL carries a user name or password; not fetched", where=where)
     hostport = f"{host}:{port}" if port else host
-    if host in allow_hosts or hostport in allow_hosts:
+    if host_allowed(host, port or (443 if parsed.scheme == "https" else 80), allow_hosts):
         return
     try:
         addresses = [host] if _is_ip(host) else list(resolve(host))
@@ -132,6 +135,16 @@ def check_url(url: str, allow_hosts: frozenset[str] = frozenset(), resolve: Reso
             f"host {host!r} resolves to non-public address {bad[0]} (use --allow-host {hostport} to permit)",
             where=where,
         )
+
+
+def host_allowed(host: str, port: int, allow_hosts: frozenset[str]) -> bool:
+    """An allow-list entry names a host *and* a port; a bare host means only the web ports 80 and 443.
+
+    A bare host once let every port through, so a redirect from an allowed service to another
+    port of the same machine reached whatever listened there.
+    """
+    names = {host, f"[{host}]"} if ":" in host else {host}
+    return any(f"{n}:{port}" in allow_hosts for n in names) or (port in (80, 443) and bool(names & allow_hosts))
 
 
 def _is_ip(host: str) -> bool:
@@ -205,7 +218,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         name = host.lower().strip("[]").rstrip(".")
         target = host
-        if name not in self._allow and f"{name}:{port}" not in self._allow:
+        if not host_allowed(name, port, self._allow):
             try:
                 addresses = [name] if _is_ip(name) else list(self._resolve(name))
             except FetchError as exc:

@@ -118,6 +118,9 @@ def profile_to_dict(p: Profile) -> dict[str, Any]:
             for h in p.hunts
         ],
         "changes": [{"kind": c.kind, "detail": c.detail} for c in p.changes],
+        # Only when present, so profiles without them keep their exact form.
+        **({"notes": list(p.notes)} if p.notes else {}),
+        **({"also_sources": list(p.also_sources)} if p.also_sources else {}),
     }
 
 
@@ -206,6 +209,8 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
             analysed_at=_parse_dt(d.get("analysed_at")) or datetime.fromtimestamp(0),
             changes=tuple(Change(c["kind"], c["detail"]) for c in d.get("changes", ())),
             feed_url=d.get("feed_url", ""),
+            notes=tuple(str(n) for n in d.get("notes", ())),
+            also_sources=tuple(str(n) for n in d.get("also_sources", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"malformed profile JSON: {exc!r}", where=str(d.get("id", ""))) from exc
