@@ -62,6 +62,7 @@ class FetchResult:
     content_type: str = ""
     encoding: str | None = None
     redirects: tuple[str, ...] = field(default_factory=tuple)
+    conditional: bool = False  # the request named a version (If-None-Match / If-Modified-Since)
 
     @property
     def not_modified(self) -> bool:
@@ -312,7 +313,7 @@ class Fetcher:
                 hops.append(current)
                 current = result
                 continue
-            return replace(result, redirects=tuple(hops))
+            return replace(result, redirects=tuple(hops), conditional=bool(headers))
         raise FetchError(f"more than {self.settings.max_redirects} redirects", where=_short(url))
 
     def _read_capped(self, resp: httpx.Response, layers: list[Any], started: float, where: str) -> list[bytes]:

@@ -180,7 +180,11 @@ class Store(BackfillMixin):
                 # One idempotent upsert: an item already done with this fingerprint is left alone,
                 # anything new or changed becomes pending, whoever polls the feed concurrently.
                 stmt = upsert(conn, entries)
-                changed = {k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                changed: dict[str, Any] = {
+                    k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                # A changed item is new work: its retry budget starts again (it used to stay spent for ever).
+                changed["attempts"] = sa.case((entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.attempts),
+                                              else_=0)
                 unchanged_done = sa.and_(entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.state == "done")
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[entries.c.feed_url, entries.c.guid], set_=changed, where=sa.not_(unchanged_done)
@@ -247,7 +251,8 @@ class Store(BackfillMixin):
         values: dict[str, Any] = {
             "state": state,
             "error": error[:2000] if error else None,
-            "attempts": entries.c.attempts + 1,
+            # Attempts count failures in a row: a success ends the series.
+            "attempts": entries.c.attempts + 1 if state == "failed" else 0,
             "last_checked": utcnow(),
         }
         for key, val in (
