@@ -169,7 +169,10 @@ def serve_cmd(host: str, port: int, token_file: Path | None, allow_hosts: tuple[
     if token is not None and len(token) < 16:
         raise ConfigError("the API token must be at least 16 characters")
     fetch = settings().with_flags(allow_hosts=allow_hosts).fetch
-    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch)
+    from huntfeed.web.security import served_names
+
+    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch,
+                     served=served_names(host, allow_hosts))
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console().print(f"[yellow]note[/]: listening on {host}; the UI has no login, put it behind one")
     mode = "write calls enabled with the token" if token else "read-only"
