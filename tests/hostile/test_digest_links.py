@@ -1,0 +1,42 @@
+"""The Markdown digest: only http(s) links become clickable (checked with a CommonMark renderer); bidi shown."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from markdown_it import MarkdownIt
+
+from huntfeed.render import digest
+from huntfeed.render.markdown import md_text
+from tests.fixtures_profiles import NOW, all_profiles
+
+pytestmark = pytest.mark.hostile
+
+HOSTILE_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(2)", "data:text/html,<script>alert(3)</script>",
+                "vbscript:msgbox(4)", "file:///etc/passwd", " javascript:alert(5)", "java\tscript:alert(6)",
+                "https://ok.example/a>b<javascript:alert(7)>"]
+
+
+def _hrefs(markdown: str) -> list[str]:
+    html = MarkdownIt("commonmark").render(markdown)
+    return re.findall(r'href="([^"]*)"', html)
+
+
+def test_only_web_links_are_clickable_in_the_markdown_digest() -> None:
+    base = all_profiles()[0]
+    profiles = [replace(base, id=f"p{i}", url=u, title=f"T{i}") for i, u in enumerate(HOSTILE_URLS)]
+    text = digest.render(profiles, NOW.date(), "md")
+    hrefs = _hrefs(text)
+    assert hrefs, text  # the one real web link is still a link
+    assert all(h.lower().startswith(("http://", "https://")) for h in hrefs), hrefs
+
+
+def test_bidi_controls_are_shown_escaped() -> None:
+    base = all_profiles()[0]
+    title = "invoice\u202egpj.exe \u2066x\u2069"
+    text = digest.render([replace(base, title=title, source="Src\u200f")], NOW.date(), "md")
+    assert not re.search("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", text)
+    assert "(U+202E)" in text and "(U+2066)" in text and "(U+200F)" in text
+    assert md_text(title) == "invoice(U+202E)gpj.exe (U+2066)x(U+2069)"
