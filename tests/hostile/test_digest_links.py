@@ -40,3 +40,22 @@ def test_bidi_controls_are_shown_escaped() -> None:
     assert not re.search("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", text)
     assert "(U+202E)" in text and "(U+2066)" in text and "(U+200F)" in text
     assert md_text(title) == "invoice(U+202E)gpj.exe (U+2066)x(U+2069)"
+
+
+@pytest.mark.parametrize(("cell", "safe"), [
+    ("=1+1", "'=1+1"),
+    ("a;=HYPERLINK(\"http://x\")", "a;'=HYPERLINK(\"http://x\")"),
+    ("x; +cmd|' /C calc'!A0", "x; '+cmd|' /C calc'!A0"),
+    ("x,@SUM(1)", "x,'@SUM(1)"),
+    ("x|-2+3", "x|'-2+3"),
+    ("x\t=1", "x\t'=1"),
+    ("evil[.]example", "evil[.]example"),
+    ("a-b;c", "a-b;c"),
+])
+def test_csv_cells_are_neutralised_after_any_separator(cell: str, safe: str) -> None:
+    from huntfeed.render.csv_out import neutralise
+
+    assert neutralise(cell) == safe
+    # Whatever a spreadsheet takes as the separator, no piece of the cell starts a formula.
+    for sep in ";,|\t":
+        assert not any(part.lstrip().startswith(("=", "+", "-", "@")) for part in safe.split(sep)[1:]), sep
