@@ -59,3 +59,15 @@ def test_csv_cells_are_neutralised_after_any_separator(cell: str, safe: str) -> 
     # Whatever a spreadsheet takes as the separator, no piece of the cell starts a formula.
     for sep in ";,|\t":
         assert not any(part.lstrip().startswith(("=", "+", "-", "@")) for part in safe.split(sep)[1:]), sep
+
+
+def test_idn_homoglyph_domains_are_swept_in_punycode_too() -> None:
+    from huntfeed.hunts.sweeps import build_sweeps
+    from huntfeed.model import Indicator, IndicatorType
+
+    homoglyph = "\u0430pple-login.com"  # Cyrillic a
+    (hunt,) = [h for h in build_sweeps((Indicator(IndicatorType.DOMAIN, homoglyph, homoglyph, 0, 10),))
+               if "domain" in h.title.lower()]
+    for dialect in ("spl", "kql"):
+        query = hunt.queries[dialect]
+        assert "xn--pple-login-yqi.com" in query and homoglyph in query, dialect
