@@ -43,9 +43,10 @@ class FetchSettings:
     """Limits for one fetcher; the defaults suit public feeds and article pages."""
 
     timeout: float = 20.0
-    deadline: float = 60.0  # whole response, however slowly it trickles
+    deadline: float = 30.0  # whole response (headers and body, every redirect hop), however slowly it trickles
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    per_host: int = 2  # requests in flight to one host at once, however many feeds run side by side
     allow_hosts: frozenset[str] = frozenset()  # host or host:port let past the SSRF guard
     user_agent: str = USER_AGENT
 
@@ -261,6 +262,8 @@ class Fetcher:
     ) -> None:
         self.settings = settings or FetchSettings()
         self._resolve = resolve
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.settings.timeout),
             follow_redirects=False,
@@ -295,7 +298,7 @@ class Fetcher:
             left = self.settings.deadline - (time.monotonic() - started)
             if left <= 0:
                 raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
-            with _Watchdog(left) as dog:
+            with self._host_slot(current), _Watchdog(left) as dog:
                 try:
                     result = self._get_once(current, headers, started, dog)
                 except httpx.TimeoutException as exc:
@@ -315,6 +318,14 @@ class Fetcher:
                 continue
             return replace(result, redirects=tuple(hops), conditional=bool(headers))
         raise FetchError(f"more than {self.settings.max_redirects} redirects", where=_short(url))
+
+    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+        host = (httpx.URL(url).host or "").lower()
+        with self._hosts_lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = self._hosts[host] = threading.BoundedSemaphore(max(1, self.settings.per_host))
+        return slot
 
     def _read_capped(self, resp: httpx.Response, layers: list[Any], started: float, where: str) -> list[bytes]:
         """The decoded body, counted piece by piece as it is decoded (raw bytes count too)."""
