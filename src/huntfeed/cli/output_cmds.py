@@ -68,7 +68,7 @@ def export_cmd(fmt: str, since: str | None, severity: str | None, ids: tuple[str
     """
     if defang and fmt != "csv":
         raise ConfigError("--defang applies to --format csv only")
-    profiles = select_profiles(Store(resolve_db(db_url)), ids=ids, since=since, severity=severity)
+    profiles = select_profiles(Store(resolve_db(db_url), create=False), ids=ids, since=since, severity=severity)
     if not profiles and fmt in ("misp", "md"):
         raise ConfigError("no profile matches the filters")
     if fmt == "csv":
@@ -101,7 +101,7 @@ def digest_cmd(day: datetime | None, fmt: str, out: Path | None, db_url: str | N
 
     when: date = day.date() if day else datetime.now(UTC).date()
     start = datetime(when.year, when.month, when.day, tzinfo=UTC)
-    profiles = Store(resolve_db(db_url)).list_profiles(since=start, limit=_CAP)
+    profiles = Store(resolve_db(db_url), create=False).list_profiles(since=start, limit=_CAP)
     _emit(digest.render(profiles, when, fmt), out)
 
 

@@ -45,6 +45,17 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 @store_errors
+def _require_existing(url: str) -> None:
+    # A read-only command (list, show, export) must never leave an empty store, or a folder, behind
+    # a typo: `profiles list --db sqlite:////no/such/dir/x.db` used to create both and exit 0.
+    if not url.startswith("sqlite"):
+        return
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not Path(path).is_file():
+        raise StoreError("no store here (run `huntfeed run` or `huntfeed feeds add` first, or check --db)",
+                         where=safe_url(url))
+
+
 class Store(BackfillMixin):
     """All persistent state of huntfeed behind one small API.
 
@@ -52,8 +63,11 @@ class Store(BackfillMixin):
     lone surrogates replaced (see ``schema.CleanText``), the same on SQLite and PostgreSQL.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open (and migrate) the store; with ``create=False`` a SQLite file that does not exist is an error."""
         self.url = url
+        if not create:
+            _require_existing(url)
         try:
             self.engine = make_engine(url)
             self._migrate()
