@@ -31,3 +31,12 @@ def test_read_only_commands_still_read_an_existing_store(tmp_path: Path) -> None
                           timeout=100).returncode == 0
     proc = subprocess.run([*run, "feeds", "list", "--db", db], capture_output=True, text=True, timeout=100)
     assert proc.returncode == 0 and "example.org" in proc.stdout
+
+
+def test_usecases_list_to_a_pipe_is_tab_separated() -> None:
+    proc = subprocess.run([sys.executable, "-m", "huntfeed", "usecases", "list"], capture_output=True, text=True,
+                          timeout=100)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0 and lines[0] == "id\tphase\tconfidence\ttechniques"
+    assert len(lines) > 5 and all(line.count("\t") == 3 for line in lines)
+    assert "use cases;" in proc.stderr and "use cases;" not in proc.stdout
