@@ -25,6 +25,7 @@ PERIODS: dict[str, timedelta | None] = {
     "90d": timedelta(days=90), "all": None,
 }
 LAST_VISIT_COOKIE = "hf_last_visit"
+SORTS = ("published", "severity")  # the list's orders; the first is the default
 
 
 class ProfileStore(Protocol):
@@ -32,7 +33,7 @@ class ProfileStore(Protocol):
 
     def list_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
-                      limit: int = ..., offset: int = ...) -> list[Profile]: ...
+                      limit: int = ..., offset: int = ..., order: str = ...) -> list[Profile]: ...
 
     def count_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                        source: str | None = ..., technique: str | None = ..., q: str | None = ...) -> int: ...
