@@ -26,6 +26,9 @@ N_WORD = 2**20
 N_CHAR = 2**20
 _TOP_SENTENCES = 5
 _MIN_CHARS = 12  # shorter lines (headings, bullets) carry no behaviour
+# Sentences scored at once: the margins are a dense (sentences x windows x labels) matrix, so a text
+# of 20,000 one-line sentences took 600 MB in one piece; blocks bound it at a few tens of MB.
+_BLOCK = 1000
 CHAR_NGRAMS = (3, 5)  # what models without a "char_ngrams" entry were trained with
 
 
@@ -124,8 +127,19 @@ class SentenceModel:
         scores = np.vstack(rows) + self.bias.reshape(1, -1)
         return scores.astype(np.float32), owners
 
+    def _window_scores(self, texts: list[str], width: int) -> tuple[np.ndarray, list[int]]:
+        """Margins of every text and run of up to ``width`` texts, with each row's first text."""
+        if self.meta.get("window_mode") != "exact":
+            return self.window_decision(texts, width)
+        runs, first = list(texts), list(range(len(texts)))
+        for size in range(2, width + 1):
+            for j in range(len(texts) - size + 1):
+                runs.append(" ".join(texts[j : j + size]))
+                first.append(j)
+        return self.decision(runs), first
+
     def sentence_scores(
-        self, sentences: Sequence[Sentence], catalog: Catalog | None = None
+        self, sentences: Sequence[Sentence], catalog: Catalog | None = None, *, block: int = _BLOCK
     ) -> dict[str, tuple[list[tuple[float, int]], int, int]]:
         """Per label: best sentence margins with indices, sentences above the keep floor, positives.
 
@@ -135,26 +149,18 @@ class SentenceModel:
         keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
         width = int(self.meta.get("windows") or 1)  # type: ignore[call-overload]
         texts = [sentences[i].text for i in keep]
-        if self.meta.get("window_mode") == "exact":
-            base = list(texts)
-            first = list(range(len(base)))
-            for size in range(2, width + 1):
-                for j in range(len(base) - size + 1):
-                    texts.append(" ".join(base[j : j + size]))
-                    first.append(j)
-            scores = self.decision(texts)
-        else:
-            scores, first = self.window_decision(texts, width)
-        owners = [keep[j] for j in first]
-        if scores.size == 0:
-            return {}
         out: dict[str, dict[int, float]] = {}
-        rows, cols = np.nonzero(scores > CLF_KEEP)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            per = out.setdefault(self.labels[c], {})
-            idx, val = owners[r], float(scores[r, c])
-            if val > per.get(idx, CLF_KEEP):
-                per[idx] = val
+        for start in range(0, len(texts), block):
+            # Runs starting in this block may reach width - 1 sentences into the next one.
+            scores, first = self._window_scores(texts[start : start + block + width - 1], width)
+            rows, cols = np.nonzero(scores > CLF_KEEP)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                if first[r] >= block:
+                    continue  # a run owned by the next block, which scores it in full
+                per = out.setdefault(self.labels[c], {})
+                idx, val = keep[start + first[r]], float(scores[r, c])
+                if val > per.get(idx, CLF_KEEP):
+                    per[idx] = val
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
         for label, per in out.items():
             tid = catalog.resolve(label) if catalog is not None else label
