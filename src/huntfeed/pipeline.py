@@ -6,15 +6,18 @@ the same function run in the local runner, under ``analyze --jsonl`` and in Cele
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from huntfeed.attack import AttackEngine
+from huntfeed.environment import Environment, relevance
 from huntfeed.extract import ExtractContext, extract
 from huntfeed.hunts import HuntLibrary
-from huntfeed.model import Article, Change, Fidelity, Profile
+from huntfeed.hunts.kev import load_kev_products
+from huntfeed.model import Article, Change, Fidelity, IndicatorType, Profile
 from huntfeed.score import Rubric, load_kev, load_rubric, score
 
 
@@ -26,15 +29,21 @@ class Knowledge:
     hunts: HuntLibrary
     rubric: Rubric
     kev: frozenset[str]
+    # The team's environment.toml (None: no relevance section, profiles as without one).
+    environment: Environment | None = None
+    kev_products: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, kev_path: Path | None = None, data_dir: Path | None = None) -> Knowledge:
+    def load(cls, *, kev_path: Path | None = None, data_dir: Path | None = None,
+             environment: Environment | None = None) -> Knowledge:
         """Load the ATT&CK engine, the use-case library, the rubric and the KEV list."""
         return cls(
             attack=AttackEngine.load(data_dir),
             hunts=HuntLibrary.load(),
             rubric=load_rubric(),
             kev=load_kev(kev_path),
+            environment=environment,
+            kev_products=load_kev_products(kev_path) if environment is not None else {},
         )
 
 
@@ -56,6 +65,10 @@ def analyse(
     indicators = extract(article.text, all=True, context=context)
     inference = kb.attack.infer(article.text)
     hunts = kb.hunts.hunts_for(article.text, indicators, inference)
+    seen = None
+    if kb.environment is not None:
+        cves = tuple(i.value for i in indicators if i.type is IndicatorType.CVE)
+        seen = relevance(article.text, cves, hunts, kb.kev_products, kb.environment)
     verdict = score(
         text=article.text,
         indicators=indicators,
@@ -64,6 +77,7 @@ def analyse(
         source_reliability=article.source_reliability,
         rubric=kb.rubric,
         kev=kb.kev,
+        relevance=seen.matches if seen is not None else (),
     )
     profile = Profile(
         id=article.profile_id,
@@ -81,6 +95,7 @@ def analyse(
         content_hash=article.content_hash,
         analysed_at=now or datetime.now(UTC),
         feed_url=article.feed_url,
+        relevance=seen,
     )
     if previous is None:
         return profile

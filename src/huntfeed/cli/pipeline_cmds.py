@@ -24,6 +24,7 @@ from huntfeed.cli.common import (
     safe,
     settings,
 )
+from huntfeed.cli.env_cmds import environment_option, load_for_command
 from huntfeed.demo import serve_demo
 from huntfeed.errors import ConfigError
 from huntfeed.feeds.fetch import Fetcher
@@ -138,9 +139,10 @@ def _show_run(report: RunReport, as_json: bool) -> None:
 @click.option("--timeout", type=float, default=3600, show_default=True,
               help="With --distributed: seconds to wait for the workers at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout.")
+@environment_option
 def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, every: str | None, force: bool,
             allow_hosts: tuple[str, ...], distributed: bool, broker: str | None, timeout: float,
-            as_json: bool) -> None:
+            as_json: bool, environment_file: Path | None) -> None:
     """Poll the feeds once (or every DURATION), analyse what is new or changed, store profiles.
 
     \b
@@ -176,7 +178,7 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
 
-    knowledge = Knowledge.load()
+    knowledge = Knowledge.load(environment=load_for_command(environment_file))
     with Fetcher(cfg.fetch) as fetcher:
         def poll() -> RunReport:
             with _progress() as progress:

@@ -99,5 +99,7 @@ def _knowledge(request: Request) -> Knowledge:
         if kb is None:
             from huntfeed.pipeline import Knowledge
 
-            kb = request.app.state.knowledge = Knowledge.load()
+            from huntfeed.environment import find_environment
+
+            kb = request.app.state.knowledge = Knowledge.load(environment=find_environment())
         return kb
