@@ -128,7 +128,8 @@ def _places(doc: _Doc, raw: Any, key: Key, vocab: dict[str, tuple[str, ...]]) ->
         if isinstance(item, str):
             name = item.strip().lower()
             if name not in vocab:
-                raise doc.fail((*key, i), f"unknown {str(key[0])[:-1]} {item!r}: use one of {', '.join(sorted(vocab))}, "
+                known = ", ".join(sorted(vocab))
+                raise doc.fail((*key, i), f"unknown {str(key[0])[:-1]} {item!r}: use one of {known}, "
                                           "or a table { name = \"...\", terms = [\"...\"] }")
             out.append(Place(name, vocab[name]))
             continue
