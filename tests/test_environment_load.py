@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from huntfeed.cli import cli
-from huntfeed.environment import find_environment, load_environment
+from huntfeed.environment.load import find_environment, load_environment
 from huntfeed.environment.rules import sentinel_rules, sigma_rules, splunk_rules
 from huntfeed.environment.spec import SigmaSource
 from huntfeed.environment.template import TEMPLATE

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from huntfeed.environment import load_environment
+from huntfeed.environment.load import load_environment
 from huntfeed.environment.relevance import assess
 from huntfeed.environment.spec import Environment
 from huntfeed.errors import DataFileError

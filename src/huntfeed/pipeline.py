@@ -13,7 +13,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from huntfeed.attack import AttackEngine
-from huntfeed.environment import Environment, relevance
+from huntfeed.attack.killchain import phases_for
+from huntfeed.environment.feedback import (
+    FeedbackRule,
+    apply_to_indicators,
+    apply_to_inference,
+    effective,
+    feedback_hash,
+    rules_for,
+)
+from huntfeed.environment.spec import Environment
+from huntfeed.environment.stage import relevance
 from huntfeed.extract import ExtractContext, extract
 from huntfeed.hunts import HuntLibrary
 from huntfeed.hunts.kev import load_kev_products
@@ -55,15 +65,24 @@ def _host(url: str) -> str:
 
 
 def analyse(
-    article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None
+    article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None,
+    feedback: tuple[FeedbackRule, ...] = (),
 ) -> Profile:
-    """Run every stage on one article; ``previous`` makes this the next version with its changes."""
+    """Run every stage on one article; ``previous`` makes this the next version with its changes.
+
+    ``feedback`` is the analysts' rules from the store; those that hold for this article demote
+    the values they mark and drop the techniques marked "not in this report", before hunts and scoring.
+    """
+    rules = rules_for(feedback, article.profile_id, article.feed_url)
     context = ExtractContext(
         source_url=article.url,
         reference_domains=tuple(h for h in {_host(article.feed_url)} if h),
     )
-    indicators = extract(article.text, all=True, context=context)
-    inference = kb.attack.infer(article.text)
+    found = extract(article.text, all=True, context=context)
+    inferred = kb.attack.infer(article.text)
+    applied = effective(rules, found, inferred)
+    indicators = apply_to_indicators(found, applied)
+    inference = apply_to_inference(inferred, applied, lambda tactics: phases_for(tactics, kb.attack.phase_of))
     hunts = kb.hunts.hunts_for(article.text, indicators, inference)
     seen = None
     if kb.environment is not None:
@@ -92,7 +111,7 @@ def analyse(
         indicators=indicators,
         inference=inference,
         hunts=hunts,
-        content_hash=article.content_hash,
+        content_hash=feedback_hash(article.content_hash, applied),
         analysed_at=now or datetime.now(UTC),
         feed_url=article.feed_url,
         relevance=seen,

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "huntfeed.cli.output_cmds",
     "huntfeed.cli.scale_cmds",
     "huntfeed.cli.env_cmds",
+    "huntfeed.cli.feedback_cmds",
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from huntfeed.cli.common import err_console, esc
-from huntfeed.environment import ENV_VAR, environment_path, find_environment, load_environment
+from huntfeed.environment.load import ENV_VAR, environment_path, find_environment, load_environment
 from huntfeed.environment.spec import Environment
 from huntfeed.environment.template import TEMPLATE
 from huntfeed.errors import ConfigError

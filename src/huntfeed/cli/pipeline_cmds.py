@@ -199,6 +199,32 @@ def _poll_until_done(poll: Callable[[], RunReport], interval: float | None, as_j
         sys.exit(1)
 
 
+_SHOWN = 8  # blind spots listed by the demo; the digest and the web page have them all
+
+
+def print_relevance(profiles: Sequence[Profile], env_file: Path) -> None:
+    """Which profiles affect the team, and its blind spots per technique."""
+    from huntfeed.environment.report import affecting, blind_spots
+
+    console = err_console()
+    hits = affecting(profiles)
+    console.print(f"[bold]Affects the example team[/] ({esc(env_file.name)} in {esc(env_file.parent)}): "
+                  f"{len(hits)} of {len(profiles)} profile(s)")
+    for p in hits:
+        said = "; ".join(f"{m.name}: {m.reason}" for m in p.relevance.matches) if p.relevance else ""
+        console.print(safe(f"  [{p.severity.value}] {p.title}\n      {said}"))
+    spots = blind_spots(profiles)
+    console.print(f"[bold]Blind spots[/]: {len(spots)} technique(s) whose hunts no data source of the team can run")
+    for b in spots[:_SHOWN]:
+        console.print(safe(f"  {b.technique} {b.name} ({b.profiles} profile(s); {', '.join(b.hunts)})\n"
+                           f"      would close it: {'; '.join(b.closes)}"))
+    if len(spots) > _SHOWN:
+        console.print(f"  ... and {len(spots) - _SHOWN} more: `huntfeed digest` or the web UI's Blind spots page")
+    covered = sorted({(h.use_case, h.rule) for p in profiles if p.relevance for h in p.relevance.hunts if h.rule})
+    for use_case, rule in covered:
+        console.print(safe(f"  covered already: {use_case} by deployed rule {rule!r}"))
+
+
 @click.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Where the profiles (<id>.md, <id>.json) and the demo store go.")
@@ -223,7 +249,10 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
 
-    knowledge = Knowledge.load(kev_path=package_data("demo", "kev.json"))
+    from huntfeed.environment.load import load_environment
+
+    env_file = package_data("demo", "environment", "environment.toml")
+    knowledge = Knowledge.load(kev_path=package_data("demo", "kev.json"), environment=load_environment(env_file))
     reports: list[RunReport] = []
     with serve_demo() as site:
         host = site.base.split("//", 1)[1]
@@ -248,6 +277,7 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     latest = store.list_profiles(limit=1000)
     console.print(summary_table(latest, f"{len(latest)} threat profiles in {out_dir}/"))
     _print_changes(reports[-1])
+    print_relevance(latest, env_file)
     console.print(f"Profiles: {out_dir}/<id>.md and .json  ·  store: {db_path}  ·  "
                   f"browse: huntfeed serve --db sqlite:///{db_path}")
 

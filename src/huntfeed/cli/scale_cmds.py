@@ -247,7 +247,7 @@ def backfill_cmd(source: Path, db_url: str | None, distributed: bool, broker: st
         from huntfeed.store import Store
 
         store = Store(cfg.db_url)
-        from huntfeed.environment import find_environment
+        from huntfeed.environment.load import find_environment
 
         kb = Knowledge.load(environment=find_environment())
         # An archive may come from anyone: its URLs pass the SSRF guard (widen it with --allow-host).

@@ -29,7 +29,7 @@ def knowledge() -> Knowledge:
     with _lock:
         if _knowledge is None:
             kev = os.environ.get("HUNTFEED_KEV")
-            from huntfeed.environment import find_environment
+            from huntfeed.environment.load import find_environment
 
             # The same environment.toml as the dispatcher's: $HUNTFEED_ENVIRONMENT or the data folder.
             _knowledge = Knowledge.load(kev_path=Path(kev) if kev else None, environment=find_environment())

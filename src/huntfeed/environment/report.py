@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from huntfeed.environment.coverage import BLIND
 from huntfeed.model import Profile
 
-SWEEPS = "IOC sweeps"  # sweeps carry no technique: their blind spots are listed under this heading
+SWEEPS = "IOC sweeps"
+_BATCH = re.compile(r"_\d+$")  # SWEEP_IP_2: the second batch of the IP sweep  # sweeps carry no technique: their blind spots are listed under this heading
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +44,11 @@ def blind_spots(profiles: Sequence[Profile]) -> list[BlindSpot]:
             label = p.relevance.label_of(h.use_case)
             if label is None or label.label != BLIND:
                 continue
-            for tech in h.techniques or (SWEEPS,):
+            # Sweeps carry no technique: each kind of sweep (SWEEP_HASH, SWEEP_DOMAIN...) is its own row.
+            kind = _BATCH.sub("", h.use_case)
+            for tech in h.techniques or (f"{SWEEPS}: {kind}",):
                 closes.setdefault(tech, {}).update(dict.fromkeys(label.sources))
-                hunts.setdefault(tech, {})[re.sub(r"_\d+$", "", h.use_case) if tech == SWEEPS else h.use_case] = None
+                hunts.setdefault(tech, {})[kind] = None
                 seen_in.setdefault(tech, set()).add(p.id)
     out = [BlindSpot(t, names.get(t, ""), tuple(closes[t]), tuple(hunts[t]), len(seen_in[t])) for t in closes]
-    return sorted(out, key=lambda b: (b.technique == SWEEPS, -b.profiles, b.technique))
+    return sorted(out, key=lambda b: (b.technique.startswith(SWEEPS), -b.profiles, b.technique))
