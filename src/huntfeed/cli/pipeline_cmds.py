@@ -246,10 +246,9 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     store = Store(f"sqlite:///{db_path}")
     console = err_console()
     console.print("[bold]huntfeed demo[/]: loading ATT&CK, use cases and rubric...")
+    from huntfeed.environment.load import load_environment
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
-
-    from huntfeed.environment.load import load_environment
 
     env_file = package_data("demo", "environment", "environment.toml")
     knowledge = Knowledge.load(kev_path=package_data("demo", "kev.json"), environment=load_environment(env_file))

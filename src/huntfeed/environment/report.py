@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from huntfeed.environment.coverage import BLIND
 from huntfeed.model import Profile
 
-SWEEPS = "IOC sweeps"
-_BATCH = re.compile(r"_\d+$")  # SWEEP_IP_2: the second batch of the IP sweep  # sweeps carry no technique: their blind spots are listed under this heading
+SWEEPS = "IOC sweeps"  # sweeps carry no technique: their blind spots are listed under this heading
+_BATCH = re.compile(r"_\d+$")  # SWEEP_IP_2: the second batch of the IP sweep
 
 
 @dataclass(frozen=True, slots=True)
