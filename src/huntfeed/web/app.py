@@ -47,6 +47,12 @@ class ProfileStore(Protocol):
 
     def remove_feed(self, url: str) -> bool: ...
 
+    def list_feedback(self) -> list[Any]: ...
+
+    def add_feedback(self, rule: Any) -> bool: ...
+
+    def remove_feedback(self, n: int) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -157,9 +163,10 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app.state.token = token or None
     app.state.fetch_settings = fetch_settings or FetchSettings()
 
-    from huntfeed.web import api, pages, write  # routes read their dependencies from app.state
+    from huntfeed.web import api, feedback, pages, write  # routes read their dependencies from app.state
 
     app.include_router(api.router)
     app.include_router(write.router)
+    app.include_router(feedback.router)
     app.include_router(pages.router)
     return app
