@@ -22,6 +22,7 @@ from huntfeed.environment.feedback import (
     feedback_hash,
     rules_for,
 )
+from huntfeed.environment.lifetime import expiry_note, split_expired
 from huntfeed.environment.spec import Environment
 from huntfeed.environment.stage import relevance
 from huntfeed.extract import ExtractContext, extract
@@ -42,6 +43,9 @@ class Knowledge:
     # The team's environment.toml (None: no relevance section, profiles as without one).
     environment: Environment | None = None
     kev_products: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Judge indicator expiry as of this moment instead of the analysis time: the demo corpus is a
+    # snapshot of one day, and its sweeps must not change with the calendar.
+    expiry_as_of: datetime | None = None
 
     @classmethod
     def load(cls, *, kev_path: Path | None = None, data_dir: Path | None = None,
@@ -83,11 +87,18 @@ def analyse(
     applied = effective(rules, found, inferred)
     indicators = apply_to_indicators(found, applied)
     inference = apply_to_inference(inferred, applied, lambda tactics: phases_for(tactics, kb.attack.phase_of))
-    hunts = kb.hunts.hunts_for(article.text, indicators, inference)
-    seen = None
+    analysed_at = now or datetime.now(UTC)
+    seen = _reported(article, analysed_at)
+    live, stale = split_expired(tuple(i for i in indicators if i.fidelity is Fidelity.HIGH), seen,
+                                kb.expiry_as_of or analysed_at)
+    hunts = kb.hunts.hunts_for(article.text, indicators, inference, sweep_indicators=live)
+    note = expiry_note(stale, seen)
+    if note:  # an old report (a backfill): its infrastructure has moved on; say what the sweeps leave out
+        hunts = tuple(replace(h, reasons=(*h.reasons, note)) if h.kind == "sweep" else h for h in hunts)
+    env_view = None
     if kb.environment is not None:
         cves = tuple(i.value for i in indicators if i.type is IndicatorType.CVE)
-        seen = relevance(article.text, cves, hunts, kb.kev_products, kb.environment)
+        env_view = relevance(article.text, cves, hunts, kb.kev_products, kb.environment)
     verdict = score(
         text=article.text,
         indicators=indicators,
@@ -96,8 +107,10 @@ def analyse(
         source_reliability=article.source_reliability,
         rubric=kb.rubric,
         kev=kb.kev,
-        relevance=seen.matches if seen is not None else (),
+        relevance=env_view.matches if env_view is not None else (),
     )
+    if note:
+        verdict = replace(verdict, reasons=(*verdict.reasons, note))
     profile = Profile(
         id=article.profile_id,
         version=previous.version + 1 if previous else 1,
@@ -112,13 +125,22 @@ def analyse(
         inference=inference,
         hunts=hunts,
         content_hash=feedback_hash(article.content_hash, applied),
-        analysed_at=now or datetime.now(UTC),
+        analysed_at=analysed_at,
         feed_url=article.feed_url,
-        relevance=seen,
+        relevance=env_view,
     )
     if previous is None:
         return profile
     return replace(profile, changes=diff_profiles(previous, profile))
+
+
+def _reported(article: Article, now: datetime) -> datetime:
+    """When the article's values were known to be live: its publication date, else now."""
+    published = article.published
+    if published is None:
+        return now
+    published = published if published.tzinfo else published.replace(tzinfo=UTC)
+    return min(published, now)
 
 
 def diff_profiles(old: Profile, new: Profile) -> tuple[Change, ...]:
