@@ -132,3 +132,23 @@ def test_demo_environment_on_a_demo_article(kb: Knowledge) -> None:
     assert "## Relevance to us" in md and "_For you:_ **" in md
     back = json_profile.profile_from_dict(json.loads(json_profile.render(seen)))
     assert back.relevance == seen.relevance
+
+
+def test_analyze_takes_the_environment_from_flag_or_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from huntfeed.cli import cli
+
+    env_file = tmp_path / "team.toml"
+    env_file.write_text(ENV, encoding="utf-8")
+    text = "Attackers breached FortiGate firewalls at two hospitals in Germany and ran powershell -enc."
+    runner = CliRunner()
+    flagged = runner.invoke(cli, ["analyze", "-", "--format", "json", "--environment", str(env_file)], input=text)
+    assert flagged.exit_code == 0, flagged.output
+    rel = json.loads(flagged.stdout)["relevance"]
+    assert [m["kind"] for m in rel["matches"]] == ["product", "sector", "region"] and rel["affects_us"] is True
+    monkeypatch.setenv("HUNTFEED_ENVIRONMENT", str(env_file))
+    by_var = runner.invoke(cli, ["analyze", "-", "--format", "json"], input=text)
+    assert json.loads(by_var.stdout)["relevance"]["matches"] == rel["matches"]
+    monkeypatch.delenv("HUNTFEED_ENVIRONMENT")
+    assert "relevance" not in json.loads(runner.invoke(cli, ["analyze", "-", "--format", "json"], input=text).stdout)
