@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from huntfeed.attack.text import split_sentences
+from huntfeed.attack.text import Sentence, split_sentences
 from huntfeed.environment.spec import Environment, Place, Product
 from huntfeed.hunts.yamlfile import LineDict, load_yaml
 from huntfeed.model import RelevanceMatch
@@ -22,6 +22,7 @@ _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _MAX_EVIDENCE = 300
 
 
+@lru_cache(maxsize=512)
 def _words(terms: tuple[str, ...]) -> re.Pattern[str]:
     alts = sorted((re.escape(t) for t in terms if t), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
@@ -52,12 +53,14 @@ def _version_note(product: Product, sentence: str, end: int) -> str:
     return f" {named}; you run {'/'.join(product.versions)}"
 
 
-def product_matches(text: str, env: Environment) -> list[RelevanceMatch]:
+def product_matches(text: str, env: Environment, sentences: list[Sentence] | None = None) -> list[RelevanceMatch]:
     """Products of the environment named in the text, one match per product (first sentence)."""
     out = []
-    sentences = split_sentences(text)
+    sentences = split_sentences(text) if sentences is None else sentences
     for product in env.products:
         pattern = _words(product.names)
+        if not pattern.search(text):  # most products are not named: one scan of the text says so
+            continue
         for s in sentences:
             m = pattern.search(s.text)
             if m:
@@ -75,10 +78,10 @@ def _kev_names_product(kev: tuple[str, str], product: Product) -> bool:
 
 
 def kev_matches(text: str, cves: tuple[str, ...], kev: KevProducts, env: Environment,
-                already: set[str]) -> list[RelevanceMatch]:
+                already: set[str], sentences: list[Sentence] | None = None) -> list[RelevanceMatch]:
     """Products the team runs that a named CVE's KEV entry is about (and the text did not name already)."""
     out = []
-    sentences = split_sentences(text)
+    sentences = split_sentences(text) if sentences is None else sentences
     for cve in cves:
         entry = kev.get(cve)
         if entry is None:
@@ -93,14 +96,18 @@ def kev_matches(text: str, cves: tuple[str, ...], kev: KevProducts, env: Environ
     return out
 
 
-def place_matches(text: str, places: tuple[Place, ...], kind: str) -> list[RelevanceMatch]:
+def place_matches(text: str, places: tuple[Place, ...], kind: str,
+                  sentences: list[Sentence] | None = None) -> list[RelevanceMatch]:
     """Sectors or regions named in a sentence about a victim, one match each."""
-    out = []
+    out: list[RelevanceMatch] = []
+    patterns = [(place, _words(place.terms)) for place in places]
+    patterns = [(place, pattern) for place, pattern in patterns if pattern.search(text)]
+    if not patterns:
+        return out
     cues = victim_cues()
-    sentences = [s for s in split_sentences(text) if cues.search(s.text)]
-    for place in places:
-        pattern = _words(place.terms)
-        for s in sentences:
+    victims = [s for s in (split_sentences(text) if sentences is None else sentences) if cues.search(s.text)]
+    for place, pattern in patterns:
+        for s in victims:
             m = pattern.search(s.text)
             if m:
                 reason = f"names a victim in {place.name} ({m.group(0)!r})"
@@ -111,8 +118,10 @@ def place_matches(text: str, places: tuple[Place, ...], kind: str) -> list[Relev
 
 def assess(text: str, cves: tuple[str, ...], kev: KevProducts, env: Environment) -> tuple[RelevanceMatch, ...]:
     """Every way the article touches the team, products first."""
-    products = product_matches(text, env)
+    sentences = split_sentences(text)
+    products = product_matches(text, env, sentences)
     named = {m.name for m in products}
     all_cves = tuple(sorted({c.upper() for c in cves} | {c.upper() for c in _CVE.findall(text)}))
-    products += kev_matches(text, all_cves, kev, env, named)
-    return tuple(products + place_matches(text, env.sectors, "sector") + place_matches(text, env.regions, "region"))
+    products += kev_matches(text, all_cves, kev, env, named, sentences)
+    return tuple(products + place_matches(text, env.sectors, "sector", sentences)
+                 + place_matches(text, env.regions, "region", sentences))
