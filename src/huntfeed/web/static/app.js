@@ -56,7 +56,7 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.feedback");
     if (!button) return;
-    var reason = window.prompt("Why is " + button.getAttribute("data-value") + " noise?");
+    var reason = window.prompt("Why? (" + button.getAttribute("data-kind") + ": " + button.getAttribute("data-value") + ")");
     if (!reason) return;
     var token = window.sessionStorage.getItem("huntfeed-token") || window.prompt("The server's API token");
     if (!token) return;
@@ -64,7 +64,9 @@
       method: "POST",
       headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token},
       body: JSON.stringify({kind: button.getAttribute("data-kind"), value: button.getAttribute("data-value"),
-                            type: button.getAttribute("data-type"), reason: reason})
+                            type: button.getAttribute("data-type") || "",
+                            scope: button.getAttribute("data-scope") || "global",
+                            target: button.getAttribute("data-target") || "", reason: reason})
     }).then(function (resp) {
       if (resp.ok) window.sessionStorage.setItem("huntfeed-token", token);
       else if (resp.status === 401) window.sessionStorage.removeItem("huntfeed-token");
