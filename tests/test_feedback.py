@@ -194,3 +194,29 @@ def test_analyse_drops_a_technique_marked_for_this_profile_only() -> None:
     assert {t.id for t in first.techniques} - {t.id for t in second.techniques} == {"T1059.001"}
     assert any(c.kind == "technique-removed" and c.detail.startswith("T1059.001") for c in second.changes)
     assert second.content_hash != first.content_hash  # a judgement is a new version, not "content exists"
+
+
+def test_migration_0004_upgrades_a_0003_store_and_keeps_its_profiles(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    import huntfeed.store
+    from tests.fixtures_profiles import apt_profile_v2
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(huntfeed.store.__file__).with_name("migrations")))
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        assert "feedback" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+    store = Store(url)  # migrates to 0004 on open
+    assert store.list_feedback() == [] and store.save_profile(apt_profile_v2())
+    assert store.count_profiles(affects_us=True) == 0 and store.count_profiles() == 1
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+        assert "affects_us" not in {c["name"] for c in sa.inspect(conn).get_columns("profile_heads")}
