@@ -152,3 +152,13 @@ def test_a_file_that_is_not_a_sigma_rule_is_named(tmp_path: Path) -> None:
     (tmp_path / "notes.yml").write_text("hello: world\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="not a Sigma rule"):
         sigma_rules(tmp_path)
+
+
+def test_run_distributed_with_an_environment_flag_says_where_workers_read_it(tmp_path: Path) -> None:
+    env = tmp_path / "environment.toml"
+    env.write_text(TEMPLATE, encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["feeds", "add", "https://feeds.example/rss", "--db", db]).exit_code == 0
+    result = runner.invoke(cli, ["run", "--distributed", "--environment", str(env), "--db", db])
+    assert result.exit_code != 0 and "HUNTFEED_ENVIRONMENT" in str(result.exception)

@@ -172,6 +172,11 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
     if distributed:
         from huntfeed.cli.scale_cmds import distributed_run
 
+        if environment_file is not None:
+            # Each worker loads its knowledge once, at start: the file must be named where they run.
+            raise ConfigError("with --distributed the workers read the environment file: set HUNTFEED_ENVIRONMENT "
+                              "(or put environment.toml in their data folder) where `huntfeed worker` runs")
+
         console = err_console()
         _poll_until_done(lambda: distributed_run(
             cfg.db_url, broker, out_dir=out_dir, force=force, timeout=timeout, allow_hosts=tuple(cfg.allow_hosts),
