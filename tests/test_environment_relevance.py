@@ -62,9 +62,16 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Environment:
         ("Eleven organisations in Norvane were compromised.",
          [("region", "Norvane", "names a victim in Norvane ('Norvane')")]),
         ("FortiOSX is a different thing; so is unfortified.", []),
+        ("Patch FortiGate now. Only FortiOS 7.2.4 is affected.",
+         [("product", "Fortinet FortiOS 7.2", "names FortiOS 7.2.4, which you run")]),
+        ("Attackers hit FortiGate devices. Upgrade to FortiOS 7.4.1 at once.",
+         [("product", "Fortinet FortiOS 7.2", "names FortiGate, which you run (7.2)")]),
+        ("NCSC has notified eleven Norvane firms whose servers show signs of compromise.",
+         [("region", "Norvane", "names a victim in Norvane ('Norvane')")]),
     ],
     ids=["version-run", "alias", "version-not-run", "no-versions", "sector-and-region", "no-victim-cue",
-         "own-terms", "whole-words"],
+         "own-terms", "whole-words", "prefers-the-version-you-run", "fixed-version-is-no-claim",
+         "notified-victims"],
 )
 def test_matches(env: Environment, text: str, expected: list[tuple[str, str, str]]) -> None:
     assert [(m.kind, m.name, m.reason) for m in assess(text, (), {}, env)] == expected

@@ -61,12 +61,22 @@ def product_matches(text: str, env: Environment, sentences: list[Sentence] | Non
         pattern = _words(product.names)
         if not pattern.search(text):  # most products are not named: one scan of the text says so
             continue
+        # A sentence naming a version the team runs says most; else the first mention (a version named
+        # elsewhere may be the fixed one: "upgrade to 12.4.3" is no claim about what is affected).
+        best: tuple[str, str] | None = None
         for s in sentences:
             m = pattern.search(s.text)
-            if m:
-                reason = f"names {m.group(0)}{_version_note(product, s.text, m.end())}"
-                out.append(RelevanceMatch("product", product.label, reason, _trim(s.text)))
+            if m is None:
+                continue
+            note = _version_note(product, s.text, m.end())
+            candidate = (f"names {m.group(0)}{note}", s.text)
+            if best is None:
+                best = candidate
+            if product.versions and note.endswith(", which you run") and note != ", which you run":
+                best = candidate
                 break
+        if best is not None:
+            out.append(RelevanceMatch("product", product.label, best[0], _trim(best[1])))
     return out
 
 
