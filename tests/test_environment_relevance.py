@@ -131,9 +131,9 @@ def test_demo_environment_on_a_demo_article(kb: Knowledge) -> None:
     seen = analyse(article, kb_env)  # type: ignore[arg-type]
     assert seen.relevance is not None and seen.relevance.affects_us
     assert [(m.kind, m.name) for m in seen.relevance.matches] == [
-        ("product", "Halvard Networks SecureEdge OS 9.2"), ("region", "Norvane")]
+        ("product", "Halvard Networks SecureEdge OS 9.1"), ("region", "Norvane")]
     assert seen.score.points == pytest.approx(plain.score.points + 2.5)
-    assert "Relevance to you (product): Halvard Networks SecureEdge OS 9.2: names SecureEdge VPN" in " ".join(
+    assert "Relevance to you (product): Halvard Networks SecureEdge OS 9.1: names SecureEdge OS 9.1, which you run" in " ".join(
         seen.score.reasons)
     md = markdown.render(seen)
     assert "## Relevance to us" in md and "_For you:_ **" in md
