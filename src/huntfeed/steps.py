@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from huntfeed.environment.feedback import changes_profile, rules_for
 from huntfeed.errors import HuntfeedError, ParseError
 from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
 from huntfeed.feeds.fetch import Fetcher, FetchResult
@@ -163,9 +164,11 @@ def process_item(
                                                "are analysed"))
         article = build_article(entry, source, text)
         previous = store.get_profile(article.profile_id)
+        feedback = tuple(store.list_feedback())  # the analysts' judgement as of now, in either mode
         state = "thin" if is_thin(article) else "done"
         marks = {"text_source": article.text_source.value, "page_etag": etag, "page_last_modified": last_mod}
-        if previous is not None and previous.content_hash == article.content_hash:
+        if previous is not None and previous.content_hash == article.content_hash and not changes_profile(
+                previous, rules_for(feedback, previous.id, previous.feed_url)):
             if out_dir is not None:
                 # A run killed (or a disk that filled) between storing a profile and writing its
                 # files left them missing or stale: the store is the truth, rewrite them.
@@ -174,7 +177,7 @@ def process_item(
             return ItemOutcome("unchanged")
         if on_analyse is not None:
             on_analyse(entry.title)
-        profile = analyse(article, kb, previous=previous)
+        profile = analyse(article, kb, previous=previous, feedback=feedback)
         stored = store.save_profile(profile, rebase=rebase_profile)
         if stored:
             profile = store.get_profile(profile.id) or profile  # renumbered if another writer went first

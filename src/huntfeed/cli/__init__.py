@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "huntfeed.cli.hunts_cmds",
     "huntfeed.cli.output_cmds",
     "huntfeed.cli.scale_cmds",
+    "huntfeed.cli.env_cmds",
+    "huntfeed.cli.feedback_cmds",
 )
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import click
 
 from huntfeed.cli.common import allow_host_option, settings
+from huntfeed.cli.env_cmds import environment_option, load_for_command
 from huntfeed.errors import ConfigError, HuntfeedError
 from huntfeed.feeds.article import document_article, document_text
 from huntfeed.feeds.fetch import Fetcher
@@ -79,7 +80,9 @@ def _jsonl(stream: TextIO, kb: Knowledge, allow_hosts: tuple[str, ...]) -> int:
               help="Input lines are {\"id\", \"text\"|\"url\"}; one JSON profile per line out.")
 @click.option("--title", default="", help="Title for the profile (default: the document's first line).")
 @allow_host_option
-def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tuple[str, ...]) -> None:
+@environment_option
+def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tuple[str, ...],
+                environment_file: Path | None) -> None:
     """Analyse one document (HTML or text; a file, a URL or stdin) and print its profile.
 
     \b
@@ -92,7 +95,7 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
     """
     from huntfeed.pipeline import Knowledge, analyse
 
-    kb = Knowledge.load()
+    kb = Knowledge.load(environment=load_for_command(environment_file))
     if jsonl:
         if source == "-":
             failures = _jsonl(sys.stdin, kb, allow_hosts)

@@ -98,12 +98,17 @@ class HuntLibrary:
         return rank(fired)
 
     def hunts_for(
-        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES
+        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
+        sweep_indicators: tuple[Indicator, ...] | None = None,
     ) -> tuple[Hunt, ...]:
-        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps."""
+        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps.
+
+        ``sweep_indicators`` (default: ``indicators``) are the values to sweep for: the pipeline leaves
+        out those past their lifetime.
+        """
         hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
         hunts += self._imported_hunts(inference, {t for h in hunts for t in h.techniques})
-        hunts += build_sweeps(indicators)
+        hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
     def _hunt(self, f: Fired) -> Hunt:

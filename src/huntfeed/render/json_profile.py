@@ -18,10 +18,13 @@ from huntfeed.model import (
     Evidence,
     Fidelity,
     Hunt,
+    HuntLabel,
     Indicator,
     IndicatorType,
     Inference,
     Profile,
+    Relevance,
+    RelevanceMatch,
     Score,
     Severity,
     TechniqueHit,
@@ -54,8 +57,38 @@ def _technique(t: TechniqueHit) -> dict[str, Any]:
     }
 
 
+def relevance_to_dict(r: Relevance) -> dict[str, Any]:
+    """The "relevance to us" part: matches with reasons and sentences, and every hunt's label."""
+    return {
+        "environment": r.environment,
+        "affects_us": r.affects_us,
+        "matches": [{"kind": m.kind, "name": m.name, "reason": m.reason, "evidence": m.evidence} for m in r.matches],
+        "hunts": [{"use_case": h.use_case, "label": h.label, "detail": h.detail, "sources": list(h.sources),
+                   **({"rule": h.rule} if h.rule else {})} for h in r.hunts],
+    }
+
+
+def _relevance_from(d: Any) -> Relevance | None:
+    if not d:
+        return None
+    return Relevance(
+        environment=d.get("environment", ""),
+        matches=tuple(RelevanceMatch(m["kind"], m["name"], m["reason"], m.get("evidence", ""))
+                      for m in d.get("matches", ())),
+        hunts=tuple(HuntLabel(h["use_case"], h["label"], h.get("detail", ""), tuple(h.get("sources", ())),
+                              h.get("rule", "")) for h in d.get("hunts", ())),
+    )
+
+
 def profile_to_dict(p: Profile) -> dict[str, Any]:
     """The JSON-ready form of a profile (schema ``huntfeed.profile/1``)."""
+    out = _profile_dict(p)
+    if p.relevance is not None:  # only with an environment file: without one the JSON is as before
+        out["relevance"] = relevance_to_dict(p.relevance)
+    return out
+
+
+def _profile_dict(p: Profile) -> dict[str, Any]:
     inf = p.inference
     return {
         "schema": SCHEMA,
@@ -206,6 +239,7 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
             analysed_at=_parse_dt(d.get("analysed_at")) or datetime.fromtimestamp(0),
             changes=tuple(Change(c["kind"], c["detail"]) for c in d.get("changes", ())),
             feed_url=d.get("feed_url", ""),
+            relevance=_relevance_from(d.get("relevance")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"malformed profile JSON: {exc!r}", where=str(d.get("id", ""))) from exc
