@@ -127,6 +127,47 @@ def lint_cmd(path: Path | None, no_kql: bool) -> None:
         sys.exit(1)
 
 
+@usecases.command("test")
+@click.argument("uc_id", required=False)
+@click.option(
+    "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
+)
+def test_cmd(uc_id: str | None, path: Path | None) -> None:
+    """Evaluate each use case's Sigma rule on its sample events (pySigma SQLite backend).
+
+    Every 'match' event must fire the rule and no 'nomatch' look-alike may.
+
+    \b
+    Example:
+      huntfeed usecases test
+      huntfeed usecases test UC_LSASS_MEMORY_ACCESS
+    """
+    from huntfeed.hunts import HuntLibrary
+    from huntfeed.hunts.sampletest import run_samples
+
+    lib = HuntLibrary.load(path)
+    if uc_id:
+        try:
+            cases = (lib.get(uc_id),)
+        except KeyError:
+            raise click.BadParameter(f"no use case {uc_id}", param_hint="UC_ID") from None
+    else:
+        cases = lib.usecases
+    failed = 0
+    for uc in cases:
+        res = run_samples(uc)
+        if res.ok:
+            click.echo(f"ok    {uc.id}: {res.matched} matched, {res.nomatch_passed} look-alikes quiet")
+            continue
+        failed += 1
+        click.echo(f"FAIL  {uc.id} ({uc.path})")
+        for problem in res.problems:
+            click.echo(f"      {problem}")
+    click.echo(f"{len(cases) - failed} of {len(cases)} use cases pass their samples")
+    if failed:
+        sys.exit(1)
+
+
 @usecases.command("import-sigma")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON report.")
