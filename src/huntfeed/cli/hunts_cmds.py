@@ -144,11 +144,12 @@ def test_cmd(uc_id: str | None, path: Path | None) -> None:
     """
     from huntfeed.hunts import HuntLibrary
     from huntfeed.hunts.sampletest import run_samples
+    from huntfeed.hunts.usecase import UseCase
 
     lib = HuntLibrary.load(path)
     if uc_id:
         try:
-            cases = (lib.get(uc_id),)
+            cases: tuple[UseCase, ...] = (lib.get(uc_id),)
         except KeyError:
             raise click.BadParameter(f"no use case {uc_id}", param_hint="UC_ID") from None
     else:

@@ -193,7 +193,15 @@ def to_kql_sentinel(sigma_yaml: str) -> str:
     try:
         return _kusto_finish(_run(KustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
-        return to_kql_defender(sigma_yaml)
+        return defender_tables_for_sentinel(to_kql_defender(sigma_yaml))
+
+
+DEFENDER_TABLES_LABEL = "// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)"
+
+
+def defender_tables_for_sentinel(kql: str) -> str:
+    """A Defender query offered as the Sentinel hunt, labelled so nobody mistakes it for ASIM."""
+    return kql if kql.startswith(DEFENDER_TABLES_LABEL) else f"{DEFENDER_TABLES_LABEL}\n{kql}"
 
 
 CONVERTERS: dict[str, Callable[[str], str]] = {

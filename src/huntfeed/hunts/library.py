@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from huntfeed.errors import QueryError
-from huntfeed.hunts.convert import CONVERTERS
+from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.sweeps import build_sweeps
@@ -73,7 +73,7 @@ class HuntLibrary:
                     except QueryError:
                         continue  # lint reports it; a profile simply lacks that target
             if "sentinel" not in cached and "kql" in cached:
-                cached["sentinel"] = cached["kql"]  # Defender tables are queryable from Sentinel too
+                cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
         return dict(cached)

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sigma.backends.sqlite import sqliteBackend
+from sigma.backends.sqlite.sqlite import sqliteBackend
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaDetection, SigmaDetectionItem
 
@@ -75,7 +75,7 @@ def matching(sigma_yaml: str, events: list[Event]) -> set[int]:
     rule = parse_rule(sigma_yaml)
     fields = {f for d in rule.detection.detections.values() for f in _fields(d)}
     try:
-        queries = sqliteBackend().convert_rule(rule)
+        queries = sqliteBackend().convert_rule(rule)  # type: ignore[no-untyped-call]
     except SigmaError as exc:
         raise QueryError(f"SQLite backend: {exc}") from exc
     conn = _table(events, fields)
@@ -101,9 +101,7 @@ def run_samples(uc: UseCase) -> SampleResult:
     except QueryError as exc:
         return SampleResult(uc.id, 0, 0, (*problems, exc.message))
     problems += [f"match sample {i + 1} did not fire: {match[i]}" for i in range(len(match)) if i not in hits]
-    problems += [
-        f"nomatch sample {i + 1} fired: {nomatch[i]}" for i in range(len(nomatch)) if i + len(match) in hits
-    ]
+    problems += [f"nomatch sample {i + 1} fired: {nomatch[i]}" for i in range(len(nomatch)) if i + len(match) in hits]
     matched = sum(1 for i in range(len(match)) if i in hits)
     passed = sum(1 for i in range(len(nomatch)) if i + len(match) not in hits)
     return SampleResult(uc.id, matched, passed, tuple(problems))
