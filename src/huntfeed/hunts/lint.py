@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from huntfeed.errors import QueryError
+from huntfeed.errors import DataFileError, QueryError
 from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel, parse_rule
 from huntfeed.hunts.library import HuntLibrary
 from huntfeed.hunts.spl_lint import lint_spl
 from huntfeed.hunts.usecase import TARGETS, UseCase
+from huntfeed.hunts.yamlfile import load_yaml_text
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
 
 
@@ -26,7 +27,11 @@ class Problem:
 
 def _sigma_problems(uc: UseCase) -> list[str]:
     try:
+        # YAML keeps the last of two equal keys: a repeated "Field|modifier" would silently drop a condition.
+        load_yaml_text(uc.sigma, "sigma")
         rule = parse_rule(uc.sigma)
+    except DataFileError as exc:
+        return [f"Sigma rule: {exc.message}"]
     except QueryError as exc:
         return [exc.message]
     out = []
