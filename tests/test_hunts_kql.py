@@ -57,7 +57,7 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
         "UC_EVENT_LOG_CLEARED_EVENTS",
         "UC_KERBEROS_RC4_SERVICE_TICKET",
         "UC_LSASS_MEMORY_ACCESS",
-        "UC_NATIVE_API_FROM_UNBACKED_MEMORY",
+        "UC_NATIVE_API_SCRIPT_DECLARATIONS",
         "UC_PRIVILEGED_GROUP_MEMBER_ADDED",
         "UC_PS_SCRIPT_DEFENSE_IMPAIRMENT",
         "UC_REMOTE_SERVICE_CONTROL_PIPE",
