@@ -21,6 +21,7 @@ from sigma.rule import SigmaRule
 
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
+from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
 
 LOOKBACK = "30d"
@@ -129,9 +130,18 @@ def to_spl_cim(sigma_yaml: str) -> str:
     pipeline: ProcessingPipeline = (
         huntfeed_cim_network_pipeline()
         if _category(sigma_yaml) in NETWORK_CATEGORIES
-        else splunk_cim_data_model()  # type: ignore[no-untyped-call]
+        else splunk_cim_data_model() + cim_registry_pipeline()  # type: ignore[no-untyped-call]
     )
-    return pretty_spl(_run(SplunkBackend(pipeline), sigma_yaml, "data_model"))
+    return cim_macros(pretty_spl(_run(SplunkBackend(pipeline), sigma_yaml, "data_model")))
+
+
+SUMMARIES = "summariesonly=false allow_old_summaries=true"
+SUMMARIES_MACRO = "`huntfeed_summariesonly`"  # defined in data/splunk/macros.conf; the user sets it
+
+
+def cim_macros(spl: str) -> str:
+    """The data-model summaries switch as the ``huntfeed_summariesonly`` macro, not hard-coded."""
+    return spl.replace(SUMMARIES, SUMMARIES_MACRO)
 
 
 def to_spl_raw(sigma_yaml: str) -> str:
@@ -178,7 +188,7 @@ def to_kql_defender(sigma_yaml: str) -> str:
     if category in ("dns_query", "dns", "proxy"):
         pipeline = _remap(_XDR_NETWORK_FIELDS) + microsoft_xdr_pipeline(query_table="DeviceNetworkEvents")
     else:
-        pipeline = microsoft_xdr_pipeline()
+        pipeline = defender_registry_pipeline() + microsoft_xdr_pipeline()
     query = _run(KustoBackend(pipeline), sigma_yaml)
     table = query.partition("\n")[0].strip()
     return _kusto_finish(query, "Timestamp", DEFENDER_PROJECT.get(table, ()))
@@ -189,7 +199,7 @@ def to_kql_sentinel(sigma_yaml: str) -> str:
     if _category(sigma_yaml) in ("dns_query", "dns"):
         pipeline = _remap(_ASIM_DNS_FIELDS) + sentinel_asim_pipeline(query_table="_Im_Dns")
     else:
-        pipeline = sentinel_asim_pipeline()
+        pipeline = sentinel_registry_pipeline() + sentinel_asim_pipeline()
     try:
         return _kusto_finish(_run(KustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
