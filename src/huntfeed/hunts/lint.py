@@ -9,8 +9,8 @@ from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel, par
 from huntfeed.hunts.library import HuntLibrary
 from huntfeed.hunts.spl_lint import lint_spl
 from huntfeed.hunts.usecase import TARGETS, UseCase
-from huntfeed.hunts.yamlfile import load_yaml_text
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
+from huntfeed.hunts.yamlfile import load_yaml_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 
 from sigma.modifiers import SigmaEndswithModifier
-from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition
+from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition, RuleProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
 from sigma.processing.transformations.base import DetectionItemTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem
-from sigma.types import SigmaString, SpecialChars
+from sigma.types import SigmaString, SigmaType, SpecialChars
 
 # The CIM Registry fields a hunter groups by (Splunk's own content uses these; not process_path).
 CIM_REGISTRY_BY = (
@@ -51,7 +51,7 @@ def _plain(s: SigmaString) -> str | None:
 
 def _with_text(text: str, leading_wildcard: bool) -> SigmaString:
     out = SigmaString()
-    out.s = ((SpecialChars.WILDCARD_MULTI, text) if leading_wildcard else (text,))
+    out.s = [SpecialChars.WILDCARD_MULTI, text] if leading_wildcard else [text]
     return out
 
 
@@ -91,13 +91,13 @@ class NormaliseDword(DetectionItemTransformation):
     def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetectionItem | None:
         if detection_item.field not in self.fields or detection_item.modifiers:
             return None
-        values: list[SigmaString] = []
+        values: list[SigmaType] = []
         changed = False
         for v in detection_item.value:
             text = _plain(v) if isinstance(v, SigmaString) else None
             forms = dword_forms(text) if text is not None else None
             if forms is None:
-                values.append(v)  # type: ignore[arg-type]
+                values.append(v)
                 continue
             changed = True
             values += [_with_text(f, False) for f in (forms[2:] if self.forms == "decimal" else forms)]
@@ -106,7 +106,8 @@ class NormaliseDword(DetectionItemTransformation):
         return SigmaDetectionItem(detection_item.field, [], values)
 
 
-def _conditions(categories: tuple[str, ...]) -> list[LogsourceCondition]:
+def _conditions(categories: tuple[str, ...]) -> list[RuleProcessingCondition]:
+    # pySigma binds each condition object to one processing item, so every item gets fresh ones.
     return [LogsourceCondition(category=c, product="windows") for c in categories]
 
 

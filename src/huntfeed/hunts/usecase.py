@@ -21,7 +21,7 @@ ID_RE = re.compile(r"^UC_[A-Z0-9_]{3,60}$")
 
 _REQUIRED = ("id", "title", "description", "phase", "confidence", "techniques", "triggers", "sigma")
 _OPTIONAL = ("false_positives", "overrides", "references", "samples")
-_TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve", "require_phrase")
+_TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve", "require_phrase", "context", "exploitation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,10 @@ class Triggers:
     cve: bool = False
     # For a use case about one tool (certutil, netsh portproxy): the technique alone is too broad a signal.
     require_phrase: bool = False
+    # Product and platform names (Entra ID, Microsoft 365): they add rank but never fire a use case alone.
+    context: tuple[str, ...] = ()
+    # The hunt presumes a compromise: a text that says exploitation was not observed does not fire it.
+    exploitation: bool = False
 
 
 Event = dict[str, str | int]
@@ -211,12 +215,19 @@ def _triggers(raw: Any, where: str, line: int) -> Triggers:
         raise DataFileError(
             "'require_phrase' must be true or false", where=f"{where}:{raw.line_of('require_phrase')}"
         )
+    exploitation = raw.get("exploitation", False)
+    if not isinstance(exploitation, bool):
+        raise DataFileError(
+            "'exploitation' must be true or false", where=f"{where}:{raw.line_of('exploitation')}"
+        )
     triggers = Triggers(
         techniques=_techniques(raw, "techniques", where),
         phrases=tuple(p.lower() for p in _str_list(raw, "phrases", where)),
         indicator_types=tuple(types),
         cve=cve,
         require_phrase=require_phrase,
+        context=tuple(p.lower() for p in _str_list(raw, "context", where)),
+        exploitation=exploitation,
     )
     if not triggers.techniques and not triggers.phrases:
         raise DataFileError("a use case needs technique or phrase triggers", where=f"{where}:{line}")
