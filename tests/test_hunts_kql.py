@@ -59,6 +59,7 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
         "UC_LSASS_MEMORY_ACCESS",
         "UC_NATIVE_API_SCRIPT_DECLARATIONS",
         "UC_PRIVILEGED_GROUP_MEMBER_ADDED",
+        "UC_PS_SCRIPT_CREDENTIAL_DUMPING",
         "UC_PS_SCRIPT_DEFENSE_IMPAIRMENT",
         "UC_REMOTE_SERVICE_CONTROL_PIPE",
         "UC_SERVICE_INSTALLED_SECURITY_LOG",
