@@ -180,3 +180,37 @@ def test_imported_rules_are_platform_gated_ranked_last_and_leave_severity(rules:
     only = tuple(h for h in hunts if h.kind == "usecase")
     args = {"text": text, "indicators": (), "inference": inf("T1033"), "source_reliability": "C", "kev": frozenset()}
     assert score(hunts=hunts, rubric=rubric, **args) == score(hunts=only, rubric=rubric, **args)  # type: ignore[arg-type]
+
+
+NET_RULE = """title: t
+logsource: {category: network_connection, product: windows}
+detection:
+  sel:
+    Image|endswith: '\\\\powershell.exe'
+  filter_ports:
+    DestinationPort: [80, 443]
+  filter_local:
+    DestinationIp|cidr: %s
+  condition: sel and not 1 of filter_*
+level: low
+"""
+
+
+def test_kusto_ports_are_integers_and_ipv6_stays_out_of_ipv4_ranges() -> None:
+    # Class of error: RemotePort in~ ("80", "443") (strings vs an int column) and ipv4_is_in_range("fc00::/7").
+    from huntfeed.hunts.convert import to_kql_defender, to_kql_sentinel
+
+    rule = NET_RULE % "['10.0.0.0/8', 'fc00::/7']"
+    assert to_kql_defender(rule).splitlines()[2] == (
+        '| where InitiatingProcessFolderPath endswith "\\\\powershell.exe" and '
+        '(not(((RemotePort == 80 or RemotePort == 443) or ipv4_is_in_range(RemoteIP, "10.0.0.0/8"))))'
+    )
+    assert "DstPortNumber == 80 or DstPortNumber == 443" in to_kql_sentinel(rule)
+
+
+def test_kusto_ipv6_only_range_is_a_clear_failure() -> None:
+    from huntfeed.errors import QueryError
+    from huntfeed.hunts.convert import to_kql_defender
+
+    with pytest.raises(QueryError, match="only IPv6 networks"):
+        to_kql_defender(NET_RULE % "['fc00::/7']")

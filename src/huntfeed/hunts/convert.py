@@ -21,6 +21,7 @@ from sigma.rule import SigmaRule
 
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
+from huntfeed.hunts.kusto_conventions import IntegerAwareKustoBackend, kusto_value_pipeline
 from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
 
@@ -186,10 +187,14 @@ def to_kql_defender(sigma_yaml: str) -> str:
     """Microsoft Defender XDR advanced hunting KQL."""
     category = _category(sigma_yaml)
     if category in ("dns_query", "dns", "proxy"):
-        pipeline = _remap(_XDR_NETWORK_FIELDS) + microsoft_xdr_pipeline(query_table="DeviceNetworkEvents")
+        pipeline = (
+            _remap(_XDR_NETWORK_FIELDS)
+            + kusto_value_pipeline()
+            + microsoft_xdr_pipeline(query_table="DeviceNetworkEvents")
+        )
     else:
-        pipeline = defender_registry_pipeline() + microsoft_xdr_pipeline()
-    query = _run(KustoBackend(pipeline), sigma_yaml)
+        pipeline = defender_registry_pipeline() + kusto_value_pipeline() + microsoft_xdr_pipeline()
+    query = _run(IntegerAwareKustoBackend(pipeline), sigma_yaml)
     table = query.partition("\n")[0].strip()
     return _kusto_finish(query, "Timestamp", DEFENDER_PROJECT.get(table, ()))
 
@@ -197,11 +202,11 @@ def to_kql_defender(sigma_yaml: str) -> str:
 def to_kql_sentinel(sigma_yaml: str) -> str:
     """Microsoft Sentinel KQL over ASIM parsers; Defender tables when ASIM cannot express the rule."""
     if _category(sigma_yaml) in ("dns_query", "dns"):
-        pipeline = _remap(_ASIM_DNS_FIELDS) + sentinel_asim_pipeline(query_table="_Im_Dns")
+        pipeline = _remap(_ASIM_DNS_FIELDS) + kusto_value_pipeline() + sentinel_asim_pipeline(query_table="_Im_Dns")
     else:
-        pipeline = sentinel_registry_pipeline() + sentinel_asim_pipeline()
+        pipeline = sentinel_registry_pipeline() + kusto_value_pipeline() + sentinel_asim_pipeline()
     try:
-        return _kusto_finish(_run(KustoBackend(pipeline), sigma_yaml), "TimeGenerated")
+        return _kusto_finish(_run(IntegerAwareKustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
         return defender_tables_for_sentinel(to_kql_defender(sigma_yaml))
 
