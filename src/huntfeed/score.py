@@ -33,6 +33,8 @@ WEIGHT_KEYS = (
     "ransomware_language",
     "destructive_language",
 )
+# Optional weights and their defaults: imported Sigma rules leave severity alone unless the analyst sets 1.
+OPTIONAL_WEIGHTS = {"imported_rules_count": 0.0}
 SIGNALS = (
     "usecase",
     "technique",
@@ -121,12 +123,13 @@ def load_rubric(path: Path | None = None) -> Rubric:
         raise DataFileError("thresholds must satisfy CRITICAL > HIGH > MED", where=f"{where}:{th.line}")
     w = _mapping(doc, "weights", where)
     for key in w:
-        if key not in WEIGHT_KEYS:
+        if key not in WEIGHT_KEYS and key not in OPTIONAL_WEIGHTS:
             raise DataFileError(f"unknown weight {key!r}", where=f"{where}:{w.line_of(key)}")
     missing = [k for k in WEIGHT_KEYS if k not in w]
     if missing:
         raise DataFileError(f"missing weight(s): {', '.join(missing)}", where=f"{where}:{w.line}")
     weights = {k: _num(w, k, where) for k in WEIGHT_KEYS}
+    weights |= {k: _num(w, k, where) if k in w else v for k, v in OPTIONAL_WEIGHTS.items()}
     rel = _mapping(doc, "reliability", where)
     reliability = {}
     for key in rel:
@@ -253,7 +256,8 @@ def score(
     signals: set[str] = set()
     lower = text.lower()
 
-    cases = [h for h in hunts if h.kind in ("usecase", "sigma-import")]
+    imported_count = w.get("imported_rules_count", 0.0) > 0
+    cases = [h for h in hunts if h.kind == "usecase" or (h.kind == "sigma-import" and imported_count)]
     if cases:
         counted = cases[: int(w["usecase_cap"])]
         pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(

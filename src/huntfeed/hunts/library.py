@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from huntfeed.errors import QueryError
-from huntfeed.hunts.convert import CONVERTERS
+from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel
+from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.sweeps import build_sweeps
@@ -29,6 +30,7 @@ class ImportedRule:
     phase: str
     confidence: str
     queries: dict[str, str]
+    product: str = ""  # the rule's logsource product: gates it by platform like the library's own
 
 
 @dataclass
@@ -38,6 +40,7 @@ class HuntLibrary:
     usecases: tuple[UseCase, ...]
     imported: tuple[ImportedRule, ...] = ()
     platforms: PlatformCues = field(default_factory=load_platform_cues, repr=False)
+    exploitation: ExploitationCues = field(default_factory=load_exploitation_cues, repr=False)
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
@@ -73,7 +76,7 @@ class HuntLibrary:
                     except QueryError:
                         continue  # lint reports it; a profile simply lacks that target
             if "sentinel" not in cached and "kql" in cached:
-                cached["sentinel"] = cached["kql"]  # Defender tables are queryable from Sentinel too
+                cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
         return dict(cached)
@@ -87,6 +90,7 @@ class HuntLibrary:
             indicator_types=frozenset(i.type for i in indicators),
             mapped=frozenset(t.id for t in inference.source_mapped),
             fits_platform=lambda product: self.platforms.allows(product, named),
+            exploitation_denied=self.exploitation.denied(text),
         )
         fired = []
         for uc in self.usecases:
@@ -107,7 +111,7 @@ class HuntLibrary:
         out those past their lifetime.
         """
         hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
-        hunts += self._imported_hunts(inference, {t for h in hunts for t in h.techniques})
+        hunts += self._imported_hunts(inference, self.platforms.named(text))
         hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
@@ -126,12 +130,13 @@ class HuntLibrary:
             false_positives=uc.false_positives,
         )
 
-    def _imported_hunts(self, inference: Inference, covered: set[str]) -> list[Hunt]:
+    def _imported_hunts(self, inference: Inference, named: frozenset[str]) -> list[Hunt]:
+        # Ranked after the library's own hunts, and gated by platform the same way.
         observed = {t.id for t in inference.observed}
         out = []
         for rule in self.imported:
             hits = [t for t in rule.techniques if t in observed]
-            if not hits:
+            if not hits or not self.platforms.allows(rule.product, named):
                 continue
             out.append(
                 Hunt(

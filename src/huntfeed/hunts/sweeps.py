@@ -19,7 +19,7 @@ MAX_VALUES = 100  # per query: keeps tstats IN lists and KQL dynamic arrays well
 MAX_CHARS = 12_000  # of quoted values per query; Defender caps a query's text, Splunk its URL length
 
 _FALSE_POSITIVES = "Shared hosting, CDNs and sinkholes can make a network indicator match benign traffic."
-_TSTATS = "summariesonly=false allow_old_summaries=true count min(_time) as firstTime max(_time) as lastTime"
+_TSTATS = "`huntfeed_summariesonly` count min(_time) as firstTime max(_time) as lastTime"
 
 
 def _spl_in(field: str, values: list[str], *, suffix_match: bool = False, contains: bool = False) -> str:
