@@ -25,6 +25,7 @@ from huntfeed.store.backfill import BackfillMark, BackfillMixin, BackfillState
 from huntfeed.store.engine import describe, make_engine, safe_url, store_errors, upsert, write_tx
 from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
 from huntfeed.store.schema import clean_text, entries, feeds, issues, profile_heads, profile_versions
+from huntfeed.store.sharing import SharingMixin
 from huntfeed.store.versions import Rebase, latest_docs, save_versions
 
 __all__ = ["BackfillMark", "BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
@@ -45,7 +46,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 @store_errors
-class Store(BackfillMixin):
+class Store(BackfillMixin, SharingMixin):
     """All persistent state of huntfeed behind one small API.
 
     Every public method raises StoreError for a database failure; text is stored with NUL and
