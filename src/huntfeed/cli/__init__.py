@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "huntfeed.cli.hunts_cmds",
     "huntfeed.cli.output_cmds",
     "huntfeed.cli.scale_cmds",
+    "huntfeed.cli.campaign_cmds",
 )
 
 

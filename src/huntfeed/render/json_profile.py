@@ -24,6 +24,7 @@ from huntfeed.model import (
     Profile,
     Score,
     Severity,
+    StorySource,
     TechniqueHit,
     TextSource,
 )
@@ -57,7 +58,7 @@ def _technique(t: TechniqueHit) -> dict[str, Any]:
 def profile_to_dict(p: Profile) -> dict[str, Any]:
     """The JSON-ready form of a profile (schema ``huntfeed.profile/1``)."""
     inf = p.inference
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "id": p.id,
         "version": p.version,
@@ -119,6 +120,10 @@ def profile_to_dict(p: Profile) -> dict[str, Any]:
         ],
         "changes": [{"kind": c.kind, "detail": c.detail} for c in p.changes],
     }
+    if p.sources:  # only merged stories carry it: single-source profiles keep their old shape
+        out["sources"] = [{"url": s.url, "source": s.source, "title": s.title, "published": _dt(s.published),
+                     "text_chars": s.text_chars, "similarity": s.similarity} for s in p.sources]
+    return out
 
 
 def _evidence_from(items: Any) -> tuple[Evidence, ...]:
@@ -206,6 +211,9 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
             analysed_at=_parse_dt(d.get("analysed_at")) or datetime.fromtimestamp(0),
             changes=tuple(Change(c["kind"], c["detail"]) for c in d.get("changes", ())),
             feed_url=d.get("feed_url", ""),
+            sources=tuple(StorySource(s["url"], s["source"], s.get("title", ""), _parse_dt(s.get("published")),
+                                      int(s.get("text_chars", 0)), float(s.get("similarity", 1.0)))
+                          for s in d.get("sources", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"malformed profile JSON: {exc!r}", where=str(d.get("id", ""))) from exc

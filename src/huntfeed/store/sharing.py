@@ -9,9 +9,11 @@ import sqlalchemy as sa
 
 from huntfeed.model import Profile
 from huntfeed.render.json_profile import profile_from_dict
+from huntfeed.store.engine import store_errors
 from huntfeed.store.schema import profile_heads, profile_versions
 
 
+@store_errors
 class SharingMixin:
     """Store methods for TAXII paging; mixed into ``huntfeed.store.Store``."""
 
