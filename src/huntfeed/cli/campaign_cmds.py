@@ -33,7 +33,12 @@ def campaigns_group() -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per campaign.")
 def list_cmd(db_url: str | None, as_json: bool) -> None:
-    """Every campaign, most recently active first."""
+    """Every campaign, most recently active first.
+
+    \b
+    Example:
+      huntfeed campaigns list --db sqlite:///out/huntfeed-demo.db
+    """
     from huntfeed.campaigns.campaign import load_campaigns
     from huntfeed.campaigns.render import added_summary
 
@@ -56,7 +61,13 @@ def list_cmd(db_url: str | None, as_json: bool) -> None:
               help="Write here (atomically) instead of stdout.")
 @db_option
 def show_cmd(ident: str, fmt: str, out: Path | None, db_url: str | None) -> None:
-    """One campaign, by campaign id or by the id of one of its profiles."""
+    """One campaign, by campaign id or by the id of one of its profiles.
+
+    \b
+    Examples:
+      huntfeed campaigns show c5e1d7a0045d3b9d --format md
+      huntfeed campaigns show bc9262511344f033 --format stix -o campaign.stix.json
+    """
     from huntfeed.campaigns.campaign import campaign_of, find_campaign
     from huntfeed.campaigns.render import RENDER
 
@@ -75,7 +86,12 @@ def show_cmd(ident: str, fmt: str, out: Path | None, db_url: str | None) -> None
 @campaigns_group.command("rebuild")
 @db_option
 def rebuild_cmd(db_url: str | None) -> None:
-    """Index every stored profile's linking keys and recompute all links (after changing rules.yaml)."""
+    """Index every stored profile's linking keys and recompute all links (after changing rules.yaml).
+
+    \b
+    Example:
+      huntfeed campaigns rebuild --db sqlite:///out/huntfeed-demo.db
+    """
     from huntfeed.campaigns.linking import link_profile
 
     store = Store(resolve_db(db_url))

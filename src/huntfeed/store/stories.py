@@ -74,7 +74,8 @@ class StoryMixin:
     def story_member(self, member_id: str) -> StoryMember | None:
         """One recorded publication, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(story_members).where(story_members.c.member_id == member_id)).mappings().first()
+            q = sa.select(story_members).where(story_members.c.member_id == member_id)
+            row = conn.execute(q).mappings().first()
         return _member(row) if row else None
 
     def story_sources(self, story_id: str) -> list[StoryMember]:
