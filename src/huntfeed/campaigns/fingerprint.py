@@ -36,9 +36,9 @@ class DedupSettings:
 
     shingle_size: int = 3
     num_perm: int = 128
-    threshold: float = 0.45
+    threshold: float = 0.35
     containment: float = 0.8
-    lsh_threshold: float = 0.3
+    lsh_threshold: float = 0.25
     min_shingles: int = 60
     fuller_margin: float = 0.15
 

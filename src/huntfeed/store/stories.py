@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from huntfeed.store.engine import store_errors, upsert, write_tx
 from huntfeed.store.story_tables import campaign_links, profile_keys, story_bands, story_members
 
-_CHUNK = 400  # values per IN (...): under every driver's parameter limit
+_CHUNK = 200  # key pairs per query: under every driver's parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,10 @@ class StoryMixin:
         if not bands:
             return []
         sb, sm = story_bands.c, story_members.c
-        hit = sa.select(sb.member_id).where(sa.tuple_(sb.band, sb.bucket).in_(list(bands))).distinct()
+        # OR of equalities, not a row-value IN: SQLite answers each term from the primary-key index
+        # (a row-value IN made it scan the table), PostgreSQL with a bitmap OR of index scans.
+        match = sa.or_(*(sa.and_(sb.band == b, sb.bucket == k) for b, k in dict.fromkeys(bands)))
+        hit = sa.select(sb.member_id).where(match).distinct()
         q = sa.select(story_members).where(sm.member_id.in_(hit), sm.member_id != exclude)
         with self.engine.connect() as conn:
             return [_member(r) for r in conn.execute(q).mappings()]
@@ -125,10 +128,13 @@ class StoryMixin:
         unique = list(dict.fromkeys(keys))
         with self.engine.connect() as conn:
             for i in range(0, len(unique), _CHUNK):
-                q = sa.select(pk.kind, pk.key, pk.profile_id).where(
-                    sa.tuple_(pk.kind, pk.key).in_(unique[i : i + _CHUNK]), pk.profile_id != exclude)
+                part = unique[i : i + _CHUNK]
+                wanted = set(part)
+                q = sa.select(pk.kind, pk.key, pk.profile_id).where(pk.key.in_([v for _, v in part]),
+                                                                    pk.profile_id != exclude)
                 for kind, key, pid in conn.execute(q):
-                    out.setdefault(pid, set()).add((kind, key))
+                    if (kind, key) in wanted:
+                        out.setdefault(pid, set()).add((kind, key))
         return out
 
     def profile_key_set(self, profile_id: str) -> set[tuple[str, str]]:

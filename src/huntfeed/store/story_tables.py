@@ -36,8 +36,9 @@ sa.Index("ix_story_bands_member", story_bands.c.member_id)
 profile_keys = sa.Table(
     "profile_keys",
     metadata,
-    sa.Column("kind", sa.String(24), primary_key=True),
+    # key first: the look-up is by key (kind alone would match half the table)
     sa.Column("key", CleanText, primary_key=True),
+    sa.Column("kind", sa.String(24), primary_key=True),
     sa.Column("profile_id", sa.String(16), primary_key=True),
 )
 sa.Index("ix_profile_keys_profile", profile_keys.c.profile_id)

@@ -47,8 +47,8 @@ def upgrade() -> None:
     op.create_index("ix_story_bands_member", "story_bands", ["member_id"])
     op.create_table(
         "profile_keys",
-        sa.Column("kind", sa.String(24), primary_key=True),
         sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("kind", sa.String(24), primary_key=True),
         sa.Column("profile_id", sa.String(16), primary_key=True),
     )
     op.create_index("ix_profile_keys_profile", "profile_keys", ["profile_id"])
