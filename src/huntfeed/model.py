@@ -270,6 +270,18 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
+class StorySource:
+    """One publication of a story: a syndicated copy or a rewrite merged into the profile."""
+
+    url: str
+    source: str
+    title: str = ""
+    published: datetime | None = None
+    text_chars: int = 0
+    similarity: float = 1.0  # estimated Jaccard similarity of its text to the story's, 1.0 for the first
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """The published result for one article: what every renderer reads."""
 
@@ -290,6 +302,8 @@ class Profile:
     changes: tuple[Change, ...] = ()
     feed_url: str = ""
     relevance: Relevance | None = None  # only with an environment file
+    # Every publication of this story (near-duplicates merged); empty for a single-source profile.
+    sources: tuple[StorySource, ...] = ()
 
     @property
     def severity(self) -> Severity:

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "huntfeed.cli.scale_cmds",
     "huntfeed.cli.env_cmds",
     "huntfeed.cli.feedback_cmds",
+    "huntfeed.cli.campaign_cmds",
 )
 
 

@@ -286,6 +286,9 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     console.print(summary_table(latest, f"{len(latest)} threat profiles in {out_dir}/"))
     _print_changes(reports[-1])
     print_relevance(latest, env_file)
+    from huntfeed.cli.campaign_cmds import print_stories_and_campaigns
+
+    print_stories_and_campaigns(store)
     console.print(f"Profiles: {out_dir}/<id>.md and .json  ·  store: {db_path}  ·  "
                   f"browse: huntfeed serve --db sqlite:///{db_path}")
 

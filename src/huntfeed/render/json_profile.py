@@ -27,6 +27,7 @@ from huntfeed.model import (
     RelevanceMatch,
     Score,
     Severity,
+    StorySource,
     TechniqueHit,
     TextSource,
 )
@@ -90,7 +91,7 @@ def profile_to_dict(p: Profile) -> dict[str, Any]:
 
 def _profile_dict(p: Profile) -> dict[str, Any]:
     inf = p.inference
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "id": p.id,
         "version": p.version,
@@ -152,6 +153,10 @@ def _profile_dict(p: Profile) -> dict[str, Any]:
         ],
         "changes": [{"kind": c.kind, "detail": c.detail} for c in p.changes],
     }
+    if p.sources:  # only merged stories carry it: single-source profiles keep their old shape
+        out["sources"] = [{"url": s.url, "source": s.source, "title": s.title, "published": _dt(s.published),
+                     "text_chars": s.text_chars, "similarity": s.similarity} for s in p.sources]
+    return out
 
 
 def _evidence_from(items: Any) -> tuple[Evidence, ...]:
@@ -240,6 +245,9 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
             changes=tuple(Change(c["kind"], c["detail"]) for c in d.get("changes", ())),
             feed_url=d.get("feed_url", ""),
             relevance=_relevance_from(d.get("relevance")),
+            sources=tuple(StorySource(s["url"], s["source"], s.get("title", ""), _parse_dt(s.get("published")),
+                                      int(s.get("text_chars", 0)), float(s.get("similarity", 1.0)))
+                          for s in d.get("sources", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"malformed profile JSON: {exc!r}", where=str(d.get("id", ""))) from exc

@@ -26,6 +26,8 @@ from huntfeed.store.engine import describe, make_engine, safe_url, store_errors,
 from huntfeed.store.feedback import FeedbackMixin
 from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
 from huntfeed.store.schema import clean_text, entries, feeds, issues, profile_heads, profile_versions
+from huntfeed.store.sharing import SharingMixin
+from huntfeed.store.stories import StoryMixin
 from huntfeed.store.versions import Rebase, latest_docs, save_versions
 
 __all__ = ["BackfillMark", "BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
@@ -46,7 +48,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 @store_errors
-class Store(BackfillMixin, FeedbackMixin):
+class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
     """All persistent state of huntfeed behind one small API.
 
     Every public method raises StoreError for a database failure; text is stored with NUL and

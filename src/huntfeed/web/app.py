@@ -163,9 +163,18 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app.state.token = token or None
     app.state.fetch_settings = fetch_settings or FetchSettings()
 
-    from huntfeed.web import api, feedback, pages, write  # routes read their dependencies from app.state
+    from huntfeed.web import (  # routes read their dependencies from app.state
+        api,
+        campaign_pages,
+        feedback,
+        pages,
+        taxii,
+        write,
+    )
 
     app.include_router(api.router)
+    app.include_router(taxii.router)
+    app.include_router(campaign_pages.router)
     app.include_router(write.router)
     app.include_router(feedback.router)
     app.include_router(pages.router)
