@@ -108,7 +108,7 @@ def test_feeds_list_shows_a_failing_feed(tmp_path: Path, knowledge: Any) -> None
 
     from huntfeed.web.app import create_app
 
-    with TestClient(create_app(Store(db), tactic_order=lambda: ["execution"])) as client:
+    with TestClient(create_app(Store(db), tactic_order=lambda: ["execution"]), base_url="http://127.0.0.1") as client:
         page = client.get("/feeds")
         api = client.get("/api/feeds").json()
     assert page.status_code == 200 and "HTTP 503" in page.text

@@ -45,7 +45,7 @@ def clock() -> Clock:
 @pytest.fixture
 def client(store: Store, clock: Clock) -> Iterator[TestClient]:
     app = create_app(store, tactic_order=lambda: TACTICS, clock=clock, page_size=2)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -139,7 +139,7 @@ def test_non_http_links_from_feeds_are_not_clickable(tmp_path: Path) -> None:
     own = make_store(tmp_path / "own.db")
     own.save_profile(replace(apt_profile_v2(), id="bad0bad0bad0bad0", url="javascript:alert(1)",
                              content_hash="evil"))
-    with TestClient(create_app(own, tactic_order=lambda: TACTICS)) as c:
+    with TestClient(create_app(own, tactic_order=lambda: TACTICS), base_url="http://127.0.0.1") as c:
         html = c.get("/profiles/bad0bad0bad0bad0").text
     assert 'href="javascript:' not in html and 'href="#"' in html
 

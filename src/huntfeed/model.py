@@ -304,6 +304,10 @@ class Profile:
     relevance: Relevance | None = None  # only with an environment file
     # Every publication of this story (near-duplicates merged); empty for a single-source profile.
     sources: tuple[StorySource, ...] = ()
+    # Limits applied to the input ("text cut at 300,000 characters"), for the reader to see.
+    notes: tuple[str, ...] = ()
+    # Every other feed that published this article; the owner (first publisher) is ``source``.
+    also_sources: tuple[str, ...] = ()
 
     @property
     def severity(self) -> Severity:

@@ -8,7 +8,10 @@ killed run resumes where it stopped.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,8 @@ from huntfeed.steps import (  # noqa: F401 - the limits are re-exported for call
 from huntfeed.store import EntryState, FeedState, Store, utcnow
 
 Progress = Callable[[str, str], None]  # (event, detail)
+FEED_WORKERS = 4  # feeds polled at once (requests per host are bounded by the fetcher)
+FEED_BUDGET_S = 300.0  # time one feed may take in a run before its remaining items wait
 
 
 @dataclass(slots=True)
@@ -73,6 +78,7 @@ class Runner:
         self.kb = knowledge
         self.out_dir = out_dir
         self.progress = progress or (lambda event, detail: None)
+        self._lock = threading.Lock()
 
     def run(self, feeds: Sequence[FeedState] | None = None, *, force: bool = False) -> RunReport:
         """Poll each feed once (those in back-off are skipped unless ``force``).
@@ -86,9 +92,13 @@ class Runner:
             # A run killed mid-write leaves its hidden temporary file; the next run removes it.
             for path in clean_stale_temp_files(self.out_dir):
                 self.progress("clean", f"removed {path.name}, left by an interrupted write")
+        todo = list(feeds if feeds is not None else self.store.list_feeds())
         try:
-            for feed in feeds if feeds is not None else self.store.list_feeds():
-                self._run_feed(feed, report, force=force)
+            # Feeds are polled side by side, so one slow site never holds the others; the fetcher
+            # bounds the requests in flight per host, so a site with many feeds is not flooded.
+            with ThreadPoolExecutor(max_workers=max(1, min(FEED_WORKERS, len(todo)))) as pool:
+                for done in [pool.submit(self._run_feed, feed, report, force=force) for feed in todo]:
+                    done.result()
         except StoreError as exc:
             # Per-item and per-feed failures are caught below; the store's own failures end up here.
             raise StoreError(f"the store failed mid-run ({exc.message}); unfinished items stay pending for the "
@@ -97,10 +107,12 @@ class Runner:
 
     def _run_feed(self, feed: FeedState, report: RunReport, *, force: bool) -> None:
         if not force and feed.retry_after and feed.retry_after > utcnow():
-            report.feeds_skipped += 1
+            with self._lock:  # feeds run in threads
+                report.feeds_skipped += 1
             self.progress("skip", f"{feed.url} (backing off until {feed.retry_after:%H:%M})")
             return
-        report.feeds_polled += 1
+        with self._lock:  # feeds run in threads
+            report.feeds_polled += 1
         self.progress("feed", feed.name or feed.url)
 
         def issue(item: Issue) -> None:
@@ -111,15 +123,24 @@ class Runner:
         except StoreError:
             raise  # the store's failure, not the feed's: it ends the run (see run)
         except HuntfeedError as exc:
-            report.feeds_failed += 1
+            with self._lock:  # feeds run in threads
+                report.feeds_failed += 1
             record_poll_failure(self.store, feed, exc, issue)
             return
         if outcome.status == "unchanged":
-            report.feeds_unchanged += 1
-        report.items_seen += outcome.items_seen
-        for recheck, items in ((False, outcome.todo), (True, outcome.recheck)):
-            for item in items:
-                self._process(feed.source, item, report, issue, recheck=recheck)
+            with self._lock:  # feeds run in threads
+                report.feeds_unchanged += 1
+        with self._lock:  # feeds run in threads
+            report.items_seen += outcome.items_seen
+        started = time.monotonic()
+        queue = [(False, item) for item in outcome.todo] + [(True, item) for item in outcome.recheck]
+        for n, (recheck, item) in enumerate(queue):
+            if time.monotonic() - started > FEED_BUDGET_S:
+                # Trickling pages cost up to a deadline each; the rest stay pending for the next run.
+                issue(Issue(feed.url, "feed", f"{len(queue) - n} item(s) left for the next run: the feed used its "
+                                              f"{FEED_BUDGET_S:.0f}s of this run"))
+                return
+            self._process(feed.source, item, report, issue, recheck=recheck)
 
     def _process(self, source: Source, item: EntryState, report: RunReport, issue: Callable[[Issue], None], *,
                  recheck: bool) -> None:
@@ -128,7 +149,8 @@ class Runner:
         if item.entry.link:
             try:
                 page = fetch_page(self.fetcher, item, recheck=recheck)
-                report.pages_fetched += 1
+                with self._lock:  # feeds run in threads
+                    report.pages_fetched += 1
             except FetchError as exc:
                 page_error = exc
             except Exception as exc:  # a fetcher bug is this item's failure, not the run's
@@ -137,11 +159,14 @@ class Runner:
         outcome = process_item(self.store, self.kb, source, item, page, issue=issue, page_error=page_error,
                                out_dir=self.out_dir, on_analyse=lambda title: self.progress("analyse", title))
         if outcome.kind == "unchanged":
-            report.unchanged += 1
+            with self._lock:  # feeds run in threads
+                report.unchanged += 1
         elif outcome.profile is not None:
-            (report.new if outcome.kind == "new" else report.updated).append(outcome.profile)
+            with self._lock:  # feeds run in threads
+                (report.new if outcome.kind == "new" else report.updated).append(outcome.profile)
 
     def _issue(self, report: RunReport, issue: Issue) -> None:
-        report.issues.append(issue)
+        with self._lock:  # feeds run in threads
+            report.issues.append(issue)
         self.store.record_issue(issue)
         self.progress("issue", f"{issue.where}: {issue.message}")

@@ -294,7 +294,7 @@ def test_web_ui_keeps_the_hostile_run_inert(run: HostileRun) -> None:
 
     from huntfeed.web.app import create_app
 
-    with TestClient(create_app(run.store, tactic_order=lambda: ["execution"])) as client:
+    with TestClient(create_app(run.store, tactic_order=lambda: ["execution"]), base_url="http://127.0.0.1") as client:
         pages = ["/", "/feeds", "/new", "/api/profiles?limit=200", "/api/feeds"]
         pages += [f"/profiles/{_pid(run.links[c])}" for c in ("page-scripts", "page-indicators", "link-javascript",
                                                                "link-data", "link-file")]

@@ -74,7 +74,7 @@ def export_cmd(fmt: str, since: str | None, severity: str | None, ids: tuple[str
         raise ConfigError("--format misp-feed writes a folder: give -o DIR")
     if fmt != "misp-feed" and out is not None and out.is_dir():
         raise ConfigError(f"-o {out} is a folder; --format {fmt} writes one file")
-    profiles = select_profiles(Store(resolve_db(db_url)), ids=ids, since=since, severity=severity)
+    profiles = select_profiles(Store(resolve_db(db_url), create=False), ids=ids, since=since, severity=severity)
     if fmt == "misp-feed":
         assert out is not None
         from huntfeed.render.misp_feed import write_feed
@@ -115,7 +115,7 @@ def digest_cmd(day: datetime | None, fmt: str, out: Path | None, db_url: str | N
 
     when: date = day.date() if day else datetime.now(UTC).date()
     start = datetime(when.year, when.month, when.day, tzinfo=UTC)
-    profiles = Store(resolve_db(db_url)).list_profiles(since=start, limit=_CAP)
+    profiles = Store(resolve_db(db_url), create=False).list_profiles(since=start, limit=_CAP)
     _emit(digest.render(profiles, when, fmt), out)
 
 
@@ -183,7 +183,10 @@ def serve_cmd(host: str, port: int, token_file: Path | None, allow_hosts: tuple[
     if token is not None and len(token) < 16:
         raise ConfigError("the API token must be at least 16 characters")
     fetch = settings().with_flags(allow_hosts=allow_hosts).fetch
-    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch)
+    from huntfeed.web.security import served_names
+
+    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch,
+                     served=served_names(host, allow_hosts))
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console().print(f"[yellow]note[/]: listening on {host}; the UI has no login, put it behind one")
     mode = "write calls enabled with the token" if token else "read-only"

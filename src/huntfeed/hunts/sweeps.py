@@ -105,6 +105,23 @@ def _ip_queries(values: list[str]) -> tuple[str, str]:
     return spl, kql
 
 
+def with_punycode(values: list[str]) -> list[str]:
+    """Each internationalised (IDN homoglyph) domain followed by its punycode form, which DNS and proxy logs record."""
+    import idna
+
+    out: list[str] = []
+    for v in values:
+        out.append(v)
+        if not v.isascii():
+            try:
+                ace = idna.encode(v, uts46=True).decode("ascii")
+            except (idna.IDNAError, UnicodeError):
+                continue
+            if ace not in out and _safe(ace):
+                out.append(ace)
+    return out
+
+
 def _domain_queries(values: list[str]) -> tuple[str, str]:
     spl = (
         _tstats(
@@ -258,11 +275,13 @@ def build_sweeps(indicators: tuple[Indicator, ...]) -> tuple[Hunt, ...]:
             else:
                 skipped.append(value)
         values = list(types)
+        if IndicatorType.DOMAIN in kind.types:  # logs hold an IDN homoglyph domain in punycode
+            values = with_punycode(values)
         batches = list(_batches(values)) if values else []
         for n, batch in enumerate(batches, 1):
             spl, kql = kind.build(batch, types)
             counts: dict[str, int] = {}
-            for v in batch:
+            for v in (v for v in batch if v in types):  # punycode forms are not indicators of their own
                 counts[str(types[v])] = counts.get(str(types[v]), 0) + 1
             reasons = [
                 f"{count} high-fidelity {t} indicator(s) from the article" for t, count in counts.items()

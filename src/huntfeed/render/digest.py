@@ -13,6 +13,7 @@ import jinja2
 from huntfeed.environment.report import BlindSpot, affecting, blind_spots
 from huntfeed.model import Fidelity, Profile, Severity
 from huntfeed.render.ioc_format import utc
+from huntfeed.render.markdown import _CONTROL, md_url, show_bidi
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def brief_reasons(profile: Profile) -> str:
 
 def _md_escape(text: str) -> str:
     """Neutralise Markdown and HTML syntax in feed text shown inside a Markdown digest."""
-    out = text.replace("\\", "\\\\")
+    out = _CONTROL.sub("", show_bidi(text)).replace("\\", "\\\\")
     for ch in "`*_[]<>#|!":
         out = out.replace(ch, "\\" + ch)
     return " ".join(out.split())
@@ -90,6 +91,7 @@ def _env(fmt: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
     env.filters["md"] = _md_escape
+    env.filters["md_url"] = md_url  # only http(s) becomes an autolink; javascript:/data: stay inert
     env.globals["brief_reasons"] = brief_reasons
     env.globals["high_iocs"] = lambda p: sum(1 for i in p.indicators if i.fidelity is Fidelity.HIGH)
     return env

@@ -152,6 +152,9 @@ def _profile_dict(p: Profile) -> dict[str, Any]:
             for h in p.hunts
         ],
         "changes": [{"kind": c.kind, "detail": c.detail} for c in p.changes],
+        # Only when present, so profiles without them keep their exact form.
+        **({"notes": list(p.notes)} if p.notes else {}),
+        **({"also_sources": list(p.also_sources)} if p.also_sources else {}),
     }
     if p.sources:  # only merged stories carry it: single-source profiles keep their old shape
         out["sources"] = [{"url": s.url, "source": s.source, "title": s.title, "published": _dt(s.published),
@@ -248,6 +251,8 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
             sources=tuple(StorySource(s["url"], s["source"], s.get("title", ""), _parse_dt(s.get("published")),
                                       int(s.get("text_chars", 0)), float(s.get("similarity", 1.0)))
                           for s in d.get("sources", ())),
+            notes=tuple(str(n) for n in d.get("notes", ())),
+            also_sources=tuple(str(n) for n in d.get("also_sources", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"malformed profile JSON: {exc!r}", where=str(d.get("id", ""))) from exc

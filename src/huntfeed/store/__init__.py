@@ -47,6 +47,17 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _require_existing(url: str) -> None:
+    # A read-only command (list, show, export) must never leave an empty store, or a folder, behind
+    # a typo: `profiles list --db sqlite:////no/such/dir/x.db` used to create both and exit 0.
+    if not url.startswith("sqlite"):
+        return
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not Path(path).is_file():
+        raise StoreError("no store here (run `huntfeed run` or `huntfeed feeds add` first, or check --db)",
+                         where=safe_url(url))
+
+
 @store_errors
 class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
     """All persistent state of huntfeed behind one small API.
@@ -55,8 +66,11 @@ class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
     lone surrogates replaced (see ``schema.CleanText``), the same on SQLite and PostgreSQL.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open (and migrate) the store; with ``create=False`` a SQLite file that does not exist is an error."""
         self.url = url
+        if not create:
+            _require_existing(url)
         try:
             self.engine = make_engine(url)
             self._migrate()
@@ -183,7 +197,11 @@ class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
                 # One idempotent upsert: an item already done with this fingerprint is left alone,
                 # anything new or changed becomes pending, whoever polls the feed concurrently.
                 stmt = upsert(conn, entries)
-                changed = {k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                changed: dict[str, Any] = {
+                    k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                # A changed item is new work: its retry budget starts again (it used to stay spent for ever).
+                changed["attempts"] = sa.case((entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.attempts),
+                                              else_=0)
                 unchanged_done = sa.and_(entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.state == "done")
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[entries.c.feed_url, entries.c.guid], set_=changed, where=sa.not_(unchanged_done)
@@ -250,7 +268,8 @@ class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
         values: dict[str, Any] = {
             "state": state,
             "error": error[:2000] if error else None,
-            "attempts": entries.c.attempts + 1,
+            # Attempts count failures in a row: a success ends the series.
+            "attempts": entries.c.attempts + 1 if state == "failed" else 0,
             "last_checked": utcnow(),
         }
         for key, val in (

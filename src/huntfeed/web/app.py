@@ -11,12 +11,13 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from huntfeed import __version__
 from huntfeed.feeds.fetch import FetchSettings
 from huntfeed.model import IndicatorType, Profile, Severity, Source
 from huntfeed.render.ioc_format import defang
-from huntfeed.web.security import SecurityHeaders
+from huntfeed.web.security import SecurityHeaders, served_names
 
 HERE = Path(__file__).resolve().parent
 PERIODS: dict[str, timedelta | None] = {
@@ -134,13 +135,18 @@ def default_tactic_order() -> tuple[str, ...]:
 
 def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]] | None = None,
                clock: Callable[[], datetime] | None = None, page_size: int = 25, token: str | None = None,
-               fetch_settings: FetchSettings | None = None) -> FastAPI:
-    """The FastAPI app serving ``store``; with a ``token``, the write calls of ``web.write`` too."""
+               fetch_settings: FetchSettings | None = None, served: Sequence[str] | None = None) -> FastAPI:
+    """The FastAPI app serving ``store``; with a ``token``, the write calls of ``web.write`` too.
+
+    ``served`` are the Host header names answered (default: loopback names only); any other
+    Host gets a 400, so a rebinding DNS name cannot read the API through the analyst's browser.
+    """
     app = FastAPI(title="huntfeed", version=__version__, description=(
         "API over huntfeed's threat profiles. Profiles use the JSON profile schema; exports return the "
         "document in the format asked for. Reads are open; calls that change state or fetch need "
         "`Authorization: Bearer <token>` and are refused when the server has no token."))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(served or served_names()))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
     env = templates.env
