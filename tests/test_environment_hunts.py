@@ -176,7 +176,8 @@ def test_profiles_list_affects_us(store: Store) -> None:
 
 
 def test_web_filter_and_blind_spots_page(store: Store) -> None:
-    with TestClient(create_app(store, tactic_order=lambda: ("execution",), clock=lambda: NOW)) as client:
+    with TestClient(create_app(store, tactic_order=lambda: ("execution",), clock=lambda: NOW),
+                    base_url="http://127.0.0.1") as client:
         listed = client.get("/?affects_us=1").text
         assert apt_profile_v2().title.split()[0] in listed and "affects us" in listed
         assert vuln_profile().id not in listed

@@ -120,7 +120,7 @@ def test_cli_export_import_between_teams(tmp_path: Path) -> None:
 def test_web_feedback_needs_the_token(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'w.db'}")
     body = {"kind": "false-positive", "value": "9.9.9.9", "reason": "Quad9"}
-    with TestClient(create_app(store, token="s3cret")) as client:
+    with TestClient(create_app(store, token="s3cret"), base_url="http://127.0.0.1") as client:
         assert client.post("/api/feedback", json=body).status_code == 401
         assert client.post("/api/feedback", json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401
         ok = client.post("/api/feedback", json=body, headers={"Authorization": "Bearer s3cret"})
@@ -130,7 +130,7 @@ def test_web_feedback_needs_the_token(tmp_path: Path) -> None:
         assert [r["value"] for r in client.get("/api/feedback").json()] == ["9.9.9.9"]
         assert client.delete("/api/feedback/1").status_code == 401
         assert client.delete("/api/feedback/1", headers={"Authorization": "Bearer s3cret"}).status_code == 204
-    with TestClient(create_app(store)) as client:  # no token: no writes at all
+    with TestClient(create_app(store), base_url="http://127.0.0.1") as client:  # no token: no writes at all
         assert client.post("/api/feedback", json=body, headers={"Authorization": "Bearer x"}).status_code == 403
 
 

@@ -32,7 +32,7 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store, tactic_order=lambda: ())) as c:
+    with TestClient(create_app(store, tactic_order=lambda: ()), base_url="http://127.0.0.1") as c:
         yield c
 
 
