@@ -22,7 +22,9 @@ GOLDEN = Path(__file__).with_name("golden") / "demo_profiles.json"
 
 def test_demo_profiles_identical_to_the_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUNTFEED_CACHE", str(tmp_path / "cache"))
-    actual = demo_profiles(tmp_path / "out")
+    actual = demo_profiles(tmp_path / "out")  # a cold query cache: every rule converted
+    assert list((tmp_path / "cache").glob("hunt-queries-*.json"))
+    assert demo_profiles(tmp_path / "again") == actual  # a warm one: every query read back from disk
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(dump(actual), encoding="utf-8")
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
