@@ -22,8 +22,7 @@ from sigma.rule import SigmaRule
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
 from huntfeed.hunts.spl_lint import tokenize
-
-LOOKBACK = "30d"
+from huntfeed.hunts.window import LOOKBACK
 
 # Columns a hunter wants first, per Defender table; the analyser checks each exists.
 DEFENDER_PROJECT: dict[str, tuple[str, ...]] = {

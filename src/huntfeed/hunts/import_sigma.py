@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from huntfeed.errors import DataFileError, QueryError
-from huntfeed.hunts.convert import CONVERTERS, parse_rule
 from huntfeed.hunts.library import ImportedRule
 from huntfeed.paths import data_dir
 
@@ -50,6 +49,8 @@ class ImportReport:
 
 
 def _rule_from_file(path: Path) -> ImportedRule | None:
+    from huntfeed.hunts.convert import CONVERTERS, parse_rule  # pySigma loads only when rules are imported
+
     text = path.read_text(encoding="utf-8", errors="replace")
     rule = parse_rule(text)
     techniques = tuple(
