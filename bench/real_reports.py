@@ -81,7 +81,8 @@ class Run:
     output_bytes: int
 
 
-def timed_process(cmd: Sequence[str], *, stdin: Path | None = None, cpu: int | None = None) -> Run:
+def timed_process(cmd: Sequence[str], *, stdin: Path | None = None, cpu: int | None = None,
+                  env: dict[str, str] | None = None) -> Run:
     """Run ``cmd`` to completion; its own CPU time (``os.wait4``), wall time, peak RSS, output size.
 
     ``cpu`` pins the process to that core (a one-core figure is one core even on a busy machine).
@@ -91,7 +92,8 @@ def timed_process(cmd: Sequence[str], *, stdin: Path | None = None, cpu: int | N
         src = stdin.open("rb") if stdin is not None else subprocess.DEVNULL
         try:
             started = time.perf_counter()
-            proc = subprocess.Popen(list(cmd), stdin=src, stdout=out, stderr=err, preexec_fn=preexec)
+            proc = subprocess.Popen(list(cmd), stdin=src, stdout=out, stderr=err, preexec_fn=preexec,
+                                    env=None if env is None else {**os.environ, **env})
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - started
         finally:
