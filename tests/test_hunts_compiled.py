@@ -185,3 +185,14 @@ def test_library_queries_use_the_disk_cache(tmp_path: Path, monkeypatch: pytest.
     two = HuntLibrary.load(imports=Path("/nonexistent/none.json"))
     monkeypatch.setattr("huntfeed.hunts.compiled._convert", lambda *a: pytest.fail("converted again"))
     assert two.queries(uc) == queries
+
+
+def test_threads_converting_at_once_share_one_consistent_cache(lib: HuntLibrary, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = QueryCache.open(tmp_path)
+    rules = [uc.sigma for uc in lib.usecases[:12]]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda sigma: cache.convert(sigma, TARGETS), rules * 2))
+    assert results[:12] == results[12:]
+    assert QueryCache.open(tmp_path).entries == cache.entries

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -162,6 +163,8 @@ class QueryCache:
     entries: dict[str, str | None] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
     _dirty: bool = False
+    # The web app analyses in worker threads: one conversion and one file write at a time.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def open(cls, folder: Path | None = None) -> QueryCache:
@@ -181,20 +184,21 @@ class QueryCache:
         """The rule converted to each target that converts (a failure is left out, as lint reports it)."""
         digest = hashlib.sha256(sigma_yaml.encode("utf-8")).hexdigest()
         out: dict[str, str] = {}
-        for target in targets:
-            key = f"{target}:{digest}"
-            if key not in self.entries:
-                self.entries[key] = _convert(target, sigma_yaml)
-                self._dirty = True
-            self._used.add(key)
-            if (query := self.entries[key]) is not None:
-                out[target] = query
-        if self._dirty:
-            self.save()
+        with self._lock:
+            for target in targets:
+                key = f"{target}:{digest}"
+                if key not in self.entries:
+                    self.entries[key] = _convert(target, sigma_yaml)
+                    self._dirty = True
+                self._used.add(key)
+                if (query := self.entries[key]) is not None:
+                    out[target] = query
+            if self._dirty:
+                self.save()
         return out
 
     def save(self) -> None:
-        """Write the file atomically; a folder that cannot be written only costs the next process time."""
+        """Write the file atomically (under the lock); an unwritable folder only costs the next process time."""
         self._dirty = False
         if self.path is None:
             return
