@@ -196,3 +196,30 @@ def test_threads_converting_at_once_share_one_consistent_cache(lib: HuntLibrary,
         results = list(pool.map(lambda sigma: cache.convert(sigma, TARGETS), rules * 2))
     assert results[:12] == results[12:]
     assert QueryCache.open(tmp_path).entries == cache.entries
+
+
+def test_prepared_use_cases_equal_the_strict_load_and_follow_edits(tmp_path: Path) -> None:
+    import shutil
+
+    from huntfeed.errors import DataFileError
+    from huntfeed.hunts.prepared import prepared_usecases
+    from huntfeed.hunts.usecase import load_usecases
+
+    lib_dir = tmp_path / "usecases"
+    shutil.copytree(package_data("usecases"), lib_dir)
+    cache = tmp_path / "cache"
+    strict = load_usecases(lib_dir)
+    assert prepared_usecases(lib_dir, folder=cache) == strict  # built and written
+    files = list(cache.glob("usecases-*.json"))
+    assert len(files) == 1
+    assert prepared_usecases(lib_dir, folder=cache) == strict  # read back
+    files[0].write_text("[{\"id\": 1}]")
+    assert prepared_usecases(lib_dir, folder=cache) == strict  # a broken file is rebuilt
+    first = sorted(lib_dir.glob("*.yaml"))[0]
+    first.write_text(first.read_text().replace("title:", "title: Edited", 1))
+    edited = prepared_usecases(lib_dir, folder=cache)
+    assert edited != strict and edited == load_usecases(lib_dir)
+    first.write_text("id: [unclosed\n")
+    with pytest.raises(DataFileError) as err:
+        prepared_usecases(lib_dir, folder=cache)
+    assert first.name in str(err.value)

@@ -9,8 +9,9 @@ from pathlib import Path
 from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
+from huntfeed.hunts.prepared import prepared_usecases
 from huntfeed.hunts.sweeps import build_sweeps
-from huntfeed.hunts.usecase import TARGETS, UseCase, load_usecases
+from huntfeed.hunts.usecase import TARGETS, UseCase
 from huntfeed.model import Hunt, Indicator, Inference
 from huntfeed.paths import package_data
 
@@ -47,7 +48,7 @@ class HuntLibrary:
         """Load the use cases in ``path`` (default: the bundled library) and any imported Sigma rules."""
         from huntfeed.hunts.import_sigma import load_imported
 
-        cases = load_usecases(path or package_data("usecases"))
+        cases = prepared_usecases(path or package_data("usecases"))  # load_usecases, kept as JSON once
         lib = cls(cases, load_imported(imports))
         for uc in cases:
             lib._patterns[uc.id] = phrase_pattern(uc.triggers.phrases)
