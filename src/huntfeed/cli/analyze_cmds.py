@@ -18,7 +18,7 @@ from huntfeed.model import Article
 
 if TYPE_CHECKING:  # the pipeline is heavy to import; load it only when a document is analysed
     from huntfeed.pipeline import Knowledge
-from huntfeed.render import json_profile, markdown
+from huntfeed.render import json_profile
 
 MAX_DOCUMENT = 50 * 1024 * 1024
 
@@ -114,7 +114,12 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
             raise ConfigError(f"cannot read: {exc.strerror}", where=source) from exc
     article = document_article(document_text(raw, url), url=url, title=title, doc_id=Path(source).name)
     profile = analyse(article, kb)
-    click.echo(markdown.render(profile) if fmt == "md" else json_profile.render(profile), nl=False)
+    if fmt == "md":
+        from huntfeed.render import markdown  # Jinja2 loads only for the Markdown form
+
+        click.echo(markdown.render(profile), nl=False)
+    else:
+        click.echo(json_profile.render(profile), nl=False)
 
 
 commands: list[click.Command] = [analyze_cmd]
