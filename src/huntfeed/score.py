@@ -227,6 +227,8 @@ def _find_phrase(text: str, phrases: tuple[str, ...], min_mentions: int = 1) -> 
     found = ""
     mentions = 0
     for phrase in phrases:
+        if phrase not in text:  # a plain substring test first: the boundary pattern is a slow scan
+            continue
         n = len(re.findall(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text))
         if n and not found:
             found = phrase

@@ -22,7 +22,7 @@ from huntfeed.model import Article
 
 if TYPE_CHECKING:  # the pipeline is heavy to import; load it only when a document is analysed
     from huntfeed.pipeline import Knowledge
-from huntfeed.render import json_profile, markdown
+from huntfeed.render import json_profile
 
 # A --jsonl line holds one document as JSON text: room for the document limit plus escaping.
 MAX_LINE = 4 * MAX_DOCUMENT_BYTES
@@ -169,7 +169,12 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
     kb = Knowledge.load(environment=environment)
     article = document_article(doc.text, url=url, title=title, doc_id=Path(source).name)
     profile = replace(analyse(article, kb), notes=doc.notes)
-    click.echo(markdown.render(profile) if fmt == "md" else json_profile.render(profile), nl=False)
+    if fmt == "md":
+        from huntfeed.render import markdown  # Jinja2 loads only for the Markdown form
+
+        click.echo(markdown.render(profile), nl=False)
+    else:
+        click.echo(json_profile.render(profile), nl=False)
 
 
 commands: list[click.Command] = [analyze_cmd]

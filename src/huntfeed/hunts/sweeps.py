@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from huntfeed.errors import QueryError
-from huntfeed.hunts.convert import LOOKBACK
 from huntfeed.hunts.escape import kql_quote, spl_quote
+from huntfeed.hunts.window import LOOKBACK
 from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType
 
 MAX_VALUES = 100  # per query: keeps tstats IN lists and KQL dynamic arrays well inside limits
