@@ -74,6 +74,18 @@ def reference_domains() -> frozenset[str]:
 
 
 @cache
+def report_sites() -> frozenset[str]:
+    """Sandboxes, scanners, knowledge bases: their links are references even in an IOC list
+    (data/extract/report_sites.txt)."""
+    out = set()
+    for no, value in _read_lines("report_sites.txt"):
+        if " " in value or "." not in value:
+            raise DataFileError(f"not a domain: {value!r}", where=f"report_sites.txt:{no}")
+        out.add(value.lower())
+    return frozenset(out)
+
+
+@cache
 def abused_hosts() -> dict[str, tuple[str, ...]]:
     """Host -> path globs under which a URL stays an indicator (data/extract/abused_hosts.txt)."""
     out: dict[str, list[str]] = {}
@@ -157,9 +169,14 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
         return LOW, "own-site"
     if pol.reference_domains and _under(domain, pol.reference_domains):
         return LOW, "reference-link"
+    if _under(domain, report_sites()):
+        return LOW, "reference-link"  # a sandbox or knowledge-base page, even inside an IOC list
     index = _known_domains()
     hit = _suffix_hit(domain, index)
-    if hit:
+    if hit and not sig.in_ioc:
+        # Inside the report's own IOC list the author's word outranks the list: abused services
+        # (dynamic DNS, CDN objects, tenants, file shares) are listed there on purpose. The hunt
+        # then matches the full URL or the listed sub-domain, never the shared parent.
         return LOW, index[hit]
     if sig.defanged:
         return None  # authors defang hosts, never file names or package ids
@@ -285,6 +302,10 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         return _positive(sig, pol, plain_ok=False)
     if kind is T.URL:
         host, path = _host_and_path(value)
+        if not sig.defanged:
+            link = _link_verdict(path, sig)
+            if link:
+                return link
         if _abused_path(host, path):
             return HIGH, "abused-host"
         verdict = _domain_verdict(host, sig, pol) if host else None
@@ -324,6 +345,23 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
     if sig.c2:
         return HIGH, "context:c2"
     return LOW, "mentioned"
+
+
+_LINK = frozenset(("link",))
+_ASSET_EXT = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|woff2?|ttf|eot)(?:[?#].*)?$")
+_ASSET_DIR = re.compile(r"(?i)/(?:images?|img|pictures|screenshots|assets|static|media/images)/")
+
+
+def _link_verdict(path: str, sig: Signals) -> tuple[Fidelity, str] | None:
+    """A live URL that is part of the page, not an indicator: an embedded image, a site asset,
+    or a citation link (Markdown ``[text](url)``, AsciiDoc ``url[text]``) to other research."""
+    if "image" in sig.roles:
+        return LOW, "image-link"
+    if _ASSET_EXT.search(path) or (not sig.in_ioc and _ASSET_DIR.search(path)):
+        return LOW, "asset-link"
+    if sig.roles == _LINK:
+        return LOW, "reference-link"
+    return None
 
 
 _AUTHORITY = re.compile(r"[^/?#]*")

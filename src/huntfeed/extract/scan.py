@@ -118,6 +118,30 @@ def _valid_bitcoin(addr: str) -> bool:
     return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
 
 
+def _link_role(n: str, s: int, e: int, value: str, hs: int, he: int) -> str:
+    """'image' for a Markdown image, 'link' for a citation link whose text is not the URL itself.
+
+    ``![alt](url)`` embeds a picture of the page; ``[text](url)`` and AsciiDoc ``url[text]`` cite
+    other work. ``[evil.com](http://evil.com)`` is an auto-linked indicator, not a citation.
+    """
+    if s >= 2 and n[s - 2 : s] == "](":
+        k = n.rfind("[", max(0, s - 300), s - 2)
+        if k < 0:
+            return ""
+        if k > 0 and n[k - 1] == "!":
+            return "image"
+        label = n[k + 1 : s - 2].strip().lower()
+    elif e < len(n) and n[e] == "[":
+        close = n.find("]", e, e + 300)
+        label = n[e + 1 : close].strip().lower() if close > 0 else ""
+        if not label:
+            return ""
+    else:
+        return ""
+    host = value[hs:he].lower()
+    return "" if label and (label in value.lower() or host in label) else "link"
+
+
 class _Spans:
     """Sorted spans with a containment query."""
 
@@ -170,7 +194,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         last = e
         url_spans.append((s, e))
         host_spans.append((s + hs, s + he))
-        add((s, e, T.URL, value, ""))
+        add((s, e, T.URL, value, _link_role(n, s, e, value, hs, he)))
     urls = _Spans(url_spans)
     # URL spans, and host spans inside them, come in text order and never overlap.
     ustarts = [a for a, _ in url_spans]
