@@ -27,7 +27,7 @@ _ATWORD = r"(?:[aA][tT]|[eE][tT]|[aA][rR][rR][oO][bB][aA])"
 # Scheme words as seen defanged: hxxp, hXXps, hxtp, xxxx, xxxxs, xxxxx, fxp, sfXp, ftx...
 # WebSocket schemes too (wss[://]host/socket): only with a bracketed or escaped separator, so
 # that prose such as "news // notes" is never read as a scheme.
-_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?|wss?)"
+_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?|wss?|tcp|udp)"
 _SCHEME_SEP = (
     r"(?:\[://\]|\(://\)|\{://\}"
     r"|:\\/\\/"
@@ -134,7 +134,7 @@ def _fix_scheme(word: str) -> str:
         return "http" if len(w) == 4 else "https"
     if w.startswith("sf"):
         return "sftp"
-    if w.startswith("ws"):
+    if w.startswith(("ws", "tcp", "udp")):
         return w
     return "ftps" if w.endswith("s") and len(w) == 4 else "ftp"
 
@@ -189,6 +189,20 @@ def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
     return (s, e, kind, rep)
 
 
+_OPENER = {")": "(", "]": "[", "}": "{"}
+
+
+def _closes(text: str, pos: int) -> bool:
+    """True when the bracket at ``pos`` closes one opened earlier in the same token."""
+    start = max(0, pos - 200)
+    for k in range(pos - 1, start - 1, -1):
+        if text[k].isspace():
+            start = k + 1
+            break
+    seg = text[start:pos]
+    return seg.count(_OPENER[text[pos]]) > seg.count(text[pos])
+
+
 def _plain_scheme(text: str, pos: int) -> bool:
     """True for an ordinary "http://x" at ``pos`` (the '//'): the common case, settled without regex."""
     if pos < 4 or text[pos - 1] != ":" or text[pos + 2 : pos + 3] in ("/", " ", ""):
@@ -218,6 +232,10 @@ def _tokens(text: str) -> list[_Tok]:
         # The common bracket styles, settled inline: one group per style, numbered in order.
         kind, back, rep = info[m.lastindex - 1]  # type: ignore[operator]  # a match sets one group
         last = m.end()
+        if text[pos] in ")]}" and _closes(text, pos):
+            pos += 1  # "index(6)[.]html": the ')' closes the path's own '(', only "[.]" is a defang
+            if pos >= last - 1:
+                continue
         if back > 0:
             pos -= back
         elif back < 0 and pos and text[pos - 1] in " \t":
@@ -236,7 +254,7 @@ def _tokens(text: str) -> list[_Tok]:
         if m is None:
             continue
         word = m.group("sch") or m.group("bsch")
-        if word[:1] in "wW" and not any(c in m.group("ssep") for c in "[({\\"):
+        if word[:1] in "wWtTuU" and not any(c in m.group("ssep") for c in "[({\\"):
             continue
         last = m.end()
         rep = _fix_scheme(word) + "://"

@@ -178,8 +178,12 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
         # (dynamic DNS, CDN objects, tenants, file shares) are listed there on purpose. The hunt
         # then matches the full URL or the listed sub-domain, never the shared parent.
         return LOW, index[hit]
+    if tld_of(domain) in file_ext_tlds() and ("_" in domain or _CAMEL.search(sig.raw)):
+        # deepseek_release_X64[.]zip, YoudaoDictSetup[.]zip: some authors defang file names too;
+        # a registered host name holds no underscore and is not written in CamelCase.
+        return LOW, "file-name"
     if sig.defanged:
-        return None  # authors defang hosts, never file names or package ids
+        return None  # authors defang hosts; package ids and other files stay with the rules below
     if _package_id(domain):
         return LOW, "package-id"
     if tld_of(domain) in file_ext_tlds() and _file_name(domain, sig, pol):
@@ -276,6 +280,8 @@ _HASH_KINDS = frozenset((T.MD5, T.SHA1, T.SHA256, T.SHA512))
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str]:
     """Fidelity and reason for one distinct indicator of a document."""
     if kind is T.DOMAIN:
+        if "bare-host" in sig.roles:
+            sig = _bare_host(value, sig)
         verdict = _domain_verdict(value, sig, pol)
         if verdict:
             return verdict
@@ -311,6 +317,10 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         verdict = _domain_verdict(host, sig, pol) if host else None
         if verdict:
             return verdict
+        if sig.roles == _BARE and not sig.defanged and not sig.c2:
+            # host/path with no scheme and no defang: a table of hosts with their paths, a file path,
+            # "TCP/IP"; the host is the indicator the author marked (see _bare_host).
+            return LOW, "schemeless"
         if host and host[-1:].isdigit() and _IPV4_SHAPE.fullmatch(host) and not _ipv4_global(host):
             return LOW, "private-ip"
         return _positive(sig, pol, plain_ok=False)
@@ -327,6 +337,8 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, "warninglist:rfc6761"
         return _positive(sig, pol, plain_ok=True)
     if kind in _HASH_KINDS:
+        if sig.roles and "" not in sig.roles:
+            return LOW, "in-url"  # only ever part of a URL: a commit id, a file named by its hash
         hit = warninglists.hash_list(value)
         if hit:
             return LOW, f"warninglist:{hit}"
@@ -348,6 +360,15 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
 
 
 _LINK = frozenset(("link",))
+_BARE = frozenset(("bare",))
+
+
+def _bare_host(domain: str, sig: Signals) -> Signals:
+    """The host of a scheme-less host/path: a URL's host when the author defanged it or it is a
+    shared service (github[.]com/account), else a host in its own right (alertmeter.info/x.php)."""
+    as_url = sig.defanged or bool(_suffix_hit(domain, _known_domains()))
+    role = "url-host" if as_url else ""
+    return sig._replace(roles=frozenset(role if r == "bare-host" else r for r in sig.roles))
 _ASSET_EXT = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|woff2?|ttf|eot)(?:[?#].*)?$")
 _ASSET_DIR = re.compile(r"(?i)/(?:images?|img|pictures|screenshots|assets|static|media/images)/")
 

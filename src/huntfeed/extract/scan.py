@@ -278,8 +278,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
                 if bare is not None:
                     bvalue, bend = bare
                     bare_end = bend
-                    role = "url-host"
-                    add((s, bend, T.URL, bvalue, ""))
+                    role = "bare-host"
+                    add((s, bend, T.URL, bvalue, "bare"))
         if not role and e < size and n[e] == "(":
             role = "code"  # obj.send(...): a method call, not a host
         add((s, e, T.DOMAIN, value, role))
@@ -301,7 +301,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         if e < len(n) and n[e] in "/:" and not urls.overlaps(s, e) and (s == 0 or n[s - 1] not in ".@/:%-"):
             bare = _bare_url(n, s, e)
             if bare is not None and not _CIDR_RE.fullmatch(n, e, bare[1]):
-                add((s, bare[1], T.URL, bare[0], ""))
+                add((s, bare[1], T.URL, bare[0], "bare"))
         add((s, e, T.IPV4, _ipv4_value(raw), ""))
 
     if P.IPV6_GATE_RE.search(n):
@@ -322,7 +322,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             continue
         if s > 0 and n[s - 1].isalnum() and not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
             continue
-        add((s, e, kind, m.group(0).lower(), ""))
+        # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
+        add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 
     for rx in P.CVE_RES:
         for m in rx.finditer(n):

@@ -111,8 +111,8 @@ def outline(text: str, plain: Callable[[str], bool] | None) -> tuple[list[tuple[
     for line in lines:
         n = len(line)
         s = line.lstrip()
-        if s.startswith("```"):
-            fence = not fence
+        if s.startswith(("```", "~~~")) and "```" not in s[3:]:
+            fence = not fence  # a fence line opens or closes a code block; ```x``` is inline code
         head = None if fence else classify(line, plain)
         if head is not None:
             level, words, is_plain = head
