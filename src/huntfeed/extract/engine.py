@@ -37,7 +37,8 @@ _START, _END, _RAW, _DEFANGED, _STRICT, _ALL_LOOSE, _IN_IOC, _ALL_REFS, _ALL_VER
 Acc = list[Any]  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_refs, all_version, roles, plain]
 # Roles as shared frozensets: hashable, so a value's signals can key the verdict memo below.
 _ROLE_SETS = {
-    r: frozenset((r,)) for r in ("", "url-host", "in-url", "email-domain", "in-path", "code", "bare", "bare-host", "link")
+    r: frozenset((r,))
+    for r in ("", "url-host", "in-url", "email-domain", "in-path", "code", "bare", "bare-host", "link")
 }
 # Verdicts by (type, value, signals, policy): reports repeat the same vendor, reference and
 # resolver values from one article to the next, and decide() is a pure function of these.

@@ -369,6 +369,8 @@ def _bare_host(domain: str, sig: Signals) -> Signals:
     as_url = sig.defanged or bool(_suffix_hit(domain, _known_domains()))
     role = "url-host" if as_url else ""
     return sig._replace(roles=frozenset(role if r == "bare-host" else r for r in sig.roles))
+
+
 _ASSET_EXT = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|woff2?|ttf|eot)(?:[?#].*)?$")
 _ASSET_DIR = re.compile(r"(?i)/(?:images?|img|pictures|screenshots|assets|static|media/images)/")
 

@@ -118,6 +118,16 @@ def _valid_bitcoin(addr: str) -> bool:
     return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
 
 
+def _emphasis(n: str, s: int, e: int) -> bool:
+    """True when n[s:e] is wrapped in Markdown emphasis underscores: _1.2.3.4_, __1.2.3.4__."""
+    k = s
+    while k > 0 and s - k < 2 and n[k - 1] == "_":
+        k -= 1
+    if k == s or (k > 0 and not (n[k - 1].isspace() or n[k - 1] in "*(['\"|")):
+        return False
+    return n[e : e + (s - k)] == "_" * (s - k) and (e + s - k >= len(n) or not n[e + s - k].isalnum())
+
+
 def _link_role(n: str, s: int, e: int, value: str, hs: int, he: int) -> str:
     """'image' for a Markdown image, 'link' for a citation link whose text is not the URL itself.
 
@@ -139,7 +149,9 @@ def _link_role(n: str, s: int, e: int, value: str, hs: int, he: int) -> str:
     else:
         return ""
     host = value[hs:he].lower()
-    return "" if label and (label in value.lower() or host in label) else "link"
+    # The text is the address itself (an auto-link) when it reads as one: a dotted word, no spaces.
+    shown = "." in label and " " not in label and (label in value.lower() or host in label)
+    return "" if shown else "link"
 
 
 class _Spans:
@@ -180,12 +192,20 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         if sm is None:
             continue
         s = p - len(sm.group(0))
-        if n[s:p].lower() not in P.URL_SCHEMES or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+-")):
+        while s < p and n[s] == "+":
+            s += 1  # '+' is legal in a scheme name, but not first: "++https" is markup + https
+        # AsciiDoc passthrough ++https://x/y++ (ESET tables) wraps the URL; the pluses are markup.
+        passthrough = s >= 2 and n[s - 2 : s] == "++"
+        if n[s:p].lower() not in P.URL_SCHEMES or (
+            s > 0 and not passthrough and (n[s - 1].isalnum() or n[s - 1] in "_.+-")
+        ):
             continue
         rest = P.URL_REST_RE.match(n, p)
         if rest is None:
             continue
         raw = _trim_url(n[s : rest.end()])
+        if passthrough and raw.endswith("++"):
+            raw = raw[:-2]
         norm = _norm_url(raw)
         if norm is None:
             continue
@@ -291,9 +311,12 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             s -= 1
             if s > 0 and n[s - 1].isdecimal():
                 s -= 1
-        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
+        emphasis = _emphasis(n, s, e)
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.") and not emphasis:
             continue
-        if e < size and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < size and n[e + 1].isalnum())):
+        if e < size and (
+            n[e].isalnum() or (n[e] == "_" and not emphasis) or (n[e] == "." and e + 1 < size and n[e + 1].isalnum())
+        ):
             continue
         raw = n[s:e]
         if P.IPV4_FULL_RE.fullmatch(raw) is None:
@@ -320,8 +343,11 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
             continue
-        if s > 0 and n[s - 1].isalnum() and not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
-            continue
+        if s > 0 and n[s - 1].isalnum():
+            if not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
+                continue
+            if kind is T.SHA1:
+                continue  # 0x + 40 hex digits: an Ethereum/BSC wallet address, not a SHA-1
         # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
         add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 

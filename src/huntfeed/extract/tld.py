@@ -27,7 +27,7 @@ def valid_tld(label: str) -> bool:
 @cache
 def _parent_tlds() -> frozenset[str]:
     """TLDs the list names only through their second-level rules: "co.za" is listed, "za" is not."""
-    rules = getattr(_psl(), "_publicsuffix", frozenset())
+    rules: frozenset[str] = getattr(_psl(), "_publicsuffix", frozenset())
     return frozenset(r.rsplit(".", 1)[-1] for r in rules if "." in r)
 
 
