@@ -90,6 +90,17 @@ CASES = [
      "github.com/johnshel1by", HIGH, "in-ioc-section"),
     ("schemeless-defanged-shared-host", "| `github[.]com/johnshel1by` | URL | C2 account |\n", T.DOMAIN,
      "github.com", LOW, "url-host"),
+    # 6. demo-corpus items: a listed path after an intro sentence, paths with spaced folder names,
+    # the prose's closing bracket
+    ("plain-heading-intro-sentence-keeps-list",
+     "Indicators shared by the investigators\nThe summary lists the following indicators. Defenders at connected "
+     "companies are advised to search for them.\n| Indicator | Type |\n|---|---|\n"
+     "| C:\\Windows\\Help\\Corporate\\svcupd.exe | File path |\n",
+     T.FILEPATH, "C:\\Windows\\Help\\Corporate\\svcupd.exe", HIGH, "in-ioc-section"),
+    ("path-with-spaced-folders", "saved as C:\\Program Files (x86)\\Acme Corp\\bin\\a.dll. Then", T.FILEPATH,
+     "C:\\Program Files (x86)\\Acme Corp\\bin\\a.dll", LOW, "mentioned"),
+    ("path-loses-prose-bracket", "(netscan.exe saved as C:\\Users\\Public\\Music\\ns.exe) and", T.FILEPATH,
+     "C:\\Users\\Public\\Music\\ns.exe", LOW, "mentioned"),
 ]  # fmt: skip
 
 
@@ -105,12 +116,23 @@ def test_real_report_classes(text: str, kind: IndicatorType, value: str, fidelit
 ABSENT = [
     ("ethereum-wallet-no-sha1", "- ETH: 0xc54e1f4E1aD38D892b28Acfb56e83951b61671D9\n", T.SHA1),
     ("underscore-joined-ip", "ip_91.219.236.18 in a log name", T.IPV4),
+    ("spaced-extension-is-no-file", "- Look for .aspx or .jsp files created under the web root.", T.FILENAME),
+    ("folder-cut-at-space", "saved under C:\\Program Files\\Corvane\\app.aspx today", T.FILEPATH),
 ]
 
 
 @pytest.mark.parametrize(("text", "kind"), [c[1:] for c in ABSENT], ids=[c[0] for c in ABSENT])
 def test_not_reported(text: str, kind: IndicatorType) -> None:
-    assert [i.value for i in extract(text, all=True) if i.type is kind] == []
+    values = [i.value for i in extract(text, all=True) if i.type is kind]
+    if kind is T.FILEPATH:
+        assert values == ["C:\\Program Files\\Corvane\\app.aspx"]  # whole, not "C:\\Program"
+    else:
+        assert values == []
+
+
+def test_ethereum_checksum_address_is_no_sha1_but_plain_hex_is() -> None:
+    found = {i.type: i.value for i in extract("0x1a1db93766e31994507511c9c70a1dd94465cf6d", all=True)}
+    assert found[T.SHA1] == "1a1db93766e31994507511c9c70a1dd94465cf6d"  # one case: a digest after 0x
 
 
 # Report outlines: (class, text, values whose line sits in an IOC section, values whose does not)

@@ -111,6 +111,8 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                     if kind is not IndicatorType.MD5 or not m.group(0).lower().startswith("ja3"):
                         continue  # an imphash or authentihash is not a file hash
                     kind = IndicatorType.JA3
+            if loose and kind is IndicatorType.FILENAME:
+                continue  # "Look for .aspx or .jsp files": a guessed refang never makes a file name
             in_ioc = ioc_lo <= s < ioc_hi if one_ioc else bool(ioc) and _inside(ioc, s)
             key = (kind, value)
             acc = accs.get(key)

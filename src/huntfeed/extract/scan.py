@@ -346,8 +346,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         if s > 0 and n[s - 1].isalnum():
             if not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
                 continue
-            if kind is T.SHA1:
-                continue  # 0x + 40 hex digits: an Ethereum/BSC wallet address, not a SHA-1
+            if kind is T.SHA1 and not (m.group(0).islower() or m.group(0).isupper()):
+                continue  # 0x + 40 mixed-case hex (EIP-55 checksum): an Ethereum/BSC wallet, not a SHA-1
         # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
         add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 
@@ -380,7 +380,15 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
     if ":\\" in n or "%\\" in n:
         for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
-                add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
+                s, e = m.span()
+                # "C:\Program Files\Vendor\app.exe": folder names with spaces, read on while a
+                # backslash follows the words (prose after the path has none).
+                while (c := P.WINPATH_CONT_RE.match(n, e)) is not None:
+                    e = c.end()
+                value = n[s:e].rstrip(".,;:")
+                if value.endswith(")") and value.count(")") > value.count("("):
+                    value = value[:-1]  # "(saved as C:\Users\Public\ns.exe)": the prose's bracket
+                add((s, s + len(value), T.FILEPATH, value, ""))
     if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
         for m in P.UNIXPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):

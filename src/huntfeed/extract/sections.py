@@ -151,6 +151,7 @@ def _spans(
             kinds[sid] = IOC
     ioc: list[tuple[int, int]] = []
     refs: list[tuple[int, int]] = []
+    listed: set[int] = set()  # IOC sections that have shown a listed (non-prose) line
     for a, b, sid in rows:
         if sid < -1:  # a heading: its own line lists a value when it names one ("C2 DOMAINS ON 1.2.3[.]4:")
             if kinds[-2 - sid] == IOC and _EVIDENCE.search(text, a, b):
@@ -158,10 +159,13 @@ def _spans(
             continue
         kind = kinds[sid] if sid >= 0 else NEUTRAL
         if kind == IOC and sid not in closed:
-            if is_prose(text[a:b].strip()):
-                if plain_head[sid]:
-                    closed.add(sid)  # plain text: a paragraph after the list ends it
+            line = text[a:b].strip()
+            if is_prose(line):
+                if plain_head[sid] and sid in listed:
+                    closed.add(sid)  # plain text: a paragraph after the list ends it (one before is its intro)
                 continue
+            if line:
+                listed.add(sid)
             _extend(ioc, a, b)
         elif kind == REFS:
             _extend(refs, a, b)
