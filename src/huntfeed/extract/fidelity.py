@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from huntfeed.errors import DataFileError
 from huntfeed.extract import warninglists
 from huntfeed.extract.tld import registrable, tld_of
+from huntfeed.indicators import common_file_names
 from huntfeed.model import Fidelity, IndicatorType
 from huntfeed.paths import package_data
 
@@ -352,6 +353,11 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
     if kind in (T.JA3, T.JA4, T.BITCOIN, T.MONERO):
         return HIGH, "in-ioc-section" if sig.in_ioc else kind.value
     # File names, paths and registry keys are indicators only where the author lists them.
+    if kind is T.FILENAME:
+        if sig.in_ioc and value.lower() in common_file_names():
+            return LOW, "common-file-name"  # svchost.exe: every host has one
+        # A bare name is high only in the author's list; a C2 sentence is not enough for a name.
+        return (HIGH, "in-ioc-section") if sig.in_ioc else (LOW, "mentioned")
     if sig.in_ioc:
         return HIGH, "in-ioc-section"
     if sig.c2:

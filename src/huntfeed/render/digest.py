@@ -10,7 +10,8 @@ from datetime import date
 
 import jinja2
 
-from huntfeed.model import Fidelity, Profile, Severity
+from huntfeed.indicators import count_iocs
+from huntfeed.model import Profile, Severity
 from huntfeed.render.ioc_format import utc
 
 
@@ -85,7 +86,7 @@ def _env(fmt: str) -> jinja2.Environment:
     )
     env.filters["md"] = _md_escape
     env.globals["brief_reasons"] = brief_reasons
-    env.globals["high_iocs"] = lambda p: sum(1 for i in p.indicators if i.fidelity is Fidelity.HIGH)
+    env.globals["high_iocs"] = lambda p: count_iocs(p.indicators)  # CVE ids are not IOCs
     return env
 
 
