@@ -61,3 +61,28 @@ NAMES = [
 def test_bare_file_name_fidelity(text: str, value: str, fidelity: Fidelity, reason: str) -> None:
     found = {i.value: i for i in extract(text, all=True) if i.type is T.FILENAME}
     assert (found[value].fidelity, found[value].reason) == (fidelity, reason)
+
+
+def _sweep(hunts: tuple, key: str) -> dict[str, str]:
+    return next(h.queries for h in hunts if h.use_case.startswith(f"SWEEP_{key}_"))
+
+
+def test_url_on_attacker_host_also_sweeps_the_host_shared_platform_never() -> None:
+    from huntfeed.hunts.sweeps import build_sweeps
+
+    urls = (
+        ind(T.URL, "https://update-gate.top/a/b.php"),
+        ind(T.URL, "https://is.gd/Oc6aNo"),  # a shared short-link service: the path is the indicator
+        ind(T.URL, "http://185.14.29.246:80/x.ps1"),
+    )
+    hunts = build_sweeps(urls)
+    domain = _sweep(hunts, "DOMAIN")
+    assert 'let domains = dynamic(["update-gate.top"]);' in domain["kql"] and "is.gd" not in domain["kql"]
+    assert "185.14.29.246" not in domain["kql"]
+    url = _sweep(hunts, "URL")["kql"]
+    # Defender's RemoteUrl: the URL without its scheme, or only the host for HTTPS.
+    assert 'let bare_urls = dynamic(["update-gate.top/a/b.php", "is.gd/Oc6aNo", "185.14.29.246:80/x.ps1"]);' in url
+    assert (
+        'let url_hosts = dynamic(["update-gate.top", "https://is.gd/Oc6aNo", "http://185.14.29.246:80/x.ps1"]);' in url
+    )
+    assert "RemoteUrl in~ (urls) or RemoteUrl in~ (bare_urls) or RemoteUrl in~ (url_hosts)" in url
