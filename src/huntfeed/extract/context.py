@@ -129,8 +129,18 @@ def _ends_refs(stripped: str) -> bool:
     return _other_heading(stripped) or bool(_IOC_HEADING.match(stripped))
 
 
+# First three letters of the words that open an IOC or references heading (see the patterns
+# above): a line opening with anything else is settled without a regex.
+_PLAIN_HEADS = _OTHER_HEADS | frozenset(
+    ("ind", "ioc", "obs", "net", "hos", "fil", "mal", "sus", "c2 ", "c&c", "com", "sha", "md5", "has", "dom")
+    + ("url", "ip ", "ips", "sam", "art", "inf", "app", "ext", "bib", "end", "c2", "ioc")
+)
+
+
 def _plain_heading(line: str) -> bool:
     """A plain short line that reads as a heading (trafilatura output has no other mark)."""
+    if line.lstrip(_HEADING_LEAD)[:3].lower() not in _PLAIN_HEADS:
+        return False
     return bool(_IOC_HEADING.match(line) or _REF_HEADING.match(line)) or _other_heading(line)
 
 

@@ -80,13 +80,15 @@ def classify(line: str, plain: Callable[[str], bool] | None) -> tuple[int, str, 
     if not s or len(s) > 110:
         return None
     c = s[0]
+    if c == "|":
+        return None  # a table row: the commonest line of an IOC appendix, settled first
     if c in "#=":
         m = _MARKED.match(s)
         return (len(m.group(1)), m.group(2), False) if m else None
-    if c == "*":
+    if c == "*" and s.startswith("**"):
         m = _BOLD.match(s)
         return (FLAT, m.group(1), False) if m else None
-    if _caps_heading(s):
+    if c.isalnum() and c.isupper() and _caps_heading(s):
         return FLAT, s, False
     if plain is not None and len(s) <= 70 and plain(s):
         return FLAT, s, True
@@ -95,7 +97,22 @@ def classify(line: str, plain: Callable[[str], bool] | None) -> tuple[int, str, 
 
 def is_prose(line: str) -> bool:
     """A sentence, not a table row or list item: ends like one and has 14 words or more."""
-    return line.endswith((".", ":", "!", "?")) and len(line.split()) >= 14 and line.count("/") < 3
+    return line.endswith(_ENDS) and line.count(" ") >= 13 and len(line.split()) >= 14 and line.count("/") < 3
+
+
+_ENDS = (".", ":", "!", "?")
+_GATES = ("[", "(.", "{.", "xxp", "XXp", "xXp", "Xxp", "XXP", "@")
+_IP_OR_HASH = re.compile(
+    r"(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)|(?<![0-9a-fA-F])[0-9a-fA-F]{32,128}(?![0-9a-fA-F])"
+)
+
+
+def _evidence(text: str, a: int, b: int) -> bool:
+    """True when text[a:b] holds a defanged value, an IPv4 address, a digest or an e-mail address."""
+    line = text[a:b]
+    if any(g in line for g in _GATES):
+        return _EVIDENCE.search(line) is not None
+    return _IP_OR_HASH.search(line) is not None
 
 
 def outline(text: str, plain: Callable[[str], bool] | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -140,31 +157,38 @@ def _spans(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     # A neutral section with no IOC parent is an IOC list when a quarter of its lines hold
     # evidence: Unit 42 style records ("- SHA256 hash: ...", "- File size: ...") carry one per four.
-    counts: dict[int, list[int]] = {}
+    # Sentences do not count either way (a list is judged by its items), and the search stops as
+    # soon as a quarter of the items has shown evidence.
+    items: dict[int, list[tuple[int, int]]] = {}
     for a, b, sid in rows:
-        if sid >= 0 and kinds[sid] == NEUTRAL and b > a and not text[a:b].isspace():
-            c = counts.setdefault(sid, [0, 0])
-            c[0] += 1
-            c[1] += _EVIDENCE.search(text, a, b) is not None
-    for sid, (total, hits) in counts.items():
-        if hits and 4 * hits >= total:
-            kinds[sid] = IOC
+        if sid >= 0 and kinds[sid] == NEUTRAL and b > a:
+            line = text[a:b].strip()
+            if line and not is_prose(line):
+                items.setdefault(sid, []).append((a, b))
+    for sid, spans in items.items():
+        need, hits = (len(spans) + 3) // 4, 0
+        for a, b in spans:
+            if _evidence(text, a, b):
+                hits += 1
+                if hits >= need:
+                    kinds[sid] = IOC
+                    break
     ioc: list[tuple[int, int]] = []
     refs: list[tuple[int, int]] = []
     listed: set[int] = set()  # IOC sections that have shown a listed (non-prose) line
     for a, b, sid in rows:
         if sid < -1:  # a heading: its own line lists a value when it names one ("C2 DOMAINS ON 1.2.3[.]4:")
-            if kinds[-2 - sid] == IOC and _EVIDENCE.search(text, a, b):
+            if kinds[-2 - sid] == IOC and _evidence(text, a, b):
                 _extend(ioc, a, b)
             continue
         kind = kinds[sid] if sid >= 0 else NEUTRAL
         if kind == IOC and sid not in closed:
-            line = text[a:b].strip()
-            if is_prose(line):
+            line = text[a:b].rstrip()
+            if line.endswith(_ENDS) and is_prose(line.lstrip()):
                 if plain_head[sid] and sid in listed:
                     closed.add(sid)  # plain text: a paragraph after the list ends it (one before is its intro)
                 continue
-            if line:
+            if line and sid not in listed:
                 listed.add(sid)
             _extend(ioc, a, b)
         elif kind == REFS:
@@ -176,8 +200,10 @@ def _spans(
 
 def _table_row(text: str, a: int, b: int) -> bool:
     """A Markdown/AsciiDoc table row (``| value | type |``) that holds indicator evidence."""
-    row = text[a:b].lstrip()
-    return row.startswith("|") and row.count("|") >= 2 and _EVIDENCE.search(row) is not None
+    c = text[a : a + 1]
+    if c != "|" and (c not in (" ", "\t") or not text[a:b].lstrip().startswith("|")):
+        return False  # most lines: settled by their first character
+    return text.count("|", a, b) >= 2 and _evidence(text, a, b)
 
 
 def _extend(spans: list[tuple[int, int]], a: int, b: int) -> None:
