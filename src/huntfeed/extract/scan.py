@@ -193,11 +193,11 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         hm = P.EMAIL_HOST_RE.match(n, a + 1)
         if lm is None or hm is None:
             continue
-        s = a - len(lm.group(0))
+        s0 = s = a - len(lm.group(0))
         while s < a and not (n[s].isalnum() or n[s] == "_"):
-            s += 1  # the local part starts with a word character: "-----foo@" gives foo
-        if s >= a or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+%")):
-            continue
+            s += 1  # the local part starts with a word character: "-----foo@" gives foo, ".foo@" foo
+        if s >= a or (s0 > 0 and (n[s0 - 1].isalnum() or n[s0 - 1] in "_.+%")):
+            continue  # more than 64 characters of local part: no address
         e = hm.end()
         if urls.overlaps(s, e):
             continue
