@@ -10,7 +10,8 @@ from typing import Any
 from huntfeed.errors import DataFileError
 from huntfeed.hunts.kev import load_kev
 from huntfeed.hunts.yamlfile import LineDict, load_yaml
-from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType, Inference, RelevanceMatch, Score, Severity
+from huntfeed.indicators import WEAK, is_ioc
+from huntfeed.model import Hunt, Indicator, IndicatorType, Inference, RelevanceMatch, Score, Severity
 from huntfeed.paths import package_data
 
 __all__ = ["Floor", "Rubric", "load_kev", "load_rubric", "score"]
@@ -54,7 +55,6 @@ RELIABILITY_NAMES = {
     "F": "reliability cannot be judged",
 }
 _CVE_RE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
-_NOT_INDICATORS = (IndicatorType.CVE, IndicatorType.ATTACK_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +284,8 @@ def score(
 
     by_type: dict[str, set[str]] = {}
     for ind in indicators:
-        if ind.fidelity is Fidelity.HIGH and ind.type not in _NOT_INDICATORS:
+        # CVE and ATT&CK ids are no indicators; a bare file name never scores on its own.
+        if is_ioc(ind) and ind.type not in WEAK:
             by_type.setdefault(str(ind.type), set()).add(ind.value.lower())
     if by_type:
         total = sum(len(v) for v in by_type.values())

@@ -74,7 +74,9 @@ def summary_table(profiles: Sequence[Profile], title: str) -> Table:
     table.add_column("v", justify="right")
     colours = {"CRITICAL": "bold red", "HIGH": "red", "MED": "yellow", "LOW": "green"}
     for p in sorted(profiles, key=lambda p: (-p.severity.rank, p.title)):
-        n_high = sum(1 for i in p.indicators if i.fidelity.value == "high")
+        from huntfeed.indicators import count_iocs  # CVE ids are not counted as IOCs
+
+        n_high = count_iocs(p.indicators)
         table.add_row(f"[{colours[p.severity.value]}]{p.severity.value}[/]", safe(p.title), str(n_high),
                       str(len(p.techniques)), str(len(p.hunts)), str(p.version))
     return table

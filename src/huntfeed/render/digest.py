@@ -11,7 +11,8 @@ from datetime import date
 import jinja2
 
 from huntfeed.environment.report import BlindSpot, affecting, blind_spots
-from huntfeed.model import Fidelity, Profile, Severity
+from huntfeed.indicators import count_iocs
+from huntfeed.model import Profile, Severity
 from huntfeed.render.ioc_format import utc
 from huntfeed.render.markdown import _CONTROL, md_url, show_bidi
 
@@ -93,7 +94,7 @@ def _env(fmt: str) -> jinja2.Environment:
     env.filters["md"] = _md_escape
     env.filters["md_url"] = md_url  # only http(s) becomes an autolink; javascript:/data: stay inert
     env.globals["brief_reasons"] = brief_reasons
-    env.globals["high_iocs"] = lambda p: sum(1 for i in p.indicators if i.fidelity is Fidelity.HIGH)
+    env.globals["high_iocs"] = lambda p: count_iocs(p.indicators)  # CVE ids are not IOCs
     return env
 
 
