@@ -3,9 +3,11 @@
 Reads ../shared/eval/ttp_train.jsonl (TRAM2 train split, 120 reports) and the v18.1 bundle from
 ../shared/attack ($HUNTFEED_SHARED overrides the folder).  Scores are computed inside TRAM2's label
 space with sub-techniques rolled up to a labelled parent.  Also scores held-out ATT&CK procedure
-examples (ttp_attack_procedures.jsonl) and measures load time and throughput.
+examples (ttp_attack_procedures.jsonl), the dev set of real reports (reports_dev_attack.jsonl:
+`huntfeed analyze` on each `narrative_text`, scored by ../shared/eval/score_ttps.py --set e2e, exact
+and --parent) and measures load time and throughput.
 
-    python bench/attack_eval.py [--folds 5] [--quick]
+    python bench/attack_eval.py [--folds 5] [--skip tram,tables,procedures,dev,speed]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import dataclasses
 import json
 import os
 import pickle
+import subprocess
 import sys
 import tempfile
 import time
@@ -171,6 +174,44 @@ def hash_of(s: str) -> int:
     return h
 
 
+def dev_reports(out_dir: Path | None = None) -> dict[str, str]:
+    """Real reports with their authors' ATT&CK tables: `huntfeed analyze --jsonl` on the narratives.
+
+    Runs the installed command line in a fresh data folder (so the shipped model and the offline
+    bundle are used, as a new user has them) and scores with the project's own scorer.  Returns the
+    scorer's last line per mode; writes the predictions and profiles to ``out_dir`` when given.
+    """
+    gold = SHARED / "eval" / "reports_dev_attack.jsonl"
+    scorer = SHARED / "eval" / "score_ttps.py"
+    work = out_dir or Path(tempfile.mkdtemp())
+    work.mkdir(parents=True, exist_ok=True)
+    inp, prof, pred = work / "dev_in.jsonl", work / "dev_profiles.jsonl", work / "dev_pred.jsonl"
+    with inp.open("w") as f:
+        for line in gold.open():
+            r = json.loads(line)
+            f.write(json.dumps({"id": r["id"], "text": r["narrative_text"]}) + "\n")
+    env = {**os.environ, "HUNTFEED_HOME": tempfile.mkdtemp()}
+    cmd = [sys.executable, "-m", "huntfeed", "analyze", "--jsonl", str(inp), "--format", "json"]
+    with prof.open("w") as f:
+        subprocess.run(cmd, stdout=f, env=env, check=True, cwd=ROOT)
+    with pred.open("w") as f:
+        for line in prof.open():
+            r = json.loads(line)
+            f.write(json.dumps({"id": r["id"], "techniques": [t["id"] for t in r["techniques"]]}) + "\n")
+    print(f"\n### Dev set of real reports ({sum(1 for _ in gold.open())} narratives, authors' ATT&CK tables)\n")
+    lines: dict[str, str] = {}
+    for mode, extra in (("exact", []), ("parent", ["--parent"])):
+        res = subprocess.run([sys.executable, str(scorer), str(gold), str(pred), "--set", "e2e", *extra],
+                             capture_output=True, text=True, check=True)
+        out = [ln for ln in res.stdout.splitlines() if ln.strip()]
+        lines[mode] = out[-1]
+        per_doc = next((ln for ln in out if ln.startswith("per-doc macro")), "")
+        print(f"- {mode}: {out[-1]}; {per_doc}")
+    counts = [len(json.loads(ln)["techniques"]) for ln in pred.open()]
+    print(f"- predicted: {sum(counts)} techniques, {sum(counts) / max(1, len(counts)):.1f} per report")
+    return lines
+
+
 def speed(labelled: Labelled) -> None:
     t0 = time.time()
     engine = AttackEngine.load(Path(tempfile.mkdtemp()))
@@ -195,7 +236,8 @@ def main() -> None:
     ap.add_argument("--models", type=Path, help="folder to keep/reuse fold models (analysis only)")
     ap.add_argument("--windows", type=int, default=3, help="score runs of up to N neighbouring sentences")
     ap.add_argument("--window-mode", default="fast", choices=["fast", "exact"])
-    ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,speed")
+    ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,dev,speed")
+    ap.add_argument("--dev-out", type=Path, help="folder for the dev set's profiles and predictions")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
     tram_path = SHARED / "eval" / "ttp_train.jsonl"
@@ -215,6 +257,8 @@ def main() -> None:
         table_proxy(cat, labelled, cfg, models, comb)
     if "procedures" not in skip:
         procedures_holdout(cat, labelled, cfg, args.procedures, comb)
+    if "dev" not in skip:
+        dev_reports(args.dev_out)
     if "speed" not in skip:
         speed(labelled)
 
