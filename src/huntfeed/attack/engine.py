@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from huntfeed.attack.actors import ActorRecognizer
 from huntfeed.attack.catalog import Catalog, load_bundle
 from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner, feature_table
+from huntfeed.attack.evidence import EvidenceRules, default_rules
 from huntfeed.attack.infer import CLASSIFIER, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
 from huntfeed.attack.offline import load_offline
@@ -54,6 +55,7 @@ class AttackEngine:
     phase_of: Mapping[str, str]
     model: SentenceModel | None
     combiner: Combiner
+    evidence: EvidenceRules = field(default_factory=default_rules)
 
     @classmethod
     def load(
@@ -77,16 +79,30 @@ class AttackEngine:
         )
 
     def signals(self, text: str, sentences: Sequence[Sentence]) -> dict[str, Signals]:
-        """Per-technique signals of every method (used by inference and by training)."""
-        scores = self.model.sentence_scores(sentences, self.catalog) if self.model else None
-        return collect_signals(text, sentences, self.catalog, self.matcher, scores)
+        """Per-technique signals of every method (used by inference and by training).
+
+        Phrase rules and the classifier read only evidence sentences; ids are found everywhere
+        (an id in a non-evidence sentence counts as listed through `features`).
+        """
+        return self._signals(text, self.evidence.view(sentences))
+
+    def _signals(self, text: str, view: Sequence[Sentence]) -> dict[str, Signals]:
+        scores = self.model.sentence_scores(view, self.catalog) if self.model else None
+        return collect_signals(text, view, self.catalog, self.matcher, scores)
+
+    def features(
+        self, text: str, sentences: Sequence[Sentence]
+    ) -> tuple[dict[str, Signals], dict[str, list[float]], list[Sentence]]:
+        """Signals, the combiner's feature table and the evidence view of one text."""
+        view = self.evidence.view(sentences)
+        sig = self._signals(text, view)
+        return sig, feature_table(sig, view, sentence_ends(sentences)), view
 
     def infer(self, text: str) -> Inference:
         """Observed techniques, associated techniques, actors and kill-chain phases for one text."""
         sentences = split_sentences(text)
         ends = sentence_ends(sentences)
-        sig = self.signals(text, sentences)
-        table = feature_table(sig, sentences, ends)
+        sig, table, view = self.features(text, sentences)
         probs = {tid: self.combiner.confidence(tid, f) for tid, f in table.items()}
         observed: list[TechniqueHit] = []
         for tid in self.combiner.select(probs):
@@ -98,7 +114,7 @@ class AttackEngine:
                     tactics=tech.tactics,
                     confidence=round(conf, 3),
                     methods=s.methods(self.combiner.clf_floor),
-                    evidence=_evidence(s, sentences, ends, text, self.combiner.clf_floor),
+                    evidence=_evidence(s, sentences, view, ends, text, self.combiner.clf_floor),
                 )
             )
         observed.sort(key=lambda h: (-h.confidence, h.id))
@@ -128,7 +144,7 @@ class AttackEngine:
                 tactics=self.catalog.techniques[tid].tactics,
                 confidence=round(probs.get(tid, 0.0), 3),
                 methods=("source-mapping",),
-                evidence=_evidence(s, sentences, ends, text, self.combiner.clf_floor),
+                evidence=_evidence(s, sentences, view, ends, text, self.combiner.clf_floor),
             )
             for tid, s in sig.items()
             if s.explicit and tid not in seen
@@ -153,12 +169,21 @@ def _default_root() -> Path | None:
 
 
 def _evidence(
-    s: Signals, sentences: Sequence[Sentence], ends: Sequence[int], text: str, clf_floor: float
+    s: Signals,
+    sentences: Sequence[Sentence],
+    view: Sequence[Sentence],
+    ends: Sequence[int],
+    text: str,
+    clf_floor: float,
 ) -> tuple[Evidence, ...]:
+    """Up to three evidence sentences: ids in prose, then rule hits, then the classifier's best.
+
+    A sentence the evidence filter rejected (a list of ids, a negation...) is never shown.
+    """
     picked: dict[int, str] = {}
     for start, _ in s.explicit:
         i = sentence_index(sentences, start, ends)
-        if i is not None:
+        if i is not None and view[i].text:
             picked.setdefault(i, "explicit id")
     for start, end, _phrase in s.rule_spans:
         i = sentence_index(sentences, start, ends)
