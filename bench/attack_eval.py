@@ -212,6 +212,36 @@ def dev_reports(out_dir: Path | None = None) -> dict[str, str]:
     return lines
 
 
+def evidence_filter() -> None:
+    """How the evidence filter treats labelled sentences.
+
+    TRAM2 lines with a technique label describe behaviour (the filter should keep them); lines
+    without a label are mostly context, so they are dropped more often but are not all negatives.
+    The hand-written set (tests/data/evidence_sentences.tsv, our own words) has a reason per line.
+    """
+    from collections import Counter
+
+    from huntfeed.attack.evidence import default_rules
+    from huntfeed.attack.text import split_sentences
+
+    rules = default_rules()
+    kept: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    for line in (SHARED / "eval" / "ttp_tram2_train_paragraphs.jsonl").open():
+        r = json.loads(line)
+        kind = "labelled" if r["techniques"] else "unlabelled"
+        for sent in split_sentences(r["text"]):
+            (dropped if rules.reason(sent.text) else kept)[kind] += 1
+    print("\n### Evidence filter\n\n| sentences | kept | dropped | dropped share |\n|---|---|---|---|")
+    for kind in ("labelled", "unlabelled"):
+        n = kept[kind] + dropped[kind]
+        print(f"| TRAM2 train lines, {kind} | {kept[kind]} | {dropped[kind]} | {dropped[kind] / max(n, 1):.3f} |")
+    cases = [ln.split("\t", 1) for ln in (ROOT / "tests" / "data" / "evidence_sentences.tsv").read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    right = sum((rules.reason(text) or "-") == want for want, text in cases)
+    print(f"| hand-written set (reason right) | {right} of {len(cases)} | | |")
+
+
 def speed(labelled: Labelled) -> None:
     t0 = time.time()
     engine = AttackEngine.load(Path(tempfile.mkdtemp()))
@@ -236,7 +266,7 @@ def main() -> None:
     ap.add_argument("--models", type=Path, help="folder to keep/reuse fold models (analysis only)")
     ap.add_argument("--windows", type=int, default=3, help="score runs of up to N neighbouring sentences")
     ap.add_argument("--window-mode", default="fast", choices=["fast", "exact"])
-    ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,dev,speed")
+    ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,evidence,dev,speed")
     ap.add_argument("--dev-out", type=Path, help="folder for the dev set's profiles and predictions")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
@@ -257,6 +287,8 @@ def main() -> None:
         table_proxy(cat, labelled, cfg, models, comb)
     if "procedures" not in skip:
         procedures_holdout(cat, labelled, cfg, args.procedures, comb)
+    if "evidence" not in skip:
+        evidence_filter()
     if "dev" not in skip:
         dev_reports(args.dev_out)
     if "speed" not in skip:

@@ -15,6 +15,7 @@ from huntfeed.attack.infer import CLASSIFIER, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
 from huntfeed.attack.offline import load_offline
 from huntfeed.attack.rules import RuleMatcher, load_rules
+from huntfeed.attack.specificity import generalise
 from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences
 from huntfeed.model import Evidence, Inference, TechniqueHit
 from huntfeed.paths import data_dir, package_data
@@ -22,6 +23,7 @@ from huntfeed.paths import data_dir, package_data
 BUNDLE_NAME = "enterprise-attack.json"
 MODEL_NAME = "model.npz"
 _MAX_EVIDENCE = 3
+SOURCE_CONFIRMED = 0.6  # confidence floor of a source-listed id that a narrative sentence confirms
 
 
 def bundle_path(root: Path) -> Path:
@@ -98,25 +100,45 @@ class AttackEngine:
         sig = self._signals(text, view)
         return sig, feature_table(sig, view, sentence_ends(sentences)), view
 
+    def _hit(
+        self,
+        tid: str,
+        s: Signals,
+        conf: float,
+        sentences: Sequence[Sentence],
+        view: Sequence[Sentence],
+        ends: Sequence[int],
+        text: str,
+        source: bool,
+    ) -> TechniqueHit:
+        tech = self.catalog.techniques[tid]
+        methods = s.methods(self.combiner.clf_floor)
+        return TechniqueHit(
+            id=tid,
+            name=tech.name,
+            tactics=tech.tactics,
+            confidence=round(conf, 3),
+            methods=(("source-mapping",) if source else ()) + methods,
+            evidence=_evidence(s, sentences, view, ends, text, self.combiner.clf_floor),
+        )
+
     def infer(self, text: str) -> Inference:
         """Observed techniques, associated techniques, actors and kill-chain phases for one text."""
         sentences = split_sentences(text)
         ends = sentence_ends(sentences)
         sig, table, view = self.features(text, sentences)
         probs = {tid: self.combiner.confidence(tid, f) for tid, f in table.items()}
-        observed: list[TechniqueHit] = []
-        for tid in self.combiner.select(probs):
-            s, tech, conf = sig[tid], self.catalog.techniques[tid], probs[tid]
-            observed.append(
-                TechniqueHit(
-                    id=tid,
-                    name=tech.name,
-                    tactics=tech.tactics,
-                    confidence=round(conf, 3),
-                    methods=s.methods(self.combiner.clf_floor),
-                    evidence=_evidence(s, sentences, view, ends, text, self.combiner.clf_floor),
-                )
-            )
+        chosen = {tid: probs[tid] for tid in self.combiner.select(probs)}
+        floor = self.combiner.clf_floor
+        reported = generalise(chosen, sig, view, lambda t: t in self.catalog.techniques, floor)
+        for tid, s in sig.items():
+            if tid not in chosen and tid not in reported and _confirmed(s, floor):
+                reported[tid] = tid  # the source's own mapping names it and a narrative sentence describes it
+                probs[tid] = max(probs[tid], SOURCE_CONFIRMED)
+        observed = [
+            self._hit(rid, sig[src], probs[src], sentences, view, ends, text, src not in chosen)
+            for rid, src in reported.items()
+        ]
         observed.sort(key=lambda h: (-h.confidence, h.id))
         actors = self.actors.find(text, sentences)
         seen = {h.id for h in observed}
@@ -159,6 +181,11 @@ class AttackEngine:
             kill_chain_phases=phases_for(tactics, self.phase_of),
             attack_version=self.catalog.version,
         )
+
+
+def _confirmed(s: Signals, clf_floor: float) -> bool:
+    """An id the source lists, described by a narrative sentence (a phrase rule or a confident classifier)."""
+    return bool(s.explicit) and (bool(s.rule_spans) or bool(s.clf and s.clf[0][0] >= clf_floor))
 
 
 def _default_root() -> Path | None:
