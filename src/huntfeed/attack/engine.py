@@ -11,7 +11,7 @@ from huntfeed.attack.catalog import Catalog, load_bundle
 from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner, feature_table
 from huntfeed.attack.evidence import EvidenceRules, default_rules
-from huntfeed.attack.infer import CLASSIFIER, Signals, collect_signals
+from huntfeed.attack.infer import CLASSIFIER, EXPLICIT, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
 from huntfeed.attack.offline import load_offline
 from huntfeed.attack.rules import RuleMatcher, load_rules
@@ -113,6 +113,8 @@ class AttackEngine:
     ) -> TechniqueHit:
         tech = self.catalog.techniques[tid]
         methods = s.methods(self.combiner.clf_floor)
+        if source:  # the id stands only in a list or table of the source, not in a sentence of prose
+            methods = tuple(m for m in methods if m != EXPLICIT)
         return TechniqueHit(
             id=tid,
             name=tech.name,
@@ -131,12 +133,13 @@ class AttackEngine:
         chosen = {tid: probs[tid] for tid in self.combiner.select(probs)}
         floor = self.combiner.clf_floor
         reported = generalise(chosen, sig, view, lambda t: t in self.catalog.techniques, floor)
-        for tid, s in sig.items():
-            if tid not in chosen and tid not in reported and _confirmed(s, floor):
-                reported[tid] = tid  # the source's own mapping names it and a narrative sentence describes it
+        listed = {tid for tid, s in sig.items() if _listed(s, view, ends)}
+        for tid in listed:
+            if _confirmed(sig[tid], floor):  # the source's mapping names it and a narrative sentence describes it
+                reported.setdefault(tid, tid)
                 probs[tid] = max(probs[tid], SOURCE_CONFIRMED)
         observed = [
-            self._hit(rid, sig[src], probs[src], sentences, view, ends, text, src not in chosen)
+            self._hit(rid, sig[src], probs[src], sentences, view, ends, text, src in listed)
             for rid, src in reported.items()
         ]
         observed.sort(key=lambda h: (-h.confidence, h.id))
@@ -183,9 +186,15 @@ class AttackEngine:
         )
 
 
+def _listed(s: Signals, view: Sequence[Sentence], ends: Sequence[int]) -> bool:
+    """The source writes the id, but only in lines that are not evidence (a mapping list or table)."""
+    at = [sentence_index(view, start, ends) for start, _ in s.explicit]
+    return bool(at) and not any(i is not None and view[i].text for i in at)
+
+
 def _confirmed(s: Signals, clf_floor: float) -> bool:
-    """An id the source lists, described by a narrative sentence (a phrase rule or a confident classifier)."""
-    return bool(s.explicit) and (bool(s.rule_spans) or bool(s.clf and s.clf[0][0] >= clf_floor))
+    """A narrative sentence describes the technique (a phrase rule or a confident classifier)."""
+    return bool(s.rule_spans) or bool(s.clf and s.clf[0][0] >= clf_floor)
 
 
 def _default_root() -> Path | None:
