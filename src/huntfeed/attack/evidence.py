@@ -36,12 +36,16 @@ class EvidenceRules:
     """Compiled patterns per reason, in REASONS order."""
 
     patterns: Mapping[str, tuple[re.Pattern[str], ...]]
+    # every pattern in one alternation: most sentences are evidence and pay for one search only
+    combined: re.Pattern[str] | None = None
 
     def reason(self, text: str) -> str | None:
         """Why the sentence is not evidence, or None when it is."""
         ids = len(_ANY_ID.findall(text))
         if ids >= 2 and len(_WORDS.findall(_ANY_ID.sub(" ", text))) < _WORDS_PER_ID * ids:
             return "list"
+        if self.combined is not None and not self.combined.search(text):
+            return None
         for name in REASONS:
             for rx in self.patterns.get(name, ()):
                 if rx.search(text):
@@ -75,7 +79,9 @@ def load_evidence_rules(path: Path | None = None) -> EvidenceRules:
             found.setdefault(section, []).append(re.compile(body.strip(), re.IGNORECASE))
         except re.error as exc:
             raise DataFileError(f"bad regular expression: {exc}", where=where) from exc
-    return EvidenceRules({k: tuple(v) for k, v in found.items()})
+    every = [p.pattern for v in found.values() for p in v]
+    combined = re.compile("|".join(f"(?:{p})" for p in every), re.IGNORECASE) if every else None
+    return EvidenceRules({k: tuple(v) for k, v in found.items()}, combined)
 
 
 @lru_cache(maxsize=1)
