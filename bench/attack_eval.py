@@ -69,7 +69,27 @@ def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig, cache: Path | Non
     print(f"\n(cross-validation took {time.time() - t0:.0f}s)")
     comb, oof = fit_combiner(signals, cat, cfg)  # type: ignore[arg-type]
     print(f"chosen setting: floor {comb.floor}, expected-F1 selection {comb.expected_f1}")
+    _tram_false_positives(signals, cat, cfg, space)
     return comb
+
+
+def _tram_false_positives(signals: list[object], cat: object, cfg: TrainConfig, space: set[str]) -> None:
+    """The ten techniques with the most out-of-fold false positives at the tuned floor."""
+    from collections import Counter
+
+    from huntfeed.attack.build import golds
+    from huntfeed.attack.evaluate import oof_probabilities, roll_up, select_all, tune_floor
+
+    gold = [roll_up(g, space) for g in golds(signals, cat)]  # type: ignore[arg-type]
+    probs = oof_probabilities(signals, cat, cfg.folds)  # type: ignore[arg-type]
+    floor, ef1, _ = tune_floor(probs, gold, space, cfg.max_precision_floor)
+    fp = Counter(t for g, p in zip(gold, select_all(probs, floor, ef1, space), strict=True) for t in p - g)
+    _print_false_positives("TRAM2 out-of-fold", fp)
+
+
+def _print_false_positives(title: str, fp: object) -> None:
+    print(f"\n{title}: {sum(fp.values())} false positives; most frequent: "  # type: ignore[attr-defined]
+          + ", ".join(f"{t} {n}" for t, n in fp.most_common(10)))  # type: ignore[attr-defined]
 
 
 def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int, comb: Combiner) -> None:
@@ -207,6 +227,11 @@ def dev_reports(out_dir: Path | None = None) -> dict[str, str]:
         lines[mode] = out[-1]
         per_doc = next((ln for ln in out if ln.startswith("per-doc macro")), "")
         print(f"- {mode}: {out[-1]}; {per_doc}")
+    from collections import Counter
+
+    tables = {json.loads(ln)["id"]: set(json.loads(ln)["expected_techniques_current"]) for ln in gold.open()}
+    fp = Counter(t for ln in pred.open() for t in json.loads(ln)["techniques"] if t not in tables[json.loads(ln)["id"]])
+    _print_false_positives("Dev set", fp)
     counts = [len(json.loads(ln)["techniques"]) for ln in pred.open()]
     print(f"- predicted: {sum(counts)} techniques, {sum(counts) / max(1, len(counts)):.1f} per report")
     return lines
