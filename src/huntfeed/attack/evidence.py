@@ -2,8 +2,9 @@
 
 A sentence that is negated ("there is no way to decrypt"), hypothetical or advisory ("could",
 "organisations should"), about a third party ("sold to ransomware groups"), written for defenders
-("this rule identifies ...") or a list of ids and names ("ATT&CK mapping: T1566, ...") is not
-evidence.  Every method reads only evidence sentences (ids in the others count as listed), and
+("this rule identifies ..."), the researchers' own analysis ("we can use the echo command to decode
+..."), background (a definition of a tool) or a list of ids and names ("ATT&CK mapping: T1566, ...") is
+not evidence.  Every method reads only evidence sentences (ids in the others count as listed), and
 only evidence sentences are shown to the user.
 
 The patterns are an analyst-editable data file (``data/attack/evidence.txt``); the one rule
@@ -22,7 +23,7 @@ from huntfeed.attack.text import Sentence
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
 
-REASONS = ("negated", "hypothetical", "third-party", "defender", "list")
+REASONS = ("negated", "hypothetical", "third-party", "defender", "analyst", "background", "list")
 _SECTION = re.compile(r"^\[([a-z-]+)\]\s*$")
 _ANY_ID = re.compile(r"(?<![\w.])T\d{4}(?:[./]\d{3})?(?!\w)")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
