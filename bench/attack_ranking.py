@@ -38,11 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import attack_eval as ae  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-import attack_eval as ae  # noqa: E402
 from huntfeed.attack.build import collect_oof, golds, label_space  # noqa: E402
 from huntfeed.attack.catalog import load_bundle  # noqa: E402
 from huntfeed.attack.classifier import SentenceModel  # noqa: E402
