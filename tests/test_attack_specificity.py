@@ -123,6 +123,8 @@ def test_no_evidence_sentence_is_a_list_or_a_negation(engine: AttackEngine) -> N
         ("halvard-secureedge-vpn", "| /var/log/.sess.dat | File path | Credential log |"),
         ("tallyworks-trojanised-installer", "| Defense Evasion | T1574.001 DLL Search Order Hijacking |"),
         ("tallyworks-trojanised-installer", "| Domain | cdn.twsync[.]net | Fallback C2 |"),
+        ("burrowdns-dns-tunnelling", "A sample task and answer, decoded, looked like this"),
+        ("lanternbeacon-https-c2", "| a2929a99e279eb3b08702c2cf80ebfc044f1e8adcc132a9f871933daad3c6cfe |"),
     ],
 )
 def test_demo_sentence_is_not_evidence(engine: AttackEngine, post: str, sentence: str) -> None:
