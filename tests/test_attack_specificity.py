@@ -119,6 +119,8 @@ def test_no_evidence_sentence_is_a_list_or_a_negation(engine: AttackEngine) -> N
         ("lsass-credential-dumping", "Microsoft documents configuring additional LSA protection"),
         ("html-smuggling-iso-lnk-phishing", "Microsoft documents the SmartScreen and Mark-of-the-Web"),
         ("lotl-state-actor-advisory", "- List netsh interface portproxy rules on all servers"),
+        ("lotl-state-actor-advisory", "- Review scheduled tasks and Run keys created in the past year"),
+        ("lotl-state-actor-advisory", "- Enable process creation logging with command lines"),
         ("halvard-secureedge-vpn", "| 45.77.152.89 | IPv4 | VPN logins with stolen credentials |"),
         ("halvard-secureedge-vpn", "| /var/log/.sess.dat | File path | Credential log |"),
         ("tallyworks-trojanised-installer", "| Defense Evasion | T1574.001 DLL Search Order Hijacking |"),
