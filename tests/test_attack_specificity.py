@@ -83,7 +83,7 @@ def test_a_listed_id_confirmed_by_the_narrative_is_observed_with_that_sentence(e
 @pytest.mark.parametrize(
     ("post", "present", "absent"),
     [
-        ("update/posts/halden-logistics-wiper.html", {"T1489", "T1529", "T1485"}, {"T1140", "T1486"}),
+        ("update/posts/halden-logistics-wiper.html", {"T1489", "T1529", "T1485", "T1190"}, {"T1140", "T1486"}),
         ("site/posts/seo-poisoning-pdf-converter.html", {"T1059.007"}, {"T1486", "T1059.005"}),
         ("site/posts/corvane-filegate-exploitation.html", set(), {"T1203"}),
         ("site/posts/oauth-consent-token-theft.html", {"T1566.002", "T1534", "T1098.005", "T1564.008"}, set()),
