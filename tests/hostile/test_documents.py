@@ -25,9 +25,12 @@ TOKEN = "doc-token-0123456789abcdef"
 LINE = "The actor staged tools at 185.220.101.23 and ran vssadmin delete shadows /all before encrypting.\n"
 # Peak resident memory of one `huntfeed analyze` process, whatever its input (issue 12: under 500 MB).
 RSS_LIMIT_MB = 500
-_MEASURE = ("import resource, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
+# VmHWM, not ru_maxrss: a child forked from pytest inherits the parent's high-water mark in
+# ru_maxrss (Linux keeps it across exec), so a big test process would be counted against the child.
+_MEASURE = ("import re, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
             "try:\n    main()\nfinally:\n"
-            "    print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n")
+            "    hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "    print('maxrss', int(hwm) // 1024, file=sys.stderr)\n")
 
 
 def _big_text(path: Path, mb: int) -> Path:
