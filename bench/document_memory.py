@@ -18,9 +18,11 @@ from pathlib import Path
 
 LINE = "The actor staged tools at 185.220.101.23 and ran vssadmin delete shadows /all before encrypting.\n"
 PARA = "<p>" + LINE.strip() + "</p>\n"
-MEASURE = ("import resource, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
+# VmHWM (the process's own peak), not ru_maxrss, which Linux carries across exec from the parent.
+MEASURE = ("import re, resource, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
            "try:\n    main()\nfinally:\n    r = resource.getrusage(resource.RUSAGE_SELF)\n"
-           "    print('maxrss', r.ru_maxrss // 1024, 'cpu', round(r.ru_utime + r.ru_stime, 1), file=sys.stderr)\n")
+           "    hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+           "    print('maxrss', hwm // 1024, 'cpu', round(r.ru_utime + r.ru_stime, 1), file=sys.stderr)\n")
 
 
 def _write(path: Path, unit: str, mb: int, head: str = "", tail: str = "") -> Path:

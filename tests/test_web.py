@@ -216,10 +216,12 @@ def test_openapi_and_read_only(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/profiles" in spec["paths"] and "/api/heatmap" in spec["paths"]
     writes = {(path, op) for path, ops in spec["paths"].items() for op in ops if op != "get"}
-    assert writes == {("/api/feeds", "post"), ("/api/feeds", "delete"), ("/api/analyze", "post")}
+    assert writes == {("/api/feeds", "post"), ("/api/feeds", "delete"), ("/api/analyze", "post"),
+                      ("/api/feedback", "post"), ("/api/feedback/{n}", "delete")}
     # the token-guarded calls are refused outright by a server started without a token
     assert client.post("/api/feeds", json={"url": "https://a.example/f.xml"}).status_code == 403
     assert client.post("/api/analyze", json={"text": "x"}).status_code == 403
+    assert client.post("/api/feedback", json={"kind": "false-positive", "value": "x", "reason": "r"}).status_code == 403
     assert client.post("/api/profiles").status_code == 405
     assert client.delete(f"/api/profiles/{APT}").status_code == 405
     assert client.get("/docs").status_code == 200

@@ -12,8 +12,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+from huntfeed.campaigns import linking, stories
+from huntfeed.environment.feedback import FeedbackRule, changes_profile, rules_for
 from huntfeed.errors import HuntfeedError, ParseError
 from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
 from huntfeed.feeds.fetch import Fetcher, FetchResult
@@ -166,30 +169,35 @@ def process_item(
             issue(Issue(entry.link, "article", f"page text has {len(text)} characters; only the first {MAX_TEXT} "
                                                "are analysed"))
         article = build_article(entry, source, text)
-        previous = store.get_profile(article.profile_id)
+        placed = stories.place(store, article)  # a near-duplicate joins its story's profile
+        previous = store.get_profile(placed.profile_id)
+        feedback = tuple(store.list_feedback())  # the analysts' judgement as of now, in either mode
         state = "thin" if is_thin(article) else "done"
         marks = {"text_source": article.text_source.value, "page_etag": etag, "page_last_modified": last_mod}
-        if previous is not None and previous.feed_url not in ("", article.feed_url):
+        if placed.is_copy:  # a near-duplicate under another URL: its story lists the sources
+            owned: Ownership | None = None
+        elif previous is not None and previous.feed_url not in ("", article.feed_url):
             article, owned = owned_article(previous, article, _reliability(store, previous.feed_url))
         else:
             article, owned = owned_article(previous, article)
-        if previous is not None and previous.content_hash == owned.content_hash:
+        content_hash = article.content_hash if owned is None else owned.content_hash
+        unchanged = previous is not None and (placed.unchanged or previous.content_hash == content_hash)
+        if previous is not None and unchanged and not changes_profile(
+                previous, rules_for(feedback, previous.id, previous.feed_url)):
             if out_dir is not None:
                 # A run killed (or a disk that filled) between storing a profile and writing its
                 # files left them missing or stale: the store is the truth, rewrite them.
                 write_profile_files(out_dir, previous)
-            store.mark_entry(entry, state, profile_id=article.profile_id, **marks)
+            store.mark_entry(entry, state, profile_id=placed.profile_id, **marks)
             return ItemOutcome("unchanged")
         if on_analyse is not None:
             on_analyse(entry.title)
-        if previous is not None and owned.keep_previous:
-            profile = owned.apply(replace(previous, version=previous.version + 1, changes=(), analysed_at=utcnow()),
-                                  previous)
-        else:
-            profile = owned.apply(analyse(article, kb, previous=previous), previous)
+        profile = _profile_for(article, kb, previous, placed, owned, feedback)
         stored = store.save_profile(profile, rebase=rebase_profile)
+        stories.record(store, article, profile, placed)
         if stored:
             profile = store.get_profile(profile.id) or profile  # renumbered if another writer went first
+            linking.link_profile(store, profile)
             if out_dir is not None:
                 write_profile_files(out_dir, profile)
         store.mark_entry(entry, state, profile_id=profile.id, **marks)
@@ -199,6 +207,17 @@ def process_item(
     except Exception as exc:  # one bad item never stops the others
         record_item_failure(store, entry, exc, issue)
         return ItemOutcome("failed")
+
+
+def _profile_for(article: Article, kb: Knowledge, previous: Profile | None, placed: stories.Placement,
+                 owned: Ownership | None, feedback: tuple[FeedbackRule, ...]) -> Profile:
+    """The profile to store: the story's (near-duplicates), the owner's (another feed), or a new analysis."""
+    run = partial(analyse, feedback=feedback)
+    if owned is None:
+        return stories.build(article, kb, previous, placed, run)
+    if previous is not None and owned.keep_previous:
+        return owned.apply(replace(previous, version=previous.version + 1, changes=(), analysed_at=utcnow()), previous)
+    return owned.apply(stories.build(article, kb, previous, placed, run), previous)
 
 
 @dataclass(frozen=True, slots=True)

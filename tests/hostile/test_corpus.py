@@ -29,11 +29,11 @@ from tests.hostile.corpus import (
     ARTICLE_CASES,
     CASES,
     FEED_CASES,
-    GOOD_PAGE,
     INTERNAL_NAMES,
     Case,
     Env,
     feed_reply,
+    good_page,
     item,
     page_reply,
     rss,
@@ -80,7 +80,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, knowledge: Any) -> Iterator[Ho
         urls = {case.id: case.install(env, f"/c/{case.id}") for case in CASES}
         good_urls = []
         for i in range(len(GOOD)):
-            http.routes[f"/good/{i}"] = page_reply(GOOD_PAGE.replace(b"Good report", f"Good report {i}".encode()))
+            http.routes[f"/good/{i}"] = page_reply(good_page(f"Good report {i}"))
             good_urls.append(http.url(f"/good/{i}"))
         items = "".join(item(c.id, title=f"case {c.id}", link=urls[c.id],
                              summary=f"Feed text for case {c.id}: operators used PowerShell.") for c in ARTICLE_CASES)

@@ -29,9 +29,12 @@ DEMO = Path(__file__).parents[2] / "src" / "huntfeed" / "data" / "demo" / "site"
 LINE = "The actor staged tools at 185.220.101.23 and ran vssadmin delete shadows /all before encrypting.\n"
 # Peak resident memory of one `huntfeed analyze` process, whatever its input (issue 12: under 500 MB).
 RSS_LIMIT_MB = 500
-_MEASURE = ("import resource, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
+# VmHWM, not ru_maxrss: a child forked from pytest inherits the parent's high-water mark in
+# ru_maxrss (Linux keeps it across exec), so a big test process would be counted against the child.
+_MEASURE = ("import re, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
             "try:\n    main()\nfinally:\n"
-            "    print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n")
+            "    hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "    print('maxrss', int(hwm) // 1024, file=sys.stderr)\n")
 
 
 def _big_text(path: Path, mb: int) -> Path:
@@ -94,8 +97,10 @@ def test_sentences_scored_in_blocks_score_as_in_one_piece(knowledge: Any) -> Non
     text = (DEMO / "halden-logistics-wiper.html").read_text() + (DEMO / "burrowdns-dns-tunnelling.html").read_text()
     sentences = split_sentences(text)
     assert len(sentences) > 50
-    whole = engine.model.sentence_scores(sentences, engine.catalog, block=10**9)
-    assert whole and all(engine.model.sentence_scores(sentences, engine.catalog, block=b) == whole for b in (1, 7, 50))
+    whole = list(engine.model.sentence_scores(sentences, engine.catalog, block=10**9).items())
+    assert whole  # the same labels in the same order (two labels may resolve to one id), the same floats
+    for b in (1, 7, 50):
+        assert list(engine.model.sentence_scores(sentences, engine.catalog, block=b).items()) == whole, b
 
 
 def test_a_jsonl_text_over_the_limit_is_cut_and_noted() -> None:

@@ -11,19 +11,22 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
+from huntfeed.attack import hashing, margins
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.combine import CLF_KEEP, Combiner
 from huntfeed.attack.text import Sentence
 from huntfeed.errors import ConfigError
 
-N_WORD = 2**20
-N_CHAR = 2**20
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+N_WORD = hashing.N_WORD
+N_CHAR = hashing.N_CHAR
 _TOP_SENTENCES = 5
 _MIN_CHARS = 12  # shorter lines (headings, bullets) carry no behaviour
 # Sentences scored at once: the margins are a dense (sentences x windows x labels) matrix, so a text
@@ -33,7 +36,12 @@ CHAR_NGRAMS = (3, 5)  # what models without a "char_ngrams" entry were trained w
 
 
 def make_vectorizers(char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> tuple[HashingVectorizer, HashingVectorizer]:
-    """The two hashing vectorizers; their settings are part of the model format."""
+    """The two hashing vectorizers; their settings are part of the model format.
+
+    `raw_counts` computes the same features without them (`hashing`, tested against them).
+    """
+    from sklearn.feature_extraction.text import HashingVectorizer  # only for training and that test
+
     word = HashingVectorizer(
         n_features=N_WORD,
         ngram_range=(1, 2),
@@ -54,11 +62,8 @@ def make_vectorizers(char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> tuple[Hashin
 
 
 def raw_counts(texts: Sequence[str], char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> sp.csr_matrix:
-    """Sub-linear term counts over both hashed spaces, side by side."""
-    word, char = make_vectorizers(char_ngrams)
-    x = sp.hstack([word.transform(texts), char.transform(texts)], format="csr", dtype=np.float32)
-    x.data = 1.0 + np.log(x.data)
-    return x
+    """Sub-linear term counts over both hashed spaces, side by side (`make_vectorizers`' features)."""
+    return hashing.raw_counts(texts, char_ngrams)
 
 
 @dataclass
@@ -82,6 +87,8 @@ class SentenceModel:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows, L2-normalised."""
+        from sklearn.preprocessing import normalize  # the "exact" window mode and training only
+
         x = raw_counts(texts, self.char_ngrams)
         x = x.multiply(self.idf.reshape(1, -1)).tocsr()
         return normalize(x)
@@ -106,8 +113,8 @@ class SentenceModel:
         x = raw_counts(texts, self.char_ngrams).multiply(self.idf.reshape(1, -1)).tocsr()
         norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         safe = np.where(norms > 0, norms, 1.0)
-        xn = sp.diags(1.0 / safe) @ x
-        raw = np.asarray((xn @ self.weights).toarray(), dtype=np.float64)
+        xn = margins.scale_rows(x, 1.0 / safe)  # sp.diags(1.0 / safe) @ x, the same values and order
+        raw = np.asarray(margins.product(xn, self.weights), dtype=np.float64)  # (xn @ weights).toarray()
         unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
         rows = [raw]
         owners = list(range(n))
@@ -144,30 +151,44 @@ class SentenceModel:
         """Per label: best sentence margins with indices, sentences above the keep floor, positives.
 
         With ``meta["windows"] = n`` runs of 2..n neighbouring sentences are scored too (credited to
-        the first), because reports often spread one behaviour over several sentences.
+        the first), because reports often spread one behaviour over several sentences. Sentences are
+        scored ``block`` at a time (the margins of a block are a dense matrix), with the same results.
         """
         keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
         width = int(self.meta.get("windows") or 1)  # type: ignore[call-overload]
         texts = [sentences[i].text for i in keep]
-        out: dict[str, dict[int, float]] = {}
-        for start in range(0, len(texts), block):
+        n = len(texts)
+        if n == 0:
+            return {}
+        # Per label and sentence the best margin of the runs credited to it, above the keep floor;
+        # labels in the order a row-by-row scan of all margins (sentences, then each run length)
+        # first meets them (two labels may resolve to one id).
+        best = np.full((n, len(self.labels)), CLF_KEEP, dtype=np.float32)
+        first_hit = np.full(len(self.labels), np.iinfo(np.int64).max, dtype=np.int64)
+        for start in range(0, n, block):
             # Runs starting in this block may reach width - 1 sentences into the next one.
             scores, first = self._window_scores(texts[start : start + block + width - 1], width)
-            rows, cols = np.nonzero(scores > CLF_KEEP)
-            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-                if first[r] >= block:
-                    continue  # a run owned by the next block, which scores it in full
-                per = out.setdefault(self.labels[c], {})
-                idx, val = keep[start + first[r]], float(scores[r, c])
-                if val > per.get(idx, CLF_KEEP):
-                    per[idx] = val
+            owners = np.asarray(first, dtype=np.int64)
+            mine = owners < block  # runs starting in the next block are scored there in full
+            rows = _global_rows(owners, n, start, width)[mine]
+            scores, owners = scores[mine], owners[mine]
+            size = min(block, n - start)
+            part, _ = margins.best_per_sentence(scores, owners.tolist(), size, CLF_KEEP)
+            best[start : start + size] = part
+            above = scores > CLF_KEEP
+            seen = np.nonzero(above.any(axis=0))[0]
+            hit = rows[np.argmax(above[:, seen], axis=0)]
+            first_hit[seen] = np.minimum(first_hit[seen], hit)
+        cols = np.nonzero(first_hit < np.iinfo(np.int64).max)[0]
+        order = cols[np.lexsort((cols, first_hit[cols]))]
+        summaries = margins.label_summaries(best, keep, CLF_KEEP, _TOP_SENTENCES)
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
-        for label, per in out.items():
+        for c in order.tolist():
+            label = self.labels[c]
             tid = catalog.resolve(label) if catalog is not None else label
             if tid is None or tid in result:
                 continue
-            vals = sorted(((v, i) for i, v in per.items()), reverse=True)
-            result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
+            result[tid] = summaries[c]
         return result
 
     def save(self, path: Path) -> None:
@@ -209,3 +230,14 @@ class SentenceModel:
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"cannot load ATT&CK model: {exc}", where=str(path)) from exc
+
+
+def _global_rows(owners: np.ndarray, n: int, start: int, width: int) -> np.ndarray:
+    """Row numbers, in the margins of all ``n`` texts at once, of a block's rows (texts from ``start``).
+
+    Rows come as the texts, then the runs of 2, 3, ... texts; a new group starts where the first
+    text stops growing by one.
+    """
+    sizes = np.cumsum(np.concatenate(([1], (np.diff(owners) != 1).astype(np.int64))))
+    offsets = np.concatenate(([0], np.cumsum([max(0, n - s + 1) for s in range(1, width + 1)])))
+    return np.asarray(offsets[sizes - 1] + start + owners, dtype=np.int64)

@@ -13,6 +13,7 @@ import click
 import httpx
 
 from huntfeed.cli.common import allow_host_option, settings
+from huntfeed.cli.env_cmds import environment_option, load_for_command
 from huntfeed.errors import ConfigError, HuntfeedError, ParseError
 from huntfeed.feeds.article import document_article
 from huntfeed.feeds.document import MAX_DOCUMENT_BYTES, Document, read_document, read_limited
@@ -21,7 +22,7 @@ from huntfeed.model import Article
 
 if TYPE_CHECKING:  # the pipeline is heavy to import; load it only when a document is analysed
     from huntfeed.pipeline import Knowledge
-from huntfeed.render import json_profile, markdown
+from huntfeed.render import json_profile
 
 # A --jsonl line holds one document as JSON text: room for the document limit plus escaping.
 MAX_LINE = 4 * MAX_DOCUMENT_BYTES
@@ -134,7 +135,9 @@ def _read_source(source: str, allow_hosts: tuple[str, ...]) -> tuple[Document, s
               help="Input lines are {\"id\", \"text\"|\"url\"}; one JSON profile per line out.")
 @click.option("--title", default="", help="Title for the profile (default: the document's first line).")
 @allow_host_option
-def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tuple[str, ...]) -> None:
+@environment_option
+def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tuple[str, ...],
+                environment_file: Path | None) -> None:
     """Analyse one document (HTML or text; a file, a URL or stdin) and print its profile.
 
     \b
@@ -149,8 +152,9 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
     """
     from huntfeed.pipeline import Knowledge, analyse
 
+    environment = load_for_command(environment_file)  # a bad file fails before any input is read
     if jsonl:
-        kb = Knowledge.load()
+        kb = Knowledge.load(environment=environment)
         if source == "-":
             failures = _jsonl(sys.stdin, kb, allow_hosts)
         else:
@@ -162,10 +166,15 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
     except ParseError as exc:  # binary or empty input: the user's input, not huntfeed's failure
         click.echo(f"huntfeed: error: {exc}", err=True)
         sys.exit(1)
-    kb = Knowledge.load()
+    kb = Knowledge.load(environment=environment)
     article = document_article(doc.text, url=url, title=title, doc_id=Path(source).name)
     profile = replace(analyse(article, kb), notes=doc.notes)
-    click.echo(markdown.render(profile) if fmt == "md" else json_profile.render(profile), nl=False)
+    if fmt == "md":
+        from huntfeed.render import markdown  # Jinja2 loads only for the Markdown form
+
+        click.echo(markdown.render(profile), nl=False)
+    else:
+        click.echo(json_profile.render(profile), nl=False)
 
 
 commands: list[click.Command] = [analyze_cmd]

@@ -23,8 +23,11 @@ from huntfeed.model import Entry, Issue, Profile, Severity, Source
 from huntfeed.render.json_profile import profile_from_dict
 from huntfeed.store.backfill import BackfillMark, BackfillMixin, BackfillState
 from huntfeed.store.engine import describe, make_engine, safe_url, store_errors, upsert, write_tx
+from huntfeed.store.feedback import FeedbackMixin
 from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
 from huntfeed.store.schema import clean_text, entries, feeds, issues, profile_heads, profile_versions
+from huntfeed.store.sharing import SharingMixin
+from huntfeed.store.stories import StoryMixin
 from huntfeed.store.versions import Rebase, latest_docs, save_versions
 
 __all__ = ["BackfillMark", "BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
@@ -56,7 +59,7 @@ def _require_existing(url: str) -> None:
 
 
 @store_errors
-class Store(BackfillMixin):
+class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
     """All persistent state of huntfeed behind one small API.
 
     Every public method raises StoreError for a database failure; text is stored with NUL and
@@ -346,8 +349,11 @@ class Store(BackfillMixin):
         source: str | None,
         technique: str | None,
         text: str | None,
+        affects_us: bool = False,
     ) -> Any:
         h = profile_heads.c
+        if affects_us:
+            q = q.where(h.affects_us.is_(True))
         if severity is not None:
             q = q.where(h.severity_rank >= severity.rank)
         if since is not None:
@@ -371,6 +377,7 @@ class Store(BackfillMixin):
         q: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        affects_us: bool = False,
         order: str = "analysed",
     ) -> list[Profile]:
         """Latest version of each matching profile, newest first.
@@ -382,7 +389,7 @@ class Store(BackfillMixin):
         query = sa.select(profile_versions.c.doc).join(
             profile_heads, sa.and_(profile_versions.c.id == h.id, profile_versions.c.version == h.version)
         )
-        query = self._filtered(query, severity, since, source, technique, q)
+        query = self._filtered(query, severity, since, source, technique, q, affects_us)
         published = sa.func.coalesce(h.published, h.analysed_at).desc()
         keys = {"analysed": (h.analysed_at.desc(),), "published": (published, h.analysed_at.desc()),
                 "severity": (h.severity_rank.desc(), published)}[order]
@@ -398,10 +405,11 @@ class Store(BackfillMixin):
         source: str | None = None,
         technique: str | None = None,
         q: str | None = None,
+        affects_us: bool = False,
     ) -> int:
         """How many profiles match the filters."""
         query = self._filtered(
-            sa.select(sa.func.count()).select_from(profile_heads), severity, since, source, technique, q
+            sa.select(sa.func.count()).select_from(profile_heads), severity, since, source, technique, q, affects_us
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())

@@ -37,10 +37,12 @@ class ProfileStore(Protocol):
 
     def list_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
-                      limit: int = ..., offset: int = ..., order: str = ...) -> list[Profile]: ...
+                      limit: int = ..., offset: int = ..., affects_us: bool = ...,
+                      order: str = ...) -> list[Profile]: ...
 
     def count_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
-                       source: str | None = ..., technique: str | None = ..., q: str | None = ...) -> int: ...
+                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
+                       affects_us: bool = ...) -> int: ...
 
     def get_profile(self, pid: str, version: int | None = ...) -> Profile | None: ...
 
@@ -52,6 +54,12 @@ class ProfileStore(Protocol):
 
     def remove_feed(self, url: str) -> bool: ...
 
+    def list_feedback(self) -> list[Any]: ...
+
+    def add_feedback(self, rule: Any) -> bool: ...
+
+    def remove_feedback(self, n: int) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -62,6 +70,7 @@ class Filters:
     source: str = ""
     technique: str = ""
     q: str = ""
+    affects_us: bool = False  # only profiles that touch the team's environment
 
     def since(self, now: datetime) -> datetime | None:
         delta = PERIODS.get(self.period)
@@ -69,15 +78,17 @@ class Filters:
 
     def store_kwargs(self, now: datetime) -> dict[str, Any]:
         return {"severity": self.severity, "since": self.since(now), "source": self.source or None,
-                "technique": self.technique.upper() or None, "q": self.q or None}
+                "technique": self.technique.upper() or None, "q": self.q or None,
+                **({"affects_us": True} if self.affects_us else {})}
 
 
 def parse_filters(severity: str = "", period: str = "", source: str = "", technique: str = "",
-                  q: str = "", *, default_period: str = "all") -> Filters:
+                  q: str = "", *, default_period: str = "all", affects_us: str = "") -> Filters:
     """Filters from raw query values; unknown values fall back to 'no filter'."""
     sev = Severity.__members__.get(severity.upper()) if severity else None
     per = period if period in PERIODS else default_period
-    return Filters(sev, per, source.strip()[:200], technique.strip()[:20], q.strip()[:200])
+    return Filters(sev, per, source.strip()[:200], technique.strip()[:20], q.strip()[:200],
+                   affects_us=affects_us in ("1", "on", "true"))
 
 
 def _safe_href(url: str) -> str:
@@ -164,9 +175,19 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app.state.token = token or None
     app.state.fetch_settings = fetch_settings or FetchSettings()
 
-    from huntfeed.web import api, pages, write  # routes read their dependencies from app.state
+    from huntfeed.web import (  # routes read their dependencies from app.state
+        api,
+        campaign_pages,
+        feedback,
+        pages,
+        taxii,
+        write,
+    )
 
     app.include_router(api.router)
+    app.include_router(taxii.router)
+    app.include_router(campaign_pages.router)
     app.include_router(write.router)
+    app.include_router(feedback.router)
     app.include_router(pages.router)
     return app

@@ -102,7 +102,8 @@ def _knowledge(request: Request) -> Knowledge:
     with _kb_lock:
         kb = getattr(request.app.state, "knowledge", None)
         if kb is None:
+            from huntfeed.environment.load import find_environment
             from huntfeed.pipeline import Knowledge
 
-            kb = request.app.state.knowledge = Knowledge.load()
+            kb = request.app.state.knowledge = Knowledge.load(environment=find_environment())
         return kb
