@@ -1,6 +1,8 @@
-"""Peak memory of `huntfeed analyze` on 50 MB inputs of each kind (issue 12: under 500 MB whatever the input).
+"""Peak memory of `huntfeed analyze` on big inputs of each kind (issue 12: under 500 MB whatever the input).
 
-Run: python bench/document_memory.py [MB]   (default 50). Each input goes to a fresh process whose
+Run: python bench/document_memory.py [MB]   (default 50). The inputs: a text file of one repeated line,
+a text file of one distinct IP address per line (the most sentences and indicators per byte), an HTML
+file, the text on stdin and one ``--jsonl`` line holding the text. Each input goes to a fresh process whose
 peak resident set (ru_maxrss) and CPU time are printed; nothing is asserted here (see
 tests/hostile/test_documents.py for the bound).
 """
@@ -8,6 +10,7 @@ tests/hostile/test_documents.py for the bound).
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -15,9 +18,11 @@ from pathlib import Path
 
 LINE = "The actor staged tools at 185.220.101.23 and ran vssadmin delete shadows /all before encrypting.\n"
 PARA = "<p>" + LINE.strip() + "</p>\n"
-MEASURE = ("import resource, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
+# VmHWM (the process's own peak), not ru_maxrss, which Linux carries across exec from the parent.
+MEASURE = ("import re, resource, sys\nfrom huntfeed.cli import main\nsys.argv = ['huntfeed', *sys.argv[1:]]\n"
            "try:\n    main()\nfinally:\n    r = resource.getrusage(resource.RUSAGE_SELF)\n"
-           "    print('maxrss', r.ru_maxrss // 1024, 'cpu', round(r.ru_utime + r.ru_stime, 1), file=sys.stderr)\n")
+           "    hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+           "    print('maxrss', hwm // 1024, 'cpu', round(r.ru_utime + r.ru_stime, 1), file=sys.stderr)\n")
 
 
 def _write(path: Path, unit: str, mb: int, head: str = "", tail: str = "") -> Path:
@@ -29,6 +34,14 @@ def _write(path: Path, unit: str, mb: int, head: str = "", tail: str = "") -> Pa
     return path
 
 
+def _distinct_ips(path: Path, mb: int) -> Path:
+    rnd = random.Random(12)
+    with path.open("w") as fh:
+        for _ in range(mb * 1024 * 1024 // 36):
+            fh.write(f"Seen {rnd.randrange(1, 223)}.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)} beacon\n")
+    return path
+
+
 def main() -> None:
     mb = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,7 +50,9 @@ def main() -> None:
         html = _write(d / "big.html", PARA, mb, "<html><body><article>", "</article></body></html>")
         jsonl = d / "big.jsonl"
         jsonl.write_text(json.dumps({"id": "big", "text": LINE * (mb * 1024 * 1024 // len(LINE))}) + "\n")
+        ips = _distinct_ips(d / "ips.txt", mb)
         cases = [("text file", ["analyze", str(text), "--format", "json"], None),
+                 ("distinct IPs", ["analyze", str(ips), "--format", "json"], None),
                  ("HTML file", ["analyze", str(html), "--format", "json"], None),
                  ("stdin", ["analyze", "-", "--format", "json"], text),
                  ("--jsonl line", ["analyze", "--jsonl", str(jsonl)], None)]

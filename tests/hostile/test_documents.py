@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from huntfeed.attack.text import split_sentences
 from huntfeed.cli import cli
 from huntfeed.errors import ParseError
 from huntfeed.feeds.article import MAX_TEXT
@@ -22,6 +25,7 @@ from huntfeed.web.app import create_app
 pytestmark = [pytest.mark.hostile, pytest.mark.timeout(300)]
 
 TOKEN = "doc-token-0123456789abcdef"
+DEMO = Path(__file__).parents[2] / "src" / "huntfeed" / "data" / "demo" / "site" / "posts"
 LINE = "The actor staged tools at 185.220.101.23 and ran vssadmin delete shadows /all before encrypting.\n"
 # Peak resident memory of one `huntfeed analyze` process, whatever its input (issue 12: under 500 MB).
 RSS_LIMIT_MB = 500
@@ -68,6 +72,35 @@ def test_a_50_mb_jsonl_line_is_an_error_object_and_memory_stays_bounded(tmp_path
     assert outs[0]["line"] == 1 and "longer than" in outs[0]["error"]
     assert outs[1]["id"] == "small" and "error" not in outs[1]
     assert rss < RSS_LIMIT_MB, f"peak RSS {rss} MB"
+
+
+def _distinct_ips(path: Path, mb: int) -> Path:
+    # One distinct address per line: 20,000 one-line sentences in the analysed 300,000 characters, the
+    # shape that took 882 MB when the ATT&CK classifier scored every sentence in one dense matrix.
+    rnd = random.Random(12)
+    with path.open("w") as fh:
+        for _ in range(mb * 1024 * 1024 // 36):
+            fh.write(f"Seen {rnd.randrange(1, 223)}.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)} beacon\n")
+    return path
+
+
+def test_a_5_mb_file_of_distinct_indicators_stays_bounded(tmp_path: Path) -> None:
+    proc, rss = _run_measured(["analyze", str(_distinct_ips(tmp_path / "ips.txt", 5)), "--format", "json"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(json.loads(proc.stdout)["indicators"]) > 5000
+    assert rss < RSS_LIMIT_MB, f"peak RSS {rss} MB"
+
+
+def test_sentences_scored_in_blocks_score_as_in_one_piece(knowledge: Any) -> None:
+    # Blocks bound the classifier's memory; a run of sentences across a block edge must still count.
+    engine = knowledge.attack
+    text = (DEMO / "halden-logistics-wiper.html").read_text() + (DEMO / "burrowdns-dns-tunnelling.html").read_text()
+    sentences = split_sentences(text)
+    assert len(sentences) > 50
+    whole = list(engine.model.sentence_scores(sentences, engine.catalog, block=10**9).items())
+    assert whole  # the same labels in the same order (two labels may resolve to one id), the same floats
+    for b in (1, 7, 50):
+        assert list(engine.model.sentence_scores(sentences, engine.catalog, block=b).items()) == whole, b
 
 
 def test_a_jsonl_text_over_the_limit_is_cut_and_noted() -> None:

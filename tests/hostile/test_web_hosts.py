@@ -1,4 +1,4 @@
-"""Web UI: DNS rebinding (Host header checked against the served names) and paging validation."""
+"""Web UI: DNS rebinding (Host header checked against the served names), paging validation, body cap."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from huntfeed.store import Store
-from huntfeed.web.app import create_app
+from huntfeed.web.app import MAX_BODY, create_app
 from huntfeed.web.security import served_names
 
 pytestmark = [pytest.mark.hostile]
@@ -45,3 +45,23 @@ def test_served_names_take_the_bind_host_and_allow_hosts() -> None:
 def test_bad_paging_is_a_422_not_a_500(app, query: str) -> None:  # type: ignore[no-untyped-def]
     with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as c:
         assert c.get(f"/api/profiles?{query}").status_code == 422
+
+
+def test_a_body_over_the_cap_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    token = "body-token-0123456789abcdef"
+    app = create_app(Store(f"sqlite:///{tmp_path / 'b.db'}"), token=token)
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: the cap counts what arrives
+        yield b'{"text": "'
+        for _ in range(MAX_BODY // 65536 + 2):
+            yield b"a" * 65536
+        yield b'"}'
+
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        declared = c.post("/api/analyze", content=b"x" * (MAX_BODY + 1), headers=auth)
+        streamed = c.post("/api/analyze", content=chunks(), headers=auth)
+        feeds = c.post("/api/feeds", content=b" " * (MAX_BODY + 1), headers=auth)
+        small = c.post("/api/analyze", json={"text": "ran vssadmin delete shadows on 185.220.101.23"}, headers=auth)
+    assert declared.status_code == streamed.status_code == feeds.status_code == 413
+    assert small.status_code == 200

@@ -29,6 +29,9 @@ N_WORD = hashing.N_WORD
 N_CHAR = hashing.N_CHAR
 _TOP_SENTENCES = 5
 _MIN_CHARS = 12  # shorter lines (headings, bullets) carry no behaviour
+# Sentences scored at once: the margins are a dense (sentences x windows x labels) matrix, so a text
+# of 20,000 one-line sentences took 600 MB in one piece; blocks bound it at a few tens of MB.
+_BLOCK = 1000
 CHAR_NGRAMS = (3, 5)  # what models without a "char_ngrams" entry were trained with
 
 
@@ -131,32 +134,53 @@ class SentenceModel:
         scores = np.vstack(rows) + self.bias.reshape(1, -1)
         return scores.astype(np.float32), owners
 
+    def _window_scores(self, texts: list[str], width: int) -> tuple[np.ndarray, list[int]]:
+        """Margins of every text and run of up to ``width`` texts, with each row's first text."""
+        if self.meta.get("window_mode") != "exact":
+            return self.window_decision(texts, width)
+        runs, first = list(texts), list(range(len(texts)))
+        for size in range(2, width + 1):
+            for j in range(len(texts) - size + 1):
+                runs.append(" ".join(texts[j : j + size]))
+                first.append(j)
+        return self.decision(runs), first
+
     def sentence_scores(
-        self, sentences: Sequence[Sentence], catalog: Catalog | None = None
+        self, sentences: Sequence[Sentence], catalog: Catalog | None = None, *, block: int = _BLOCK
     ) -> dict[str, tuple[list[tuple[float, int]], int, int]]:
         """Per label: best sentence margins with indices, sentences above the keep floor, positives.
 
         With ``meta["windows"] = n`` runs of 2..n neighbouring sentences are scored too (credited to
-        the first), because reports often spread one behaviour over several sentences.
+        the first), because reports often spread one behaviour over several sentences. Sentences are
+        scored ``block`` at a time (the margins of a block are a dense matrix), with the same results.
         """
         keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
         width = int(self.meta.get("windows") or 1)  # type: ignore[call-overload]
         texts = [sentences[i].text for i in keep]
-        if self.meta.get("window_mode") == "exact":
-            base = list(texts)
-            first = list(range(len(base)))
-            for size in range(2, width + 1):
-                for j in range(len(base) - size + 1):
-                    texts.append(" ".join(base[j : j + size]))
-                    first.append(j)
-            scores = self.decision(texts)
-        else:
-            scores, first = self.window_decision(texts, width)
-        if scores.size == 0:
+        n = len(texts)
+        if n == 0:
             return {}
         # Per label and sentence the best margin of the runs credited to it, above the keep floor;
-        # labels in the order a row-by-row scan first meets them (two labels may resolve to one id).
-        best, order = margins.best_per_sentence(scores, first, len(keep), CLF_KEEP)
+        # labels in the order a row-by-row scan of all margins (sentences, then each run length)
+        # first meets them (two labels may resolve to one id).
+        best = np.full((n, len(self.labels)), CLF_KEEP, dtype=np.float32)
+        first_hit = np.full(len(self.labels), np.iinfo(np.int64).max, dtype=np.int64)
+        for start in range(0, n, block):
+            # Runs starting in this block may reach width - 1 sentences into the next one.
+            scores, first = self._window_scores(texts[start : start + block + width - 1], width)
+            owners = np.asarray(first, dtype=np.int64)
+            mine = owners < block  # runs starting in the next block are scored there in full
+            rows = _global_rows(owners, n, start, width)[mine]
+            scores, owners = scores[mine], owners[mine]
+            size = min(block, n - start)
+            part, _ = margins.best_per_sentence(scores, owners.tolist(), size, CLF_KEEP)
+            best[start : start + size] = part
+            above = scores > CLF_KEEP
+            seen = np.nonzero(above.any(axis=0))[0]
+            hit = rows[np.argmax(above[:, seen], axis=0)]
+            first_hit[seen] = np.minimum(first_hit[seen], hit)
+        cols = np.nonzero(first_hit < np.iinfo(np.int64).max)[0]
+        order = cols[np.lexsort((cols, first_hit[cols]))]
         summaries = margins.label_summaries(best, keep, CLF_KEEP, _TOP_SENTENCES)
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
         for c in order.tolist():
@@ -206,3 +230,14 @@ class SentenceModel:
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"cannot load ATT&CK model: {exc}", where=str(path)) from exc
+
+
+def _global_rows(owners: np.ndarray, n: int, start: int, width: int) -> np.ndarray:
+    """Row numbers, in the margins of all ``n`` texts at once, of a block's rows (texts from ``start``).
+
+    Rows come as the texts, then the runs of 2, 3, ... texts; a new group starts where the first
+    text stops growing by one.
+    """
+    sizes = np.cumsum(np.concatenate(([1], (np.diff(owners) != 1).astype(np.int64))))
+    offsets = np.concatenate(([0], np.cumsum([max(0, n - s + 1) for s in range(1, width + 1)])))
+    return np.asarray(offsets[sizes - 1] + start + owners, dtype=np.int64)

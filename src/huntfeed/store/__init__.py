@@ -378,14 +378,22 @@ class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
         limit: int = 50,
         offset: int = 0,
         affects_us: bool = False,
+        order: str = "analysed",
     ) -> list[Profile]:
-        """Latest version of each matching profile, newest first."""
+        """Latest version of each matching profile, newest first.
+
+        ``order``: ``analysed`` (latest analysis first), ``published`` (publication date, undated
+        last) or ``severity`` (most severe first, then by publication date).
+        """
         h = profile_heads.c
         query = sa.select(profile_versions.c.doc).join(
             profile_heads, sa.and_(profile_versions.c.id == h.id, profile_versions.c.version == h.version)
         )
         query = self._filtered(query, severity, since, source, technique, q, affects_us)
-        query = query.order_by(h.analysed_at.desc(), h.id).limit(limit).offset(offset)
+        published = sa.func.coalesce(h.published, h.analysed_at).desc()
+        keys = {"analysed": (h.analysed_at.desc(),), "published": (published, h.analysed_at.desc()),
+                "severity": (h.severity_rank.desc(), published)}[order]
+        query = query.order_by(*keys, h.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [profile_from_dict(json.loads(r.doc)) for r in conn.execute(query)]
 

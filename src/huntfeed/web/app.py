@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from huntfeed import __version__
+from huntfeed.feeds.document import MAX_DOCUMENT_BYTES
 from huntfeed.feeds.fetch import FetchSettings
 from huntfeed.model import IndicatorType, Profile, Severity, Source
 from huntfeed.render.ioc_format import defang
@@ -25,6 +26,10 @@ PERIODS: dict[str, timedelta | None] = {
     "90d": timedelta(days=90), "all": None,
 }
 LAST_VISIT_COOKIE = "hf_last_visit"
+# A request body is read whole before it is validated, so it is capped first: room for the longest
+# text /api/analyze takes (its ``max_length``, then cut to the document limit) and the JSON around it.
+MAX_BODY = 4 * MAX_DOCUMENT_BYTES + 64 * 1024
+SORTS = ("published", "severity")  # the list's orders; the first is the default
 
 
 class ProfileStore(Protocol):
@@ -32,7 +37,8 @@ class ProfileStore(Protocol):
 
     def list_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
-                      limit: int = ..., offset: int = ..., affects_us: bool = ...) -> list[Profile]: ...
+                      limit: int = ..., offset: int = ..., affects_us: bool = ...,
+                      order: str = ...) -> list[Profile]: ...
 
     def count_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                        source: str | None = ..., technique: str | None = ..., q: str | None = ...,
@@ -144,7 +150,7 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app = FastAPI(title="huntfeed", version=__version__, description=(
         "API over huntfeed's threat profiles. Profiles use the JSON profile schema; exports return the "
         "document in the format asked for. Reads are open; calls that change state or fetch need "
-        "`Authorization: Bearer <token>` and are refused when the server has no token."))
+        "`Authorization: Bearer <token>` and are refused when the server has no token."), max_body_size=MAX_BODY)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(served or served_names()))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

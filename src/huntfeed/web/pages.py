@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huntfeed.web import heatmap
-from huntfeed.web.app import LAST_VISIT_COOKIE, PERIODS, Filters, parse_filters
+from huntfeed.web.app import LAST_VISIT_COOKIE, PERIODS, SORTS, Filters, parse_filters
 
 router = APIRouter(include_in_schema=False)
 _HEAT_CAP = 5000
@@ -25,7 +25,8 @@ def _int(value: str, default: int) -> int:
     return int(value) if value.isdigit() and len(value) < 9 else default
 
 
-def _listing(request: Request, f: Filters, page: int, since: datetime | None = None) -> dict[str, Any]:
+def _listing(request: Request, f: Filters, page: int, since: datetime | None = None,
+             sort: str = SORTS[0]) -> dict[str, Any]:
     store, size = request.app.state.store, request.app.state.page_size
     kwargs = f.store_kwargs(request.app.state.clock())
     if since is not None:
@@ -33,17 +34,19 @@ def _listing(request: Request, f: Filters, page: int, since: datetime | None = N
     total = store.count_profiles(**kwargs)
     pages = max(1, -(-total // size))
     page = min(max(page, 1), pages)
-    items = store.list_profiles(**kwargs, limit=size, offset=(page - 1) * size)
-    return {"profiles": items, "total": total, "page": page, "pages": pages, "filters": f}
+    sort = sort if sort in SORTS else SORTS[0]
+    items = store.list_profiles(**kwargs, limit=size, offset=(page - 1) * size, order=sort)
+    return {"profiles": items, "total": total, "page": page, "pages": pages, "filters": f, "sort": sort,
+            "sorts": SORTS}
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def index(request: Request, severity: str = "", period: str = "", source: str = "", technique: str = "",
-          q: str = "", page: str = "1", affects_us: str = "") -> HTMLResponse:
+          q: str = "", page: str = "1", affects_us: str = "", sort: str = "") -> HTMLResponse:
     f = parse_filters(severity, period, source, technique, q, affects_us=affects_us)
     feeds = request.app.state.store.list_feeds()
     sources = sorted({x.name for x in feeds if x.name})
-    return _page(request, "list.html", sources=sources, **_listing(request, f, _int(page, 1)))
+    return _page(request, "list.html", sources=sources, **_listing(request, f, _int(page, 1), sort=sort))
 
 
 @router.api_route("/new", methods=["GET", "HEAD"], response_class=HTMLResponse)
