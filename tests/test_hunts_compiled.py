@@ -118,7 +118,8 @@ def test_fire_is_unchanged_with_techniques_and_platforms(lib: HuntLibrary) -> No
     for text in _texts()[:40]:
         named = lib.platforms.named(text)
         ev = Evidence(text=text.lower(), techniques=frozenset(observed), indicator_types=frozenset(),
-                      fits_platform=lambda product, named=named: lib.platforms.allows(product, named))
+                      fits_platform=lambda product, named=named: lib.platforms.allows(product, named),
+                      exploitation_denied=lib.exploitation.denied(text))
         want = rank([f for uc in lib.usecases
                      if (f := match_usecase(uc, ev, phrase_pattern(uc.triggers.phrases))) is not None])
         assert lib.fire(text, (), inference) == want
@@ -172,7 +173,8 @@ def test_an_unwritable_cache_folder_costs_nothing_but_time(tmp_path: Path) -> No
     blocker = tmp_path / "file"
     blocker.write_text("")
     cache = QueryCache(blocker / "sub" / "q.json", "fp")
-    sigma = HuntLibrary.load(imports=Path("/nonexistent/none.json")).usecases[0].sigma
+    lib = HuntLibrary.load(imports=Path("/nonexistent/none.json"))
+    sigma = lib.get("UC_LSASS_DUMP").sigma  # a process-creation rule: Defender's DeviceProcessEvents
     assert cache.convert(sigma, ("kql",))["kql"].startswith("Device")
 
 

@@ -1,7 +1,8 @@
 """Speed work must not change a profile: the demo's JSON profiles against a snapshot of the code before it.
 
-``tests/golden/demo_profiles.json`` was produced by the code as it stood before the compiled
-hunt knowledge and the lazy imports (main at 611caea). When output changes on purpose, regenerate
+``tests/golden/demo_profiles.json`` was first produced by the code as it stood before the compiled
+hunt knowledge and the lazy imports (main at 611caea), and regenerated when the accuracy, environment,
+campaign and hardening work was merged (their output changes are meant; speed changes must keep it). When output changes on purpose, regenerate
 it with ``UPDATE_GOLDEN=1`` and check the diff is what was meant.
 """
 

@@ -35,9 +35,9 @@ _CACHE_MAX = 1 << 17  # entries per cache; a full cache starts again, so memory 
 
 def _column(gram: str, offset: int, n_features: int) -> int:
     # scikit-learn's FeatureHasher: abs(signed hash) % n_features (its special case for -2**31
-    # gives the same number).  mmh3 hashes a str as its UTF-8 bytes; `TermHasher.row` has
+    # gives the same number).  mmh3 hashes a str as its UTF-8 bytes; `TermHasher.rows` has
     # checked that the text encodes (a lone surrogate would crash mmh3).
-    return offset + abs(mmh3.hash(gram)) % n_features
+    return offset + int(abs(mmh3.hash(gram))) % n_features
 
 
 def _char_wb(word: str, lo: int, hi: int) -> list[str]:

@@ -25,6 +25,9 @@ COMMAND_MODULES = (
     "huntfeed.cli.hunts_cmds",
     "huntfeed.cli.output_cmds",
     "huntfeed.cli.scale_cmds",
+    "huntfeed.cli.env_cmds",
+    "huntfeed.cli.feedback_cmds",
+    "huntfeed.cli.campaign_cmds",
 )
 
 # Command name -> (module, one-line help). A command module loads only when its command runs, so
@@ -61,6 +64,12 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                  "Dispatch a poll of every feed at a fixed interval until interrupted (run one scheduler only)."),
     "backfill": ("huntfeed.cli.scale_cmds",
                  "Analyse an archive of reports into the store; run it again to resume after an interruption."),
+    "env": ("huntfeed.cli.env_cmds",
+            "The team's environment file: products, sectors, regions, data sources, deployed rules."),
+    "feedback": ("huntfeed.cli.feedback_cmds",
+                 "Mark values as false positives and techniques as not in a report; share the rules as a file."),
+    "campaigns": ("huntfeed.cli.campaign_cmds",
+                  "Campaigns: profiles linked by shared infrastructure, a named family or an exploited CVE."),
 }
 
 

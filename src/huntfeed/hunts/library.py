@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
+from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.prepared import prepared_usecases
@@ -29,6 +30,7 @@ class ImportedRule:
     phase: str
     confidence: str
     queries: dict[str, str]
+    product: str = ""  # the rule's logsource product: gates it by platform like the library's own
 
 
 @dataclass
@@ -38,6 +40,7 @@ class HuntLibrary:
     usecases: tuple[UseCase, ...]
     imported: tuple[ImportedRule, ...] = ()
     platforms: PlatformCues = field(default_factory=load_platform_cues, repr=False)
+    exploitation: ExploitationCues = field(default_factory=load_exploitation_cues, repr=False)
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _index: TriggerIndex | None = field(default=None, init=False, repr=False)  # built on first use
@@ -72,7 +75,9 @@ class HuntLibrary:
             cached = {t: uc.overrides[t] if t in uc.overrides else converted[t]
                       for t in TARGETS if t in uc.overrides or t in converted}
             if "sentinel" not in cached and "kql" in cached:
-                cached["sentinel"] = cached["kql"]  # Defender tables are queryable from Sentinel too
+                from huntfeed.hunts.convert import defender_tables_for_sentinel  # pySigma loads lazily
+
+                cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
         return dict(cached)
@@ -91,6 +96,7 @@ class HuntLibrary:
             indicator_types=frozenset(i.type for i in indicators),
             mapped=frozenset(t.id for t in inference.source_mapped),
             fits_platform=lambda product: self.platforms.allows(product, named),
+            exploitation_denied=self.exploitation.denied(text),
         )
         fired = []
         for uc in self.usecases:
@@ -105,7 +111,8 @@ class HuntLibrary:
         # The automaton already found this use case's phrase matches: its pattern then runs over those
         # matches alone, NUL-separated (no phrase holds a NUL, and a NUL is a word boundary), which
         # gives the same matches in the same order as a pass over the whole article.
-        if scan is None or self._index is None or uc.id in self._index.always:
+        # Context words (rank only) are looked for in the whole article, not among the phrase matches.
+        if scan is None or self._index is None or uc.id in self._index.always or uc.triggers.context:
             return ev
         return replace(ev, text="\0".join(scan.phrases.get(uc.id, ())))
 
@@ -115,12 +122,17 @@ class HuntLibrary:
         return TriggerIndex({uc.id: uc.triggers.phrases for uc in self.usecases}, cues)
 
     def hunts_for(
-        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES
+        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
+        sweep_indicators: tuple[Indicator, ...] | None = None,
     ) -> tuple[Hunt, ...]:
-        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps."""
+        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps.
+
+        ``sweep_indicators`` (default: ``indicators``) are the values to sweep for: the pipeline leaves
+        out those past their lifetime.
+        """
         hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
-        hunts += self._imported_hunts(inference, {t for h in hunts for t in h.techniques})
-        hunts += build_sweeps(indicators)
+        hunts += self._imported_hunts(inference, self.platforms.named(text))
+        hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
     def _hunt(self, f: Fired) -> Hunt:
@@ -138,12 +150,13 @@ class HuntLibrary:
             false_positives=uc.false_positives,
         )
 
-    def _imported_hunts(self, inference: Inference, covered: set[str]) -> list[Hunt]:
+    def _imported_hunts(self, inference: Inference, named: frozenset[str]) -> list[Hunt]:
+        # Ranked after the library's own hunts, and gated by platform the same way.
         observed = {t.id for t in inference.observed}
         out = []
         for rule in self.imported:
             hits = [t for t in rule.techniques if t in observed]
-            if not hits:
+            if not hits or not self.platforms.allows(rule.product, named):
                 continue
             out.append(
                 Hunt(
