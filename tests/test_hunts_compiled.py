@@ -225,3 +225,11 @@ def test_prepared_use_cases_equal_the_strict_load_and_follow_edits(tmp_path: Pat
     with pytest.raises(DataFileError) as err:
         prepared_usecases(lib_dir, folder=cache)
     assert first.name in str(err.value)
+
+
+def test_hunts_for_reuses_the_platforms_fire_found(lib: HuntLibrary) -> None:
+    # imported rules are gated by the platforms the text names: fire's one-pass answer is reused
+    empty = Inference()
+    for text in _texts()[:30]:
+        lib.fire(text, (), empty)
+        assert lib._named == (text, lib.platforms.named(text))
