@@ -214,7 +214,14 @@ def test_prepared_use_cases_equal_the_strict_load_and_follow_edits(tmp_path: Pat
     assert prepared_usecases(lib_dir, folder=cache) == strict  # built and written
     files = list(cache.glob("usecases-*.json"))
     assert len(files) == 1
-    assert prepared_usecases(lib_dir, folder=cache) == strict  # read back
+    import huntfeed.hunts.prepared as prepared_module
+
+    real_load = prepared_module.load_usecases
+    prepared_module.load_usecases = lambda d: pytest.fail("read back must not parse the YAML again")  # type: ignore[assignment]
+    try:
+        assert prepared_usecases(lib_dir, folder=cache) == strict  # read back, every field type decoded
+    finally:
+        prepared_module.load_usecases = real_load
     files[0].write_text("[{\"id\": 1}]")
     assert prepared_usecases(lib_dir, folder=cache) == strict  # a broken file is rebuilt
     first = sorted(lib_dir.glob("*.yaml"))[0]
