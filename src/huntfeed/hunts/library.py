@@ -45,6 +45,8 @@ class HuntLibrary:
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _index: TriggerIndex | None = field(default=None, init=False, repr=False)  # built on first use
     _cache: QueryCache | None = field(default=None, init=False, repr=False)
+    # The platforms the last fired text names (text, platforms): hunts_for needs them again.
+    _named: tuple[str, frozenset[str]] = field(default=("", frozenset()), init=False, repr=False)
 
     @classmethod
     def load(cls, path: Path | None = None, *, imports: Path | None = None) -> HuntLibrary:
@@ -90,6 +92,7 @@ class HuntLibrary:
         scan = self._index.scan(text, lowered)  # one pass for the whole library (hunts.compiled)
         named = self.platforms.named(text) if scan is None else scan.platforms | frozenset(
             n for n, rx in self.platforms.patterns.items() if n in self._index.always and rx.search(text))
+        self._named = (text, named)
         ev = Evidence(
             text=lowered,
             techniques=frozenset(t.id for t in inference.observed),
@@ -131,7 +134,8 @@ class HuntLibrary:
         out those past their lifetime.
         """
         hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
-        hunts += self._imported_hunts(inference, self.platforms.named(text))
+        last_text, named = self._named  # what fire found (the same as platforms.named: hunts.compiled)
+        hunts += self._imported_hunts(inference, named if last_text == text else self.platforms.named(text))
         hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 

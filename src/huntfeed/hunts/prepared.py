@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -95,6 +96,12 @@ def decode(tp: Any, value: Any) -> Any:
         return tuple(decode(a, v) for a, v in zip(args, value, strict=True))
     if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
         return {k: decode(args[1], v) for k, v in value.items()}
+    if origin in (types.UnionType, typing.Union):  # str | int, X | None: the first member that reads it
+        for member in args:
+            with contextlib.suppress(TypeError, KeyError, ValueError, AttributeError):
+                return decode(member, value)
+    if tp is type(None) and value is None:
+        return None
     if tp in (str, int, float, bool) and isinstance(value, tp):
         return value
     raise TypeError(f"cannot read back {value!r} as {tp!r}")

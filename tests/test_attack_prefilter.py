@@ -1,0 +1,105 @@
+"""The evidence filter's literal prefilter: the same reasons as searching every pattern, for any sentence."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from huntfeed.attack import evidence, prefilter
+from huntfeed.attack.evidence import REASONS, EvidenceRules, default_rules
+from huntfeed.attack.text import split_sentences
+from huntfeed.feeds.article import document_text
+from huntfeed.paths import package_data
+from tests.conftest import SHARED
+
+
+def reference(rules: EvidenceRules, text: str) -> str | None:
+    """EvidenceRules.reason without the prefilter: the alternation, then each section in turn."""
+    ids = len(evidence._ANY_ID.findall(text))
+    if ids >= 2 and len(evidence._WORDS.findall(evidence._ANY_ID.sub(" ", text))) < evidence._WORDS_PER_ID * ids:
+        return "list"
+    if rules.combined is not None and not rules.combined.search(text):
+        return None
+    for name in REASONS:
+        for rx in rules.patterns.get(name, ()):
+            if rx.search(text):
+                return name
+    return None
+
+
+def _sentences() -> list[str]:
+    pages = sorted(package_data("demo").rglob("*.html"))
+    texts = [document_text(p.read_text(encoding="utf-8"), "") for p in pages]
+    dev = SHARED / "eval" / "reports_dev.jsonl"
+    if dev.is_file():
+        texts += [json.loads(line)["full_text"] for line in dev.open(encoding="utf-8")]
+    return [s.text for t in texts for s in split_sentences(t)]
+
+
+CRAFTED = [
+    "",
+    "| --- | --- |",
+    "---",
+    "There is no evidence of lateral movement.",
+    "THERE IS NO EVIDENCE OF LATERAL MOVEMENT.",
+    "There iſ no evidence that it did.",  # long s: folds to s only outside ASCII
+    "The attacker did not use PowerShell.",
+    "Organisations should patch; we recommend MFA.",
+    "Unlike ransomware, it keeps no key.",
+    "This rule identifies the loader.",
+    "The \u212aelvin sign and ǅ digraph.",  # Kelvin sign folds to k
+    "We decoded the payload and looked at the strings.",
+    "| SHA256 | 44d88612fea8a8f36de82e1278abb02f |",
+    "ATT&CK mapping: T1059.001",
+    "![screenshot](a.png)",
+    "$x = 1",
+]
+
+
+def test_every_demo_and_development_sentence_gets_the_same_reason() -> None:
+    rules = default_rules()
+    for text in _sentences() + CRAFTED:
+        assert rules.reason(text) == reference(rules, text), text
+
+
+_WORDS = sorted(
+    {w for rx in default_rules().combined.pattern.split("|") for w in re.findall(r"[a-z&']{2,}", rx)}  # type: ignore[union-attr]
+    | {"the", "we", "|", ":", "-", "T1059", "ſ", "K", "İ", "if", "you", "no", "not", "a", "an", "```", "title="}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=14), st.sampled_from([" ", "  ", ", ", " | ", "\t"]))
+def test_random_sentences_of_the_patterns_own_words_get_the_same_reason(words: list[str], sep: str) -> None:
+    rules = default_rules()
+    text = sep.join(words)
+    assert rules.reason(text) == reference(rules, text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "clauses"),
+    [
+        (r"\bno (?:way|means|attempt)s? to\b", [{"no "}, {"way", "means", "attempt"}, {" to"}]),
+        (r"\bsold (?:to|on)\b", [{"sold "}, {"to", "on"}]),
+        (r"^[\s|:+=*#`-]*$", []),  # requires no literal: always a candidate
+        (r"(?:ab)+c?", [{"ab"}]),
+        (r"x(?:y)*z", [{"x"}, {"z"}]),
+        (r"caf\u00e9 au lait", []),  # a run with a non-ASCII letter requires nothing (folding)
+        (r"(?:foo|\w+)bar", [{"bar"}]),  # one alternative without a literal: the group requires nothing
+    ],
+)
+def test_requirements_table(pattern: str, clauses: list[set[str]]) -> None:
+    got = prefilter.requirements(re.compile(pattern, re.IGNORECASE))
+    assert [set(c) for c in got] == clauses
+
+
+def test_a_back_reference_or_non_ascii_text_gets_no_answer() -> None:
+    rx = re.compile(r"(\w)\1", re.IGNORECASE)
+    assert prefilter.build([rx]).candidates("aa") is None
+    pf = prefilter.build([re.compile(r"\bnot\b", re.IGNORECASE)])
+    assert pf.candidates("did not") == [0] and pf.candidates("did nothing") == [0] and pf.candidates("did") == []
+    assert pf.candidates("naïve not") is None
