@@ -280,7 +280,9 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         return LOW, "attack-id"  # a technique reference; the ATT&CK stage reports it
     if kind in (T.JA3, T.JA4, T.BITCOIN, T.MONERO):
         return HIGH, "in-ioc-section" if sig.in_ioc else kind.value
-    # File names, paths and registry keys are indicators only where the author lists them.
+    if (kind is T.GUID or kind is T.PACKAGE) and sig.roles and "" not in sig.roles:
+        return LOW, "in-url"  # an id in a URL path or query is part of that URL
+    # File names, paths, registry keys, GUIDs and package ids are indicators only where listed.
     if kind is T.FILENAME:
         if sig.in_ioc and value.lower() in common_file_names():
             return LOW, "common-file-name"  # svchost.exe: every host has one

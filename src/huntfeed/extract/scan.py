@@ -219,6 +219,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         add((s, e, T.EMAIL, f"{local}@{host}", ""))
     estarts = [a for a, _ in email_spans]
 
+    packages = _packages(n, add, urls)
     bare_end = -1
     rev_label = P.REV_LABEL_RE.match
     for m in P.DOMAIN_TAIL_RE.finditer(n):
@@ -238,6 +239,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             before = n[s - 1]
             if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
+        if packages and (s, e) in packages:
+            continue  # com.parceltrack.delivery.app: an app id, reported as a package, not a host
         value = n[s:e].lower()
         role = ""
         if ustarts:
@@ -325,6 +328,46 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
     return fanged, out
 
 
+def _close_prose(value: str) -> str:
+    """Drop a closing bracket the prose put after a path or key: "(saved as C:\\x\\ns.exe)"."""
+    while value.endswith((")", "]")) and value.count(value[-1]) > value.count("(" if value[-1] == ")" else "["):
+        value = value[:-1].rstrip(".,;:")
+    return value
+
+
+def _packages(n: str, add: Callable[[Occ], None], urls: _Spans) -> set[tuple[int, int]]:
+    """Mobile package / bundle ids (com.example.app): added, and their spans returned so the
+    host scan leaves them alone. Only ids whose last label is no generic TLD (com.example.net is
+    a host) and that stand outside URLs."""
+    if "com." not in n and "org." not in n and "net." not in n and "io." not in n:
+        return set()
+    spans: set[tuple[int, int]] = set()
+    for m in P.PACKAGE_RE.finditer(n):
+        e = m.end()
+        s = m.start() - (2 if n[m.start() - 2 : m.start()] == "io" else 3)
+        value = n[s:e]
+        if value.rpartition(".")[2] in _GENERIC_TLDS or urls.overlaps(s, e):
+            continue
+        spans.add((s, e))
+        add((s, e, T.PACKAGE, value, ""))
+    return spans
+
+
+_GENERIC_TLDS = frozenset(("com", "org", "net", "io", "co", "me", "info", "biz"))
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _guids(n: str, add: Callable[[Occ], None], urls: _Spans) -> None:
+    """GUIDs (8-4-4-4-12 hex): application, tenant and class ids; in a URL, part of the URL."""
+    for m in P.GUID_TAIL_RE.finditer(n):
+        t = m.start()
+        s = t - 8
+        if s < 0 or not _HEX.issuperset(n[s:t]) or (s > 0 and (n[s - 1].isalnum() or n[s - 1] == "-")):
+            continue
+        e = m.end()
+        add((s, e, T.GUID, n[s:e].lower(), "in-url" if urls.overlaps(s, e) else ""))
+
+
 def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
     ustarts, url_spans = urls.starts, urls.spans
     for rx in P.ATTACK_RES:
@@ -342,7 +385,8 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
     if P.REGISTRY_GATE in n or ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
         for m in P.REGISTRY_RE.finditer(n):
             value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
-            add((m.start(), m.end(), T.REGISTRY, value.rstrip(". "), ""))
+            value = _close_prose(value.rstrip(". "))
+            add((m.start(), m.start() + len(value), T.REGISTRY, value, ""))
     if ":\\" in n or "%\\" in n:
         for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
@@ -351,9 +395,10 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
                 # backslash follows the words (prose after the path has none).
                 while (c := P.WINPATH_CONT_RE.match(n, e)) is not None:
                     e = c.end()
-                value = n[s:e].rstrip(".,;:")
-                if value.endswith(")") and value.count(")") > value.count("("):
-                    value = value[:-1]  # "(saved as C:\Users\Public\ns.exe)": the prose's bracket
+                value = _close_prose(n[s:e].rstrip(".,;:"))
+                if "," in value:
+                    # rundll32 C:\Temp\x.dll,ServiceMain: the export named after the comma is no part of the file
+                    value = P.ENTRY_POINT_RE.sub(r"\1", value)
                 add((s, s + len(value), T.FILEPATH, value, ""))
     if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
         for m in P.UNIXPATH_RE.finditer(n):
@@ -378,6 +423,8 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
             continue
         last = e
         add((s, e, T.FILENAME, n[s:e], ""))
+    if "-" in n:
+        _guids(n, add, urls)
     if P.JA4_GATE_RE.search(n):
         for m in P.JA4_RE.finditer(n):
             add((m.start(), m.end(), T.JA4, m.group(0), ""))
