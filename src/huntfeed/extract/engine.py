@@ -14,8 +14,9 @@ from typing import Any
 
 from huntfeed.extract.context import _inside, c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
-from huntfeed.extract.fidelity import Policy, Signals, decide, own_site_of
+from huntfeed.extract.fidelity import Policy, Signals, own_site_of
 from huntfeed.extract.patterns import HASH_LABEL_RE
+from huntfeed.extract.rules import decide
 from huntfeed.extract.scan import scan
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
