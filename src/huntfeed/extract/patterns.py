@@ -99,10 +99,12 @@ REGISTRY_RE = re.compile(
     rf"(?:\\{_REG_PART}(?: {_REG_WORD}){{0,6}}(?=\\)){{0,32}}\\{_REG_PART}"
 )
 # Reversed-DNS ids (Android packages, Apple bundles): lower-case Java-style labels, no hyphen,
-# three or more, led by a generic TLD. Led by the literal dot after that TLD, checked in code.
-PACKAGE_RE = re.compile(
-    r"\.(?:(?<=(?<![\w.@/\\-])com\.)|(?<=(?<![\w.@/\\-])org\.)|(?<=(?<![\w.@/\\-])net\.)|(?<=(?<![\w.@/\\-])io\.))"
-    r"[a-z][a-z0-9_]{0,62}(?:\.[a-z][a-z0-9_]{0,62}){1,8}(?![\w-]|\.\w)"
+# three or more, led by a generic TLD: one pattern per head, each led by its literal.
+PACKAGE_RES = tuple(
+    re.compile(
+        rf"{head}\.(?<=(?<![\w.@/\\-]){head}\.)[a-z][a-z0-9_]{{0,62}}(?:\.[a-z][a-z0-9_]{{0,62}}){{1,8}}(?![\w-]|\.\w)"
+    )
+    for head in ("com", "org", "net", "io")
 )
 # The tail of a GUID after its first group (8 hex digits, checked in code): led by the literal '-'.
 GUID_TAIL_RE = re.compile(r"-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Za-z-])")

@@ -49,12 +49,9 @@ def packages(n: str, ctx: Ctx) -> set[tuple[int, int]]:
     """Mobile package / bundle ids (com.example.app): added, and their spans returned so the
     host scan leaves them alone. Only ids whose last label is no generic TLD (com.example.net is
     a host) and that stand outside URLs."""
-    if "com." not in n and "org." not in n and "net." not in n and "io." not in n:
-        return set()
     spans: set[tuple[int, int]] = set()
-    for m in P.PACKAGE_RE.finditer(n):
-        e = m.end()
-        s = m.start() - (2 if n[m.start() - 2 : m.start()] == "io" else 3)
+    for m in (m for rx in P.PACKAGE_RES for m in rx.finditer(n)):
+        s, e = m.span()
         value = n[s:e]
         if value.rpartition(".")[2] in _GENERIC_TLDS or ctx.urls.overlaps(s, e):
             continue
