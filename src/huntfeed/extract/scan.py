@@ -94,7 +94,12 @@ def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
     norm = _norm_url(raw)
     if norm is None or norm[0].endswith("/") or len(raw) <= e - s + 1:
         return None
+    if _NOT_A_PATH_RE.fullmatch(raw, raw.find("/", e - s) + 1):
+        return None  # 1.2.3.4:443/tcp (port and protocol), 1.2.3.4/5.6.7.8 (a pair): no URL
     return norm[0], s + len(raw)
+
+
+_NOT_A_PATH_RE = re.compile(r"(?i)(?:tcp|udp|sctp|icmp)|\d{1,3}(?:\.\d{1,3}){3}")
 
 
 _LEADING_ZERO_RE = re.compile(r"(?<![0-9])0[0-9]")
