@@ -56,6 +56,8 @@ def test_proper_names_with_actor_context_still_match(recognizer: ActorRecognizer
 # Every true actor or software mention of the demo corpus, by article (names as written there).
 DEMO = {
     "hollowgrain-ransomware-intrusion": {"AdFind", "ScreenConnect", "PsExec", "Rclone"},
+    "hollowgrain-advisory-republished": {"AdFind", "PsExec", "Rclone"},  # the campaign's advisory and its copy
+    "hollowgrain-municipalities-advisory": {"AdFind", "PsExec", "Rclone"},
     "lanternbeacon-https-c2": {"Cobalt Strike"},
     "lsass-credential-dumping": {"Mimikatz"},
     "seo-poisoning-pdf-converter": {"Cobalt Strike"},

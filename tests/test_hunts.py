@@ -137,7 +137,13 @@ def test_sweeps_batch_under_limits() -> None:
 
 def test_sweeps_follow_usecases_in_hunts_for(lib: HuntLibrary) -> None:
     hunts = lib.hunts_for("mimikatz", (ind(IndicatorType.IPV4, "203.0.113.9"),), inf())
-    assert [h.kind for h in hunts] == ["usecase", "sweep"]
+    # mimikatz is named by the command-line, process-access and script-block hunts; the sweep comes last
+    assert [(h.kind, h.use_case) for h in hunts] == [
+        ("usecase", "UC_LSASS_DUMP"),
+        ("usecase", "UC_LSASS_MEMORY_ACCESS"),
+        ("usecase", "UC_PS_SCRIPT_CREDENTIAL_DUMPING"),
+        ("sweep", "SWEEP_IP_1"),
+    ]
 
 
 def test_platform_use_cases_skip_articles_about_another_platform(lib: HuntLibrary) -> None:

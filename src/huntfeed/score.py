@@ -11,7 +11,7 @@ from huntfeed.errors import DataFileError
 from huntfeed.hunts.kev import load_kev
 from huntfeed.hunts.yamlfile import LineDict, load_yaml
 from huntfeed.indicators import WEAK, is_ioc
-from huntfeed.model import Hunt, Indicator, IndicatorType, Inference, Score, Severity
+from huntfeed.model import Hunt, Indicator, IndicatorType, Inference, RelevanceMatch, Score, Severity
 from huntfeed.paths import package_data
 
 __all__ = ["Floor", "Rubric", "load_kev", "load_rubric", "score"]
@@ -34,6 +34,8 @@ WEIGHT_KEYS = (
     "ransomware_language",
     "destructive_language",
 )
+# Optional weights and their defaults: imported Sigma rules leave severity alone unless the analyst sets 1.
+OPTIONAL_WEIGHTS = {"imported_rules_count": 0.0}
 SIGNALS = (
     "usecase",
     "technique",
@@ -78,6 +80,8 @@ class Rubric:
     critical_requires: tuple[str, ...] = ()
     # A story that names ransomware once in passing is not a ransomware story.
     min_mentions: dict[str, int] = field(default_factory=dict)
+    # Points when an article touches the team's environment (product, sector, region); see _relevance.
+    relevance: dict[str, float] = field(default_factory=dict)
 
 
 def _num(doc: LineDict, key: str, where: str) -> float:
@@ -104,7 +108,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
         raise DataFileError("the rubric must be a mapping", where=f"{where}:1")
     for key in doc:
         if key not in ("thresholds", "weights", "reliability", "floors", "phrases", "critical_requires",
-                       "min_mentions"):
+                       "min_mentions", "relevance"):
             raise DataFileError(f"unknown key {key!r}", where=f"{where}:{doc.line_of(key)}")
     th = _mapping(doc, "thresholds", where)
     thresholds = {}
@@ -119,12 +123,13 @@ def load_rubric(path: Path | None = None) -> Rubric:
         raise DataFileError("thresholds must satisfy CRITICAL > HIGH > MED", where=f"{where}:{th.line}")
     w = _mapping(doc, "weights", where)
     for key in w:
-        if key not in WEIGHT_KEYS:
+        if key not in WEIGHT_KEYS and key not in OPTIONAL_WEIGHTS:
             raise DataFileError(f"unknown weight {key!r}", where=f"{where}:{w.line_of(key)}")
     missing = [k for k in WEIGHT_KEYS if k not in w]
     if missing:
         raise DataFileError(f"missing weight(s): {', '.join(missing)}", where=f"{where}:{w.line}")
     weights = {k: _num(w, k, where) for k in WEIGHT_KEYS}
+    weights |= {k: _num(w, k, where) if k in w else v for k, v in OPTIONAL_WEIGHTS.items()}
     rel = _mapping(doc, "reliability", where)
     reliability = {}
     for key in rel:
@@ -160,7 +165,35 @@ def load_rubric(path: Path | None = None) -> Rubric:
         raise DataFileError("'min_mentions' maps language signals to counts >= 1",
                             where=f"{where}:{doc.line_of('min_mentions')}")
     return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"],
-                  lists["destructive"], tuple(requires), {str(k): int(v) for k, v in mm.items()})
+                  lists["destructive"], tuple(requires), {str(k): int(v) for k, v in mm.items()},
+                  _relevance_weights(doc, where))
+
+
+RELEVANCE_KINDS = ("product", "sector", "region")
+
+
+def _relevance_weights(doc: LineDict, where: str) -> dict[str, float]:
+    if "relevance" not in doc:
+        return {}
+    rel = _mapping(doc, "relevance", where)
+    for key in rel:
+        if key not in RELEVANCE_KINDS:
+            raise DataFileError(f"relevance kinds are {', '.join(RELEVANCE_KINDS)}, not {key!r}",
+                                where=f"{where}:{rel.line_of(key)}")
+    return {k: _num(rel, k, where) for k in rel}
+
+
+def _relevance(matches: tuple[RelevanceMatch, ...], rubric: Rubric) -> tuple[float, list[str]]:
+    """One rubric line per kind of match (product, sector, region), each counted once."""
+    points, reasons = 0.0, []
+    for kind in RELEVANCE_KINDS:
+        found = [m for m in matches if m.kind == kind]
+        pts = rubric.relevance.get(kind, 0.0)
+        if found:
+            points += pts
+            said = "; ".join(f"{m.name}: {m.reason}" for m in found)
+            reasons.append(f"Relevance to you ({kind}): {said} (+{pts:g}).")
+    return points, reasons
 
 
 def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
@@ -194,6 +227,8 @@ def _find_phrase(text: str, phrases: tuple[str, ...], min_mentions: int = 1) -> 
     found = ""
     mentions = 0
     for phrase in phrases:
+        if phrase not in text:  # a plain substring test first: the boundary pattern is a slow scan
+            continue
         n = len(re.findall(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text))
         if n and not found:
             found = phrase
@@ -214,6 +249,7 @@ def score(
     source_reliability: str,
     rubric: Rubric,
     kev: frozenset[str],
+    relevance: tuple[RelevanceMatch, ...] = (),
 ) -> Score:
     """Severity and a readable sentence for every piece of evidence that counted."""
     w = rubric.weights
@@ -222,7 +258,8 @@ def score(
     signals: set[str] = set()
     lower = text.lower()
 
-    cases = [h for h in hunts if h.kind in ("usecase", "sigma-import")]
+    imported_count = w.get("imported_rules_count", 0.0) > 0
+    cases = [h for h in hunts if h.kind == "usecase" or (h.kind == "sigma-import" and imported_count)]
     if cases:
         counted = cases[: int(w["usecase_cap"])]
         pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(
@@ -300,6 +337,11 @@ def score(
             points += w[signal]
             signals.add(signal)
             reasons.append(f"{label} found: '{found}' (+{w[signal]:g}).")
+
+    if relevance:
+        pts, lines = _relevance(relevance, rubric)
+        points += pts
+        reasons.extend(lines)
 
     grade = (source_reliability or "F").strip().upper()[:1]
     rel = rubric.reliability.get(grade, 0.0)

@@ -53,9 +53,12 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    for r in rows:
-        click.echo(f"{r['id']:<40} {r['phase']:<22} {r['confidence']:<7} {', '.join(r['techniques'])}")
-    click.echo(f"{len(rows)} use cases; {len(lib.imported)} imported Sigma rules")
+    from huntfeed.cli.common import emit_table
+
+    # A pipe gets tab-separated records (header first) and the count goes to stderr, not into the data.
+    emit_table(["id", "phase", "confidence", "techniques"],
+               [[uc.id, uc.phase, str(uc.confidence), ", ".join(uc.techniques)] for uc in lib.usecases])
+    click.echo(f"{len(rows)} use cases; {len(lib.imported)} imported Sigma rules", err=True)
 
 
 @usecases.command("show")
@@ -127,21 +130,74 @@ def lint_cmd(path: Path | None, no_kql: bool) -> None:
         sys.exit(1)
 
 
+@usecases.command("test")
+@click.argument("uc_id", required=False)
+@click.option(
+    "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
+)
+def test_cmd(uc_id: str | None, path: Path | None) -> None:
+    """Evaluate each use case's Sigma rule on its sample events (pySigma SQLite backend).
+
+    Every 'match' event must fire the rule and no 'nomatch' look-alike may.
+
+    \b
+    Example:
+      huntfeed usecases test
+      huntfeed usecases test UC_LSASS_MEMORY_ACCESS
+    """
+    from huntfeed.hunts import HuntLibrary
+    from huntfeed.hunts.sampletest import run_samples
+    from huntfeed.hunts.usecase import UseCase
+
+    lib = HuntLibrary.load(path)
+    if uc_id:
+        try:
+            cases: tuple[UseCase, ...] = (lib.get(uc_id),)
+        except KeyError:
+            raise click.BadParameter(f"no use case {uc_id}", param_hint="UC_ID") from None
+    else:
+        cases = lib.usecases
+    failed = 0
+    for uc in cases:
+        res = run_samples(uc)
+        if res.ok:
+            click.echo(f"ok    {uc.id}: {res.matched} matched, {res.nomatch_passed} look-alikes quiet")
+            continue
+        failed += 1
+        click.echo(f"FAIL  {uc.id} ({uc.path})")
+        for problem in res.problems:
+            click.echo(f"      {problem}")
+    click.echo(f"{len(cases) - failed} of {len(cases)} use cases pass their samples")
+    if failed:
+        sys.exit(1)
+
+
 @usecases.command("import-sigma")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON report.")
-def import_sigma_cmd(directory: Path, as_json: bool) -> None:
+@click.option("--no-kql", is_flag=True, help="Do not analyse the KQL queries (no Node needed).")
+def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool) -> None:
     """Import a folder of Sigma rules; rules tagged attack.tNNNN become hunts for that technique.
 
-    Rules that fail to convert are listed with the reason; the import goes on.
+    Each target converts on its own, every KQL query is analysed by Kusto.Language (a rejected one is
+    dropped and listed), technique ids are checked against the ATT&CK catalog, and a summary table ends
+    the report. Imported rules are gated by platform, rank after the library's own and leave severity
+    alone (rubric weight imported_rules_count).
 
     \b
     Example:
       huntfeed usecases import-sigma ./sigma/rules/windows
     """
+    from huntfeed.attack.engine import load_catalog
     from huntfeed.hunts.import_sigma import import_dir, save_imported
+    from huntfeed.hunts.validate import KustoChecker, kusto_available
 
-    report = import_dir(directory)
+    catalog = load_catalog()
+    if no_kql or not kusto_available():
+        report = import_dir(directory, catalog=catalog)
+    else:
+        with KustoChecker() as checker:
+            report = import_dir(directory, catalog=catalog, checker=checker)
     saved = save_imported(report.imported)
     if as_json:
         click.echo(
@@ -152,21 +208,25 @@ def import_sigma_cmd(directory: Path, as_json: bool) -> None:
                     "partial": [{"file": f, "reason": r} for f, r in report.partial],
                     "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
                     "failed": [{"file": f, "reason": r} for f, r in report.failed],
+                    "never_fire": [{"file": f, "reason": r} for f, r in report.never_fire],
+                    "unknown_techniques": dict(report.unknown_techniques),
+                    "remapped_techniques": dict(report.remapped_techniques),
+                    "summary": report.summary(),
                 },
                 indent=2,
             )
         )
         return
-    for f, r in report.failed:
-        click.echo(f"FAILED  {f}: {r}")
-    for f, r in report.partial:
-        click.echo(f"PARTIAL {f}: {r}")
-    for f, r in report.skipped:
-        click.echo(f"SKIPPED {f}: {r}")
-    click.echo(
-        f"{len(report.imported)} imported ({len(report.partial)} partly), {len(report.skipped)} skipped, "
-        f"{len(report.failed)} failed; saved to {saved}"
-    )
+    for label, rows in (("FAILED ", report.failed), ("PARTIAL", report.partial), ("SKIPPED", report.skipped),
+                        ("NOFIRE ", report.never_fire)):
+        for f, r in rows:
+            click.echo(f"{label} {f}: {r}")
+    if report.unknown_techniques:
+        ids = ", ".join(f"{t} ({n})" for t, n in report.unknown_techniques.most_common())
+        click.echo(f"unknown technique ids (not in the ATT&CK catalog; run `huntfeed attack update`): {ids}")
+    for line in report.summary():
+        click.echo(line)
+    click.echo(f"saved to {saved}")
 
 
 @click.group("hunts")

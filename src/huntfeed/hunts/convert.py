@@ -21,9 +21,10 @@ from sigma.rule import SigmaRule
 
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
+from huntfeed.hunts.kusto_conventions import IntegerAwareKustoBackend, kusto_value_pipeline
+from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
-
-LOOKBACK = "30d"
+from huntfeed.hunts.window import LOOKBACK
 
 # Columns a hunter wants first, per Defender table; the analyser checks each exists.
 DEFENDER_PROJECT: dict[str, tuple[str, ...]] = {
@@ -129,9 +130,18 @@ def to_spl_cim(sigma_yaml: str) -> str:
     pipeline: ProcessingPipeline = (
         huntfeed_cim_network_pipeline()
         if _category(sigma_yaml) in NETWORK_CATEGORIES
-        else splunk_cim_data_model()  # type: ignore[no-untyped-call]
+        else splunk_cim_data_model() + cim_registry_pipeline()  # type: ignore[no-untyped-call]
     )
-    return pretty_spl(_run(SplunkBackend(pipeline), sigma_yaml, "data_model"))
+    return cim_macros(pretty_spl(_run(SplunkBackend(pipeline), sigma_yaml, "data_model")))
+
+
+SUMMARIES = "summariesonly=false allow_old_summaries=true"
+SUMMARIES_MACRO = "`huntfeed_summariesonly`"  # defined in data/splunk/macros.conf; the user sets it
+
+
+def cim_macros(spl: str) -> str:
+    """The data-model summaries switch as the ``huntfeed_summariesonly`` macro, not hard-coded."""
+    return spl.replace(SUMMARIES, SUMMARIES_MACRO)
 
 
 def to_spl_raw(sigma_yaml: str) -> str:
@@ -176,10 +186,14 @@ def to_kql_defender(sigma_yaml: str) -> str:
     """Microsoft Defender XDR advanced hunting KQL."""
     category = _category(sigma_yaml)
     if category in ("dns_query", "dns", "proxy"):
-        pipeline = _remap(_XDR_NETWORK_FIELDS) + microsoft_xdr_pipeline(query_table="DeviceNetworkEvents")
+        pipeline = (
+            _remap(_XDR_NETWORK_FIELDS)
+            + kusto_value_pipeline()
+            + microsoft_xdr_pipeline(query_table="DeviceNetworkEvents")
+        )
     else:
-        pipeline = microsoft_xdr_pipeline()
-    query = _run(KustoBackend(pipeline), sigma_yaml)
+        pipeline = defender_registry_pipeline() + kusto_value_pipeline() + microsoft_xdr_pipeline()
+    query = _run(IntegerAwareKustoBackend(pipeline), sigma_yaml)
     table = query.partition("\n")[0].strip()
     return _kusto_finish(query, "Timestamp", DEFENDER_PROJECT.get(table, ()))
 
@@ -187,13 +201,21 @@ def to_kql_defender(sigma_yaml: str) -> str:
 def to_kql_sentinel(sigma_yaml: str) -> str:
     """Microsoft Sentinel KQL over ASIM parsers; Defender tables when ASIM cannot express the rule."""
     if _category(sigma_yaml) in ("dns_query", "dns"):
-        pipeline = _remap(_ASIM_DNS_FIELDS) + sentinel_asim_pipeline(query_table="_Im_Dns")
+        pipeline = _remap(_ASIM_DNS_FIELDS) + kusto_value_pipeline() + sentinel_asim_pipeline(query_table="_Im_Dns")
     else:
-        pipeline = sentinel_asim_pipeline()
+        pipeline = sentinel_registry_pipeline() + kusto_value_pipeline() + sentinel_asim_pipeline()
     try:
-        return _kusto_finish(_run(KustoBackend(pipeline), sigma_yaml), "TimeGenerated")
+        return _kusto_finish(_run(IntegerAwareKustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
-        return to_kql_defender(sigma_yaml)
+        return defender_tables_for_sentinel(to_kql_defender(sigma_yaml))
+
+
+DEFENDER_TABLES_LABEL = "// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)"
+
+
+def defender_tables_for_sentinel(kql: str) -> str:
+    """A Defender query offered as the Sentinel hunt, labelled so nobody mistakes it for ASIM."""
+    return kql if kql.startswith(DEFENDER_TABLES_LABEL) else f"{DEFENDER_TABLES_LABEL}\n{kql}"
 
 
 CONVERTERS: dict[str, Callable[[str], str]] = {

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from huntfeed.errors import QueryError
-from huntfeed.hunts.convert import CONVERTERS, parse_rule
+from huntfeed.errors import DataFileError, QueryError
+from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel, parse_rule
 from huntfeed.hunts.library import HuntLibrary
 from huntfeed.hunts.spl_lint import lint_spl
 from huntfeed.hunts.usecase import TARGETS, UseCase
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
+from huntfeed.hunts.yamlfile import load_yaml_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,11 @@ class Problem:
 
 def _sigma_problems(uc: UseCase) -> list[str]:
     try:
+        # YAML keeps the last of two equal keys: a repeated "Field|modifier" would silently drop a condition.
+        load_yaml_text(uc.sigma, "sigma")
         rule = parse_rule(uc.sigma)
+    except DataFileError as exc:
+        return [f"Sigma rule: {exc.message}"]
     except QueryError as exc:
         return [exc.message]
     out = []
@@ -39,6 +44,18 @@ def _sigma_problems(uc: UseCase) -> list[str]:
     if rule.level is None:
         out.append("Sigma rule has no level")
     return out
+
+
+def _no_data_model(exc: QueryError) -> bool:
+    return "not yet supported by the Splunk data model" in exc.message
+
+
+def _converts(uc: UseCase, target: str) -> bool:
+    try:
+        CONVERTERS[target](uc.sigma)
+    except QueryError:
+        return False
+    return True
 
 
 def lint_library(lib: HuntLibrary, checker: KustoChecker | None = None) -> list[Problem]:
@@ -57,8 +74,10 @@ def lint_library(lib: HuntLibrary, checker: KustoChecker | None = None) -> list[
                 queries[target] = CONVERTERS[target](uc.sigma)
             except QueryError as exc:
                 if target == "sentinel" and "kql" in uc.overrides:
-                    queries[target] = uc.overrides["kql"]
+                    queries[target] = defender_tables_for_sentinel(uc.overrides["kql"])
                     continue
+                if target == "spl" and _no_data_model(exc) and _converts(uc, "spl_raw"):
+                    continue  # no CIM data model holds this event: the raw-event SPL is the Splunk hunt
                 problems.append(
                     Problem(where, uc.id, f"{target}: does not convert ({exc.message}); add an override")
                 )

@@ -15,6 +15,7 @@ W_SUB_OBSERVED = 1.5  # the use case names a parent, the text a sub-technique of
 W_PARENT_OBSERVED = 1.0  # the use case names a sub-technique, the text only its parent
 W_LISTED = 2.0  # the author's own mapping names the technique; the narrative did not confirm it
 W_PHRASE = 1.0
+W_CONTEXT = 0.5  # a product or platform name: rank only, never a reason to fire
 MAX_PHRASES = 3
 W_INDICATOR_TYPE = 0.5
 W_CVE = 0.5
@@ -30,6 +31,7 @@ class Evidence:
     indicator_types: frozenset[IndicatorType]
     mapped: frozenset[str] = frozenset()  # ids the article lists in its own ATT&CK mapping
     fits_platform: Callable[[str], bool] = lambda product: True  # a use case's Sigma product suits the article
+    exploitation_denied: bool = False  # "no exploitation has been observed", or only hypothetical
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) -> Fired | None:
     """Score one use case against the evidence; None when it does not fire."""
-    if not ev.fits_platform(uc.product):
+    if not ev.fits_platform(uc.product) or (uc.triggers.exploitation and ev.exploitation_denied):
         return None
     points = 0.0
     reasons: list[str] = []
@@ -90,6 +92,10 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
     phrased = any(r.startswith("phrase ") for r in reasons)
     if not direct or (uc.triggers.require_phrase and not phrased):
         return None
+    context = [c for c in uc.triggers.context if phrase_pattern((c,)).search(ev.text)]  # type: ignore[union-attr]
+    if context:
+        points += W_CONTEXT
+        reasons.append(f"context '{context[0]}' in text")
     types = [t for t in uc.triggers.indicator_types if t in ev.indicator_types]
     if types:
         points += W_INDICATOR_TYPE * len(types)

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 from huntfeed.errors import QueryError
 from huntfeed.extract.fidelity import shared_host, url_host
-from huntfeed.hunts.convert import LOOKBACK
 from huntfeed.hunts.escape import kql_quote, spl_quote
+from huntfeed.hunts.window import LOOKBACK
 from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType
 
 MAX_VALUES = 100  # per query: keeps tstats IN lists and KQL dynamic arrays well inside limits
 MAX_CHARS = 12_000  # of quoted values per query; Defender caps a query's text, Splunk its URL length
 
 _FALSE_POSITIVES = "Shared hosting, CDNs and sinkholes can make a network indicator match benign traffic."
-_TSTATS = "summariesonly=false allow_old_summaries=true count min(_time) as firstTime max(_time) as lastTime"
+_TSTATS = "`huntfeed_summariesonly` count min(_time) as firstTime max(_time) as lastTime"
 
 
 def _spl_in(field: str, values: list[str], *, suffix_match: bool = False, contains: bool = False) -> str:
@@ -103,6 +103,23 @@ def _ip_queries(values: list[str]) -> tuple[str, str]:
         ]
     )
     return spl, kql
+
+
+def with_punycode(values: list[str]) -> list[str]:
+    """Each internationalised (IDN homoglyph) domain followed by its punycode form, which DNS and proxy logs record."""
+    import idna
+
+    out: list[str] = []
+    for v in values:
+        out.append(v)
+        if not v.isascii():
+            try:
+                ace = idna.encode(v, uts46=True).decode("ascii")
+            except (idna.IDNAError, UnicodeError):
+                continue
+            if ace not in out and _safe(ace):
+                out.append(ace)
+    return out
 
 
 def _domain_queries(values: list[str]) -> tuple[str, str]:
@@ -288,11 +305,13 @@ def build_sweeps(indicators: tuple[Indicator, ...]) -> tuple[Hunt, ...]:
                     types[host] = IndicatorType.DOMAIN
                     from_urls += 1
         values = list(types)
+        if IndicatorType.DOMAIN in kind.types:  # logs hold an IDN homoglyph domain in punycode
+            values = with_punycode(values)
         batches = list(_batches(values)) if values else []
         for n, batch in enumerate(batches, 1):
             spl, kql = kind.build(batch, types)
             counts: dict[str, int] = {}
-            for v in batch:
+            for v in (v for v in batch if v in types):  # punycode forms are not indicators of their own
                 counts[str(types[v])] = counts.get(str(types[v]), 0) + 1
             reasons = [f"{count} high-fidelity {t} indicator(s) from the article" for t, count in counts.items()]
             if from_urls and n == 1:

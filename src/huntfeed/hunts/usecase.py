@@ -20,8 +20,8 @@ TECHNIQUE_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
 ID_RE = re.compile(r"^UC_[A-Z0-9_]{3,60}$")
 
 _REQUIRED = ("id", "title", "description", "phase", "confidence", "techniques", "triggers", "sigma")
-_OPTIONAL = ("false_positives", "overrides", "references")
-_TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve", "require_phrase")
+_OPTIONAL = ("false_positives", "overrides", "references", "samples")
+_TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve", "require_phrase", "context", "exploitation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,21 @@ class Triggers:
     cve: bool = False
     # For a use case about one tool (certutil, netsh portproxy): the technique alone is too broad a signal.
     require_phrase: bool = False
+    # Product and platform names (Entra ID, Microsoft 365): they add rank but never fire a use case alone.
+    context: tuple[str, ...] = ()
+    # The hunt presumes a compromise: a text that says exploitation was not observed does not fire it.
+    exploitation: bool = False
+
+
+Event = dict[str, str | int]
+
+
+@dataclass(frozen=True, slots=True)
+class Samples:
+    """Events in the Sigma rule's own field names: ``match`` must all fire the rule, ``nomatch`` none."""
+
+    match: tuple[Event, ...] = ()
+    nomatch: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +69,7 @@ class UseCase:
     path: str = ""
     sigma_line: int = 0
     product: str = ""  # the Sigma logsource product (windows, linux, azure...): gates firing by platform
+    samples: Samples = field(default_factory=Samples)
 
 
 def _str(doc: LineDict, key: str, where: str, *, required: bool = True) -> str:
@@ -134,8 +150,35 @@ def parse_usecase(doc: Any, where: str) -> UseCase:
         false_positives=_str(doc, "false_positives", where, required=False),
         overrides={k: v.strip() for k, v in overrides.items()},
         references=_str_list(doc, "references", where),
+        samples=_samples(doc, where),
         path=where,
         sigma_line=doc.line_of("sigma") + 1,
+    )
+
+
+def _events(raw: Any, where: str) -> tuple[Event, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise DataFileError("must be a non-empty list of events", where=where)
+    events: list[Event] = []
+    for event in raw:
+        if not isinstance(event, dict) or not event:
+            raise DataFileError("each sample event must be a mapping of field to value", where=where)
+        for key, value in event.items():
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise DataFileError(f"sample field {key!r} must be a string or an integer", where=where)
+        events.append(dict(event))
+    return tuple(events)
+
+
+def _samples(doc: LineDict, where: str) -> Samples:
+    raw = doc.get("samples")
+    if raw is None:
+        return Samples()
+    at = f"{where}:{doc.line_of('samples')}"
+    if not isinstance(raw, LineDict) or set(raw) - {"match", "nomatch"}:
+        raise DataFileError("'samples' must be a mapping with 'match' and 'nomatch' event lists", where=at)
+    return Samples(
+        match=_events(raw.get("match"), f"{at} (match)"), nomatch=_events(raw.get("nomatch"), f"{at} (nomatch)")
     )
 
 
@@ -172,12 +215,19 @@ def _triggers(raw: Any, where: str, line: int) -> Triggers:
         raise DataFileError(
             "'require_phrase' must be true or false", where=f"{where}:{raw.line_of('require_phrase')}"
         )
+    exploitation = raw.get("exploitation", False)
+    if not isinstance(exploitation, bool):
+        raise DataFileError(
+            "'exploitation' must be true or false", where=f"{where}:{raw.line_of('exploitation')}"
+        )
     triggers = Triggers(
         techniques=_techniques(raw, "techniques", where),
         phrases=tuple(p.lower() for p in _str_list(raw, "phrases", where)),
         indicator_types=tuple(types),
         cve=cve,
         require_phrase=require_phrase,
+        context=tuple(p.lower() for p in _str_list(raw, "context", where)),
+        exploitation=exploitation,
     )
     if not triggers.techniques and not triggers.phrases:
         raise DataFileError("a use case needs technique or phrase triggers", where=f"{where}:{line}")

@@ -38,11 +38,32 @@ def defender_schema() -> dict[str, dict[str, str]]:
     }
 
 
+# Log Analytics' Windows event tables (the columns huntfeed's Sentinel queries use, as Microsoft documents
+# them): SecurityEvent for the Security log, Event for System, PowerShell and other channels.
+_SECURITY_EVENT_COLUMNS = (
+    "Computer Account AccountType Activity EventData SubjectUserName SubjectDomainName SubjectUserSid "
+    "TargetUserName TargetDomainName TargetSid TargetAccount MemberName MemberSid ServiceName ServiceFileName "
+    "TicketEncryptionType Status SubStatus IpAddress IpPort LogonType LogonProcessName ShareName "
+    "RelativeTargetName Properties ObjectName ObjectType AccessMask UserAccountControl ServicePrincipalNames "
+    "AllowedToDelegateTo OldTargetUserName NewTargetUserName SidList AuditPolicyChanges SubcategoryGuid "
+    "WorkstationName NewProcessName CommandLine ParentProcessName"
+)
+_EVENT_COLUMNS = "Computer EventLog Source EventLevelName UserName RenderedDescription EventData ParameterXml"
+
+
+def _log_analytics_tables() -> dict[str, dict[str, str]]:
+    security = {c: "string" for c in _SECURITY_EVENT_COLUMNS.split()}
+    event = {c: "string" for c in _EVENT_COLUMNS.split()}
+    for table in (security, event):
+        table.update({"TimeGenerated": "datetime", "EventID": "int"})
+    return {"SecurityEvent": security, "Event": event}
+
+
 def sentinel_schema() -> dict[str, dict[str, str]]:
-    """Defender tables plus the ASIM parsers (imProcessCreate, _Im_Dns, ...) as tables."""
+    """Defender tables, the Windows event tables and the ASIM parsers (imProcessCreate, _Im_Dns, ...)."""
     from sigma.pipelines.sentinelasim.tables import SENTINEL_ASIM_TABLES
 
-    schema = defender_schema()
+    schema = defender_schema() | _log_analytics_tables()
     for table, cols in SENTINEL_ASIM_TABLES.items():
         schema[table] = {
             c: _ASIM_TYPES.get(str(v.get("data_type", "")).lower(), "string") for c, v in cols.items()

@@ -15,6 +15,7 @@ from typing import Any
 
 import stix2
 
+from huntfeed.environment.lifetime import valid_until
 from huntfeed.indicators import blockable
 from huntfeed.model import ActorHit, Indicator, IndicatorType, Profile, TechniqueHit
 from huntfeed.render.ioc_format import link_scheme, utc, web_url
@@ -104,14 +105,18 @@ class _Builder:
             id=stix_id("relationship", f"{src}|{rel}|{dst}"), relationship_type=rel,
             source_ref=src, target_ref=dst, **self.common(when)))
 
-    def indicator(self, ind: Indicator, when: datetime, left_out: list[str]) -> str | None:
+    def indicator(self, ind: Indicator, when: datetime, left_out: list[str],
+                  seen: datetime | None = None) -> str | None:
         pattern = pattern_for(ind)
         if pattern is None:
             return None
+        # Valid from the report's date, until its type's lifetime (data/environment/lifetimes.yaml) runs out.
+        start = seen or when
+        end = valid_until(ind.type, start)
         try:
             obj = stix2.Indicator(
                 id=stix_id("indicator", f"{ind.type.value}|{ind.value}"), name=f"{ind.type.value}: {ind.value}",
-                pattern=pattern, pattern_type="stix", valid_from=when,
+                pattern=pattern, pattern_type="stix", valid_from=start, **({"valid_until": end} if end else {}),
                 description="Extracted by huntfeed from public reporting; the reports citing it give context."
                 + ("" if blockable(ind) else f" Low fidelity ({ind.reason or ind.fidelity.value}): not for blocking."),
                 indicator_types=["malicious-activity"] if blockable(ind) else ["unknown"],
@@ -163,7 +168,7 @@ class _Builder:
         vulns = sorted({self.vulnerability(i.value, when) for i in p.indicators if i.type is IndicatorType.CVE})
         left_out: list[str] = []
         # What a SOC would block or sweep; --include-low adds the rest, labelled and never "malicious".
-        inds = [i for i in (self.indicator(x, when, left_out) for x in p.indicators
+        inds = [i for i in (self.indicator(x, when, left_out, first) for x in p.indicators
                             if blockable(x) or (include_low and x.type is not IndicatorType.CVE)) if i]
         link = web_url(p.url) if p.url else None
         if p.url and link is None:

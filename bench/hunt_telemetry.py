@@ -1,0 +1,123 @@
+"""Use-case library over recorded attack telemetry: does each hunt fire on its technique, and only there?
+
+Runs every use case's Sigma rule over ../shared/telemetry/events_dev.jsonl.gz with the data set's own
+scorer (eval_sigma.py: pySigma's SQLite backend over one table of the events; $HUNTFEED_SHARED
+overrides the folder) and prints, per use case with a log source in the telemetry: data sets labelled
+with a compatible technique that hold the rule's log source (avail), those it fired on (fired),
+matching events in the benign baselines, and the share of the other attack data sets (same log source,
+not labelled with the rule's techniques) it fired on.  Then the totals against the targets:
+
+    recall by data set >= 0.50 (goal 0.80) over use cases with telemetry
+    <= 0.2 benign false-alarm events per use case
+    no use case firing on more than 5% of the other attack data sets
+
+    python bench/hunt_telemetry.py [--events FILE] [--db CACHE.sqlite] [--usecases DIR] [--detail] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HUNTFEED_SHARED") or ROOT.parent / "shared")
+TELEMETRY = SHARED / "telemetry"
+USECASES = ROOT / "src" / "huntfeed" / "data" / "usecases"
+TARGET_RECALL = 0.50
+TARGET_BENIGN = 0.2
+TARGET_OTHER = 0.05
+
+
+def load_scorer() -> ModuleType:
+    """The data set's own scorer, imported from the shared folder (never copied into the repo)."""
+    path = TELEMETRY / "eval_sigma.py"
+    spec = importlib.util.spec_from_file_location("eval_sigma", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def other_rate(r: dict[str, Any]) -> float:
+    return r["fa_other_datasets"] / r["other_with_logsource"] if r["other_with_logsource"] else 0.0
+
+
+def print_table(results: list[dict[str, Any]], detail: bool) -> None:
+    print("| use case | techniques | avail | fired | recall | FA benign ev | other ds fired | other % |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        if r["error"] and not r.get("query"):
+            continue
+        recall = f"{r['fired'] / r['available']:.2f}" if r["available"] else "-"
+        print(
+            f"| {r['id']} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
+            f"| {r['fa_benign_events']} | {r['fa_other_datasets']}/{r['other_with_logsource']} "
+            f"| {100 * other_rate(r):.1f} |"
+        )
+        if detail:
+            for ds in r["missed_datasets"]:
+                print(f"      missed {ds}")
+            for ds, n in r["fa_other_top"]:
+                print(f"      other  {n:5d} {ds}")
+    none = [r["id"] for r in results if r["error"] and not r.get("query")]
+    print(f"\nno log source in the telemetry ({len(none)}): {', '.join(none)}")
+
+
+def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
+    """The targets that do not hold (empty when all do)."""
+    failures = []
+    recall = summary["recall_micro"] or 0.0
+    if recall < TARGET_RECALL:
+        failures.append(f"recall by data set {recall} < {TARGET_RECALL}")
+    if (summary["benign_false_alarm_events_per_use_case"] or 0.0) > TARGET_BENIGN:
+        failures.append(f"benign false alarms {summary['benign_false_alarm_events_per_use_case']} per use case")
+    for r in results:
+        if other_rate(r) > TARGET_OTHER:
+            failures.append(f"{r['id']} fires on {100 * other_rate(r):.1f}% of the other attack data sets")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=Path, default=TELEMETRY / "events_dev.jsonl.gz")
+    ap.add_argument("--usecases", type=Path, default=USECASES)
+    ap.add_argument("--db", type=Path, help="SQLite cache of the events to build once and reuse")
+    ap.add_argument("--match", choices=("family", "exact"), default="family")
+    ap.add_argument("--detail", action="store_true", help="list missed and falsely fired data sets")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a target does not hold")
+    a = ap.parse_args(argv)
+    if not a.events.is_file():
+        print(f"skipped: no recorded telemetry at {a.events} (set HUNTFEED_SHARED)", file=sys.stderr)
+        return 0
+    scorer = load_scorer()
+    scorer.MATCH = a.match
+    with tempfile.TemporaryDirectory() as tmp:
+        db = a.db or Path(tmp) / "telemetry.sqlite"
+        conn, meta = scorer.load([str(a.events)], str(db))
+        results = scorer.evaluate(conn, meta, scorer.load_rules(str(a.usecases), []))
+        conn.close()
+    print_table(results, a.detail)
+    summary = scorer.summary(results, meta)
+    worst = max(results, key=other_rate)
+    print(
+        f"\n{summary['use_cases']} use cases, {summary['with_telemetry']} with telemetry "
+        f"({summary['use_cases_firing_at_least_once']} fire at least once); "
+        f"recall by data set {summary['recall_micro']} (macro {summary['recall_macro']}); "
+        f"benign false-alarm events per use case {summary['benign_false_alarm_events_per_use_case']}; "
+        f"other attack data sets fired {100 * (summary['other_dataset_fire_rate'] or 0):.1f}% overall, "
+        f"worst use case {worst['id']} {100 * other_rate(worst):.1f}%"
+    )
+    failures = verdict(summary, results)
+    print("targets: " + ("all hold" if not failures else "NOT MET: " + "; ".join(failures)))
+    return 1 if failures and a.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

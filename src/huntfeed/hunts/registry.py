@@ -1,0 +1,184 @@
+"""Registry conventions per target, as pySigma processing pipelines (not hand edits of queries).
+
+Sysmon writes a registry value as one path, ``HKLM\\...\\Terminal Server\\fDenyTSConnections``, and its
+data as ``DWORD (0x00000000)``. Defender's DeviceRegistryEvents splits the path into ``RegistryKey`` and
+``RegistryValueName`` and writes a DWORD as a decimal string (``0``); Splunk's CIM Registry data set
+holds the full path in ``registry_path`` (``registry_key_name`` is the key alone) and the data in
+``registry_value_data``, which the Sysmon add-on fills with Sysmon's own text and the Windows registry
+input with the bare hex number. The pipelines here run before the backends' own mappings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sigma.modifiers import SigmaEndswithModifier
+from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition, RuleProcessingCondition
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
+from sigma.processing.transformations.base import DetectionItemTransformation
+from sigma.rule import SigmaDetection, SigmaDetectionItem
+from sigma.types import SigmaString, SigmaType, SpecialChars
+
+# The CIM Registry fields a hunter groups by (Splunk's own content uses these; not process_path).
+CIM_REGISTRY_BY = (
+    "Registry.dest",
+    "Registry.user",
+    "Registry.action",
+    "Registry.process_guid",
+    "Registry.process_id",
+    "Registry.registry_path",
+    "Registry.registry_value_name",
+    "Registry.registry_value_data",
+)
+_DWORD = re.compile(r"^DWORD \(0x([0-9a-fA-F]{8})\)$")
+VALUE_CATEGORIES = ("registry_set",)  # Sysmon 13: TargetObject always ends in the value's name
+REGISTRY_CATEGORIES = ("registry_set", "registry_add", "registry_delete", "registry_event")
+
+
+def dword_forms(value: str) -> tuple[str, str, str] | None:
+    """Sysmon's ``DWORD (0x00000004)`` as (Sysmon text, bare hex, decimal); None for other data."""
+    m = _DWORD.match(value)
+    if m is None:
+        return None
+    return value, "0x" + m.group(1).lower(), str(int(m.group(1), 16))
+
+
+def _plain(s: SigmaString) -> str | None:
+    return s.s[0] if len(s.s) == 1 and isinstance(s.s[0], str) else None
+
+
+def _with_text(text: str, leading_wildcard: bool) -> SigmaString:
+    out = SigmaString()
+    out.s = [SpecialChars.WILDCARD_MULTI, text] if leading_wildcard else [text]
+    return out
+
+
+@dataclass
+class SplitRegistryValueName(DetectionItemTransformation):
+    """``TargetObject|endswith '...\\Key\\Value'`` becomes key ``endswith '...\\Key'`` and value name ``Value``."""
+
+    value_field: str = "RegistryValueName"
+
+    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetection | None:
+        if detection_item.field != "TargetObject" or len(detection_item.value) != 1:
+            return None
+        if SigmaEndswithModifier not in detection_item.modifiers:
+            return None
+        value = detection_item.value[0]
+        if not isinstance(value, SigmaString) or len(value.s) != 2 or value.s[0] != SpecialChars.WILDCARD_MULTI:
+            return None
+        tail = value.s[1]
+        if not isinstance(tail, str) or "\\" not in tail.strip("\\") or tail.endswith("\\"):
+            return None
+        key, _, name = tail.rpartition("\\")
+        return SigmaDetection(
+            [
+                SigmaDetectionItem("TargetObject", [SigmaEndswithModifier], [_with_text(key, True)]),
+                SigmaDetectionItem(self.value_field, [], [_with_text(name, False)]),
+            ]
+        )
+
+
+@dataclass
+class NormaliseDword(DetectionItemTransformation):
+    """Sysmon's ``DWORD (0x...)`` data compared in the target's forms (``decimal`` or ``all`` of them)."""
+
+    forms: str = "decimal"
+    fields: tuple[str, ...] = ("Details",)
+
+    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetectionItem | None:
+        if detection_item.field not in self.fields or detection_item.modifiers:
+            return None
+        values: list[SigmaType] = []
+        changed = False
+        for v in detection_item.value:
+            text = _plain(v) if isinstance(v, SigmaString) else None
+            forms = dword_forms(text) if text is not None else None
+            if forms is None:
+                values.append(v)
+                continue
+            changed = True
+            values += [_with_text(f, False) for f in (forms[2:] if self.forms == "decimal" else forms)]
+        if not changed:
+            return None
+        return SigmaDetectionItem(detection_item.field, [], values)
+
+
+def _conditions(categories: tuple[str, ...]) -> list[RuleProcessingCondition]:
+    # pySigma binds each condition object to one processing item, so every item gets fresh ones.
+    return [LogsourceCondition(category=c, product="windows") for c in categories]
+
+
+def defender_registry_pipeline() -> ProcessingPipeline:
+    """Before microsoft_xdr_pipeline: value names split off the key, DWORD data as decimal text."""
+    return ProcessingPipeline(
+        name="huntfeed registry conventions for Defender",
+        priority=5,
+        items=[
+            ProcessingItem(
+                identifier="huntfeed_registry_value_name",
+                transformation=SplitRegistryValueName(),
+                rule_conditions=_conditions(VALUE_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_registry_dword_decimal",
+                transformation=NormaliseDword("decimal"),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+        ],
+    )
+
+
+def sentinel_registry_pipeline() -> ProcessingPipeline:
+    """Before sentinel_asim_pipeline: imRegistry names the value ``RegistryValue``; DWORD data in every form."""
+    return ProcessingPipeline(
+        name="huntfeed registry conventions for ASIM",
+        priority=5,
+        items=[
+            ProcessingItem(
+                identifier="huntfeed_asim_registry_value_name",
+                transformation=SplitRegistryValueName("RegistryValue"),
+                rule_conditions=_conditions(VALUE_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_asim_registry_dword",
+                transformation=NormaliseDword("all"),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+        ],
+    )
+
+
+def cim_registry_pipeline() -> ProcessingPipeline:
+    """Around splunk_cim_data_model: full paths in ``registry_path``, DWORD data in every rendering."""
+    return ProcessingPipeline(
+        name="huntfeed CIM registry path and data",
+        priority=30,  # after the stock mapping to Registry.registry_key_name / registry_value_data
+        items=[
+            ProcessingItem(
+                identifier="huntfeed_cim_registry_dword",
+                transformation=NormaliseDword("all", ("Registry.registry_value_data", "Details")),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_cim_registry_path",
+                transformation=FieldMappingTransformation({"Registry.registry_key_name": "Registry.registry_path"}),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+                field_name_conditions=[IncludeFieldCondition(["Registry.registry_key_name"])],
+            ),
+            ProcessingItem(
+                identifier="huntfeed_cim_registry_by",
+                transformation=SetStateTransformation("fields", list(CIM_REGISTRY_BY)),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+        ],
+    )
