@@ -17,10 +17,13 @@ from typing import Any
 
 from click.testing import CliRunner
 
+import huntfeed
 from huntfeed.cli import cli
 
 DROPPED = ("id", "analysed_at", "content_hash")
 _BASE = re.compile(r"http://127\.0\.0\.1:\d+")
+# Relevance details name the demo's rule files by absolute path: the checkout's, not the code's.
+_PACKAGE = str(Path(huntfeed.__file__).resolve().parent)
 
 
 def _digest(query: str) -> str:
@@ -29,7 +32,7 @@ def _digest(query: str) -> str:
 
 def normalise(profile: dict[str, Any]) -> dict[str, Any]:
     """One profile without its run-dependent fields, queries as digests, base URL as ``{{BASE}}``."""
-    text = _BASE.sub("{{BASE}}", json.dumps(profile, ensure_ascii=False, sort_keys=True))
+    text = _BASE.sub("{{BASE}}", json.dumps(profile, ensure_ascii=False, sort_keys=True)).replace(_PACKAGE, "{{PACKAGE}}")
     doc = json.loads(text)
     for key in DROPPED:
         doc.pop(key, None)
