@@ -29,7 +29,7 @@ CASES = [
     ("script-ending-a-url-path", IOC_TABLE, T.DOMAIN, "d.sh", LOW, "file-name"),
     ("underscore-is-no-host", IOC_TABLE, T.DOMAIN, "libhttpd_ext.so", LOW, "file-name"),
     ("live-zip-in-defanging-report", IOC_TABLE, T.DOMAIN, "loader.zip", LOW, "file-name"),
-    ("android-package-in-ioc-table", IOC_TABLE, T.DOMAIN, "com.parceltrack.delivery.app", LOW, "package-id"),
+    ("android-package-in-ioc-table", IOC_TABLE, T.PACKAGE, "com.parceltrack.delivery.app", HIGH, "in-ioc-section"),
     ("defanged-host-stays-high", IOC_TABLE, T.DOMAIN, "dl.hoarfrost-cdn.top", HIGH, "in-ioc-section"),
     (
         "archive-at-the-end-of-a-download-url",
@@ -58,10 +58,10 @@ CASES = [
     (
         "bundle-id-in-prose",
         "The dropper installs org.freevpn.client.online on the phone.",
-        T.DOMAIN,
+        T.PACKAGE,
         "org.freevpn.client.online",
         LOW,
-        "package-id",
+        "mentioned",
     ),
     (
         "defanged-zip-domain-stays-a-domain",

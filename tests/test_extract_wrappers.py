@@ -105,3 +105,10 @@ def test_ipv4_only_last_dot_defanged() -> None:
 )
 def test_not_an_ipv4(text: str) -> None:
     assert "185.220.101.47" not in _values(text, T.IPV4) and _values(text, T.IPV4) <= {"1.3.6.1", "6.1.4.1"}
+
+
+@pytest.mark.parametrize(
+    "text", ["185.220.101.47:443/tcp", "185.220.101.47:53/UDP", "185.220.101.47/185.220.101.48", "evil-host.com:8443/udp"]
+)
+def test_port_protocol_and_address_pairs_are_no_urls(text: str) -> None:
+    assert _values(f"Indicators of compromise\n{text}\n", T.URL) == set()

@@ -16,7 +16,8 @@ from huntfeed.model import Fidelity, Indicator, IndicatorType
 from huntfeed.paths import package_data
 
 NOT_IOCS = frozenset((IndicatorType.CVE, IndicatorType.ATTACK_ID))
-WEAK = frozenset((IndicatorType.FILENAME,))  # listed, but no severity points of their own
+# Listed, but no severity points of their own: a file name or a GUID alone says little.
+WEAK = frozenset((IndicatorType.FILENAME, IndicatorType.GUID))
 
 
 def is_ioc(ind: Indicator) -> bool:

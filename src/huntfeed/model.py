@@ -36,6 +36,8 @@ class IndicatorType(str, Enum):
     JA4 = "ja4"
     USER_AGENT = "user_agent"
     ATTACK_ID = "attack_id"
+    PACKAGE = "package"  # a mobile app's package or bundle id (com.example.app): what an MDM sweeps for
+    GUID = "guid"  # an application, tenant or COM class id: an identity-log pivot where an author lists it
 
     def __str__(self) -> str:
         return self.value

@@ -68,7 +68,7 @@ _C2_KEYS = (
 )
 _VERSION_CONTEXT = re.compile(
     r"(?i)(?:\bversions?|\bver\.?|\bv|\bbuild|\brelease|\bupdate|\bchrome|\bfirefox|\bedge|\bsafari|"
-    r"\bwindows|\bios|\bandroid|\bfirmware|\bpatch(?:ed)?)\s*:?\s*$"
+    r"\bwindows|\bios|\bandroid|\bfirmware|\bpatch(?:ed)?|\bedg|\bopr|\bapplewebkit)\s*[:/]?\s*$"
 )
 
 
@@ -164,7 +164,7 @@ def c2_context(text: str, start: int, end: int) -> bool:
 
 _VERSION_ENDS = (
     "version", "versions", "ver", "ver.", "v", "build", "release", "update", "chrome", "firefox", "edge",
-    "safari", "windows", "ios", "android", "firmware", "patch", "patched",
+    "safari", "windows", "ios", "android", "firmware", "patch", "patched", "edg", "opr", "applewebkit",
 )  # fmt: skip
 
 
@@ -172,6 +172,7 @@ def version_context(text: str, start: int) -> bool:
     """True when the words just before ``start`` make a dotted number a version."""
     before = text[max(0, start - 24) : start]
     # The common case (a table cell, a sentence) ends in no such word: settled without the regex.
-    if not before.rstrip().rstrip(":").rstrip().lower().endswith(_VERSION_ENDS):
+    # A User-Agent's product token, "Chrome/129.0.0.0", names a version as "version 1.2" does.
+    if not before.rstrip().rstrip(":/").rstrip().lower().endswith(_VERSION_ENDS):
         return False
     return bool(_VERSION_CONTEXT.search(before))

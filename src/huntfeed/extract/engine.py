@@ -14,8 +14,9 @@ from typing import Any
 
 from huntfeed.extract.context import _inside, c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
-from huntfeed.extract.fidelity import Policy, Signals, decide, own_site_of
+from huntfeed.extract.fidelity import Policy, Signals, own_site_of
 from huntfeed.extract.patterns import HASH_LABEL_RE
+from huntfeed.extract.rules import decide
 from huntfeed.extract.scan import scan
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
@@ -72,7 +73,7 @@ _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256
 def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str], Acc]:
     """Group occurrences by (type, value), with each value's first occurrence and context flags."""
     accs: dict[tuple[IndicatorType, str], Acc] = {}
-    hashes, net_types, ipv4, role_sets = _HASHES, _NET_TYPES, IndicatorType.IPV4, _ROLE_SETS
+    hashes, net_types = _HASHES, _NET_TYPES
     for base, piece in pieces:
         dig = build_digest(piece)
         sections = find_sections(piece)
@@ -104,25 +105,17 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 s += shift
                 e += shift
             if kind in hashes and s > 0:
-                label = piece[max(0, s - 24) : s].lower()
-                if ("hash" in label or "ssdeep" in label or "tlsh" in label or "ja" in label) and (
-                    m := HASH_LABEL_RE.search(piece, max(0, s - 24), s)
-                ):
-                    if kind is not IndicatorType.MD5 or not m.group(0).lower().startswith("ja3"):
-                        continue  # an imphash or authentihash is not a file hash
-                    kind = IndicatorType.JA3
+                relabelled = _hash_kind(piece, s, kind)
+                if relabelled is None:
+                    continue  # an imphash or authentihash is not a file hash
+                kind = relabelled
             if loose and kind is IndicatorType.FILENAME:
                 continue  # "Look for .aspx or .jsp files": a guessed refang never makes a file name
             in_ioc = ioc_lo <= s < ioc_hi if one_ioc else bool(ioc) and _inside(ioc, s)
             key = (kind, value)
             acc = accs.get(key)
             if acc is None:
-                acc = accs[key] = [
-                    base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
-                    bool(refs) and _inside(refs, s),
-                    kind is ipv4 and version_context(piece, s),
-                    role_sets.get(role) or frozenset((role,)), None,
-                ]  # fmt: skip
+                acc = accs[key] = _new_acc(piece, base, s, e, kind, role, defanged, loose, in_ioc, refs)
             else:
                 if base + s < acc[_START]:
                     acc[_START], acc[_END], acc[_RAW] = base + s, base + e, piece[s:e]
@@ -136,17 +129,46 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 if role not in acc[_ROLES]:
                     acc[_ROLES] = acc[_ROLES] | {role}
             if kind in net_types and not in_ioc and not defanged:
-                # Keep the sentence around it, not the piece: memory stays bounded on huge inputs.
-                # Up to three; the list is made only when needed (most values never need one).
-                plain = acc[_PLAIN]
-                if plain is None or len(plain) < 3:
-                    lo = max(0, s - 220)
-                    snippet = (piece[lo : e + 140], s - lo, e - lo)
-                    if plain is None:
-                        acc[_PLAIN] = [snippet]
-                    else:
-                        plain.append(snippet)
+                _keep_plain(acc, piece, s, e)
     return accs
+
+
+def _hash_kind(piece: str, s: int, kind: IndicatorType) -> IndicatorType | None:
+    """A digest's kind after its label: None for an imphash/authentihash, JA3 for a "JA3" MD5."""
+    label = piece[max(0, s - 24) : s].lower()
+    if ("hash" in label or "ssdeep" in label or "tlsh" in label or "ja" in label) and (
+        m := HASH_LABEL_RE.search(piece, max(0, s - 24), s)
+    ):
+        if kind is not IndicatorType.MD5 or not m.group(0).lower().startswith("ja3"):
+            return None
+        return IndicatorType.JA3
+    return kind
+
+
+def _new_acc(
+    piece: str, base: int, s: int, e: int, kind: IndicatorType, role: str,
+    defanged: bool, loose: bool, in_ioc: bool, refs: tuple[tuple[int, int], ...],
+) -> Acc:  # fmt: skip
+    """The accumulator of a value's first occurrence (made once per distinct value)."""
+    return [
+        base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
+        bool(refs) and _inside(refs, s),
+        kind is IndicatorType.IPV4 and version_context(piece, s),
+        _ROLE_SETS.get(role) or frozenset((role,)), None,
+    ]  # fmt: skip
+
+
+def _keep_plain(acc: Acc, piece: str, s: int, e: int) -> None:
+    """Keep the sentence around a live network value, for the C2-context check: not the piece,
+    so memory stays bounded on huge inputs. Up to three; the list is made only when needed."""
+    plain = acc[_PLAIN]
+    if plain is None or len(plain) < 3:
+        lo = max(0, s - 220)
+        snippet = (piece[lo : e + 140], s - lo, e - lo)
+        if plain is None:
+            acc[_PLAIN] = [snippet]
+        else:
+            plain.append(snippet)
 
 
 # A frozen dataclass's __init__ sends every field through object.__setattr__ (2 us per value);

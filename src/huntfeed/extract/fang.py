@@ -81,7 +81,10 @@ _FAST: tuple[tuple[str, str], ...] = (
     ("wordat", r"AT(?<=[a-z0-9]AT)(?=[a-z0-9][a-z0-9-]{0,62}\.[a-z])"),
     # Full-width and ideographic stops and at signs (U+FF0E, U+3002, U+FF61, U+FF20) between ASCII
     # letters or digits: an obfuscation that survives copy and paste, never CJK prose's own stop.
-    ("unidot", r"[\uff0e\u3002\uff61](?<=[A-Za-z0-9][\uff0e\u3002\uff61])(?=[A-Za-z0-9])"),
+    # One literal-led pattern per character: a class-led one scans ten times slower.
+    ("unidot", r"\uff0e(?<=[A-Za-z0-9]\uff0e)(?=[A-Za-z0-9])"),
+    ("unidot", r"\u3002(?<=[A-Za-z0-9]\u3002)(?=[A-Za-z0-9])"),
+    ("unidot", r"\uff61(?<=[A-Za-z0-9]\uff61)(?=[A-Za-z0-9])"),
     ("uniat", r"\uff20(?<=[A-Za-z0-9._+-]\uff20)(?=[A-Za-z0-9])"),
 )
 # Styles that start with a bracket, backslash or caret are tried, as one alternation, only where
@@ -97,6 +100,7 @@ _BR_RE = re.compile("|".join(_BR_PARTS))
 # or slash after it and a caret a dot; so runs of them cost the regex scan, not a match each.
 _BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}](?![\[\(\{<\]\)\}]{3})|\\(?!\\)|\^(?=\.)")
 _FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
+_UNICODE_KINDS = frozenset(("unidot", "uniat"))
 
 _SCHEME_RE = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
@@ -272,7 +276,10 @@ def _tokens(text: str) -> list[_Tok]:
         elif back < 0 and pos and text[pos - 1] in " \t":
             pos = _spaces_before(text, pos)
         add((pos, last, kind, rep))
+    ascii_only = text.isascii()  # O(1) in CPython: the full-width styles need not scan
     for kind, rx in _FAST_RES:
+        if ascii_only and kind in _UNICODE_KINDS:
+            continue
         for m in rx.finditer(text):
             tok = _fast_token(text, kind, m)
             if tok is not None:
@@ -299,7 +306,7 @@ def _tokens(text: str) -> list[_Tok]:
         if m is not None:
             last = m.end()
             toks.append((m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
-    if " dot " in text or " DOT " in text or "\tdot" in text or "\tDOT" in text:
+    if " dot " in text or " DOT " in text:  # two substring tests: most reports spell nothing
         toks.extend(_spelled(text))
     if not toks:
         return toks

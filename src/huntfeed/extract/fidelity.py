@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 from huntfeed.extract import warninglists
 from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, reference_domains, report_sites
 from huntfeed.extract.tld import registrable, tld_of
-from huntfeed.indicators import common_file_names
 from huntfeed.model import Fidelity, IndicatorType
 
 HIGH, LOW = Fidelity.HIGH, Fidelity.LOW
@@ -203,94 +202,6 @@ def _ipv4_global(value: str) -> bool:
 
 _IN_PATH = frozenset(("in-path",))
 _CODE = frozenset(("code",))
-_HASH_KINDS = frozenset((T.MD5, T.SHA1, T.SHA256, T.SHA512))
-
-
-def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str]:
-    """Fidelity and reason for one distinct indicator of a document."""
-    if kind is T.DOMAIN:
-        if "bare-host" in sig.roles:
-            sig = _bare_host(value, sig)
-        verdict = _domain_verdict(value, sig, pol)
-        if verdict:
-            return verdict
-        if sig.roles and "" not in sig.roles and "code" not in sig.roles:
-            return LOW, "file-name" if sig.roles == _IN_PATH else min(sig.roles)
-        return _positive(sig, pol, plain_ok=False)
-    if kind is T.IPV4 or kind is T.IPV6:
-        if kind is T.IPV4:
-            if not _ipv4_global(value):
-                return LOW, "private-ip"
-            hit = warninglists.ip_list(value)
-        else:
-            try:
-                addr = ipaddress.ip_address(value)
-            except ValueError:
-                return LOW, "invalid"
-            if not addr.is_global or addr.is_multicast:
-                return LOW, "private-ip"
-            hit = warninglists.ip_list(str(addr), addr)
-        if hit:
-            return LOW, f"warninglist:{hit}"
-        if sig.version and not sig.defanged and not sig.in_ioc:
-            return LOW, "version-string"
-        return _positive(sig, pol, plain_ok=False)
-    if kind is T.URL:
-        host, path = _host_and_path(value)
-        if not sig.defanged:
-            link = _link_verdict(path, sig)
-            if link:
-                return link
-        if _abused_path(host, path):
-            return HIGH, "abused-host"
-        verdict = _domain_verdict(host, sig, pol) if host else None
-        if verdict:
-            return verdict
-        if sig.roles == _BARE and not sig.defanged and not sig.c2:
-            # host/path with no scheme and no defang: a table of hosts with their paths, a file path,
-            # "TCP/IP"; the host is the indicator the author marked (see _bare_host).
-            return LOW, "schemeless"
-        if host and host[-1:].isdigit() and _IPV4_SHAPE.fullmatch(host) and not _ipv4_global(host):
-            return LOW, "private-ip"
-        return _positive(sig, pol, plain_ok=False)
-    if kind is T.EMAIL:
-        host = value.rpartition("@")[2]
-        if pol.own_site and (host == pol.own_site or host.endswith("." + pol.own_site)):
-            return LOW, "own-site"
-        if _under(host, pol.reference_domains) or _under(host, reference_domains()):
-            return LOW, "reference-link"
-        hit = warninglists.email_list(value)
-        if hit:
-            return LOW, f"warninglist:{hit}"
-        if host in ("example.com", "example.org", "example.net"):
-            return LOW, "warninglist:rfc6761"
-        return _positive(sig, pol, plain_ok=True)
-    if kind in _HASH_KINDS:
-        if sig.roles and "" not in sig.roles:
-            return LOW, "in-url"  # only ever part of a URL: a commit id, a file named by its hash
-        hit = warninglists.hash_list(value)
-        if hit:
-            return LOW, f"warninglist:{hit}"
-        if len(set(value)) <= 4:
-            return LOW, "placeholder"
-        return (HIGH, "in-ioc-section") if sig.in_ioc else (HIGH, "hash")
-    if kind is T.CVE:
-        return HIGH, "cve"
-    if kind is T.ATTACK_ID:
-        return LOW, "attack-id"  # a technique reference; the ATT&CK stage reports it
-    if kind in (T.JA3, T.JA4, T.BITCOIN, T.MONERO):
-        return HIGH, "in-ioc-section" if sig.in_ioc else kind.value
-    # File names, paths and registry keys are indicators only where the author lists them.
-    if kind is T.FILENAME:
-        if sig.in_ioc and value.lower() in common_file_names():
-            return LOW, "common-file-name"  # svchost.exe: every host has one
-        # A bare name is high only in the author's list; a C2 sentence is not enough for a name.
-        return (HIGH, "in-ioc-section") if sig.in_ioc else (LOW, "mentioned")
-    if sig.in_ioc:
-        return HIGH, "in-ioc-section"
-    if sig.c2:
-        return HIGH, "context:c2"
-    return LOW, "mentioned"
 
 
 _LINK = frozenset(("link",))

@@ -90,12 +90,25 @@ BITCOIN_RES = tuple(
 )
 MONERO_RE = re.compile(r"4(?<![\w]4)[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?![\w])")
 _REG_PART = r"[^\\\s\"'<>|\u201c\u201d]{1,255}"
+_REG_WORD = r"[^\\\s\"'<>|:\u201c\u201d]{1,255}"
 REGISTRY_RE = re.compile(
     r"(?i)(?<![\w])<?(?:HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_CLASSES_ROOT|HKEY_USERS|HKEY_CURRENT_CONFIG"
     r"|HKLM|HKCU|HKCR|HKU|HKCC)>?"
     # Inner parts may hold single spaces ("Windows NT"); the last part may not ("...\\Run key").
-    rf"(?:\\{_REG_PART}(?: {_REG_PART}){{0,6}}(?=\\)){{0,32}}\\{_REG_PART}"
+    # A spaced word holds no ':' ("HKLM\\SAM C:\\Temp\\sam.save": the key ends, a file path follows).
+    rf"(?:\\{_REG_PART}(?: {_REG_WORD}){{0,6}}(?=\\)){{0,32}}\\{_REG_PART}"
 )
+# Reversed-DNS ids (Android packages, Apple bundles): lower-case Java-style labels, no hyphen,
+# three or more, led by a generic TLD: one pattern per head, each led by its literal.
+PACKAGE_RES = tuple(
+    re.compile(
+        rf"{head}\.(?<=(?<![\w.@/\\-]){head}\.)[a-z][a-z0-9_]{{0,62}}(?:\.[a-z][a-z0-9_]{{0,62}}){{1,8}}(?![\w-]|\.\w)"
+    )
+    for head in ("com", "org", "net", "io")
+)
+# The tail of a GUID after its first group (8 hex digits, checked in code): led by the literal '-'.
+GUID_TAIL_RE = re.compile(r"-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Za-z-])")
+ENTRY_POINT_RE = re.compile(r"(?i)(\.(?:dll|cpl|ocx|exe|ax)),#?[A-Za-z_]\w{0,63}$")
 WINPATH_CONT_RE = re.compile(r"(?: [\w.()&+-]{1,30}){1,3}(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 WINPATH_RE = re.compile(r"(?<![\w])(?:[A-Za-z]:|%[A-Za-z_]{2,32}%)(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 UNIXPATH_RE = re.compile(

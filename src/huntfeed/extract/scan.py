@@ -2,18 +2,23 @@
 
 Each pattern runs once over the refanged text; a match is validated (real TLD, octets, IPv6
 grammar, checksum) and its span mapped back to the characters the author wrote.
+
+The scanners sit in a registry keyed by indicator type (SCANNERS), run in its order. They
+share one context computed once per piece (Ctx): the refanged text and its reverse, and where
+the URLs, their hosts, the e-mail addresses and the package ids stand, found first because
+every later scanner asks whether a match lies inside one of them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from operator import methodcaller
+from dataclasses import dataclass, replace
 
 from huntfeed.extract import patterns as P
+from huntfeed.extract import scan_host as H
 from huntfeed.extract.fang import Fanged, fang_map
 from huntfeed.extract.marks import emphasis as _emphasis
 from huntfeed.extract.marks import link_role as _link_role
@@ -89,7 +94,12 @@ def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
     norm = _norm_url(raw)
     if norm is None or norm[0].endswith("/") or len(raw) <= e - s + 1:
         return None
+    if _NOT_A_PATH_RE.fullmatch(raw, raw.find("/", e - s) + 1):
+        return None  # 1.2.3.4:443/tcp (port and protocol), 1.2.3.4/5.6.7.8 (a pair): no URL
     return norm[0], s + len(raw)
+
+
+_NOT_A_PATH_RE = re.compile(r"(?i)(?:tcp|udp|sctp|icmp)|\d{1,3}(?:\.\d{1,3}){3}")
 
 
 _LEADING_ZERO_RE = re.compile(r"(?<![0-9])0[0-9]")
@@ -102,24 +112,7 @@ def _ipv4_value(text: str) -> str:
 
 
 _CIDR_RE = re.compile(r"/\d{1,2}")
-_BY_START = methodcaller("start")
 _COMMENT_RE = re.compile(r"\([^()]*\)")
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
-
-
-def _valid_bitcoin(addr: str) -> bool:
-    if addr.startswith("bc1"):
-        return set(addr[3:]) <= _BECH32
-    num = 0
-    for ch in addr:
-        num = num * 58 + _B58.index(ch)
-    raw = num.to_bytes(25, "big") if num.bit_length() <= 200 else b""
-    if len(raw) != 25:
-        return False
-    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
-
-
 class _Spans:
     """Sorted spans with a containment query."""
 
@@ -138,15 +131,27 @@ class _Spans:
         return i >= 0 and self.spans[i][1] > start
 
 
-def scan(text: str) -> tuple[Fanged, list[Occ]]:
-    """Every indicator occurrence in ``text``: the refanged text's map, and offsets into it."""
-    fanged = fang_map(text)
-    n = fanged.text
-    rev = n[::-1]
-    size = len(n)
-    out: list[Occ] = []
-    add = out.append
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """What every scanner of one piece shares, computed once."""
 
+    text: str  # refanged
+    rev: str  # text reversed: left-hand parts (schemes, local parts, labels) are read as prefixes of it
+    add: Callable[[Occ], None]
+    urls: _Spans  # URL spans, in text order, never overlapping
+    hosts: list[tuple[int, int]]  # the host span of each URL, same order
+    emails: list[tuple[int, int]]  # e-mail address spans, in text order
+    email_starts: list[int]
+    email_hosts: list[tuple[int, int]]  # the host span of each address, same order
+    packages: frozenset[tuple[int, int]] = frozenset()  # package id spans (com.example.app)
+
+
+Scanner = Callable[[Ctx], None]
+
+
+def _urls(n: str, rev: str, add: Callable[[Occ], None]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """URLs with a scheme: added, and (URL spans, host spans) returned for the context."""
+    size = len(n)
     url_spans: list[tuple[int, int]] = []
     host_spans: list[tuple[int, int]] = []
     last = -1
@@ -181,10 +186,14 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         url_spans.append((s, e))
         host_spans.append((s + hs, s + he))
         add((s, e, T.URL, value, _link_role(n, s, e, value, hs, he)))
-    urls = _Spans(url_spans)
-    # URL spans, and host spans inside them, come in text order and never overlap.
-    ustarts = [a for a, _ in url_spans]
+    return url_spans, host_spans
 
+
+def _emails(
+    n: str, rev: str, add: Callable[[Occ], None], urls: _Spans
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """E-mail addresses outside URLs: added, and (address spans, host spans) returned."""
+    size = len(n)
     email_hosts: list[tuple[int, int]] = []
     email_spans: list[tuple[int, int]] = []
     for at in P.AT_RE.finditer(n):
@@ -217,8 +226,12 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         email_hosts.append(hm.span())
         email_spans.append((s, e))
         add((s, e, T.EMAIL, f"{local}@{host}", ""))
-    estarts = [a for a, _ in email_spans]
+    return email_spans, email_hosts
 
+
+def _domains(ctx: Ctx) -> None:
+    n, rev, add, packages = ctx.text, ctx.rev, ctx.add, ctx.packages
+    size = len(n)
     bare_end = -1
     rev_label = P.REV_LABEL_RE.match
     for m in P.DOMAIN_TAIL_RE.finditer(n):
@@ -238,38 +251,46 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             before = n[s - 1]
             if (before.isalnum() or before in "_%-") and not (s >= 3 and n[s - 3 : s].upper() in ("%2F", "%3A")):
                 continue
-        value = n[s:e].lower()
-        role = ""
-        if ustarts:
-            i = bisect_right(ustarts, s) - 1
-            if i >= 0 and e <= url_spans[i][1]:
-                hs, he = host_spans[i]
-                role = "url-host" if hs <= s and e <= he else "in-url"
-        if role:
-            pass
-        elif s < bare_end:
-            role = "in-url"
-        elif estarts and (i := bisect_right(estarts, s) - 1) >= 0 and e <= email_spans[i][1]:
-            if s < email_hosts[i][0]:
-                continue  # "it.support" in it.support@corp.com: a mailbox name, not a host
-            role = "email-domain"
-        elif s > 1 and n[s - 1] in "/\\" and (n[s - 2].isalnum() or n[s - 2] in "._-~$%"):
-            # /usr/lib/libx.so, C:\Temp\sam.save: the file name ending a path. Not //cdn.host/x
-            # (a scheme-less URL) nor \\host\share (a UNC path): there a slash comes before.
-            role = "in-path"
-        else:
-            role = ""
-            if e < len(n) and n[e] in "/:" and (s == 0 or n[s - 1] not in ".@/:%-"):
-                bare = _bare_url(n, s, e)
-                if bare is not None:
-                    bvalue, bend = bare
-                    bare_end = bend
-                    role = "bare-host"
-                    add((s, bend, T.URL, bvalue, "bare"))
+        if packages and (s, e) in packages:
+            continue  # com.parceltrack.delivery.app: an app id, reported as a package, not a host
+        role = _host_role(ctx, s, e, bare_end)
+        if role is None:
+            continue  # "it.support" in it.support@corp.com: a mailbox name, not a host
+        if not role and e < size and n[e] in "/:" and (s == 0 or n[s - 1] not in ".@/:%-"):
+            bare = _bare_url(n, s, e)
+            if bare is not None:
+                bvalue, bare_end = bare
+                role = "bare-host"
+                add((s, bare_end, T.URL, bvalue, "bare"))
         if not role and e < size and n[e] == "(":
             role = "code"  # obj.send(...): a method call, not a host
-        add((s, e, T.DOMAIN, value, role))
+        add((s, e, T.DOMAIN, n[s:e].lower(), role))
 
+
+def _host_role(ctx: Ctx, s: int, e: int, bare_end: int) -> str | None:
+    """Where the host name text[s:e] stands: a URL's host or path, an e-mail's domain, a file
+    path's end, or nowhere special (""); None for an e-mail's local part (no host at all)."""
+    n, urls = ctx.text, ctx.urls
+    if urls.starts:
+        i = bisect_right(urls.starts, s) - 1
+        if i >= 0 and e <= urls.spans[i][1]:
+            hs, he = ctx.hosts[i]
+            return "url-host" if hs <= s and e <= he else "in-url"
+    if s < bare_end:
+        return "in-url"
+    estarts = ctx.email_starts
+    if estarts and (i := bisect_right(estarts, s) - 1) >= 0 and e <= ctx.emails[i][1]:
+        return None if s < ctx.email_hosts[i][0] else "email-domain"
+    if s > 1 and n[s - 1] in "/\\" and (n[s - 2].isalnum() or n[s - 2] in "._-~$%"):
+        # /usr/lib/libx.so, C:\Temp\sam.save: the file name ending a path. Not //cdn.host/x
+        # (a scheme-less URL) nor \\host\share (a UNC path): there a slash comes before.
+        return "in-path"
+    return ""
+
+
+def _ipv4(ctx: Ctx) -> None:
+    n, add, urls = ctx.text, ctx.add, ctx.urls
+    size = len(n)
     for m in P.IPV4_TAIL_RE.finditer(n):
         dot, e = m.span()
         s = dot - 1
@@ -293,17 +314,26 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
                 add((s, bare[1], T.URL, bare[0], "bare"))
         add((s, e, T.IPV4, _ipv4_value(raw), ""))
 
-    if P.IPV6_GATE_RE.search(n):
-        for m in P.IPV6_RE.finditer(n):
-            cand = m.group(0)
-            if cand.count(":") < 2:
-                continue
-            try:
-                ipaddress.IPv6Address(cand)
-            except ValueError:
-                continue
-            add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
+def _ipv6(ctx: Ctx) -> None:
+    n = ctx.text
+    if not P.IPV6_GATE_RE.search(n):
+        return
+    for m in P.IPV6_RE.finditer(n):
+        cand = m.group(0)
+        if cand.count(":") < 2:
+            continue
+        try:
+            ipaddress.IPv6Address(cand)
+        except ValueError:
+            continue
+        ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
+
+
+def _hashes(ctx: Ctx) -> None:
+    """MD5, SHA-1, SHA-256 and SHA-512, told apart by length."""
+    n, add, urls = ctx.text, ctx.add, ctx.urls
+    ustarts = urls.starts
     for m in P.HEX_RE.finditer(n):
         s, e = m.span()
         kind = _HASH_TYPES.get(e - s)
@@ -317,73 +347,50 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
         add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 
-    for rx in P.CVE_RES:
-        for m in rx.finditer(n):
-            add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
 
-    _extras(n, rev, add, urls)
+def _cves(ctx: Ctx) -> None:
+    for rx in P.CVE_RES:
+        for m in rx.finditer(ctx.text):
+            ctx.add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
+
+
+# The scanners of each type, run in this order after the context is built. URLs, e-mail
+# addresses and package ids are scanned first, by scan() itself: they make the context.
+SCANNERS: dict[IndicatorType, tuple[Scanner, ...]] = {
+    T.DOMAIN: (_domains,),  # also scheme-less URLs (host/path) it finds on the way
+    T.IPV4: (_ipv4,),  # likewise IPv4/path
+    T.IPV6: (_ipv6,),
+    T.SHA256: (_hashes,),  # every digest length
+    T.CVE: (_cves,),
+    T.ATTACK_ID: (H.attack_ids,),
+    T.ASN: (H.asns,),
+    T.BITCOIN: (H.bitcoin,),
+    T.MONERO: (H.monero,),
+    T.REGISTRY: (H.registry,),
+    T.FILEPATH: (H.windows_paths, H.unix_paths),
+    T.FILENAME: (H.file_names,),
+    T.GUID: (H.guids,),
+    T.JA4: (H.ja4,),
+    T.USER_AGENT: (H.user_agents,),
+}
+_RUN = tuple(f for fs in SCANNERS.values() for f in fs)
+
+
+def scan(text: str) -> tuple[Fanged, list[Occ]]:
+    """Every indicator occurrence in ``text``: the refanged text's map, and offsets into it."""
+    fanged = fang_map(text)
+    n = fanged.text
+    rev = n[::-1]
+    out: list[Occ] = []
+    add = out.append
+    url_spans, hosts = _urls(n, rev, add)
+    urls = _Spans(url_spans)
+    emails, email_hosts = _emails(n, rev, add, urls)
+    ctx = Ctx(n, rev, add, urls, hosts, emails, [a for a, _ in emails], email_hosts)
+    ctx = replace(ctx, packages=frozenset(H.packages(n, ctx)))
+    for scanner in _RUN:
+        scanner(ctx)
     return fanged, out
 
 
-def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
-    ustarts, url_spans = urls.starts, urls.spans
-    for rx in P.ATTACK_RES:
-        for m in rx.finditer(n):
-            add((m.start(), m.end(), T.ATTACK_ID, m.group(0).upper(), ""))
-    for rx in P.ASN_RES:
-        for m in rx.finditer(n):
-            add((m.start(), m.end(), T.ASN, "AS" + m.group(1), ""))
-    btc = [m for rx in P.BITCOIN_RES for m in rx.finditer(n) if _valid_bitcoin(m.group(0))]
-    btc.sort(key=_BY_START)
-    for m in btc:
-        add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
-    for m in P.MONERO_RE.finditer(n):
-        add((m.start(), m.end(), T.MONERO, m.group(0), ""))
-    if P.REGISTRY_GATE in n or ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
-        for m in P.REGISTRY_RE.finditer(n):
-            value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
-            add((m.start(), m.end(), T.REGISTRY, value.rstrip(". "), ""))
-    if ":\\" in n or "%\\" in n:
-        for m in P.WINPATH_RE.finditer(n):
-            if not urls.overlaps(m.start(), m.end()):
-                s, e = m.span()
-                # "C:\Program Files\Vendor\app.exe": folder names with spaces, read on while a
-                # backslash follows the words (prose after the path has none).
-                while (c := P.WINPATH_CONT_RE.match(n, e)) is not None:
-                    e = c.end()
-                value = n[s:e].rstrip(".,;:")
-                if value.endswith(")") and value.count(")") > value.count("("):
-                    value = value[:-1]  # "(saved as C:\Users\Public\ns.exe)": the prose's bracket
-                add((s, s + len(value), T.FILEPATH, value, ""))
-    if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
-        for m in P.UNIXPATH_RE.finditer(n):
-            if not urls.overlaps(m.start(), m.end()):
-                add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
-    last = -1
-    for m in P.FILE_EXT_RE.finditer(n):
-        dot, e = m.span()
-        if ustarts and (i := bisect_right(ustarts, e - 1) - 1) >= 0 and url_spans[i][1] > dot:
-            continue  # the path of a URL, reported with the URL
-        left = P.REV_FILE_RE.match(rev, len(n) - dot)
-        if left is None:
-            continue
-        s = dot - len(left.group(0))
-        while s < dot and not (n[s].isalnum() or n[s] == "_"):
-            s += 1
-        if s >= dot or s < last:
-            continue
-        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_\\/.%@-"):
-            continue
-        if urls.overlaps(s, e):
-            continue
-        last = e
-        add((s, e, T.FILENAME, n[s:e], ""))
-    if P.JA4_GATE_RE.search(n):
-        for m in P.JA4_RE.finditer(n):
-            add((m.start(), m.end(), T.JA4, m.group(0), ""))
-    if "Mozilla/" in n:
-        for m in P.USER_AGENT_RE.finditer(n):
-            add((m.start(), m.end(), T.USER_AGENT, m.group(0), ""))
-
-
-__all__ = ["Occ", "scan"]
+__all__ = ["SCANNERS", "Ctx", "Occ", "Scanner", "scan"]

@@ -130,7 +130,7 @@ def outline(text: str, plain: Callable[[str], bool] | None) -> tuple[list[tuple[
         s = line.lstrip()
         if s.startswith(("```", "~~~")) and "```" not in s[3:]:
             fence = not fence  # a fence line opens or closes a code block; ```x``` is inline code
-        head = None if fence else classify(line, plain)
+        head = None if fence or not n else classify(line, plain)  # a blank line heads nothing
         if head is not None:
             level, words, is_plain = head
             while stack and stack[-1][0] >= level:
@@ -193,7 +193,7 @@ def _spans(
             _extend(ioc, a, b)
         elif kind == REFS:
             _extend(refs, a, b)
-        elif _table_row(text, a, b):
+        elif b > a and _table_row(text, a, b):
             _extend(ioc, a, b)  # an indicator table is a list wherever it stands
     return ioc, refs
 

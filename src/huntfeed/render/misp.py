@@ -41,9 +41,11 @@ ATTRIBUTE_TYPES: dict[IndicatorType, tuple[str, str]] = {
     IndicatorType.ASN: ("AS", "Network activity"),
     IndicatorType.JA3: ("ja3-fingerprint-md5", "Network activity"),
     IndicatorType.USER_AGENT: ("user-agent", "Network activity"),
+    IndicatorType.PACKAGE: ("mobile-application-id", "Payload delivery"),
+    IndicatorType.GUID: ("text", "Other"),
 }
 # Types that describe rather than detect: never flagged for IDS export whatever their fidelity.
-_NEVER_IDS = frozenset({IndicatorType.CVE, IndicatorType.ASN})
+_NEVER_IDS = frozenset({IndicatorType.CVE, IndicatorType.ASN, IndicatorType.GUID})  # a GUID is a log pivot
 THREAT_LEVEL = {Severity.CRITICAL: 1, Severity.HIGH: 1, Severity.MED: 2, Severity.LOW: 3}
 _GALAXY = {"intrusion-set": "mitre-intrusion-set", "malware": "mitre-malware", "tool": "mitre-tool"}
 

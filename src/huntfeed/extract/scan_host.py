@@ -1,0 +1,173 @@
+"""Scanners for what lives on a host or a chain rather than on the wire: registry keys, paths,
+file names, GUIDs, package ids, wallets, technique and AS numbers, JA4 and User-Agents.
+
+Each takes the shared scan context (refanged text, its reverse, URL spans) and appends its
+occurrences; scan.py runs them from its registry, after the network scanners.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from operator import methodcaller
+from typing import TYPE_CHECKING
+
+from huntfeed.extract import patterns as P
+from huntfeed.model import IndicatorType
+
+if TYPE_CHECKING:
+    from huntfeed.extract.scan import Ctx
+
+T = IndicatorType
+_BY_START = methodcaller("start")
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
+_GENERIC_TLDS = frozenset(("com", "org", "net", "io", "co", "me", "info", "biz"))
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _valid_bitcoin(addr: str) -> bool:
+    if addr.startswith("bc1"):
+        return set(addr[3:]) <= _BECH32
+    num = 0
+    for ch in addr:
+        num = num * 58 + _B58.index(ch)
+    raw = num.to_bytes(25, "big") if num.bit_length() <= 200 else b""
+    if len(raw) != 25:
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+
+
+def close_prose(value: str) -> str:
+    """Drop a closing bracket the prose put after a path or key: "(saved as C:\\x\\ns.exe)"."""
+    while value.endswith((")", "]")) and value.count(value[-1]) > value.count("(" if value[-1] == ")" else "["):
+        value = value[:-1].rstrip(".,;:")
+    return value
+
+
+def packages(n: str, ctx: Ctx) -> set[tuple[int, int]]:
+    """Mobile package / bundle ids (com.example.app): added, and their spans returned so the
+    host scan leaves them alone. Only ids whose last label is no generic TLD (com.example.net is
+    a host) and that stand outside URLs."""
+    spans: set[tuple[int, int]] = set()
+    for m in (m for rx in P.PACKAGE_RES for m in rx.finditer(n)):
+        s, e = m.span()
+        value = n[s:e]
+        if value.rpartition(".")[2] in _GENERIC_TLDS or ctx.urls.overlaps(s, e):
+            continue
+        spans.add((s, e))
+        ctx.add((s, e, T.PACKAGE, value, ""))
+    return spans
+
+
+def attack_ids(ctx: Ctx) -> None:
+    n, add = ctx.text, ctx.add
+    for rx in P.ATTACK_RES:
+        for m in rx.finditer(n):
+            add((m.start(), m.end(), T.ATTACK_ID, m.group(0).upper(), ""))
+
+
+def asns(ctx: Ctx) -> None:
+    n, add = ctx.text, ctx.add
+    for rx in P.ASN_RES:
+        for m in rx.finditer(n):
+            add((m.start(), m.end(), T.ASN, "AS" + m.group(1), ""))
+
+
+def bitcoin(ctx: Ctx) -> None:
+    btc = [m for rx in P.BITCOIN_RES for m in rx.finditer(ctx.text) if _valid_bitcoin(m.group(0))]
+    btc.sort(key=_BY_START)
+    for m in btc:
+        ctx.add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
+
+
+def monero(ctx: Ctx) -> None:
+    for m in P.MONERO_RE.finditer(ctx.text):
+        ctx.add((m.start(), m.end(), T.MONERO, m.group(0), ""))
+
+
+def registry(ctx: Ctx) -> None:
+    n = ctx.text
+    if P.REGISTRY_GATE not in n and not ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
+        return
+    for m in P.REGISTRY_RE.finditer(n):
+        value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
+        value = close_prose(value.rstrip(". "))
+        ctx.add((m.start(), m.start() + len(value), T.REGISTRY, value, ""))
+
+
+def windows_paths(ctx: Ctx) -> None:
+    n, urls = ctx.text, ctx.urls
+    if ":\\" not in n and "%\\" not in n:
+        return
+    for m in P.WINPATH_RE.finditer(n):
+        if not urls.overlaps(m.start(), m.end()):
+            s, e = m.span()
+            # "C:\Program Files\Vendor\app.exe": folder names with spaces, read on while a
+            # backslash follows the words (prose after the path has none).
+            while (c := P.WINPATH_CONT_RE.match(n, e)) is not None:
+                e = c.end()
+            value = close_prose(n[s:e].rstrip(".,;:"))
+            if "," in value:
+                # rundll32 C:\Temp\x.dll,ServiceMain: the export named after the comma is no part of the file
+                value = P.ENTRY_POINT_RE.sub(r"\1", value)
+            ctx.add((s, s + len(value), T.FILEPATH, value, ""))
+
+
+def unix_paths(ctx: Ctx) -> None:
+    n, urls = ctx.text, ctx.urls
+    if "~/" not in n and not P.UNIXPATH_GATE_RE.search(n):
+        return
+    for m in P.UNIXPATH_RE.finditer(n):
+        if not urls.overlaps(m.start(), m.end()):
+            ctx.add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
+
+
+def file_names(ctx: Ctx) -> None:
+    n, rev, urls, add = ctx.text, ctx.rev, ctx.urls, ctx.add
+    ustarts, url_spans = urls.starts, urls.spans
+    last = -1
+    for m in P.FILE_EXT_RE.finditer(n):
+        dot, e = m.span()
+        if ustarts and (i := bisect_right(ustarts, e - 1) - 1) >= 0 and url_spans[i][1] > dot:
+            continue  # the path of a URL, reported with the URL
+        left = P.REV_FILE_RE.match(rev, len(n) - dot)
+        if left is None:
+            continue
+        s = dot - len(left.group(0))
+        while s < dot and not (n[s].isalnum() or n[s] == "_"):
+            s += 1
+        if s >= dot or s < last:
+            continue
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_\\/.%@-"):
+            continue
+        if urls.overlaps(s, e):
+            continue
+        last = e
+        add((s, e, T.FILENAME, n[s:e], ""))
+
+
+def guids(ctx: Ctx) -> None:
+    """GUIDs (8-4-4-4-12 hex): application, tenant and class ids; in a URL, part of the URL."""
+    n, urls = ctx.text, ctx.urls
+    if "-" not in n:
+        return
+    for m in P.GUID_TAIL_RE.finditer(n):
+        t = m.start()
+        s = t - 8
+        if s < 0 or not _HEX.issuperset(n[s:t]) or (s > 0 and (n[s - 1].isalnum() or n[s - 1] == "-")):
+            continue
+        e = m.end()
+        ctx.add((s, e, T.GUID, n[s:e].lower(), "in-url" if urls.overlaps(s, e) else ""))
+
+
+def ja4(ctx: Ctx) -> None:
+    if P.JA4_GATE_RE.search(ctx.text):
+        for m in P.JA4_RE.finditer(ctx.text):
+            ctx.add((m.start(), m.end(), T.JA4, m.group(0), ""))
+
+
+def user_agents(ctx: Ctx) -> None:
+    if "Mozilla/" in ctx.text:
+        for m in P.USER_AGENT_RE.finditer(ctx.text):
+            ctx.add((m.start(), m.end(), T.USER_AGENT, m.group(0), ""))
