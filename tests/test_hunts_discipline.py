@@ -40,6 +40,22 @@ def test_product_names_rank_but_never_fire(lib: HuntLibrary, text: str, fires: b
         assert any(r.startswith("context '") for r in fired["UC_CLOUD_PASSWORD_SPRAY"].reasons)
 
 
+# Class of error: a wiper report saying "it first stops database and backup services" got no
+# service-stop hunt (the phrases named only "stops services"); the behaviour with its object fires it.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("DRIFTGLASS first stops database and backup services, then overwrites files.", True),
+        ("The ransomware stopped backup agents and deleted shadow copies.", True),
+        ("The loader kills backup software before encryption.", True),
+        ("Backup services were not affected and the database was restored.", False),
+    ],
+)
+def test_service_stopping_wording_fires_the_service_stop_hunt(lib: HuntLibrary, text: str, fires: bool) -> None:
+    fired = {f.usecase.id for f in lib.fire(text, (), inf())}
+    assert ("UC_SERVICES_STOPPED_BEFORE_ENCRYPTION" in fired) is fires
+
+
 # Class of error: an advisory saying "no exploitation has been observed" got web-shell hunts.
 @pytest.mark.parametrize(
     ("text", "fires"),
