@@ -16,7 +16,7 @@ from huntfeed.hunts import sweeps as sw
 from huntfeed.hunts.escape import kql_quote, spl_quote
 from huntfeed.hunts.lint import lint_library
 from huntfeed.hunts.spl_lint import lint_spl, shape
-from huntfeed.hunts.validate import KustoChecker, defender_schema, kusto_available
+from huntfeed.hunts.validate import KustoChecker, defender_schema, kusto_available, sentinel_schema
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
 pytestmark = pytest.mark.skipif(
@@ -93,6 +93,23 @@ def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
     for h in hunts:
         assert checker.check(h.queries["kql"], qid=h.use_case).errors == (), h.queries["kql"]
         assert lint_spl(h.queries["spl"]) == [], h.use_case
+    # The IP sweep has a Sentinel form of its own (Entra ID sign-in tables); it must analyse against the
+    # Sentinel schema, and name the sign-in and cloud-app tables in both dialects.
+    ip = next(h for h in hunts if h.use_case == "SWEEP_IP_1")
+    try:
+        checker.set_schema(sentinel_schema())
+        assert checker.check(ip.queries["sentinel"], qid="ip-sentinel").errors == (), ip.queries["sentinel"]
+    finally:
+        checker.set_schema(defender_schema())
+    assert [
+        t for t in ("SigninLogs", "AADNonInteractiveUserSignInLogs", "CloudAppEvents") if t in ip.queries["sentinel"]
+    ] == [
+        "SigninLogs",
+        "AADNonInteractiveUserSignInLogs",
+        "CloudAppEvents",
+    ]
+    assert "AADSignInEventsBeta" in ip.queries["kql"] and "CloudAppEvents" in ip.queries["kql"]
+    assert "datamodel=Authentication.Authentication where Authentication.src IN" in ip.queries["spl"]
 
 
 def test_checker_reports_unknown_columns_and_tables(checker: KustoChecker) -> None:
