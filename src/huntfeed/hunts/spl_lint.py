@@ -87,7 +87,7 @@ CIM_FIELDS: dict[str, frozenset[str]] = {
     ),
     "Change.All_Changes": _words(
         """
-        dest user object object_category command action
+        dest user object object_category command action change_type result result_id src_user status
         """
     ),
 }
