@@ -56,6 +56,22 @@ def test_service_stopping_wording_fires_the_service_stop_hunt(lib: HuntLibrary, 
     assert ("UC_SERVICES_STOPPED_BEFORE_ENCRYPTION" in fired) is fires
 
 
+# Class of error: a web-skimming report's "session hijacking" (a browser session) fired the RDP-hijack
+# hunt; its phrases name RDP itself.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Stolen cookies allowed session hijacking of shop administrators.", False),
+        ("The operators used tscon for RDP session hijacking on the jump host.", True),
+        ("A local privilege escalation flaw in the kernel driver was patched.", False),
+    ],
+)
+def test_rdp_and_privesc_phrases_name_the_behaviour(lib: HuntLibrary, text: str, fires: bool) -> None:
+    fired = {f.usecase.id for f in lib.fire(text, (), inf())}
+    assert ("UC_RDP_HIJACK_OR_TUNNEL_PROCESS" in fired) is fires
+    assert "UC_SYSTEM_SHELL_FROM_UNUSUAL_PARENT" not in fired
+
+
 # Class of error: an advisory saying "no exploitation has been observed" got web-shell hunts.
 @pytest.mark.parametrize(
     ("text", "fires"),
