@@ -8,6 +8,7 @@ import pytest
 
 from huntfeed.attack.engine import load_catalog
 from huntfeed.hunts import HuntLibrary, import_sigma
+from huntfeed.hunts.convert import CONVERTERS
 from huntfeed.hunts.exploitation import load_exploitation_cues
 from huntfeed.hunts.import_sigma import import_dir, save_imported
 from huntfeed.hunts.registry import dword_forms
@@ -105,6 +106,24 @@ def test_exploitation_cues_only_deny_without_a_report() -> None:
 )
 def test_dword_forms(value: str, forms: tuple[str, str, str] | None) -> None:
     assert dword_forms(value) == forms
+
+
+# Class of error: a key path with a trailing backslash under contains came out of pySigma's XDR and ASIM
+# pipelines as endswith "...\\Key*" (a literal star: the Defender and Sentinel hunts could never match).
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("kql", 'RegistryKey contains "\\\\Image File Execution Options" or RegistryKey contains "CurrentVersion"'),
+        ("sentinel", 'RegistryKey contains "\\\\Image File Execution Options" or RegistryKey contains "CurrentVersion"'),
+    ],
+)
+def test_registry_key_contains_keeps_contains(target: str, expected: str) -> None:
+    rule = (
+        "title: t\nstatus: experimental\nlogsource: {category: registry_set, product: windows}\n"
+        "detection:\n  a:\n    TargetObject|contains: '\\\\Image File Execution Options\\\\'\n"
+        "  b:\n    TargetObject|contains: 'CurrentVersion'\n  condition: a or b\nlevel: low\n"
+    )
+    assert CONVERTERS[target](rule).splitlines()[2] == f"| where {expected}"
 
 
 def test_sentinel_falls_back_to_labelled_defender_tables(lib: HuntLibrary) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sigma.modifiers import SigmaEndswithModifier
+from sigma.modifiers import SigmaContainsModifier, SigmaEndswithModifier
 from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition, RuleProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
@@ -82,6 +82,36 @@ class SplitRegistryValueName(DetectionItemTransformation):
 
 
 @dataclass
+class TrimKeyBackslash(DetectionItemTransformation):
+    """``TargetObject|contains '\\Key\\'`` loses the trailing backslash before the Defender pipeline.
+
+    Defender's RegistryKey never ends in a backslash, and pySigma's XDR pipeline, trimming it, leaves
+    ``endswith "\\Key*"`` (a literal star Kusto never matches); ``contains "\\Key"`` is the intended test.
+    """
+
+    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetectionItem | None:
+        if detection_item.field != "TargetObject" or SigmaContainsModifier not in detection_item.modifiers:
+            return None
+        values: list[SigmaType] = []
+        changed = False
+        for v in detection_item.value:
+            parts = v.s if isinstance(v, SigmaString) else ()
+            star = SpecialChars.WILDCARD_MULTI
+            if len(parts) == 3 and parts[0] == star and parts[2] == star and isinstance(parts[1], str):
+                text = parts[1]
+                if text.endswith("\\") and text.strip("\\"):
+                    trimmed = SigmaString()
+                    trimmed.s = [star, text.rstrip("\\"), star]
+                    values.append(trimmed)
+                    changed = True
+                    continue
+            values.append(v)
+        if not changed:
+            return None
+        return SigmaDetectionItem(detection_item.field, detection_item.modifiers, values)
+
+
+@dataclass
 class NormaliseDword(DetectionItemTransformation):
     """Sysmon's ``DWORD (0x...)`` data compared in the target's forms (``decimal`` or ``all`` of them)."""
 
@@ -124,6 +154,12 @@ def defender_registry_pipeline() -> ProcessingPipeline:
                 rule_condition_linking=any,
             ),
             ProcessingItem(
+                identifier="huntfeed_registry_key_backslash",
+                transformation=TrimKeyBackslash(),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
                 identifier="huntfeed_registry_dword_decimal",
                 transformation=NormaliseDword("decimal"),
                 rule_conditions=_conditions(REGISTRY_CATEGORIES),
@@ -143,6 +179,12 @@ def sentinel_registry_pipeline() -> ProcessingPipeline:
                 identifier="huntfeed_asim_registry_value_name",
                 transformation=SplitRegistryValueName("RegistryValue"),
                 rule_conditions=_conditions(VALUE_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_asim_registry_key_backslash",
+                transformation=TrimKeyBackslash(),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
                 rule_condition_linking=any,
             ),
             ProcessingItem(
