@@ -8,9 +8,10 @@ import pytest
 
 from huntfeed.attack.engine import load_catalog
 from huntfeed.hunts import HuntLibrary, import_sigma
-from huntfeed.hunts.convert import CONVERTERS
+from huntfeed.hunts.convert import CONVERTERS, parse_rule
 from huntfeed.hunts.exploitation import load_exploitation_cues
 from huntfeed.hunts.import_sigma import import_dir, save_imported
+from huntfeed.hunts.lint import _literal_wildcards
 from huntfeed.hunts.registry import dword_forms
 from huntfeed.model import Inference, TechniqueHit
 from huntfeed.score import load_rubric, score
@@ -301,3 +302,22 @@ def test_kusto_ipv6_only_range_is_a_clear_failure() -> None:
 
     with pytest.raises(QueryError, match="only IPv6 networks"):
         to_kql_defender(NET_RULE % "['fc00::/7']")
+
+
+# Class of error: '\Desktop\*' in a Sigma value is an escaped, literal star (the rule looked for a file
+# named "Desktop*"); lint names the field.
+@pytest.mark.parametrize(
+    ("values", "flagged"),
+    [
+        ("['\\Desktop\\*']", ["CommandLine"]),
+        ("['\\Desktop\\']", []),
+        ("['*.kdbx', 'id_?sa']", []),
+        ("['key\\?.db']", ["CommandLine"]),
+    ],
+)
+def test_lint_flags_escaped_wildcards(values: str, flagged: list[str]) -> None:
+    rule = parse_rule(
+        "title: t\nstatus: experimental\nlogsource: {category: process_creation, product: windows}\n"
+        f"detection:\n  a:\n    CommandLine|contains: {values}\n  condition: a\nlevel: low\n"
+    )
+    assert _literal_wildcards(rule) == flagged
