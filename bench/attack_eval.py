@@ -3,9 +3,11 @@
 Reads ../shared/eval/ttp_train.jsonl (TRAM2 train split, 120 reports) and the v18.1 bundle from
 ../shared/attack ($HUNTFEED_SHARED overrides the folder).  Scores are computed inside TRAM2's label
 space with sub-techniques rolled up to a labelled parent.  Also scores held-out ATT&CK procedure
-examples (ttp_attack_procedures.jsonl) and measures load time and throughput.
+examples (ttp_attack_procedures.jsonl), the dev set of real reports (reports_dev_attack.jsonl:
+`huntfeed analyze` on each `narrative_text`, scored by ../shared/eval/score_ttps.py --set e2e, exact
+and --parent) and measures load time and throughput.
 
-    python bench/attack_eval.py [--folds 5] [--quick]
+    python bench/attack_eval.py [--folds 5] [--skip tram,tables,procedures,dev,speed]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import dataclasses
 import json
 import os
 import pickle
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,7 +69,27 @@ def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig, cache: Path | Non
     print(f"\n(cross-validation took {time.time() - t0:.0f}s)")
     comb, oof = fit_combiner(signals, cat, cfg)  # type: ignore[arg-type]
     print(f"chosen setting: floor {comb.floor}, expected-F1 selection {comb.expected_f1}")
+    _tram_false_positives(signals, cat, cfg, space)
     return comb
+
+
+def _tram_false_positives(signals: list[object], cat: object, cfg: TrainConfig, space: set[str]) -> None:
+    """The ten techniques with the most out-of-fold false positives at the tuned floor."""
+    from collections import Counter
+
+    from huntfeed.attack.build import golds
+    from huntfeed.attack.evaluate import oof_probabilities, roll_up, select_all, tune_floor
+
+    gold = [roll_up(g, space) for g in golds(signals, cat)]  # type: ignore[arg-type]
+    probs = oof_probabilities(signals, cat, cfg.folds)  # type: ignore[arg-type]
+    floor, ef1, _ = tune_floor(probs, gold, space, cfg.max_precision_floor)
+    fp = Counter(t for g, p in zip(gold, select_all(probs, floor, ef1, space), strict=True) for t in p - g)
+    _print_false_positives("TRAM2 out-of-fold", fp)
+
+
+def _print_false_positives(title: str, fp: object) -> None:
+    print(f"\n{title}: {sum(fp.values())} false positives; most frequent: "  # type: ignore[attr-defined]
+          + ", ".join(f"{t} {n}" for t, n in fp.most_common(10)))  # type: ignore[attr-defined]
 
 
 def procedures_holdout(cat: object, labelled: Labelled, cfg: TrainConfig, n_test: int, comb: Combiner) -> None:
@@ -171,19 +194,94 @@ def hash_of(s: str) -> int:
     return h
 
 
+def dev_reports(out_dir: Path | None = None) -> dict[str, str]:
+    """Real reports with their authors' ATT&CK tables: `huntfeed analyze --jsonl` on the narratives.
+
+    Runs the installed command line in a fresh data folder (so the shipped model and the offline
+    bundle are used, as a new user has them) and scores with the project's own scorer.  Returns the
+    scorer's last line per mode; writes the predictions and profiles to ``out_dir`` when given.
+    """
+    gold = SHARED / "eval" / "reports_dev_attack.jsonl"
+    scorer = SHARED / "eval" / "score_ttps.py"
+    work = out_dir or Path(tempfile.mkdtemp())
+    work.mkdir(parents=True, exist_ok=True)
+    inp, prof, pred = work / "dev_in.jsonl", work / "dev_profiles.jsonl", work / "dev_pred.jsonl"
+    with inp.open("w") as f:
+        for line in gold.open():
+            r = json.loads(line)
+            f.write(json.dumps({"id": r["id"], "text": r["narrative_text"]}) + "\n")
+    env = {**os.environ, "HUNTFEED_HOME": tempfile.mkdtemp()}
+    cmd = [sys.executable, "-m", "huntfeed", "analyze", "--jsonl", str(inp), "--format", "json"]
+    with prof.open("w") as f:
+        subprocess.run(cmd, stdout=f, env=env, check=True, cwd=ROOT)
+    with pred.open("w") as f:
+        for line in prof.open():
+            r = json.loads(line)
+            f.write(json.dumps({"id": r["id"], "techniques": [t["id"] for t in r["techniques"]]}) + "\n")
+    print(f"\n### Dev set of real reports ({sum(1 for _ in gold.open())} narratives, authors' ATT&CK tables)\n")
+    lines: dict[str, str] = {}
+    for mode, extra in (("exact", []), ("parent", ["--parent"])):
+        res = subprocess.run([sys.executable, str(scorer), str(gold), str(pred), "--set", "e2e", *extra],
+                             capture_output=True, text=True, check=True)
+        out = [ln for ln in res.stdout.splitlines() if ln.strip()]
+        lines[mode] = out[-1]
+        per_doc = next((ln for ln in out if ln.startswith("per-doc macro")), "")
+        print(f"- {mode}: {out[-1]}; {per_doc}")
+    from collections import Counter
+
+    tables = {json.loads(ln)["id"]: set(json.loads(ln)["expected_techniques_current"]) for ln in gold.open()}
+    fp = Counter(t for ln in pred.open() for t in json.loads(ln)["techniques"] if t not in tables[json.loads(ln)["id"]])
+    _print_false_positives("Dev set", fp)
+    counts = [len(json.loads(ln)["techniques"]) for ln in pred.open()]
+    print(f"- predicted: {sum(counts)} techniques, {sum(counts) / max(1, len(counts)):.1f} per report")
+    return lines
+
+
+def evidence_filter() -> None:
+    """How the evidence filter treats labelled sentences.
+
+    TRAM2 lines with a technique label describe behaviour (the filter should keep them); lines
+    without a label are mostly context, so they are dropped more often but are not all negatives.
+    The hand-written set (tests/data/evidence_sentences.tsv, our own words) has a reason per line.
+    """
+    from collections import Counter
+
+    from huntfeed.attack.evidence import default_rules
+    from huntfeed.attack.text import split_sentences
+
+    rules = default_rules()
+    kept: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    for line in (SHARED / "eval" / "ttp_tram2_train_paragraphs.jsonl").open():
+        r = json.loads(line)
+        kind = "labelled" if r["techniques"] else "unlabelled"
+        for sent in split_sentences(r["text"]):
+            (dropped if rules.reason(sent.text) else kept)[kind] += 1
+    print("\n### Evidence filter\n\n| sentences | kept | dropped | dropped share |\n|---|---|---|---|")
+    for kind in ("labelled", "unlabelled"):
+        n = kept[kind] + dropped[kind]
+        print(f"| TRAM2 train lines, {kind} | {kept[kind]} | {dropped[kind]} | {dropped[kind] / max(n, 1):.3f} |")
+    cases = [ln.split("\t", 1) for ln in (ROOT / "tests" / "data" / "evidence_sentences.tsv").read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    right = sum((rules.reason(text) or "-") == want for want, text in cases)
+    print(f"| hand-written set (reason right) | {right} of {len(cases)} | | |")
+
+
 def speed(labelled: Labelled) -> None:
-    t0 = time.time()
+    """Load time and inference rate, in CPU seconds of this process (the machine is shared)."""
+    c0 = time.process_time()
     engine = AttackEngine.load(Path(tempfile.mkdtemp()))
-    load_s = time.time() - t0
+    load_cpu = time.process_time() - c0
     texts = [d.text for d in labelled.docs]
     chunks = [t[i : i + 5000] for t in texts for i in range(0, len(t), 5000)][:200]
-    t0 = time.time()
+    c0 = time.process_time()
     for c in chunks:
         engine.infer(c)
-    rate = len(chunks) / (time.time() - t0)
+    cpu = time.process_time() - c0
+    kb = sum(len(c) for c in chunks) / 1000
     print(
-        f"\n### Speed (this machine)\n\nload {load_s:.2f}s (model {'yes' if engine.model else 'no'}); "
-        f"{rate:.1f} documents of 5 KB per second on one core"
+        f"\n### Speed (this machine, CPU time)\n\nload {load_cpu:.2f} s CPU (model {'yes' if engine.model else 'no'}); "
+        f"{len(chunks) / cpu:.1f} documents of 5 KB per CPU second; {1000 * cpu / kb:.2f} ms CPU per KB"
     )
 
 
@@ -195,7 +293,8 @@ def main() -> None:
     ap.add_argument("--models", type=Path, help="folder to keep/reuse fold models (analysis only)")
     ap.add_argument("--windows", type=int, default=3, help="score runs of up to N neighbouring sentences")
     ap.add_argument("--window-mode", default="fast", choices=["fast", "exact"])
-    ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,speed")
+    ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,evidence,dev,speed")
+    ap.add_argument("--dev-out", type=Path, help="folder for the dev set's profiles and predictions")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
     tram_path = SHARED / "eval" / "ttp_train.jsonl"
@@ -215,6 +314,10 @@ def main() -> None:
         table_proxy(cat, labelled, cfg, models, comb)
     if "procedures" not in skip:
         procedures_holdout(cat, labelled, cfg, args.procedures, comb)
+    if "evidence" not in skip:
+        evidence_filter()
+    if "dev" not in skip:
+        dev_reports(args.dev_out)
     if "speed" not in skip:
         speed(labelled)
 

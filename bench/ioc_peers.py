@@ -7,10 +7,17 @@ in the same run. Peers live in a separate environment, never in huntfeed's depen
 
     python -m venv .venv-bench && .venv-bench/bin/pip install ioc-finder iocextract iocsearcher msticpy
     .venv-bench/bin/python bench/ioc_peers.py [--mb 5] [--budget 60]
+    .venv-bench/bin/python bench/ioc_peers.py --real [--size 30000] [--repeat 3] [--runs 5]
 
 A peer that is not installed is skipped. Each tool gets the corpus report by report (as the
 pipeline feeds articles); a tool stops after --budget CPU seconds and is rated on what it
 finished. Rates are per CPU second of this process (stable on a shared machine), wall time beside.
+
+``--real`` is the real-report mode instead: the development write-ups
+(``../shared/eval/reports_dev.jsonl``, ``full_text``) concatenated into reports of about 30 KB
+(bench/real_reports.py), and each tool timed as a whole process, start and imports included:
+``huntfeed extract --all --jsonl`` on them, each peer's own process over the same file, and both
+on a one-line file (the start). CPU time of the process itself, median of ``--runs``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import contextlib
 import gc
 import sys
+import tempfile
 import time
 import warnings
 from collections import defaultdict
@@ -29,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import real_reports as rr  # noqa: E402
 from make_ioc_corpus import corpus  # noqa: E402
 
 from huntfeed.extract import extract  # noqa: E402
@@ -190,11 +199,54 @@ def _throughput(tool: Callable[[str], Result], docs: list[str], budget: float) -
     return done_bytes / 1e6 / cpu, done_bytes / 1e6 / wall, done_bytes / 1e6
 
 
+def _real_mode(size: int, repeat: int, runs: int) -> None:
+    shared = rr.shared_dir()
+    if shared is None:
+        print("# ../shared/eval/reports_dev.jsonl not found (set HUNTFEED_SHARED): real-report mode skipped")
+        return
+    reports = rr.real_reports(rr.dev_texts(shared), size, repeat)
+    mb = sum(len(r.encode("utf-8")) for r in reports) / 1e6
+    with tempfile.TemporaryDirectory(prefix="huntfeed-real-") as tmp:
+        docs = rr.write_jsonl(Path(tmp) / "reports.jsonl", reports)
+        one = Path(tmp) / "one-line.txt"
+        one.write_text("C2 at evil[.]example.com and 203.0.113.7\n", encoding="utf-8")
+        tools = {"huntfeed": (rr.huntfeed_cmd() + ["extract", "--all", "--jsonl", str(docs)],
+                              rr.huntfeed_cmd() + ["extract", "--all", str(one)])}
+        for name in rr.PEERS:
+            if rr.peer_available(name):
+                tools[name] = (rr.peer_cmd(name, docs), rr.peer_cmd(name, one))
+            else:
+                print(f"# {name}: not installed, skipped")
+        print(f"## Real reports: {len(reports)} reports of {mb * 1e6 / len(reports) / 1000:.1f} KB on average "
+              f"({mb:.2f} MB), whole process, CPU time, median of {runs} runs\n")
+        print("| tool | CPU s, all reports | reports/s | MB/s | x ioc-finder | start (one-line file), CPU s "
+              "| peak RSS | spread (all reports) |")
+        print("|---|---|---|---|---|---|---|---|")
+        results = {}
+        for name, (cmd_all, cmd_one) in tools.items():
+            rr.timed_process(cmd_one)  # warm the page cache and .pyc files, untimed
+            big = [rr.timed_process(cmd_all) for _ in range(runs)]
+            small = [rr.timed_process(cmd_one) for _ in range(runs)]
+            results[name] = (rr.median_run(big), rr.median_run(small), rr.spread(big))
+        base = results["ioc-finder"][0].cpu if "ioc-finder" in results else 0.0
+        for name, (big_run, small_run, sp) in results.items():
+            ratio = f"{base / big_run.cpu:.1f}" if base else "n/a"
+            print(f"| {name} | {big_run.cpu:.2f} | {len(reports) / big_run.cpu:.1f} | {mb / big_run.cpu:.2f} | "
+                  f"{ratio} | {small_run.cpu:.2f} | {big_run.rss_mb:.0f} MB | {sp} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=5.0, help="corpus size (default 5 MB)")
     ap.add_argument("--budget", type=float, default=60.0, help="seconds each tool may spend on the corpus")
+    ap.add_argument("--real", action="store_true", help="real-report mode: whole processes on ~30 KB reports")
+    ap.add_argument("--size", type=int, default=30_000, help="real mode: characters per report (at least)")
+    ap.add_argument("--repeat", type=int, default=3, help="real mode: passes over the write-ups")
+    ap.add_argument("--runs", type=int, default=5, help="real mode: runs per tool (the median is reported)")
     args = ap.parse_args()
+    if args.real:
+        _real_mode(args.size, args.repeat, args.runs)
+        return
 
     tools: dict[str, Callable[[str], Result]] = {"huntfeed": huntfeed_tool}
     for name, factory in (

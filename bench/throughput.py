@@ -2,6 +2,7 @@
 
     python bench/throughput.py [--n 2000] [--batch 25] [--skip-distributed]
     python bench/throughput.py --quick     # figures 1, 3 and 4 only, 1000 reports: a few minutes idle
+    python bench/throughput.py --real [--runs 3] [--size 30000] [--repeat 1]   # real reports, figure R
 
 1. Analysis on one core (this process pinned to one CPU, BLAS threads off): synthetic 5 KB
    reports through the full pipeline minus the network (text -> article -> analyse).
@@ -9,6 +10,14 @@
 3. The same backfill on Celery workers with a PostgreSQL store and a Redis broker (throw-away
    servers on loopback, as in the tests): 1 worker, then 2 workers; ratio of the rates.
 4. Peak resident memory of each worker process (VmHWM) with the models loaded.
+
+``--real`` measures the real-report figures instead (bench/real_reports.py builds ~30 KB reports
+from ``../shared/eval/reports_dev.jsonl``): whole ``huntfeed analyze --jsonl`` processes pinned to
+one core, on one report and on all of them, so start-up (imports and knowledge loading, to the
+first profile) and the cost per report after start both come out of process CPU time; the same
+process's peak memory; ``huntfeed --help`` and a one-line ``huntfeed extract`` start; and, when
+``--peer-python`` (default ``.venv-bench/bin/python``) has ioc-finder, ioc-finder's whole process
+extracting from the same reports as a yardstick.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "bench")]
 
 from tests.synthetic import report, write_jsonl  # noqa: E402
 
@@ -167,6 +176,57 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
     return n / elapsed, peaks
 
 
+def bench_real(runs: int, size: int, repeat: int, peer_python: Path) -> None:
+    import real_reports as rr
+
+    shared = rr.shared_dir()
+    if shared is None:
+        print("[R] skipped: ../shared/eval/reports_dev.jsonl not found (set HUNTFEED_SHARED)")
+        return
+    reports = rr.real_reports(rr.dev_texts(shared), size, repeat)
+    mb = sum(len(r.encode("utf-8")) for r in reports) / 1e6
+    core = min(os.sched_getaffinity(0))
+    hf = rr.huntfeed_cmd()
+    with tempfile.TemporaryDirectory(prefix="huntfeed-real-") as tmp:
+        work = Path(tmp)
+        all_docs = rr.write_jsonl(work / "all.jsonl", reports)
+        first = rr.write_jsonl(work / "first.jsonl", reports[:1])
+        one = work / "one-line.txt"
+        one.write_text("C2 at evil[.]example.com and 203.0.113.7\n", encoding="utf-8")
+        rr.timed_process(hf + ["analyze", "--jsonl", str(first)], cpu=core)  # untimed: caches, .pyc files
+
+        def median(cmd: list[str]) -> rr.Run:
+            return rr.median_run([rr.timed_process(cmd, cpu=core) for _ in range(runs)])
+
+        help_run, extract_run = median(hf + ["--help"]), median(hf + ["extract", str(one)])
+        start = median(hf + ["analyze", "--jsonl", str(first)])
+        whole = median(hf + ["analyze", "--jsonl", str(all_docs)])
+        per = (whole.cpu - start.cpu) / (len(reports) - 1)
+        # The same two runs with an empty query cache: what the very first run after an install costs.
+        cold_first = rr.timed_process(hf + ["analyze", "--jsonl", str(first)], cpu=core,
+                                      env={"HUNTFEED_CACHE": str(work / "cold-1")})
+        cold_all = rr.timed_process(hf + ["analyze", "--jsonl", str(all_docs)], cpu=core,
+                                    env={"HUNTFEED_CACHE": str(work / "cold-all")})
+        print(f"[R] real reports: {len(reports)} of {mb * 1e6 / len(reports) / 1000:.1f} KB on average "
+              f"({mb:.2f} MB), whole processes pinned to one core, CPU time, median of {runs}; load {load()}")
+        print(f"    huntfeed --help: {help_run.cpu:.2f} s; huntfeed extract, one-line file: {extract_run.cpu:.2f} s "
+              f"(target <= 0.35)")
+        print(f"    huntfeed analyze --jsonl, one report (start to first profile): {start.cpu:.2f} s "
+              f"(target <= 1.5)")
+        print(f"    all {len(reports)}: {whole.cpu:.2f} s, {len(reports) / whole.cpu:.1f} reports/s with the start; "
+              f"after start {per * 1000:.0f} ms per report = {1 / per:.1f} reports/s = "
+              f"{mb / len(reports) / per * 1000:.0f} KB/s on one core (target >= 15 reports/s, 450 KB/s)")
+        print(f"    with an empty hunt query cache (the first run after an install): one report {cold_first.cpu:.2f} s, "
+              f"all {len(reports)} {cold_all.cpu:.2f} s")
+        print(f"    peak memory of that process, everything loaded: {whole.rss_mb:.0f} MB (target <= 300 MB)")
+        if peer_python.exists():
+            code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('ioc_finder') is None)"
+            if subprocess.run([str(peer_python), "-c", code]).returncode == 0:
+                peer = median([str(peer_python), str(Path(rr.__file__)), "ioc-finder", str(all_docs)])
+                print(f"    ioc-finder (extraction only) on the same reports: {peer.cpu:.2f} s; huntfeed's whole "
+                      f"analysis takes {whole.cpu / peer.cpu:.2f}x its time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="reports in the synthetic backfill (issue target: 10000)")
@@ -176,7 +236,16 @@ def main() -> None:
     parser.add_argument("--skip-local", action="store_true", help="no local SQLite backfill (figure 2)")
     parser.add_argument("--quick", action="store_true",
                         help="the scale-out check in a few minutes: --n 1000 --m 100 --batch 10 --skip-local")
+    parser.add_argument("--real", action="store_true", help="the real-report figures (R) only")
+    parser.add_argument("--runs", type=int, default=3, help="--real: runs per figure (the median is printed)")
+    parser.add_argument("--size", type=int, default=30_000, help="--real: characters per report (at least)")
+    parser.add_argument("--repeat", type=int, default=1, help="--real: passes over the write-ups")
+    parser.add_argument("--peer-python", type=Path, default=ROOT / ".venv-bench" / "bin" / "python",
+                        help="--real: interpreter with ioc-finder installed, for the yardstick")
     args = parser.parse_args()
+    if args.real:
+        bench_real(args.runs, args.size, args.repeat, args.peer_python)
+        return
     if args.quick:
         # Smaller tasks keep the tail (one worker finishing the last task alone) short in a short run.
         args.n, args.m, args.batch, args.skip_local = 1000, 100, 10, True

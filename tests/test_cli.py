@@ -15,7 +15,10 @@ from huntfeed.cli import cli
 def _walk(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
     found = [(path, command)]
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
+        ctx = click.Context(command)
+        for name in sorted(command.list_commands(ctx)):  # the root group loads its commands on lookup
+            sub = command.get_command(ctx, name)
+            assert sub is not None, name
             found += _walk(sub, (*path, name))
     return found
 

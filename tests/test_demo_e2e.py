@@ -73,3 +73,24 @@ def test_demo_finds_real_findings(demo_run) -> None:  # type: ignore[no-untyped-
     assert len(with_iocs) >= 10 and len(with_ttps) >= 12 and len(with_hunts) >= 10
     severities = {p.severity.value for p in profiles}
     assert len(severities) >= 3, f"a corpus this varied should spread over severities, got {severities}"
+
+
+def test_demo_environment_affects_two_product_articles_and_names_blind_spots(  # type: ignore[no-untyped-def]
+        demo_run, capsys) -> None:
+    from huntfeed.cli.pipeline_cmds import print_relevance
+    from huntfeed.paths import package_data
+
+    out, _ = demo_run
+    profiles = Store(f"sqlite:///{out / 'huntfeed-demo.db'}").list_profiles(limit=100, affects_us=True)
+    products = {m.name for p in profiles for m in p.relevance.matches if m.kind == "product"}  # type: ignore[union-attr]
+    assert products == {"Halvard Networks SecureEdge OS 9.1", "Corvane FileGate 12.3"}
+    everything = Store(f"sqlite:///{out / 'huntfeed-demo.db'}").list_profiles(limit=100)
+    labels = {h.label for p in everything for h in p.relevance.hunts}  # type: ignore[union-attr]
+    assert labels == {"runnable", "blind spot", "covered"}
+    print_relevance(everything, package_data("demo", "environment", "environment.toml"))
+    err = capsys.readouterr().err
+    assert f"Affects the example team (environment.toml in {package_data('demo', 'environment')}): " \
+           f"{len(profiles)} of {len(everything)} profile(s)" in err
+    assert "Blind spots:" in err and "would close it: Splunk CIM" in err
+    assert "covered already: UC_LSASS_DUMP by deployed rule 'Credential dumping tools touching LSASS (SOC rule 114)'" \
+        in err

@@ -26,7 +26,7 @@ from huntfeed.model import Source
 from huntfeed.runner import Runner
 from huntfeed.store import Store, utcnow
 from tests.hostile.conftest import knowledge  # noqa: F401 - the shared, warmed-up fixture
-from tests.hostile.corpus import GOOD_PAGE, feed_reply, item, page_reply, rss
+from tests.hostile.corpus import feed_reply, good_page, item, page_reply, rss
 from tests.hostile.rawserver import RawServer
 from tests.httpserver import LoopbackServer, Reply
 
@@ -37,7 +37,7 @@ def _site(http: LoopbackServer, name: str, n: int) -> str:
     items = ""
     for i in range(n):
         path = f"/{name}/p{i}"
-        http.routes[path] = page_reply(GOOD_PAGE.replace(b"Good report", f"{name} report {i}".encode()))
+        http.routes[path] = page_reply(good_page(f"{name} report {i}"))
         items += item(f"{name}-{i}", title=f"{name} {i}", link=http.url(path))
     http.routes[f"/{name}.xml"] = feed_reply(rss(items, title=name))
     return http.url(f"/{name}.xml")
@@ -108,7 +108,7 @@ def test_feeds_list_shows_a_failing_feed(tmp_path: Path, knowledge: Any) -> None
 
     from huntfeed.web.app import create_app
 
-    with TestClient(create_app(Store(db), tactic_order=lambda: ["execution"])) as client:
+    with TestClient(create_app(Store(db), tactic_order=lambda: ["execution"]), base_url="http://127.0.0.1") as client:
         page = client.get("/feeds")
         api = client.get("/api/feeds").json()
     assert page.status_code == 200 and "HTTP 503" in page.text

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from huntfeed.model import Source
 from huntfeed.store import Store
-from tests.hostile.corpus import GOOD_PAGE, feed_reply, item, page_reply, rss
+from tests.hostile.corpus import feed_reply, good_page, item, page_reply, rss
 from tests.httpserver import LoopbackServer, Reply
 
 pytestmark = [pytest.mark.hostile, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _page(i: int, updated: bool) -> bytes:
     tag = "updated" if updated else "first"
-    return GOOD_PAGE.replace(b"Good report", f"Report {i} ({tag}) via 198.51.100.{i} and evil{i}[.]example".encode())
+    return good_page(f"Report {i} ({tag}) via 198.51.100.{i} and evil{i}[.]example")
 
 
 def _feed(updated: bool, base: str) -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from huntfeed.attack.engine import load_catalog
-from huntfeed.hunts import HuntLibrary, import_sigma
+from huntfeed.hunts import HuntLibrary, convert
 from huntfeed.hunts.convert import CONVERTERS, parse_rule
 from huntfeed.hunts.exploitation import load_exploitation_cues
 from huntfeed.hunts.import_sigma import import_dir, save_imported
@@ -224,7 +224,7 @@ def test_one_backend_failing_keeps_the_other_targets(rules: Path, monkeypatch: p
     def boom(text: str) -> str:
         raise RuntimeError("backend bug")
 
-    monkeypatch.setitem(import_sigma.CONVERTERS, "sentinel", boom)
+    monkeypatch.setitem(convert.CONVERTERS, "sentinel", boom)
     report = import_dir(rules)
     assert len(report.imported) == 4 and not report.failed
     assert all("sentinel" not in r.queries and "kql" in r.queries for r in report.imported)

@@ -85,7 +85,7 @@ def test_export_by_id_and_digest(demo_db: str, tmp_path: Path) -> None:
 def test_serve_app_shows_the_demo(demo_db: str) -> None:
     store = Store(demo_db)
     latest = store.list_profiles(limit=500)
-    with TestClient(create_app(store)) as client:
+    with TestClient(create_app(store), base_url="http://127.0.0.1") as client:
         page = client.get("/?period=all")
         assert page.status_code == 200
         for p in latest[:5]:

@@ -29,8 +29,11 @@ def test_single_profile_event_loads_back_with_typed_attributes() -> None:
     assert by_value["CVE-2024-3400"].type == "vulnerability" and by_value["CVE-2024-3400"].to_ids is False
     assert by_value["HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater"].type == "regkey"
     assert by_value["AS64500"].type == "AS"
-    # Low-fidelity values are shared for context but never pushed to IDS.
-    assert by_value["readme.md"].to_ids is False
+    # Low-fidelity values stay out by default (issue 17): an export carries what a SOC would block.
+    assert "readme.md" not in by_value
+    low = {a.value: a for a in _load(json.loads(misp.render([apt_profile_v2()], include_low=True))).attributes}
+    assert low["readme.md"].to_ids is False  # --include-low: shared for context, never pushed to IDS
+    assert low["203.0.113.45"].to_ids is True
     link = next(a for a in ev.attributes if a.type == "link")
     assert link.value == "https://intel.example.com/blog/apt29-wave" and link.to_ids is False
 
@@ -62,3 +65,21 @@ def test_many_profiles_and_stable_uuids() -> None:
 def test_feed_markup_stays_data() -> None:
     doc = json.loads(misp.render([apt_profile_v2()]))
     assert "<script>" in doc["Event"]["info"]  # kept verbatim as data: MISP escapes on display
+
+
+def test_common_file_name_is_never_marked_for_ids() -> None:
+    from dataclasses import replace
+
+    from huntfeed.model import Fidelity, Indicator, IndicatorType
+
+    p = apt_profile_v2()
+    names = (
+        Indicator(IndicatorType.FILENAME, "svchost.exe", "svchost.exe", 0, 11, False, Fidelity.HIGH, "in-ioc-section"),
+        Indicator(
+            IndicatorType.FILENAME, "Hx7loader.dll", "Hx7loader.dll", 0, 13, False, Fidelity.HIGH, "in-ioc-section"
+        ),
+    )
+    ev = _load(json.loads(misp.render([replace(p, indicators=p.indicators + names)])))
+    by_value = {a.value: a for a in ev.attributes}
+    assert by_value["svchost.exe"].to_ids is False
+    assert by_value["Hx7loader.dll"].to_ids is True

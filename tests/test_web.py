@@ -45,7 +45,7 @@ def clock() -> Clock:
 @pytest.fixture
 def client(store: Store, clock: Clock) -> Iterator[TestClient]:
     app = create_app(store, tactic_order=lambda: TACTICS, clock=clock, page_size=2)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -139,7 +139,7 @@ def test_non_http_links_from_feeds_are_not_clickable(tmp_path: Path) -> None:
     own = make_store(tmp_path / "own.db")
     own.save_profile(replace(apt_profile_v2(), id="bad0bad0bad0bad0", url="javascript:alert(1)",
                              content_hash="evil"))
-    with TestClient(create_app(own, tactic_order=lambda: TACTICS)) as c:
+    with TestClient(create_app(own, tactic_order=lambda: TACTICS), base_url="http://127.0.0.1") as c:
         html = c.get("/profiles/bad0bad0bad0bad0").text
     assert 'href="javascript:' not in html and 'href="#"' in html
 
@@ -215,10 +215,12 @@ def test_openapi_and_read_only(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/profiles" in spec["paths"] and "/api/heatmap" in spec["paths"]
     writes = {(path, op) for path, ops in spec["paths"].items() for op in ops if op != "get"}
-    assert writes == {("/api/feeds", "post"), ("/api/feeds", "delete"), ("/api/analyze", "post")}
+    assert writes == {("/api/feeds", "post"), ("/api/feeds", "delete"), ("/api/analyze", "post"),
+                      ("/api/feedback", "post"), ("/api/feedback/{n}", "delete")}
     # the token-guarded calls are refused outright by a server started without a token
     assert client.post("/api/feeds", json={"url": "https://a.example/f.xml"}).status_code == 403
     assert client.post("/api/analyze", json={"text": "x"}).status_code == 403
+    assert client.post("/api/feedback", json={"kind": "false-positive", "value": "x", "reason": "r"}).status_code == 403
     assert client.post("/api/profiles").status_code == 405
     assert client.delete(f"/api/profiles/{APT}").status_code == 405
     assert client.get("/docs").status_code == 200

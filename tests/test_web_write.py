@@ -36,7 +36,8 @@ def store(tmp_path: Path) -> Store:
 
 
 def _client(store: Store, **kw: object) -> TestClient:
-    return TestClient(create_app(store, tactic_order=lambda: ("impact",), **kw))  # type: ignore[arg-type]
+    return TestClient(create_app(store, tactic_order=lambda: ("impact",), **kw),  # type: ignore[arg-type]
+                      base_url="http://127.0.0.1")
 
 
 def test_writes_need_the_servers_bearer_token(store: Store) -> None:

@@ -8,7 +8,7 @@ The file is ``$HUNTFEED_HOME/config.toml`` (or ``--config PATH``)::
 
     [fetch]
     timeout = 20          # seconds per network operation
-    deadline = 60         # seconds for a whole response
+    deadline = 30         # seconds for a whole response
     max_bytes = 10485760  # decoded bytes per response
     user_agent = "huntfeed (+mailto:soc@example.org)"
 """
@@ -93,7 +93,7 @@ def load_settings(path: Path | None = None) -> Settings:
         allow_hosts=allow,
         fetch=FetchSettings(
             timeout=float(fetch.get("timeout", 20.0)),
-            deadline=float(fetch.get("deadline", 60.0)),
+            deadline=float(fetch.get("deadline", 30.0)),
             max_bytes=int(fetch.get("max_bytes", 10 * 1024 * 1024)),
             user_agent=str(fetch.get("user_agent", USER_AGENT)),
             allow_hosts=allow,

@@ -224,11 +224,61 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
+class RelevanceMatch:
+    """Why a profile matters to the team: a product it runs, its sector or region, and the sentence."""
+
+    kind: str  # product | sector | region
+    name: str  # as the team wrote it in environment.toml
+    reason: str  # "names FortiOS 7.2, which you run"
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HuntLabel:
+    """Whether the team can run a hunt: runnable | blind spot | covered, and what says so."""
+
+    use_case: str
+    label: str
+    detail: str
+    sources: tuple[str, ...] = ()  # runnable: sources it runs on; blind spot: sources that would close it
+    rule: str = ""  # covered: the deployed rule
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """A profile seen through the team's environment file."""
+
+    environment: str
+    matches: tuple[RelevanceMatch, ...] = ()
+    hunts: tuple[HuntLabel, ...] = ()
+
+    @property
+    def affects_us(self) -> bool:
+        return bool(self.matches)
+
+    def label_of(self, use_case: str) -> HuntLabel | None:
+        """The label of one hunt, by its use-case id."""
+        return next((h for h in self.hunts if h.use_case == use_case), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One difference between two versions of a profile."""
 
     kind: str  # e.g. indicator-added, technique-added, hunt-added, severity, text-source
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorySource:
+    """One publication of a story: a syndicated copy or a rewrite merged into the profile."""
+
+    url: str
+    source: str
+    title: str = ""
+    published: datetime | None = None
+    text_chars: int = 0
+    similarity: float = 1.0  # estimated Jaccard similarity of its text to the story's, 1.0 for the first
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +301,13 @@ class Profile:
     analysed_at: datetime
     changes: tuple[Change, ...] = ()
     feed_url: str = ""
+    relevance: Relevance | None = None  # only with an environment file
+    # Every publication of this story (near-duplicates merged); empty for a single-source profile.
+    sources: tuple[StorySource, ...] = ()
+    # Limits applied to the input ("text cut at 300,000 characters"), for the reader to see.
+    notes: tuple[str, ...] = ()
+    # Every other feed that published this article; the owner (first publisher) is ``source``.
+    also_sources: tuple[str, ...] = ()
 
     @property
     def severity(self) -> Severity:

@@ -6,15 +6,29 @@ the same function run in the local runner, under ``analyze --jsonl`` and in Cele
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from huntfeed.attack import AttackEngine
+from huntfeed.attack.killchain import phases_for
+from huntfeed.environment.feedback import (
+    FeedbackRule,
+    apply_to_indicators,
+    apply_to_inference,
+    effective,
+    feedback_hash,
+    rules_for,
+)
+from huntfeed.environment.lifetime import expiry_note, split_expired
+from huntfeed.environment.spec import Environment
+from huntfeed.environment.stage import relevance
 from huntfeed.extract import ExtractContext, extract
 from huntfeed.hunts import HuntLibrary
-from huntfeed.model import Article, Change, Fidelity, Profile
+from huntfeed.hunts.kev import load_kev_products
+from huntfeed.model import Article, Change, Fidelity, IndicatorType, Profile
 from huntfeed.score import Rubric, load_kev, load_rubric, score
 
 
@@ -26,15 +40,24 @@ class Knowledge:
     hunts: HuntLibrary
     rubric: Rubric
     kev: frozenset[str]
+    # The team's environment.toml (None: no relevance section, profiles as without one).
+    environment: Environment | None = None
+    kev_products: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Judge indicator expiry as of this moment instead of the analysis time: the demo corpus is a
+    # snapshot of one day, and its sweeps must not change with the calendar.
+    expiry_as_of: datetime | None = None
 
     @classmethod
-    def load(cls, *, kev_path: Path | None = None, data_dir: Path | None = None) -> Knowledge:
+    def load(cls, *, kev_path: Path | None = None, data_dir: Path | None = None,
+             environment: Environment | None = None) -> Knowledge:
         """Load the ATT&CK engine, the use-case library, the rubric and the KEV list."""
         return cls(
             attack=AttackEngine.load(data_dir),
             hunts=HuntLibrary.load(),
             rubric=load_rubric(),
             kev=load_kev(kev_path),
+            environment=environment,
+            kev_products=load_kev_products(kev_path) if environment is not None else {},
         )
 
 
@@ -46,16 +69,36 @@ def _host(url: str) -> str:
 
 
 def analyse(
-    article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None
+    article: Article, kb: Knowledge, *, previous: Profile | None = None, now: datetime | None = None,
+    feedback: tuple[FeedbackRule, ...] = (),
 ) -> Profile:
-    """Run every stage on one article; ``previous`` makes this the next version with its changes."""
+    """Run every stage on one article; ``previous`` makes this the next version with its changes.
+
+    ``feedback`` is the analysts' rules from the store; those that hold for this article demote
+    the values they mark and drop the techniques marked "not in this report", before hunts and scoring.
+    """
+    rules = rules_for(feedback, article.profile_id, article.feed_url)
     context = ExtractContext(
         source_url=article.url,
         reference_domains=tuple(h for h in {_host(article.feed_url)} if h),
     )
-    indicators = extract(article.text, all=True, context=context)
-    inference = kb.attack.infer(article.text)
-    hunts = kb.hunts.hunts_for(article.text, indicators, inference)
+    found = extract(article.text, all=True, context=context)
+    inferred = kb.attack.infer(article.text)
+    applied = effective(rules, found, inferred)
+    indicators = apply_to_indicators(found, applied)
+    inference = apply_to_inference(inferred, applied, lambda tactics: phases_for(tactics, kb.attack.phase_of))
+    analysed_at = now or datetime.now(UTC)
+    seen = _reported(article, analysed_at)
+    live, stale = split_expired(tuple(i for i in indicators if i.fidelity is Fidelity.HIGH), seen,
+                                kb.expiry_as_of or analysed_at)
+    hunts = kb.hunts.hunts_for(article.text, indicators, inference, sweep_indicators=live)
+    note = expiry_note(stale, seen)
+    if note:  # an old report (a backfill): its infrastructure has moved on; say what the sweeps leave out
+        hunts = tuple(replace(h, reasons=(*h.reasons, note)) if h.kind == "sweep" else h for h in hunts)
+    env_view = None
+    if kb.environment is not None:
+        cves = tuple(i.value for i in indicators if i.type is IndicatorType.CVE)
+        env_view = relevance(article.text, cves, hunts, kb.kev_products, kb.environment)
     verdict = score(
         text=article.text,
         indicators=indicators,
@@ -64,7 +107,10 @@ def analyse(
         source_reliability=article.source_reliability,
         rubric=kb.rubric,
         kev=kb.kev,
+        relevance=env_view.matches if env_view is not None else (),
     )
+    if note:
+        verdict = replace(verdict, reasons=(*verdict.reasons, note))
     profile = Profile(
         id=article.profile_id,
         version=previous.version + 1 if previous else 1,
@@ -78,13 +124,23 @@ def analyse(
         indicators=indicators,
         inference=inference,
         hunts=hunts,
-        content_hash=article.content_hash,
-        analysed_at=now or datetime.now(UTC),
+        content_hash=feedback_hash(article.content_hash, applied),
+        analysed_at=analysed_at,
         feed_url=article.feed_url,
+        relevance=env_view,
     )
     if previous is None:
         return profile
     return replace(profile, changes=diff_profiles(previous, profile))
+
+
+def _reported(article: Article, now: datetime) -> datetime:
+    """When the article's values were known to be live: its publication date, else now."""
+    published = article.published
+    if published is None:
+        return now
+    published = published if published.tzinfo else published.replace(tzinfo=UTC)
+    return min(published, now)
 
 
 def diff_profiles(old: Profile, new: Profile) -> tuple[Change, ...]:

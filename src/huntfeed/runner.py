@@ -8,13 +8,16 @@ killed run resumes where it stopped.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from huntfeed.errors import FetchError, HuntfeedError, StoreError
 from huntfeed.feeds.fetch import Fetcher, FetchResult
-from huntfeed.model import Issue, Profile, Source
+from huntfeed.model import Issue, Profile
 from huntfeed.pipeline import Knowledge
 from huntfeed.render.files import clean_stale_temp_files
 from huntfeed.steps import (  # noqa: F401 - the limits are re-exported for callers of the runner
@@ -30,6 +33,23 @@ from huntfeed.steps import (  # noqa: F401 - the limits are re-exported for call
 from huntfeed.store import EntryState, FeedState, Store, utcnow
 
 Progress = Callable[[str, str], None]  # (event, detail)
+FEED_WORKERS = 4  # feeds polled at once (requests per host are bounded by the fetcher)
+FEED_BUDGET_S = 300.0  # time one feed may take in a run before its remaining items wait
+PAGE_WINDOW = 8  # article pages fetched ahead of the one being analysed
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    feed: FeedState
+    recheck: bool
+    item: EntryState
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    page: FetchResult | None
+    error: FetchError | None
+    crash: Exception | None
 
 
 @dataclass(slots=True)
@@ -73,6 +93,8 @@ class Runner:
         self.kb = knowledge
         self.out_dir = out_dir
         self.progress = progress or (lambda event, detail: None)
+        self._lock = threading.Lock()
+        self._over_budget: set[str] = set()
 
     def run(self, feeds: Sequence[FeedState] | None = None, *, force: bool = False) -> RunReport:
         """Poll each feed once (those in back-off are skipped unless ``force``).
@@ -82,66 +104,104 @@ class Runner:
         next run resumes them.
         """
         report = RunReport()
+        self._over_budget = set()
         if self.out_dir is not None:
             # A run killed mid-write leaves its hidden temporary file; the next run removes it.
             for path in clean_stale_temp_files(self.out_dir):
                 self.progress("clean", f"removed {path.name}, left by an interrupted write")
+        todo = list(feeds if feeds is not None else self.store.list_feeds())
         try:
-            for feed in feeds if feeds is not None else self.store.list_feeds():
-                self._run_feed(feed, report, force=force)
+            # Feeds and pages are fetched side by side, so one slow site never holds the others (the
+            # fetcher bounds the requests in flight per host); items are analysed and stored one at a
+            # time in feed order, so a run's result never depends on which site answered first (the
+            # story a near-duplicate joins, the owner of a profile two feeds share).
+            with ThreadPoolExecutor(max_workers=max(1, min(FEED_WORKERS, len(todo)))) as pool:
+                polls = [pool.submit(self._poll, feed, report, force=force) for feed in todo]
+                jobs = [job for done in polls for job in done.result()]
+                self._process_all(pool, jobs, report)
         except StoreError as exc:
             # Per-item and per-feed failures are caught below; the store's own failures end up here.
             raise StoreError(f"the store failed mid-run ({exc.message}); unfinished items stay pending for the "
                              "next run", where=exc.where) from exc
         return report
 
-    def _run_feed(self, feed: FeedState, report: RunReport, *, force: bool) -> None:
+    def _poll(self, feed: FeedState, report: RunReport, *, force: bool) -> list[_Job]:
+        """The feed's items to process in this run (none if it is backing off or failed)."""
         if not force and feed.retry_after and feed.retry_after > utcnow():
-            report.feeds_skipped += 1
+            with self._lock:  # feeds are polled in threads
+                report.feeds_skipped += 1
             self.progress("skip", f"{feed.url} (backing off until {feed.retry_after:%H:%M})")
-            return
-        report.feeds_polled += 1
+            return []
+        with self._lock:
+            report.feeds_polled += 1
         self.progress("feed", feed.name or feed.url)
-
-        def issue(item: Issue) -> None:
-            self._issue(report, item)
-
         try:
-            outcome = poll_feed(self.store, self.fetcher, feed, issue)
+            outcome = poll_feed(self.store, self.fetcher, feed, lambda i: self._issue(report, i))
         except StoreError:
             raise  # the store's failure, not the feed's: it ends the run (see run)
         except HuntfeedError as exc:
-            report.feeds_failed += 1
-            record_poll_failure(self.store, feed, exc, issue)
-            return
-        if outcome.status == "unchanged":
-            report.feeds_unchanged += 1
-        report.items_seen += outcome.items_seen
-        for recheck, items in ((False, outcome.todo), (True, outcome.recheck)):
-            for item in items:
-                self._process(feed.source, item, report, issue, recheck=recheck)
+            with self._lock:
+                report.feeds_failed += 1
+            record_poll_failure(self.store, feed, exc, lambda i: self._issue(report, i))
+            return []
+        with self._lock:
+            report.feeds_unchanged += int(outcome.status == "unchanged")
+            report.items_seen += outcome.items_seen
+        items = [(False, item) for item in outcome.todo] + [(True, item) for item in outcome.recheck]
+        return [_Job(feed, recheck, item) for recheck, item in items]
 
-    def _process(self, source: Source, item: EntryState, report: RunReport, issue: Callable[[Issue], None], *,
-                 recheck: bool) -> None:
-        page: FetchResult | None = None
-        page_error: FetchError | None = None
-        if item.entry.link:
-            try:
-                page = fetch_page(self.fetcher, item, recheck=recheck)
-                report.pages_fetched += 1
-            except FetchError as exc:
-                page_error = exc
-            except Exception as exc:  # a fetcher bug is this item's failure, not the run's
-                record_item_failure(self.store, item.entry, exc, issue)
-                return
-        outcome = process_item(self.store, self.kb, source, item, page, issue=issue, page_error=page_error,
-                               out_dir=self.out_dir, on_analyse=lambda title: self.progress("analyse", title))
+    def _process_all(self, pool: ThreadPoolExecutor, jobs: list[_Job], report: RunReport) -> None:
+        # Pages are fetched up to PAGE_WINDOW ahead of the item being analysed (memory stays bounded).
+        pages: dict[int, Future[_Page]] = {}
+        started: dict[str, float] = {}
+        for n, job in enumerate(jobs):
+            for ahead in range(n, min(n + PAGE_WINDOW, len(jobs))):
+                if ahead not in pages:
+                    pages[ahead] = pool.submit(self._fetch, jobs[ahead])
+            page = pages.pop(n)
+            first = started.setdefault(job.feed.url, time.monotonic())
+            if job.feed.url in self._over_budget:
+                page.cancel()
+                continue
+            if time.monotonic() - first > FEED_BUDGET_S:
+                # Trickling pages cost up to a deadline each; the rest stay pending for the next run.
+                self._over_budget.add(job.feed.url)
+                left = sum(1 for j in jobs[n:] if j.feed.url == job.feed.url)
+                self._issue(report, Issue(job.feed.url, "feed", f"{left} item(s) left for the next run: the feed "
+                                                               f"used its {FEED_BUDGET_S:.0f}s of this run"))
+                page.cancel()
+                continue
+            self._process(job, page.result(), report)
+
+    def _fetch(self, job: _Job) -> _Page:
+        if not job.item.entry.link:
+            return _Page(None, None, None)
+        try:
+            return _Page(fetch_page(self.fetcher, job.item, recheck=job.recheck), None, None)
+        except FetchError as exc:
+            return _Page(None, exc, None)
+        except Exception as exc:  # a fetcher bug is this item's failure, not the run's
+            return _Page(None, None, exc)
+
+    def _process(self, job: _Job, fetched: _Page, report: RunReport) -> None:
+        def issue(item: Issue) -> None:
+            self._issue(report, item)
+
+        if fetched.crash is not None:
+            record_item_failure(self.store, job.item.entry, fetched.crash, issue)
+            return
+        if fetched.page is not None:
+            report.pages_fetched += 1
+        outcome = process_item(self.store, self.kb, job.feed.source, job.item, fetched.page, issue=issue,
+                               page_error=fetched.error, out_dir=self.out_dir,
+                               on_analyse=lambda title: self.progress("analyse", title))
         if outcome.kind == "unchanged":
             report.unchanged += 1
         elif outcome.profile is not None:
             (report.new if outcome.kind == "new" else report.updated).append(outcome.profile)
 
     def _issue(self, report: RunReport, issue: Issue) -> None:
-        report.issues.append(issue)
+        with self._lock:  # feeds run in threads
+            report.issues.append(issue)
         self.store.record_issue(issue)
         self.progress("issue", f"{issue.where}: {issue.message}")

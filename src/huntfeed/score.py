@@ -10,7 +10,8 @@ from typing import Any
 from huntfeed.errors import DataFileError
 from huntfeed.hunts.kev import load_kev
 from huntfeed.hunts.yamlfile import LineDict, load_yaml
-from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType, Inference, Score, Severity
+from huntfeed.indicators import WEAK, is_ioc
+from huntfeed.model import Hunt, Indicator, IndicatorType, Inference, RelevanceMatch, Score, Severity
 from huntfeed.paths import package_data
 
 __all__ = ["Floor", "Rubric", "load_kev", "load_rubric", "score"]
@@ -54,7 +55,6 @@ RELIABILITY_NAMES = {
     "F": "reliability cannot be judged",
 }
 _CVE_RE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
-_NOT_INDICATORS = (IndicatorType.CVE, IndicatorType.ATTACK_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,8 @@ class Rubric:
     critical_requires: tuple[str, ...] = ()
     # A story that names ransomware once in passing is not a ransomware story.
     min_mentions: dict[str, int] = field(default_factory=dict)
+    # Points when an article touches the team's environment (product, sector, region); see _relevance.
+    relevance: dict[str, float] = field(default_factory=dict)
 
 
 def _num(doc: LineDict, key: str, where: str) -> float:
@@ -106,7 +108,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
         raise DataFileError("the rubric must be a mapping", where=f"{where}:1")
     for key in doc:
         if key not in ("thresholds", "weights", "reliability", "floors", "phrases", "critical_requires",
-                       "min_mentions"):
+                       "min_mentions", "relevance"):
             raise DataFileError(f"unknown key {key!r}", where=f"{where}:{doc.line_of(key)}")
     th = _mapping(doc, "thresholds", where)
     thresholds = {}
@@ -163,7 +165,35 @@ def load_rubric(path: Path | None = None) -> Rubric:
         raise DataFileError("'min_mentions' maps language signals to counts >= 1",
                             where=f"{where}:{doc.line_of('min_mentions')}")
     return Rubric(thresholds, weights, reliability, floors, lists["exploited"], lists["ransomware"],
-                  lists["destructive"], tuple(requires), {str(k): int(v) for k, v in mm.items()})
+                  lists["destructive"], tuple(requires), {str(k): int(v) for k, v in mm.items()},
+                  _relevance_weights(doc, where))
+
+
+RELEVANCE_KINDS = ("product", "sector", "region")
+
+
+def _relevance_weights(doc: LineDict, where: str) -> dict[str, float]:
+    if "relevance" not in doc:
+        return {}
+    rel = _mapping(doc, "relevance", where)
+    for key in rel:
+        if key not in RELEVANCE_KINDS:
+            raise DataFileError(f"relevance kinds are {', '.join(RELEVANCE_KINDS)}, not {key!r}",
+                                where=f"{where}:{rel.line_of(key)}")
+    return {k: _num(rel, k, where) for k in rel}
+
+
+def _relevance(matches: tuple[RelevanceMatch, ...], rubric: Rubric) -> tuple[float, list[str]]:
+    """One rubric line per kind of match (product, sector, region), each counted once."""
+    points, reasons = 0.0, []
+    for kind in RELEVANCE_KINDS:
+        found = [m for m in matches if m.kind == kind]
+        pts = rubric.relevance.get(kind, 0.0)
+        if found:
+            points += pts
+            said = "; ".join(f"{m.name}: {m.reason}" for m in found)
+            reasons.append(f"Relevance to you ({kind}): {said} (+{pts:g}).")
+    return points, reasons
 
 
 def _floors(doc: LineDict, where: str) -> tuple[Floor, ...]:
@@ -197,6 +227,8 @@ def _find_phrase(text: str, phrases: tuple[str, ...], min_mentions: int = 1) -> 
     found = ""
     mentions = 0
     for phrase in phrases:
+        if phrase not in text:  # a plain substring test first: the boundary pattern is a slow scan
+            continue
         n = len(re.findall(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text))
         if n and not found:
             found = phrase
@@ -217,6 +249,7 @@ def score(
     source_reliability: str,
     rubric: Rubric,
     kev: frozenset[str],
+    relevance: tuple[RelevanceMatch, ...] = (),
 ) -> Score:
     """Severity and a readable sentence for every piece of evidence that counted."""
     w = rubric.weights
@@ -251,7 +284,8 @@ def score(
 
     by_type: dict[str, set[str]] = {}
     for ind in indicators:
-        if ind.fidelity is Fidelity.HIGH and ind.type not in _NOT_INDICATORS:
+        # CVE and ATT&CK ids are no indicators; a bare file name never scores on its own.
+        if is_ioc(ind) and ind.type not in WEAK:
             by_type.setdefault(str(ind.type), set()).add(ind.value.lower())
     if by_type:
         total = sum(len(v) for v in by_type.values())
@@ -303,6 +337,11 @@ def score(
             points += w[signal]
             signals.add(signal)
             reasons.append(f"{label} found: '{found}' (+{w[signal]:g}).")
+
+    if relevance:
+        pts, lines = _relevance(relevance, rubric)
+        points += pts
+        reasons.extend(lines)
 
     grade = (source_reliability or "F").strip().upper()[:1]
     rel = rubric.reliability.get(grade, 0.0)

@@ -12,13 +12,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+from huntfeed.campaigns import linking, stories
+from huntfeed.environment.feedback import FeedbackRule, changes_profile, rules_for
 from huntfeed.errors import HuntfeedError, ParseError
 from huntfeed.feeds.article import MAX_TEXT, build_article, is_thin, page_text
 from huntfeed.feeds.fetch import Fetcher, FetchResult
 from huntfeed.feeds.parse import fingerprint, parse_feed
-from huntfeed.model import Entry, Issue, Profile, Source
+from huntfeed.model import Article, Change, Entry, Issue, Profile, Source, TextSource
 from huntfeed.pipeline import Knowledge, analyse, diff_profiles
 from huntfeed.render.files import write_profile_files
 from huntfeed.store import EntryState, FeedState, Store, utcnow
@@ -146,8 +149,12 @@ def process_item(
     entry = item.entry
     try:
         if page is not None and page.not_modified:
-            store.mark_entry(entry, "thin")
-            return ItemOutcome("not-modified")
+            if page.conditional:
+                store.mark_entry(entry, "thin")
+                return ItemOutcome("not-modified")
+            # A 304 to a request that named no version says nothing about the page: use the feed's text.
+            page, page_error = None, ParseError("page answered 304 Not Modified to an unconditional request",
+                                                where=entry.link)
         text: str | None = None
         etag, last_mod = (page.etag, page.last_modified) if page is not None else (None, None)
         if page is not None:
@@ -162,22 +169,35 @@ def process_item(
             issue(Issue(entry.link, "article", f"page text has {len(text)} characters; only the first {MAX_TEXT} "
                                                "are analysed"))
         article = build_article(entry, source, text)
-        previous = store.get_profile(article.profile_id)
+        placed = stories.place(store, article)  # a near-duplicate joins its story's profile
+        previous = store.get_profile(placed.profile_id)
+        feedback = tuple(store.list_feedback())  # the analysts' judgement as of now, in either mode
         state = "thin" if is_thin(article) else "done"
         marks = {"text_source": article.text_source.value, "page_etag": etag, "page_last_modified": last_mod}
-        if previous is not None and previous.content_hash == article.content_hash:
+        if placed.is_copy:  # a near-duplicate under another URL: its story lists the sources
+            owned: Ownership | None = None
+        elif previous is not None and previous.feed_url not in ("", article.feed_url):
+            article, owned = owned_article(previous, article, _reliability(store, previous.feed_url))
+        else:
+            article, owned = owned_article(previous, article)
+        content_hash = article.content_hash if owned is None else owned.content_hash
+        unchanged = previous is not None and (placed.unchanged or previous.content_hash == content_hash)
+        if previous is not None and unchanged and not changes_profile(
+                previous, rules_for(feedback, previous.id, previous.feed_url)):
             if out_dir is not None:
                 # A run killed (or a disk that filled) between storing a profile and writing its
                 # files left them missing or stale: the store is the truth, rewrite them.
                 write_profile_files(out_dir, previous)
-            store.mark_entry(entry, state, profile_id=article.profile_id, **marks)
+            store.mark_entry(entry, state, profile_id=placed.profile_id, **marks)
             return ItemOutcome("unchanged")
         if on_analyse is not None:
             on_analyse(entry.title)
-        profile = analyse(article, kb, previous=previous)
+        profile = _profile_for(article, kb, previous, placed, owned, feedback)
         stored = store.save_profile(profile, rebase=rebase_profile)
+        stories.record(store, article, profile, placed)
         if stored:
             profile = store.get_profile(profile.id) or profile  # renumbered if another writer went first
+            linking.link_profile(store, profile)
             if out_dir is not None:
                 write_profile_files(out_dir, profile)
         store.mark_entry(entry, state, profile_id=profile.id, **marks)
@@ -187,6 +207,68 @@ def process_item(
     except Exception as exc:  # one bad item never stops the others
         record_item_failure(store, entry, exc, issue)
         return ItemOutcome("failed")
+
+
+def _profile_for(article: Article, kb: Knowledge, previous: Profile | None, placed: stories.Placement,
+                 owned: Ownership | None, feedback: tuple[FeedbackRule, ...]) -> Profile:
+    """The profile to store: the story's (near-duplicates), the owner's (another feed), or a new analysis."""
+    run = partial(analyse, feedback=feedback)
+    if owned is None:
+        return stories.build(article, kb, previous, placed, run)
+    if previous is not None and owned.keep_previous:
+        return owned.apply(replace(previous, version=previous.version + 1, changes=(), analysed_at=utcnow()), previous)
+    return owned.apply(stories.build(article, kb, previous, placed, run), previous)
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """Who publishes a profile: its owner's metadata stays, every other feed is listed in ``also_sources``."""
+
+    also_sources: tuple[str, ...]
+    content_hash: str
+    added: str = ""  # the source this item adds, if any
+    keep_previous: bool = False  # the owner's analysis stands; only the sources change
+
+    def apply(self, profile: Profile, previous: Profile | None) -> Profile:
+        changes = profile.changes
+        if self.added:
+            changes = (*[c for c in changes if c.kind != "text"], Change("source-added", self.added))
+        return replace(profile, also_sources=self.also_sources, content_hash=self.content_hash, changes=changes)
+
+
+def _reliability(store: Store, feed_url: str) -> str:
+    return next((f.reliability for f in store.list_feeds() if f.url == feed_url), "")
+
+
+def _with_sources(content_hash: str, sources: tuple[str, ...]) -> str:
+    if not sources:
+        return content_hash
+    return hashlib.sha256("\x00".join((content_hash, *sources)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def owned_article(previous: Profile | None, article: Article, owner_reliability: str = "") -> tuple[Article, Ownership]:
+    """The article as its profile's owner publishes it, and the profile's sources.
+
+    The profile id comes from the article URL alone, so any feed can link to an article a
+    trusted feed published first. The first publisher owns the profile: a later feed never
+    replaces its title, source, summary, date or reliability, and is listed as another source.
+    A later feed with less text than the owner's (a summary where the owner had the page) only
+    adds itself to the sources.
+    """
+    if previous is None or not previous.feed_url or previous.feed_url == article.feed_url or not article.feed_url:
+        sources = previous.also_sources if previous is not None else ()
+        return article, Ownership(sources, _with_sources(article.content_hash, sources))
+    name = article.source_name or article.feed_url
+    sources = previous.also_sources if name in previous.also_sources else (*previous.also_sources, name)
+    added = "" if name in previous.also_sources else name
+    owned = replace(article, title=previous.title, source_name=previous.source, feed_url=previous.feed_url,
+                    published=previous.published or article.published, summary=previous.summary[:1200],
+                    source_reliability=owner_reliability or article.source_reliability)
+    if article.text_source is not TextSource.FULL_ARTICLE and previous.text_source is TextSource.FULL_ARTICLE:
+        # Keep the owner's analysis; only the list of sources changes (hash of the stored text kept).
+        return owned, Ownership(sources, _with_sources(previous.content_hash, sources) if added else
+                                previous.content_hash, added, keep_previous=True)
+    return owned, Ownership(sources, _with_sources(owned.content_hash, sources), added)
 
 
 def record_item_failure(store: Store, entry: Entry, exc: Exception, issue: IssueSink) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import random
 import socket
 import zlib
 from collections.abc import Callable, Iterator
@@ -60,6 +61,19 @@ GOOD_PAGE = ("<html><head><title>Good report</title></head><body><article><h1>Go
                        "server and created a scheduled task for persistence. Defenders should hunt for encoded "
                        "commands.</p>" for i in range(12))
              + "</article></body></html>").encode()
+
+
+def good_page(title: str) -> bytes:
+    """GOOD_PAGE titled ``title`` with a paragraph of its own words.
+
+    Pages that differ in their title only are near-duplicates, and the run rightly merges them into
+    one story; tests about separate articles need texts that are really different.
+    """
+    rng = random.Random(title)
+    words = " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 9)))
+                     for _ in range(220))
+    return GOOD_PAGE.replace(b"Good report", title.encode()).replace(
+        b"</article>", f"<p>Field notes: {words}.</p></article>".encode())
 
 
 def _route(env: Env, path: str, reply: Reply | Callable[..., Reply]) -> str:
@@ -370,7 +384,7 @@ ARTICLE_CASES: list[Case] = [
     Case("page-scripts", "article", "scripts, event handlers and javascript: links in the article", _page(SCRIPT_PAGE),
          None),
     Case("page-charset-lies", "article", "declares UTF-8, is windows-1252",
-         _page(GOOD_PAGE.replace(b"Good report", "Caf\u00e9 \u201cr\u00e9port\u201d".encode("cp1252"))), None),
+         _page(good_page("Caf\u00e9 \u201cr\u00e9port\u201d").decode().encode("cp1252")), None),
     Case("page-indicators", "article", "indicators crafted to break Markdown, HTML, CSV, STIX and queries",
          _page(INDICATOR_PAGE), None),
 ]

@@ -29,11 +29,11 @@ from tests.hostile.corpus import (
     ARTICLE_CASES,
     CASES,
     FEED_CASES,
-    GOOD_PAGE,
     INTERNAL_NAMES,
     Case,
     Env,
     feed_reply,
+    good_page,
     item,
     page_reply,
     rss,
@@ -80,7 +80,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, knowledge: Any) -> Iterator[Ho
         urls = {case.id: case.install(env, f"/c/{case.id}") for case in CASES}
         good_urls = []
         for i in range(len(GOOD)):
-            http.routes[f"/good/{i}"] = page_reply(GOOD_PAGE.replace(b"Good report", f"Good report {i}".encode()))
+            http.routes[f"/good/{i}"] = page_reply(good_page(f"Good report {i}"))
             good_urls.append(http.url(f"/good/{i}"))
         items = "".join(item(c.id, title=f"case {c.id}", link=urls[c.id],
                              summary=f"Feed text for case {c.id}: operators used PowerShell.") for c in ARTICLE_CASES)
@@ -294,7 +294,7 @@ def test_web_ui_keeps_the_hostile_run_inert(run: HostileRun) -> None:
 
     from huntfeed.web.app import create_app
 
-    with TestClient(create_app(run.store, tactic_order=lambda: ["execution"])) as client:
+    with TestClient(create_app(run.store, tactic_order=lambda: ["execution"]), base_url="http://127.0.0.1") as client:
         pages = ["/", "/feeds", "/new", "/api/profiles?limit=200", "/api/feeds"]
         pages += [f"/profiles/{_pid(run.links[c])}" for c in ("page-scripts", "page-indicators", "link-javascript",
                                                                "link-data", "link-file")]

@@ -1,8 +1,9 @@
 """Recognise ATT&CK groups, malware, tools and campaigns by name or alias.
 
 One Aho-Corasick automaton holds every name; matches must sit on word boundaries.  Names that
-are also ordinary words (listed in ``data/attack/ambiguous_names.txt``) and very short names count
-only with their exact ATT&CK capitalisation and a context word in the same sentence.
+are also ordinary words or product names (``data/attack/ambiguous_names.txt``) count only as
+proper names: exact ATT&CK capitalisation and an actor/malware noun or attribution phrase beside
+them. Names of three characters or fewer count only as ``NAME.exe``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,24 @@ from huntfeed.attack.text import Sentence, sentence_index
 from huntfeed.model import ActorHit, Evidence
 from huntfeed.paths import package_data
 
-_CONTEXT = re.compile(
-    r"\b(?:malware|ransomware|backdoor|trojan|rat|loader|implant|group|actors?|apt|operators?|threat|"
-    r"tool(?:s|kit)?|variant|family|campaign|botnet|stealer|wiper|worm|utility|payload|dropper|"
-    r"gang|affiliates?|intrusion)\b",
+# A name that is also a word or a product counts only as a proper name: written as ATT&CK writes
+# it, with an actor or malware noun right beside it ("the Patchwork group", "Machete malware") or
+# an attribution phrase just before it ("attributed to Gallium", "tracked as Sidewinder"). A
+# security word elsewhere in the sentence is not enough: "a patchwork of threat tools".
+_NOUNS = (
+    r"group|apt\w*|actors?|threat\s+(?:actors?|group)|gang|crew|operators?|campaign|intrusion\s+set|"
+    r"adversary|malware|ransomware|backdoor|trojan|rat|loader|implant|tool(?:s|kit)?|framework|variant|"
+    r"family|botnet|stealer|infostealer|wiper|worm|payload|dropper|beacons?|c2|agent|samples?|affiliates?"
+)
+# Right after the name: the noun itself, or one capitalised word first ("Machete APT group").
+_AFTER = re.compile(
+    r"[\s\"'\u2019\u201d)]*(?:(?:[A-Z][\w-]*\s+)?(?i:" + _NOUNS + r")\b"
+    r"|,?\s*(?i:also\s+known\s+as|aka|a\.k\.a\.)\s)"
+)
+_BEFORE = re.compile(
+    r"\b(?:attributed\s+to|attribut\w*\s+(?:[\w-]+\s+){0,3}?to|linked\s+to|tied\s+to|known\s+as|aka|a\.k\.a\.|"
+    r"tracked\s+as|dubbed|used\s+by|deployed\s+by|operated\s+by|variant\s+of|" + _NOUNS + r")"
+    r"\s+(?:the\s+|an?\s+)?[\"'\u201c(]?$",
     re.IGNORECASE,
 )
 _SHORT = 3
@@ -129,7 +144,9 @@ class ActorRecognizer:
         sent = _sentence_at(sentences, start)
         lo, hi = (sent.start, sent.end) if sent else (max(0, start - 150), end + 150)
         # The name itself is no context: "Wiper" (S0041) in a tag list must not vouch for itself as "wiper".
-        return bool(_CONTEXT.search(text[lo:start])) or bool(_CONTEXT.search(text[end:hi]))
+        after = text[end : min(hi, end + 60)]
+        before = text[max(lo, start - 60) : start]
+        return bool(_AFTER.match(after)) or bool(_BEFORE.search(before))
 
 
 def _word(ch: str) -> bool:

@@ -11,26 +11,34 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
+from huntfeed.attack import hashing, margins
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.combine import CLF_KEEP, Combiner
 from huntfeed.attack.text import Sentence
 from huntfeed.errors import ConfigError
 
-N_WORD = 2**20
-N_CHAR = 2**20
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+N_WORD = hashing.N_WORD
+N_CHAR = hashing.N_CHAR
 _TOP_SENTENCES = 5
 _MIN_CHARS = 12  # shorter lines (headings, bullets) carry no behaviour
 CHAR_NGRAMS = (3, 5)  # what models without a "char_ngrams" entry were trained with
 
 
 def make_vectorizers(char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> tuple[HashingVectorizer, HashingVectorizer]:
-    """The two hashing vectorizers; their settings are part of the model format."""
+    """The two hashing vectorizers; their settings are part of the model format.
+
+    `raw_counts` computes the same features without them (`hashing`, tested against them).
+    """
+    from sklearn.feature_extraction.text import HashingVectorizer  # only for training and that test
+
     word = HashingVectorizer(
         n_features=N_WORD,
         ngram_range=(1, 2),
@@ -51,11 +59,8 @@ def make_vectorizers(char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> tuple[Hashin
 
 
 def raw_counts(texts: Sequence[str], char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> sp.csr_matrix:
-    """Sub-linear term counts over both hashed spaces, side by side."""
-    word, char = make_vectorizers(char_ngrams)
-    x = sp.hstack([word.transform(texts), char.transform(texts)], format="csr", dtype=np.float32)
-    x.data = 1.0 + np.log(x.data)
-    return x
+    """Sub-linear term counts over both hashed spaces, side by side (`make_vectorizers`' features)."""
+    return hashing.raw_counts(texts, char_ngrams)
 
 
 @dataclass
@@ -79,6 +84,8 @@ class SentenceModel:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows, L2-normalised."""
+        from sklearn.preprocessing import normalize  # the "exact" window mode and training only
+
         x = raw_counts(texts, self.char_ngrams)
         x = x.multiply(self.idf.reshape(1, -1)).tocsr()
         return normalize(x)
@@ -103,8 +110,8 @@ class SentenceModel:
         x = raw_counts(texts, self.char_ngrams).multiply(self.idf.reshape(1, -1)).tocsr()
         norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         safe = np.where(norms > 0, norms, 1.0)
-        xn = sp.diags(1.0 / safe) @ x
-        raw = np.asarray((xn @ self.weights).toarray(), dtype=np.float64)
+        xn = margins.scale_rows(x, 1.0 / safe)  # sp.diags(1.0 / safe) @ x, the same values and order
+        raw = np.asarray(margins.product(xn, self.weights), dtype=np.float64)  # (xn @ weights).toarray()
         unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
         rows = [raw]
         owners = list(range(n))
@@ -145,23 +152,19 @@ class SentenceModel:
             scores = self.decision(texts)
         else:
             scores, first = self.window_decision(texts, width)
-        owners = [keep[j] for j in first]
         if scores.size == 0:
             return {}
-        out: dict[str, dict[int, float]] = {}
-        rows, cols = np.nonzero(scores > CLF_KEEP)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            per = out.setdefault(self.labels[c], {})
-            idx, val = owners[r], float(scores[r, c])
-            if val > per.get(idx, CLF_KEEP):
-                per[idx] = val
+        # Per label and sentence the best margin of the runs credited to it, above the keep floor;
+        # labels in the order a row-by-row scan first meets them (two labels may resolve to one id).
+        best, order = margins.best_per_sentence(scores, first, len(keep), CLF_KEEP)
+        summaries = margins.label_summaries(best, keep, CLF_KEEP, _TOP_SENTENCES)
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
-        for label, per in out.items():
+        for c in order.tolist():
+            label = self.labels[c]
             tid = catalog.resolve(label) if catalog is not None else label
             if tid is None or tid in result:
                 continue
-            vals = sorted(((v, i) for i, v in per.items()), reverse=True)
-            result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
+            result[tid] = summaries[c]
         return result
 
     def save(self, path: Path) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from huntfeed.attack.actors import ActorRecognizer
 from huntfeed.attack.catalog import Catalog, load_bundle
 from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner, feature_table
-from huntfeed.attack.infer import CLASSIFIER, Signals, collect_signals
+from huntfeed.attack.evidence import EvidenceRules, default_rules
+from huntfeed.attack.infer import CLASSIFIER, EXPLICIT, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
 from huntfeed.attack.offline import load_offline
 from huntfeed.attack.rules import RuleMatcher, load_rules
+from huntfeed.attack.specificity import generalise
 from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences
 from huntfeed.model import Evidence, Inference, TechniqueHit
 from huntfeed.paths import data_dir, package_data
@@ -21,6 +23,7 @@ from huntfeed.paths import data_dir, package_data
 BUNDLE_NAME = "enterprise-attack.json"
 MODEL_NAME = "model.npz"
 _MAX_EVIDENCE = 3
+SOURCE_CONFIRMED = 0.6  # confidence floor of a source-listed id that a narrative sentence confirms
 
 
 def bundle_path(root: Path) -> Path:
@@ -54,6 +57,7 @@ class AttackEngine:
     phase_of: Mapping[str, str]
     model: SentenceModel | None
     combiner: Combiner
+    evidence: EvidenceRules = field(default_factory=default_rules)
 
     @classmethod
     def load(
@@ -77,30 +81,67 @@ class AttackEngine:
         )
 
     def signals(self, text: str, sentences: Sequence[Sentence]) -> dict[str, Signals]:
-        """Per-technique signals of every method (used by inference and by training)."""
-        scores = self.model.sentence_scores(sentences, self.catalog) if self.model else None
-        return collect_signals(text, sentences, self.catalog, self.matcher, scores)
+        """Per-technique signals of every method (used by inference and by training).
+
+        Phrase rules and the classifier read only evidence sentences; ids are found everywhere
+        (an id in a non-evidence sentence counts as listed through `features`).
+        """
+        return self._signals(text, self.evidence.view(sentences))
+
+    def _signals(self, text: str, view: Sequence[Sentence]) -> dict[str, Signals]:
+        scores = self.model.sentence_scores(view, self.catalog) if self.model else None
+        return collect_signals(text, view, self.catalog, self.matcher, scores)
+
+    def features(
+        self, text: str, sentences: Sequence[Sentence]
+    ) -> tuple[dict[str, Signals], dict[str, list[float]], list[Sentence]]:
+        """Signals, the combiner's feature table and the evidence view of one text."""
+        view = self.evidence.view(sentences)
+        sig = self._signals(text, view)
+        return sig, feature_table(sig, view, sentence_ends(sentences)), view
+
+    def _hit(
+        self,
+        tid: str,
+        s: Signals,
+        conf: float,
+        sentences: Sequence[Sentence],
+        view: Sequence[Sentence],
+        ends: Sequence[int],
+        text: str,
+        source: bool,
+    ) -> TechniqueHit:
+        tech = self.catalog.techniques[tid]
+        methods = s.methods(self.combiner.clf_floor)
+        if source:  # the id stands only in a list or table of the source, not in a sentence of prose
+            methods = tuple(m for m in methods if m != EXPLICIT)
+        return TechniqueHit(
+            id=tid,
+            name=tech.name,
+            tactics=tech.tactics,
+            confidence=round(conf, 3),
+            methods=(("source-mapping",) if source else ()) + methods,
+            evidence=_evidence(s, sentences, view, ends, text, self.combiner.clf_floor),
+        )
 
     def infer(self, text: str) -> Inference:
         """Observed techniques, associated techniques, actors and kill-chain phases for one text."""
         sentences = split_sentences(text)
         ends = sentence_ends(sentences)
-        sig = self.signals(text, sentences)
-        table = feature_table(sig, sentences, ends)
+        sig, table, view = self.features(text, sentences)
         probs = {tid: self.combiner.confidence(tid, f) for tid, f in table.items()}
-        observed: list[TechniqueHit] = []
-        for tid in self.combiner.select(probs):
-            s, tech, conf = sig[tid], self.catalog.techniques[tid], probs[tid]
-            observed.append(
-                TechniqueHit(
-                    id=tid,
-                    name=tech.name,
-                    tactics=tech.tactics,
-                    confidence=round(conf, 3),
-                    methods=s.methods(self.combiner.clf_floor),
-                    evidence=_evidence(s, sentences, ends, text, self.combiner.clf_floor),
-                )
-            )
+        chosen = {tid: probs[tid] for tid in self.combiner.select(probs)}
+        floor = self.combiner.clf_floor
+        reported = generalise(chosen, sig, view, lambda t: t in self.catalog.techniques, floor)
+        listed = {tid for tid, s in sig.items() if _listed(s, view, ends)}
+        for tid in listed:
+            if _confirmed(sig[tid], floor):  # the source's mapping names it and a narrative sentence describes it
+                reported.setdefault(tid, tid)
+                probs[tid] = max(probs[tid], SOURCE_CONFIRMED)
+        observed = [
+            self._hit(rid, sig[src], probs[src], sentences, view, ends, text, src in listed)
+            for rid, src in reported.items()
+        ]
         observed.sort(key=lambda h: (-h.confidence, h.id))
         actors = self.actors.find(text, sentences)
         seen = {h.id for h in observed}
@@ -128,7 +169,7 @@ class AttackEngine:
                 tactics=self.catalog.techniques[tid].tactics,
                 confidence=round(probs.get(tid, 0.0), 3),
                 methods=("source-mapping",),
-                evidence=_evidence(s, sentences, ends, text, self.combiner.clf_floor),
+                evidence=_evidence(s, sentences, view, ends, text, self.combiner.clf_floor),
             )
             for tid, s in sig.items()
             if s.explicit and tid not in seen
@@ -145,6 +186,17 @@ class AttackEngine:
         )
 
 
+def _listed(s: Signals, view: Sequence[Sentence], ends: Sequence[int]) -> bool:
+    """The source writes the id, but only in lines that are not evidence (a mapping list or table)."""
+    at = [sentence_index(view, start, ends) for start, _ in s.explicit]
+    return bool(at) and not any(i is not None and view[i].text for i in at)
+
+
+def _confirmed(s: Signals, clf_floor: float) -> bool:
+    """A narrative sentence describes the technique (a phrase rule or a confident classifier)."""
+    return bool(s.rule_spans) or bool(s.clf and s.clf[0][0] >= clf_floor)
+
+
 def _default_root() -> Path | None:
     try:
         return data_dir()
@@ -153,12 +205,21 @@ def _default_root() -> Path | None:
 
 
 def _evidence(
-    s: Signals, sentences: Sequence[Sentence], ends: Sequence[int], text: str, clf_floor: float
+    s: Signals,
+    sentences: Sequence[Sentence],
+    view: Sequence[Sentence],
+    ends: Sequence[int],
+    text: str,
+    clf_floor: float,
 ) -> tuple[Evidence, ...]:
+    """Up to three evidence sentences: ids in prose, then rule hits, then the classifier's best.
+
+    A sentence the evidence filter rejected (a list of ids, a negation...) is never shown.
+    """
     picked: dict[int, str] = {}
     for start, _ in s.explicit:
         i = sentence_index(sentences, start, ends)
-        if i is not None:
+        if i is not None and view[i].text:
             picked.setdefault(i, "explicit id")
     for start, end, _phrase in s.rule_spans:
         i = sentence_index(sentences, start, ends)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.explicit import find_ids
 from huntfeed.attack.rules import RuleMatcher
-from huntfeed.attack.text import Sentence
+from huntfeed.attack.text import Sentence, sentence_ends, sentence_index
 
 EXPLICIT, RULE, CLASSIFIER = "explicit-id", "phrase-rule", "classifier"
 
@@ -52,9 +52,11 @@ def collect_signals(
     for tid, start, end in find_ids(text, catalog):
         sig.setdefault(tid, Signals()).explicit.append((start, end))
     if matcher is not None:
+        ends = sentence_ends(sentences)
         for hit in matcher.find(text):
             cur = catalog.resolve(hit.rule.technique)
-            if cur is not None:
+            i = sentence_index(sentences, hit.start, ends)
+            if cur is not None and i is not None and sentences[i].text:  # emptied: not evidence
                 entry = sig.setdefault(cur, Signals())
                 entry.rule_spans.append((hit.start, hit.end, hit.rule.phrase))
                 entry.strong = entry.strong or hit.rule.strong

@@ -128,7 +128,7 @@ class RuleMatcher:
                     if prefix:
                         while stop < n and _is_word(low[stop]):
                             stop += 1
-                    if not _negated(low, start):
+                    if not _negated(low, start) and not _in_path(low, start, stop, rule.phrase):
                         yield RuleHit(rule, start, stop)
         for rx, rule in self._regexes:
             for m in rx.finditer(text):
@@ -140,6 +140,20 @@ def _negated(text: str, start: int) -> bool:
     """True when the phrase at start is denied in its own clause ("unlike ransomware", "no way to decrypt")."""
     clause = _CLAUSE_END.split(text[max(0, start - _NEG_WINDOW) : start])[-1]
     return bool(_NEGATION.search(clause))
+
+
+_PATH_SEP = "/\\"
+
+
+def _in_path(text: str, start: int, end: int, phrase: str) -> bool:
+    """True when the phrase names a folder of a file path or URL ("/Users/joker/Downloads/Spy").
+
+    A folder called Downloads is not a download.  A file at the end of a path still counts
+    ("System32\\rundll32.exe"), and so do phrases that are paths themselves ("/bin/sh").
+    """
+    if any(c in phrase for c in _PATH_SEP) or end >= len(text):
+        return False
+    return text[end] in _PATH_SEP and start > 0 and text[start - 1] in _PATH_SEP
 
 
 def _is_regex(phrase: str) -> bool:

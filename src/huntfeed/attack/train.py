@@ -22,9 +22,9 @@ from sklearn.svm import LinearSVC
 
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.classifier import CHAR_NGRAMS, SentenceModel, raw_counts
-from huntfeed.attack.combine import Combiner, empty_features, feature_table
+from huntfeed.attack.combine import Combiner, empty_features
 from huntfeed.attack.labelled import Labelled, LabelledDoc, clean_stix_text
-from huntfeed.attack.text import sentence_ends, split_sentences
+from huntfeed.attack.text import split_sentences
 
 Log = Callable[[str], None]
 
@@ -307,9 +307,8 @@ class DocSignals:
 def doc_features(engine: object, text: str) -> tuple[dict[str, list[float]], int]:
     """Features of every candidate technique of a text, through the engine's own signal path."""
     sentences = split_sentences(text)
-    ends = sentence_ends(sentences)
-    sig = engine.signals(text, sentences)  # type: ignore[attr-defined]
-    return feature_table(sig, sentences, ends), len(sentences)
+    _, table, _ = engine.features(text, sentences)  # type: ignore[attr-defined]
+    return table, len(sentences)
 
 
 def fold_of(doc_id: str, folds: int) -> int:

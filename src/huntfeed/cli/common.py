@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from huntfeed.cli.settings_ref import SettingsRef
 from huntfeed.config import Settings
 from huntfeed.errors import ConfigError
 from huntfeed.paths import default_db_url
@@ -67,6 +68,8 @@ def settings() -> Settings:
     """The Settings the root command loaded (defaults when called outside the CLI)."""
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_root().obj if ctx else None
+    if isinstance(obj, SettingsRef):
+        return obj.get()
     return obj if isinstance(obj, Settings) else Settings(db_url=default_db_url())
 
 

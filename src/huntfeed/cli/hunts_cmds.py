@@ -53,9 +53,12 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    for r in rows:
-        click.echo(f"{r['id']:<40} {r['phase']:<22} {r['confidence']:<7} {', '.join(r['techniques'])}")
-    click.echo(f"{len(rows)} use cases; {len(lib.imported)} imported Sigma rules")
+    from huntfeed.cli.common import emit_table
+
+    # A pipe gets tab-separated records (header first) and the count goes to stderr, not into the data.
+    emit_table(["id", "phase", "confidence", "techniques"],
+               [[uc.id, uc.phase, str(uc.confidence), ", ".join(uc.techniques)] for uc in lib.usecases])
+    click.echo(f"{len(rows)} use cases; {len(lib.imported)} imported Sigma rules", err=True)
 
 
 @usecases.command("show")

@@ -46,17 +46,20 @@ def select_profiles(store: Store, *, ids: tuple[str, ...] = (), since: str | Non
 
 
 @click.command("export")
-@click.option("-f", "--format", "fmt", type=click.Choice(sorted(RENDERERS)), required=True,
-              help="stix (2.1 bundle), misp (event JSON), navigator (layer 4.5), csv, json or md.")
+@click.option("-f", "--format", "fmt", type=click.Choice([*sorted(RENDERERS), "misp-feed"]), required=True,
+              help="stix (2.1 bundle), misp (event JSON), misp-feed (a MISP feed folder, needs -o DIR), "
+                   "navigator (layer 4.5), csv, json or md.")
 @click.option("--since", help="Only profiles analysed since: 7d, 24h or 2026-11-01.")
 @click.option("--severity", type=_SEVERITIES, help="At least this severity.")
 @click.option("--id", "ids", multiple=True, metavar="ID", help="Export these profiles only (repeatable).")
 @click.option("--defang", is_flag=True, help="csv only: defang network values (hxxp, [.]) for safe sharing.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here (atomically) instead of stdout.")
+@click.option("--include-low", is_flag=True,
+              help="misp/stix: also export low-fidelity values (MISP to_ids false, STIX labelled low).")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              help="Write here (atomically) instead of stdout; for misp-feed, the feed folder.")
 @db_option
 def export_cmd(fmt: str, since: str | None, severity: str | None, ids: tuple[str, ...], defang: bool,
-               out: Path | None, db_url: str | None) -> None:
+               include_low: bool, out: Path | None, db_url: str | None) -> None:
     """Export stored profiles to a tool's format.
 
     \b
@@ -65,16 +68,36 @@ def export_cmd(fmt: str, since: str | None, severity: str | None, ids: tuple[str
       huntfeed export --format misp --id 3f2a9c0d1e2b4a5c
       huntfeed export --format navigator --severity HIGH -o layer.json
       huntfeed export --format csv --defang --since 24h
+      huntfeed export --format misp-feed -o /srv/misp-feed     # MISP: Feeds > add, type "MISP Feed"
+      huntfeed export --format misp --include-low    # low-fidelity values too, to_ids false
     """
     if defang and fmt != "csv":
         raise ConfigError("--defang applies to --format csv only")
-    profiles = select_profiles(Store(resolve_db(db_url)), ids=ids, since=since, severity=severity)
+    if include_low and fmt not in ("misp", "stix"):
+        raise ConfigError("--include-low applies to --format misp and stix only")
+    if fmt == "misp-feed" and out is None:
+        raise ConfigError("--format misp-feed writes a folder: give -o DIR")
+    if fmt != "misp-feed" and out is not None and out.is_dir():
+        raise ConfigError(f"-o {out} is a folder; --format {fmt} writes one file")
+    profiles = select_profiles(Store(resolve_db(db_url), create=False), ids=ids, since=since, severity=severity)
+    if fmt == "misp-feed":
+        assert out is not None
+        from huntfeed.render.misp_feed import write_feed
+
+        done = write_feed(out, profiles)
+        err_console().print(f"wrote the MISP feed in {out}: {done.events} event(s), {done.attributes} "
+                            f"attribute(s), {done.hashes} hash line(s); {done.removed} stale event file(s) removed")
+        return
     if not profiles and fmt in ("misp", "md"):
         raise ConfigError("no profile matches the filters")
     if fmt == "csv":
         from huntfeed.render import csv_out
 
         text = csv_out.render(profiles, defang=defang)
+    elif include_low:
+        from huntfeed.render import misp, stix
+
+        text = (misp.render if fmt == "misp" else stix.render)(profiles, include_low=True)
     else:
         text = get_renderer(fmt)(profiles)
     _emit(text, out)
@@ -101,7 +124,7 @@ def digest_cmd(day: datetime | None, fmt: str, out: Path | None, db_url: str | N
 
     when: date = day.date() if day else datetime.now(UTC).date()
     start = datetime(when.year, when.month, when.day, tzinfo=UTC)
-    profiles = Store(resolve_db(db_url)).list_profiles(since=start, limit=_CAP)
+    profiles = Store(resolve_db(db_url), create=False).list_profiles(since=start, limit=_CAP)
     _emit(digest.render(profiles, when, fmt), out)
 
 
@@ -169,7 +192,10 @@ def serve_cmd(host: str, port: int, token_file: Path | None, allow_hosts: tuple[
     if token is not None and len(token) < 16:
         raise ConfigError("the API token must be at least 16 characters")
     fetch = settings().with_flags(allow_hosts=allow_hosts).fetch
-    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch)
+    from huntfeed.web.security import served_names
+
+    app = create_app(Store(resolve_db(db_url)), token=token, fetch_settings=fetch,
+                     served=served_names(host, allow_hosts))
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console().print(f"[yellow]note[/]: listening on {host}; the UI has no login, put it behind one")
     mode = "write calls enabled with the token" if token else "read-only"

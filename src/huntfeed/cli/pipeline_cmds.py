@@ -7,6 +7,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ from huntfeed.cli.common import (
     safe,
     settings,
 )
+from huntfeed.cli.env_cmds import environment_option, load_for_command
 from huntfeed.demo import serve_demo
 from huntfeed.errors import ConfigError
 from huntfeed.feeds.fetch import Fetcher
@@ -71,7 +74,9 @@ def summary_table(profiles: Sequence[Profile], title: str) -> Table:
     table.add_column("v", justify="right")
     colours = {"CRITICAL": "bold red", "HIGH": "red", "MED": "yellow", "LOW": "green"}
     for p in sorted(profiles, key=lambda p: (-p.severity.rank, p.title)):
-        n_high = sum(1 for i in p.indicators if i.fidelity.value == "high")
+        from huntfeed.indicators import count_iocs  # CVE ids are not counted as IOCs
+
+        n_high = count_iocs(p.indicators)
         table.add_row(f"[{colours[p.severity.value]}]{p.severity.value}[/]", safe(p.title), str(n_high),
                       str(len(p.techniques)), str(len(p.hunts)), str(p.version))
     return table
@@ -138,9 +143,10 @@ def _show_run(report: RunReport, as_json: bool) -> None:
 @click.option("--timeout", type=float, default=3600, show_default=True,
               help="With --distributed: seconds to wait for the workers at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout.")
+@environment_option
 def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, every: str | None, force: bool,
             allow_hosts: tuple[str, ...], distributed: bool, broker: str | None, timeout: float,
-            as_json: bool) -> None:
+            as_json: bool, environment_file: Path | None) -> None:
     """Poll the feeds once (or every DURATION), analyse what is new or changed, store profiles.
 
     \b
@@ -168,6 +174,11 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
     if distributed:
         from huntfeed.cli.scale_cmds import distributed_run
 
+        if environment_file is not None:
+            # Each worker loads its knowledge once, at start: the file must be named where they run.
+            raise ConfigError("with --distributed the workers read the environment file: set HUNTFEED_ENVIRONMENT "
+                              "(or put environment.toml in their data folder) where `huntfeed worker` runs")
+
         console = err_console()
         _poll_until_done(lambda: distributed_run(
             cfg.db_url, broker, out_dir=out_dir, force=force, timeout=timeout, allow_hosts=tuple(cfg.allow_hosts),
@@ -176,7 +187,7 @@ def run_cmd(feeds_file: str | None, db_url: str | None, out_dir: Path | None, ev
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
 
-    knowledge = Knowledge.load()
+    knowledge = Knowledge.load(environment=load_for_command(environment_file))
     with Fetcher(cfg.fetch) as fetcher:
         def poll() -> RunReport:
             with _progress() as progress:
@@ -195,6 +206,33 @@ def _poll_until_done(poll: Callable[[], RunReport], interval: float | None, as_j
         time.sleep(interval)
     if report.nothing_processed:
         sys.exit(1)
+
+
+DEMO_DAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # the demo corpus's "today": its newest post is of 24 Nov
+_SHOWN = 8  # blind spots listed by the demo; the digest and the web page have them all
+
+
+def print_relevance(profiles: Sequence[Profile], env_file: Path) -> None:
+    """Which profiles affect the team, and its blind spots per technique."""
+    from huntfeed.environment.report import affecting, blind_spots
+
+    console = err_console()
+    hits = affecting(profiles)
+    console.print(f"[bold]Affects the example team[/] ({esc(env_file.name)} in {esc(env_file.parent)}): "
+                  f"{len(hits)} of {len(profiles)} profile(s)")
+    for p in hits:
+        said = "; ".join(f"{m.name}: {m.reason}" for m in p.relevance.matches) if p.relevance else ""
+        console.print(safe(f"  [{p.severity.value}] {p.title}\n      {said}"))
+    spots = blind_spots(profiles)
+    console.print(f"[bold]Blind spots[/]: {len(spots)} technique(s) whose hunts no data source of the team can run")
+    for b in spots[:_SHOWN]:
+        console.print(safe(f"  {b.technique} {b.name} ({b.profiles} profile(s); {', '.join(b.hunts)})\n"
+                           f"      would close it: {'; '.join(b.closes)}"))
+    if len(spots) > _SHOWN:
+        console.print(f"  ... and {len(spots) - _SHOWN} more: `huntfeed digest` or the web UI's Blind spots page")
+    covered = sorted({(h.use_case, h.rule) for p in profiles if p.relevance for h in p.relevance.hunts if h.rule})
+    for use_case, rule in covered:
+        console.print(safe(f"  covered already: {use_case} by deployed rule {rule!r}"))
 
 
 @click.command("demo")
@@ -218,10 +256,13 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     store = Store(f"sqlite:///{db_path}")
     console = err_console()
     console.print("[bold]huntfeed demo[/]: loading ATT&CK, use cases and rubric...")
+    from huntfeed.environment.load import load_environment
     from huntfeed.pipeline import Knowledge
     from huntfeed.runner import Runner
 
-    knowledge = Knowledge.load(kev_path=package_data("demo", "kev.json"))
+    env_file = package_data("demo", "environment", "environment.toml")
+    loaded = Knowledge.load(kev_path=package_data("demo", "kev.json"), environment=load_environment(env_file))
+    knowledge = replace(loaded, expiry_as_of=DEMO_DAY)
     reports: list[RunReport] = []
     with serve_demo() as site:
         host = site.base.split("//", 1)[1]
@@ -246,6 +287,10 @@ def demo_cmd(out_dir: Path, as_json: bool, allow_hosts: tuple[str, ...]) -> None
     latest = store.list_profiles(limit=1000)
     console.print(summary_table(latest, f"{len(latest)} threat profiles in {out_dir}/"))
     _print_changes(reports[-1])
+    print_relevance(latest, env_file)
+    from huntfeed.cli.campaign_cmds import print_stories_and_campaigns
+
+    print_stories_and_campaigns(store)
     console.print(f"Profiles: {out_dir}/<id>.md and .json  ·  store: {db_path}  ·  "
                   f"browse: huntfeed serve --db sqlite:///{db_path}")
 

@@ -247,7 +247,9 @@ def backfill_cmd(source: Path, db_url: str | None, distributed: bool, broker: st
         from huntfeed.store import Store
 
         store = Store(cfg.db_url)
-        kb = Knowledge.load()
+        from huntfeed.environment.load import find_environment
+
+        kb = Knowledge.load(environment=find_environment())
         # An archive may come from anyone: its URLs pass the SSRF guard (widen it with --allow-host).
         with Fetcher(cfg.fetch) as fetcher:
             report = backfill_local(store, kb, source, fetch=lambda url: fetcher.get(url).text, progress=show)

@@ -44,7 +44,7 @@ def feeds_add(url: str, name: str, reliability: str, db_url: str | None) -> None
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one feed each.")
 def feeds_list(db_url: str | None, as_json: bool) -> None:
     """List followed feeds with their last poll, status and errors.  Example: huntfeed feeds list --json"""
-    feeds = Store(resolve_db(db_url)).list_feeds()
+    feeds = Store(resolve_db(db_url), create=False).list_feeds()
     if as_json:
         for f in feeds:
             click.echo(json.dumps({
@@ -86,7 +86,7 @@ def feeds_import(file: Path, db_url: str | None) -> None:
 @db_option
 def feeds_export(db_url: str | None) -> None:
     """Print the followed feeds as OPML.  Example: huntfeed feeds export > feeds.opml"""
-    click.echo(to_opml([f.source for f in Store(resolve_db(db_url)).list_feeds()]), nl=False)
+    click.echo(to_opml([f.source for f in Store(resolve_db(db_url), create=False).list_feeds()]), nl=False)
 
 
 @click.group("profiles")
@@ -101,18 +101,24 @@ def profiles_group() -> None:
 @click.option("--technique", help="Only profiles citing this ATT&CK id (e.g. T1059).")
 @click.option("-q", "--query", "text", help="Full-text filter over title, summary, indicators, techniques.")
 @click.option("--limit", default=50, show_default=True)
+@click.option("--affects-us", is_flag=True,
+              help="Only profiles that name a product, sector or region of the environment file they ran with.")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one profile summary each.")
 def profiles_list(severity: str | None, since: str | None, technique: str | None, text: str | None, limit: int,
-                  db_url: str | None, as_json: bool) -> None:
+                  affects_us: bool, db_url: str | None, as_json: bool) -> None:
     """List the latest version of stored profiles, newest first.
 
     \b
-    Example: huntfeed profiles list --severity HIGH --since 7d
+    \b
+    Examples:
+      huntfeed profiles list --severity HIGH --since 7d
+      huntfeed profiles list --affects-us
     """
-    store = Store(resolve_db(db_url))
+    store = Store(resolve_db(db_url), create=False)
     profiles = store.list_profiles(severity=Severity(severity.upper()) if severity else None,
-                                   since=parse_since(since), technique=technique, q=text, limit=limit)
+                                   since=parse_since(since), technique=technique, q=text, limit=limit,
+                                   affects_us=affects_us)
     if as_json:
         for p in profiles:
             click.echo(json.dumps({
@@ -120,6 +126,8 @@ def profiles_list(severity: str | None, since: str | None, technique: str | None
                 "source": p.source, "url": p.url, "published": p.published.isoformat() if p.published else None,
                 "indicators": sum(1 for i in p.indicators if i.fidelity.value == "high"),
                 "techniques": [t.id for t in p.techniques], "hunts": len(p.hunts),
+                **({"affects_us": [f"{m.kind}: {m.name}" for m in p.relevance.matches],
+                    "hunt_labels": {h.use_case: h.label for h in p.relevance.hunts}} if p.relevance else {}),
             }))
         return
     emit_table(["id", "sev", "v", "title", "source", "IOCs", "TTPs", "hunts"], [
@@ -136,7 +144,7 @@ def profiles_list(severity: str | None, since: str | None, technique: str | None
 @db_option
 def profiles_show(profile_id: str, version: int | None, fmt: str, db_url: str | None) -> None:
     """Print one profile.  Example: huntfeed profiles show 3f2a9c0d1e4b5a67 --version 1 --format json"""
-    profile = Store(resolve_db(db_url)).get_profile(profile_id, version)
+    profile = Store(resolve_db(db_url), create=False).get_profile(profile_id, version)
     if profile is None:
         click.echo(f"huntfeed: no profile {profile_id}" + (f" version {version}" if version else ""), err=True)
         sys.exit(1)

@@ -29,7 +29,10 @@ def knowledge() -> Knowledge:
     with _lock:
         if _knowledge is None:
             kev = os.environ.get("HUNTFEED_KEV")
-            _knowledge = Knowledge.load(kev_path=Path(kev) if kev else None)
+            from huntfeed.environment.load import find_environment
+
+            # The same environment.toml as the dispatcher's: $HUNTFEED_ENVIRONMENT or the data folder.
+            _knowledge = Knowledge.load(kev_path=Path(kev) if kev else None, environment=find_environment())
             stats["knowledge_loads"] += 1
         return _knowledge
 

@@ -180,13 +180,14 @@ def analyse_batch(store: Store, kb: Knowledge, docs: Sequence[Doc], fetch: Fetch
 def _analyse_and_store(store: Store, kb: Knowledge, built: list[tuple[Doc, Article]],
                        marks: list[BackfillMark]) -> None:
     previous = store.latest_profiles(a.profile_id for _, a in built)
+    feedback = tuple(store.list_feedback())
     profiles: list[Profile] = []
     queued = {(pid, p.content_hash) for pid, p in previous.items()}
     for doc, article in built:
         try:
             # Content already stored (or already in this batch) needs no analysis, as in the local run.
             if (article.profile_id, article.content_hash) not in queued:
-                profiles.append(analyse(article, kb, previous=previous.get(article.profile_id)))
+                profiles.append(analyse(article, kb, previous=previous.get(article.profile_id), feedback=feedback))
                 queued.add((article.profile_id, article.content_hash))
             marks.append(BackfillMark(doc.doc_id, doc.fingerprint, "done", profile_id=article.profile_id,
                                       origin=doc.origin))

@@ -11,6 +11,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from huntfeed.extract.sections import outline
+
 _IOC_HEADING = re.compile(
     r"(?im)^[ \t#*>|_\-\d.:]{0,8}(?:appendix[^\n]{0,20})?"
     r"(?:indicators?\s+of\s+(?:compromise|attack)|iocs?\b|ioc\s+list|indicators\b|observables|"
@@ -127,37 +129,24 @@ def _ends_refs(stripped: str) -> bool:
     return _other_heading(stripped) or bool(_IOC_HEADING.match(stripped))
 
 
-def find_sections(text: str) -> Sections:
-    """Locate the IOC and references sections of ``text``, in one pass over its lines.
+# First three letters of the words that open an IOC or references heading (see the patterns
+# above): a line opening with anything else is settled without a regex.
+_PLAIN_HEADS = _OTHER_HEADS | frozenset(
+    ("ind", "ioc", "obs", "net", "hos", "fil", "mal", "sus", "c2 ", "c&c", "com", "sha", "md5", "has", "dom")
+    + ("url", "ip ", "ips", "sam", "art", "inf", "app", "ext", "bib", "end", "c2", "ioc")
+)
 
-    A heading is a line of 1-70 characters. An IOC section runs from its heading to a heading of
-    another kind or a line of prose; a references section to the next heading of any kind.
-    """
-    ioc: list[tuple[int, int]] = []
-    refs: list[tuple[int, int]] = []
-    ioc_open = refs_open = -1  # start of the section being read, or -1
-    pos = 0
-    for line in text.split("\n"):
-        if ioc_open >= 0 or refs_open >= 0:
-            stripped = line.strip()
-            if ioc_open >= 0 and _ends_ioc(stripped):
-                ioc.append((ioc_open, pos))
-                ioc_open = -1
-            if refs_open >= 0 and _ends_refs(stripped):
-                refs.append((refs_open, pos))
-                refs_open = -1
-        n = len(line)
-        if 0 < n <= 70:
-            if ioc_open < 0 and _IOC_HEADING.match(line):
-                ioc_open = pos
-            elif refs_open < 0 and _REF_HEADING.match(line):
-                refs_open = pos
-        pos += n + 1
-    end = len(text)
-    if ioc_open >= 0:
-        ioc.append((ioc_open, end))
-    if refs_open >= 0:
-        refs.append((refs_open, end))
+
+def _plain_heading(line: str) -> bool:
+    """A plain short line that reads as a heading (trafilatura output has no other mark)."""
+    if line.lstrip(_HEADING_LEAD)[:3].lower() not in _PLAIN_HEADS:
+        return False
+    return bool(_IOC_HEADING.match(line) or _REF_HEADING.match(line)) or _other_heading(line)
+
+
+def find_sections(text: str) -> Sections:
+    """Locate the IOC and references sections of ``text`` (see extract/sections.py)."""
+    ioc, refs = outline(text, _plain_heading)
     return Sections(tuple(ioc), tuple(refs))
 
 

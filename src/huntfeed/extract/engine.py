@@ -36,7 +36,10 @@ class ExtractContext:
 _START, _END, _RAW, _DEFANGED, _STRICT, _ALL_LOOSE, _IN_IOC, _ALL_REFS, _ALL_VERSION, _ROLES, _PLAIN = range(11)
 Acc = list[Any]  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_refs, all_version, roles, plain]
 # Roles as shared frozensets: hashable, so a value's signals can key the verdict memo below.
-_ROLE_SETS = {r: frozenset((r,)) for r in ("", "url-host", "in-url", "email-domain", "in-path", "code")}
+_ROLE_SETS = {
+    r: frozenset((r,))
+    for r in ("", "url-host", "in-url", "email-domain", "in-path", "code", "bare", "bare-host", "link")
+}
 # Verdicts by (type, value, signals, policy): reports repeat the same vendor, reference and
 # resolver values from one article to the next, and decide() is a pure function of these.
 _MEMO_MAX = 1 << 11  # small: a larger memo measured no faster
@@ -59,7 +62,9 @@ def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
 
 
 _NET_TYPES = frozenset((IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IPV4, IndicatorType.IPV6))
-_C2_CAN_CHANGE = frozenset(("plain", "not-defanged", "loose-defang", "reference-link", "outside-ioc-section"))
+_C2_CAN_CHANGE = frozenset(
+    ("plain", "not-defanged", "loose-defang", "reference-link", "outside-ioc-section", "schemeless")
+)
 _HASH_LABEL_WORDS = ("hash", "ssdeep", "tlsh", "ja3", "ja4")
 _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256, IndicatorType.SHA512))
 
@@ -106,6 +111,8 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                     if kind is not IndicatorType.MD5 or not m.group(0).lower().startswith("ja3"):
                         continue  # an imphash or authentihash is not a file hash
                     kind = IndicatorType.JA3
+            if loose and kind is IndicatorType.FILENAME:
+                continue  # "Look for .aspx or .jsp files": a guessed refang never makes a file name
             in_ioc = ioc_lo <= s < ioc_hi if one_ioc else bool(ioc) and _inside(ioc, s)
             key = (kind, value)
             acc = accs.get(key)

@@ -27,13 +27,20 @@ _ATWORD = r"(?:[aA][tT]|[eE][tT]|[aA][rR][rR][oO][bB][aA])"
 # Scheme words as seen defanged: hxxp, hXXps, hxtp, xxxx, xxxxs, xxxxx, fxp, sfXp, ftx...
 # WebSocket schemes too (wss[://]host/socket): only with a bracketed or escaped separator, so
 # that prose such as "news // notes" is never read as a scheme.
-_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?|wss?)"
+_SCHEME = r"(?:h[xt]{2}ps?|x{4}[xs]?|s?f[xt][xp]s?|https?|wss?|tcp|udp)"
 _SCHEME_SEP = (
     r"(?:\[://\]|\(://\)|\{://\}"
     r"|:\\/\\/"
     r"|:\\\\{1,2}"
     r"|" + _SP + r"?(?:\[:\]|\(:\)|\{:\}|:)?" + _SP + r"?(?:/|\[/\]){2,3}" + _SP + r"?"
     r"|:?__)"
+)
+
+# After a spaced '@' or "AT": a host label and a dot in any style (plain, " DOT", bracketed,
+# escaped, full-width): what makes "john @ corp[.]com" an address and "meet AT noon" prose.
+_AT_NEXT = (
+    r"(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|" + _SP + r"{0,3}[\[\(\{<]" + _SP + r"{0,3}(?:\.|[dD][oO][tT])"
+    r"|\\\.|[\uff0e\u3002\uff61]))"
 )
 
 # Python's regex engine scans quickly only for a pattern whose first character is a literal or a
@@ -63,18 +70,24 @@ _FAST: tuple[tuple[str, str], ...] = (
     ("closeat2", r"[\]\)\}](?<=[A-Za-z0-9][aA][tT][\]\)\}]|[A-Za-z0-9][eE][tT][\]\)\}])(?=[A-Za-z0-9])"),
     ("closeat6", r"[\]\)\}](?<=[A-Za-z0-9][aA][rR][rR][oO][bB][aA][\]\)\}])(?=[A-Za-z0-9])"),
     ("bsdot", r"[\\^](?<=[\w\]][\\^])\.(?=[\w\[])"),
+    # Markdown and shell escaping: "billing\@corp\.com".
+    ("bsat", r"\\@(?<=[\w.+-]\\@)(?=[A-Za-z0-9])"),
     ("bsslash", r"\\/"),
     ("spdot", r"\.(?<=[a-z0-9] \.)" + _SP + r"{0,3}(?=[a-z]{2,24}\b)|\.(?<=\d \.) (?=\d)"),
     ("worddot", r"-dot-(?<=[a-z0-9]-dot-)(?=[a-z])"),
     ("worddot", r"DOT(?=" + _SP + r"{0,3}[a-z])"),
-    ("spat", r"@" + _SP + r"{0,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
-    ("spat", r"A[Tt]" + _SP + r"{1,3}(?=[a-z0-9][a-z0-9-]{0,62}(?:\.|" + _SP + r"DOT|\[|\())"),
+    ("spat", r"@" + _SP + r"{0,3}" + _AT_NEXT),
+    ("spat", r"A[Tt]" + _SP + r"{1,3}" + _AT_NEXT),
     ("wordat", r"AT(?<=[a-z0-9]AT)(?=[a-z0-9][a-z0-9-]{0,62}\.[a-z])"),
+    # Full-width and ideographic stops and at signs (U+FF0E, U+3002, U+FF61, U+FF20) between ASCII
+    # letters or digits: an obfuscation that survives copy and paste, never CJK prose's own stop.
+    ("unidot", r"[\uff0e\u3002\uff61](?<=[A-Za-z0-9][\uff0e\u3002\uff61])(?=[A-Za-z0-9])"),
+    ("uniat", r"\uff20(?<=[A-Za-z0-9._+-]\uff20)(?=[A-Za-z0-9])"),
 )
 # Styles that start with a bracket, backslash or caret are tried, as one alternation, only where
 # a quick scan found such a character; the others run as one regex per style (an alternation of
 # them would scan far slower than each alone).
-_NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat"))
+_NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat", "unidot", "uniat"))
 _BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
 _BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)]
 _OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
@@ -109,10 +122,28 @@ _COMMA_ANCHOR_RE = re.compile(r",\d{1,3},\d")
 _COMMA_IP_RE = re.compile(
     r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d,]|\.\d)"
 )
-_LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat"))
+_LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat", "spelled"))
 _BACK = {"closedot3": 3, "closedot5": 5, "closeat2": 2, "closeat6": 6}
-_DOT_KINDS = frozenset(("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot"))
-_AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat"))
+_DOT_KINDS = frozenset(
+    ("brdot", "halfdot", "halfdot-dot", "closedot3", "closedot5", "bsdot", "spdot", "worddot", "unidot")
+)
+_AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat", "bsat", "uniat"))
+
+# Addresses spelled out in words, "john at corp dot com", "8 dot 8 dot 8 dot 8": read only where a
+# spelled " dot " joins the labels (a bare " at " before a real dot is prose: "hosted at x.com").
+# Found from each " dot " anchor (a literal the engine skips to), then matched around it.
+_SPELLED_ANCHOR_RE = re.compile(r"[ \t](?:dot|DOT)[ \t]")
+_SEP_DOT = r"(?:[ \t]{1,3}(?:dot|DOT)[ \t]{1,3}|[ \t]{0,3}[\[\(\{<](?:dot|DOT|\.)[\]\)\}>][ \t]{0,3}|\.)"
+_SPELLED_MAIL_RE = re.compile(
+    r"(?<=[A-Za-z0-9_%+-])(?:[ \t]{1,3}(?:at|AT)[ \t]{1,3}"
+    r"|[ \t]{0,3}[\[\(\{<][ \t]{0,3}(?:at|AT|@)[ \t]{0,3}[\]\)\}>][ \t]{0,3}"
+    r"|[ \t]{0,3}(?:@|\\@|\uff20)[ \t]{0,3})"
+    r"[A-Za-z0-9-]{1,63}(?:" + _SEP_DOT + r"[A-Za-z0-9-]{1,63}){1,6}(?![A-Za-z0-9-])"
+)
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_SPELLED_IP_RE = re.compile(r"(?<![\w.])" + _OCTET + r"(?:" + _SEP_DOT + _OCTET + r"){3}(?![\w]|\.\d)")
+_SEP_DOT_RE = re.compile(_SEP_DOT)
+_SEP_AT_RE = re.compile(r"^[^A-Za-z0-9-]*(?:at|AT)?[^A-Za-z0-9-]*")
 
 
 # A replacement: (start, end, style, text to put there). A plain tuple: thousands per report.
@@ -134,7 +165,7 @@ def _fix_scheme(word: str) -> str:
         return "http" if len(w) == 4 else "https"
     if w.startswith("sf"):
         return "sftp"
-    if w.startswith("ws"):
+    if w.startswith(("ws", "tcp", "udp")):
         return w
     return "ftps" if w.endswith("s") and len(w) == 4 else "ftp"
 
@@ -189,6 +220,20 @@ def _fast_token(text: str, kind: str, m: re.Match[str]) -> _Tok | None:
     return (s, e, kind, rep)
 
 
+_OPENER = {")": "(", "]": "[", "}": "{"}
+
+
+def _closes(text: str, pos: int) -> bool:
+    """True when the bracket at ``pos`` closes one opened earlier in the same token."""
+    start = max(0, pos - 200)
+    for k in range(pos - 1, start - 1, -1):
+        if text[k].isspace():
+            start = k + 1
+            break
+    seg = text[start:pos]
+    return seg.count(_OPENER[text[pos]]) > seg.count(text[pos])
+
+
 def _plain_scheme(text: str, pos: int) -> bool:
     """True for an ordinary "http://x" at ``pos`` (the '//'): the common case, settled without regex."""
     if pos < 4 or text[pos - 1] != ":" or text[pos + 2 : pos + 3] in ("/", " ", ""):
@@ -218,6 +263,10 @@ def _tokens(text: str) -> list[_Tok]:
         # The common bracket styles, settled inline: one group per style, numbered in order.
         kind, back, rep = info[m.lastindex - 1]  # type: ignore[operator]  # a match sets one group
         last = m.end()
+        if text[pos] in ")]}" and _closes(text, pos):
+            pos += 1  # "index(6)[.]html": the ')' closes the path's own '(', only "[.]" is a defang
+            if pos >= last - 1:
+                continue
         if back > 0:
             pos -= back
         elif back < 0 and pos and text[pos - 1] in " \t":
@@ -236,7 +285,7 @@ def _tokens(text: str) -> list[_Tok]:
         if m is None:
             continue
         word = m.group("sch") or m.group("bsch")
-        if word[:1] in "wW" and not any(c in m.group("ssep") for c in "[({\\"):
+        if word[:1] in "wWtTuU" and not any(c in m.group("ssep") for c in "[({\\"):
             continue
         last = m.end()
         rep = _fix_scheme(word) + "://"
@@ -250,6 +299,8 @@ def _tokens(text: str) -> list[_Tok]:
         if m is not None:
             last = m.end()
             toks.append((m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
+    if " dot " in text or " DOT " in text or "\tdot" in text or "\tDOT" in text:
+        toks.extend(_spelled(text))
     if not toks:
         return toks
     toks.sort(key=lambda t: (t[0], -t[1]))
@@ -259,6 +310,32 @@ def _tokens(text: str) -> list[_Tok]:
         if t[0] >= end:
             out.append(t)
             end = t[1]
+    return out
+
+
+def _spelled(text: str) -> list[_Tok]:
+    """Tokens for addresses spelled out in words (one token per address, replaced whole)."""
+    out: list[_Tok] = []
+    last = -1
+    for a in _SPELLED_ANCHOR_RE.finditer(text):
+        pos = a.start()
+        if pos < last:
+            continue
+        lo, hi = max(0, pos - 160), min(len(text), pos + 160)
+        for rx, mail in ((_SPELLED_MAIL_RE, True), (_SPELLED_IP_RE, False)):
+            m = next((m for m in rx.finditer(text, lo, hi) if m.start() <= pos < m.end()), None)
+            if m is None:
+                continue
+            raw = m.group(0)
+            if mail:
+                head = _SEP_AT_RE.match(raw)
+                host = raw[head.end() if head else 0 :]
+                rep = "@" + _SEP_DOT_RE.sub(".", host)
+            else:
+                rep = _SEP_DOT_RE.sub(".", raw)
+            out.append((m.start(), m.end(), "spelled", rep))
+            last = m.end()
+            break
     return out
 
 

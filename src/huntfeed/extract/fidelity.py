@@ -18,11 +18,11 @@ from functools import cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from huntfeed.errors import DataFileError
 from huntfeed.extract import warninglists
+from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, reference_domains, report_sites
 from huntfeed.extract.tld import registrable, tld_of
+from huntfeed.indicators import common_file_names
 from huntfeed.model import Fidelity, IndicatorType
-from huntfeed.paths import package_data
 
 HIGH, LOW = Fidelity.HIGH, Fidelity.LOW
 T = IndicatorType
@@ -49,65 +49,6 @@ class Policy:
     reference_domains: frozenset[str] = frozenset()
     doc_defangs: bool = False
     doc_lists: bool = False  # the report has an IOC section with values in it
-
-
-def _read_lines(name: str) -> list[tuple[int, str]]:
-    path = package_data("extract", name)
-    out: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, 1):
-            text = line.split("#", 1)[0].strip()
-            if text:
-                out.append((no, text))
-    return out
-
-
-@cache
-def reference_domains() -> frozenset[str]:
-    """Domains whose links are references (data/extract/reference_domains.txt)."""
-    out = set()
-    for no, value in _read_lines("reference_domains.txt"):
-        if " " in value or "." not in value:
-            raise DataFileError(f"not a domain: {value!r}", where=f"reference_domains.txt:{no}")
-        out.add(value.lower())
-    return frozenset(out)
-
-
-@cache
-def abused_hosts() -> dict[str, tuple[str, ...]]:
-    """Host -> path globs under which a URL stays an indicator (data/extract/abused_hosts.txt)."""
-    out: dict[str, list[str]] = {}
-    for no, value in _read_lines("abused_hosts.txt"):
-        parts = value.split()
-        if len(parts) != 2 or not parts[1].startswith("/"):
-            raise DataFileError("expected 'host /path-glob'", where=f"abused_hosts.txt:{no}")
-        out.setdefault(parts[0].lower(), []).append(parts[1])
-    return {k: tuple(v) for k, v in out.items()}
-
-
-@cache
-def code_identifiers() -> tuple[frozenset[str], tuple[str, ...]]:
-    """Exact code names and name prefixes (data/extract/code_identifiers.txt)."""
-    exact, prefixes = set(), []
-    for no, value in _read_lines("code_identifiers.txt"):
-        if " " in value:
-            raise DataFileError(f"not a dotted name: {value!r}", where=f"code_identifiers.txt:{no}")
-        if value.endswith("."):
-            prefixes.append(value.lower())
-        else:
-            exact.add(value.lower())
-    return frozenset(exact), tuple(prefixes)
-
-
-@cache
-def file_ext_tlds() -> frozenset[str]:
-    """TLDs that double as file extensions (data/extract/file_ext_tlds.txt)."""
-    out = set()
-    for no, value in _read_lines("file_ext_tlds.txt"):
-        if not value.isalnum():
-            raise DataFileError(f"not a TLD: {value!r}", where=f"file_ext_tlds.txt:{no}")
-        out.add(value.lower())
-    return frozenset(out)
 
 
 @cache
@@ -157,12 +98,21 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
         return LOW, "own-site"
     if pol.reference_domains and _under(domain, pol.reference_domains):
         return LOW, "reference-link"
+    if _under(domain, report_sites()):
+        return LOW, "reference-link"  # a sandbox or knowledge-base page, even inside an IOC list
     index = _known_domains()
     hit = _suffix_hit(domain, index)
-    if hit:
+    if hit and not sig.in_ioc:
+        # Inside the report's own IOC list the author's word outranks the list: abused services
+        # (dynamic DNS, CDN objects, tenants, file shares) are listed there on purpose. The hunt
+        # then matches the full URL or the listed sub-domain, never the shared parent.
         return LOW, index[hit]
+    if tld_of(domain) in file_ext_tlds() and ("_" in domain or _CAMEL.search(sig.raw)):
+        # deepseek_release_X64[.]zip, YoudaoDictSetup[.]zip: some authors defang file names too;
+        # a registered host name holds no underscore and is not written in CamelCase.
+        return LOW, "file-name"
     if sig.defanged:
-        return None  # authors defang hosts, never file names or package ids
+        return None  # authors defang hosts; package ids and other files stay with the rules below
     if _package_id(domain):
         return LOW, "package-id"
     if tld_of(domain) in file_ext_tlds() and _file_name(domain, sig, pol):
@@ -259,6 +209,8 @@ _HASH_KINDS = frozenset((T.MD5, T.SHA1, T.SHA256, T.SHA512))
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[Fidelity, str]:
     """Fidelity and reason for one distinct indicator of a document."""
     if kind is T.DOMAIN:
+        if "bare-host" in sig.roles:
+            sig = _bare_host(value, sig)
         verdict = _domain_verdict(value, sig, pol)
         if verdict:
             return verdict
@@ -285,11 +237,19 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
         return _positive(sig, pol, plain_ok=False)
     if kind is T.URL:
         host, path = _host_and_path(value)
+        if not sig.defanged:
+            link = _link_verdict(path, sig)
+            if link:
+                return link
         if _abused_path(host, path):
             return HIGH, "abused-host"
         verdict = _domain_verdict(host, sig, pol) if host else None
         if verdict:
             return verdict
+        if sig.roles == _BARE and not sig.defanged and not sig.c2:
+            # host/path with no scheme and no defang: a table of hosts with their paths, a file path,
+            # "TCP/IP"; the host is the indicator the author marked (see _bare_host).
+            return LOW, "schemeless"
         if host and host[-1:].isdigit() and _IPV4_SHAPE.fullmatch(host) and not _ipv4_global(host):
             return LOW, "private-ip"
         return _positive(sig, pol, plain_ok=False)
@@ -306,6 +266,8 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
             return LOW, "warninglist:rfc6761"
         return _positive(sig, pol, plain_ok=True)
     if kind in _HASH_KINDS:
+        if sig.roles and "" not in sig.roles:
+            return LOW, "in-url"  # only ever part of a URL: a commit id, a file named by its hash
         hit = warninglists.hash_list(value)
         if hit:
             return LOW, f"warninglist:{hit}"
@@ -319,11 +281,44 @@ def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> tuple[
     if kind in (T.JA3, T.JA4, T.BITCOIN, T.MONERO):
         return HIGH, "in-ioc-section" if sig.in_ioc else kind.value
     # File names, paths and registry keys are indicators only where the author lists them.
+    if kind is T.FILENAME:
+        if sig.in_ioc and value.lower() in common_file_names():
+            return LOW, "common-file-name"  # svchost.exe: every host has one
+        # A bare name is high only in the author's list; a C2 sentence is not enough for a name.
+        return (HIGH, "in-ioc-section") if sig.in_ioc else (LOW, "mentioned")
     if sig.in_ioc:
         return HIGH, "in-ioc-section"
     if sig.c2:
         return HIGH, "context:c2"
     return LOW, "mentioned"
+
+
+_LINK = frozenset(("link",))
+_BARE = frozenset(("bare",))
+
+
+def _bare_host(domain: str, sig: Signals) -> Signals:
+    """The host of a scheme-less host/path: a URL's host when the author defanged it or it is a
+    shared service (github[.]com/account), else a host in its own right (alertmeter.info/x.php)."""
+    as_url = sig.defanged or bool(_suffix_hit(domain, _known_domains()))
+    role = "url-host" if as_url else ""
+    return sig._replace(roles=frozenset(role if r == "bare-host" else r for r in sig.roles))
+
+
+_ASSET_EXT = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|woff2?|ttf|eot)(?:[?#].*)?$")
+_ASSET_DIR = re.compile(r"(?i)/(?:images?|img|pictures|screenshots|assets|static|media/images)/")
+
+
+def _link_verdict(path: str, sig: Signals) -> tuple[Fidelity, str] | None:
+    """A live URL that is part of the page, not an indicator: an embedded image, a site asset,
+    or a citation link (Markdown ``[text](url)``, AsciiDoc ``url[text]``) to other research."""
+    if "image" in sig.roles:
+        return LOW, "image-link"
+    if _ASSET_EXT.search(path) or (not sig.in_ioc and _ASSET_DIR.search(path)):
+        return LOW, "asset-link"
+    if sig.roles == _LINK:
+        return LOW, "reference-link"
+    return None
 
 
 _AUTHORITY = re.compile(r"[^/?#]*")
@@ -347,3 +342,21 @@ def own_site_of(url: str) -> str:
         return ""
     host = (urlsplit(url if "://" in url else "http://" + url).hostname or "").lower()
     return registrable(host) if host else ""
+
+
+def shared_host(host: str) -> bool:
+    """True when ``host`` (or a parent) is a shared platform or a well-known site rather than
+    attacker-owned: warninglisted, a reference or sandbox site, or a host abused for payloads
+    (data/extract/abused_hosts.txt). A hunt then matches the full URL, never the host alone."""
+    host = host.lower().strip(".")
+    if not host or _IPV4_SHAPE.fullmatch(host) or ":" in host:
+        return False
+    if _suffix_hit(host, _known_domains()) or _under(host, report_sites()):
+        return True
+    abused = abused_hosts()
+    return host in abused or host.removeprefix("www.") in abused or registrable(host) in abused
+
+
+def url_host(url: str) -> str:
+    """The host of ``url`` (lower case, no port or user); '' when it has none."""
+    return _host_and_path(url)[0]

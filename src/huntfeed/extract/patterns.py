@@ -96,6 +96,7 @@ REGISTRY_RE = re.compile(
     # Inner parts may hold single spaces ("Windows NT"); the last part may not ("...\\Run key").
     rf"(?:\\{_REG_PART}(?: {_REG_PART}){{0,6}}(?=\\)){{0,32}}\\{_REG_PART}"
 )
+WINPATH_CONT_RE = re.compile(r"(?: [\w.()&+-]{1,30}){1,3}(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 WINPATH_RE = re.compile(r"(?<![\w])(?:[A-Za-z]:|%[A-Za-z_]{2,32}%)(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 UNIXPATH_RE = re.compile(
     r"(?<![\w/.:~])(?:~|/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin"

@@ -15,6 +15,8 @@ from operator import methodcaller
 
 from huntfeed.extract import patterns as P
 from huntfeed.extract.fang import Fanged, fang_map
+from huntfeed.extract.marks import emphasis as _emphasis
+from huntfeed.extract.marks import link_role as _link_role
 from huntfeed.extract.tld import valid_tld
 from huntfeed.model import IndicatorType
 
@@ -156,12 +158,20 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         if sm is None:
             continue
         s = p - len(sm.group(0))
-        if n[s:p].lower() not in P.URL_SCHEMES or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+-")):
+        while s < p and n[s] == "+":
+            s += 1  # '+' is legal in a scheme name, but not first: "++https" is markup + https
+        # AsciiDoc passthrough ++https://x/y++ (ESET tables) wraps the URL; the pluses are markup.
+        passthrough = s >= 2 and n[s - 2 : s] == "++"
+        if n[s:p].lower() not in P.URL_SCHEMES or (
+            s > 0 and not passthrough and (n[s - 1].isalnum() or n[s - 1] in "_.+-")
+        ):
             continue
         rest = P.URL_REST_RE.match(n, p)
         if rest is None:
             continue
         raw = _trim_url(n[s : rest.end()])
+        if passthrough and raw.endswith("++"):
+            raw = raw[:-2]
         norm = _norm_url(raw)
         if norm is None:
             continue
@@ -170,7 +180,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         last = e
         url_spans.append((s, e))
         host_spans.append((s + hs, s + he))
-        add((s, e, T.URL, value, ""))
+        add((s, e, T.URL, value, _link_role(n, s, e, value, hs, he)))
     urls = _Spans(url_spans)
     # URL spans, and host spans inside them, come in text order and never overlap.
     ustarts = [a for a, _ in url_spans]
@@ -183,11 +193,11 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         hm = P.EMAIL_HOST_RE.match(n, a + 1)
         if lm is None or hm is None:
             continue
-        s = a - len(lm.group(0))
+        s0 = s = a - len(lm.group(0))
         while s < a and not (n[s].isalnum() or n[s] == "_"):
-            s += 1  # the local part starts with a word character: "-----foo@" gives foo
-        if s >= a or (s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.+%")):
-            continue
+            s += 1  # the local part starts with a word character: "-----foo@" gives foo, ".foo@" foo
+        if s >= a or (s0 > 0 and (n[s0 - 1].isalnum() or n[s0 - 1] in "_.+%")):
+            continue  # more than 64 characters of local part: no address
         e = hm.end()
         if urls.overlaps(s, e):
             continue
@@ -254,8 +264,8 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
                 if bare is not None:
                     bvalue, bend = bare
                     bare_end = bend
-                    role = "url-host"
-                    add((s, bend, T.URL, bvalue, ""))
+                    role = "bare-host"
+                    add((s, bend, T.URL, bvalue, "bare"))
         if not role and e < size and n[e] == "(":
             role = "code"  # obj.send(...): a method call, not a host
         add((s, e, T.DOMAIN, value, role))
@@ -267,9 +277,12 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
             s -= 1
             if s > 0 and n[s - 1].isdecimal():
                 s -= 1
-        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_."):
+        emphasis = _emphasis(n, s, e)
+        if s > 0 and (n[s - 1].isalnum() or n[s - 1] in "_.") and not emphasis:
             continue
-        if e < size and (n[e].isalnum() or n[e] == "_" or (n[e] == "." and e + 1 < size and n[e + 1].isalnum())):
+        if e < size and (
+            n[e].isalnum() or (n[e] == "_" and not emphasis) or (n[e] == "." and e + 1 < size and n[e + 1].isalnum())
+        ):
             continue
         raw = n[s:e]
         if P.IPV4_FULL_RE.fullmatch(raw) is None:
@@ -277,7 +290,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         if e < len(n) and n[e] in "/:" and not urls.overlaps(s, e) and (s == 0 or n[s - 1] not in ".@/:%-"):
             bare = _bare_url(n, s, e)
             if bare is not None and not _CIDR_RE.fullmatch(n, e, bare[1]):
-                add((s, bare[1], T.URL, bare[0], ""))
+                add((s, bare[1], T.URL, bare[0], "bare"))
         add((s, e, T.IPV4, _ipv4_value(raw), ""))
 
     if P.IPV6_GATE_RE.search(n):
@@ -296,9 +309,13 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
             continue
-        if s > 0 and n[s - 1].isalnum() and not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
-            continue
-        add((s, e, kind, m.group(0).lower(), ""))
+        if s > 0 and n[s - 1].isalnum():
+            if not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
+                continue
+            if kind is T.SHA1 and not (m.group(0).islower() or m.group(0).isupper()):
+                continue  # 0x + 40 mixed-case hex (EIP-55 checksum): an Ethereum/BSC wallet, not a SHA-1
+        # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
+        add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 
     for rx in P.CVE_RES:
         for m in rx.finditer(n):
@@ -329,7 +346,15 @@ def _extras(n: str, rev: str, add: Callable[[Occ], None], urls: _Spans) -> None:
     if ":\\" in n or "%\\" in n:
         for m in P.WINPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):
-                add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
+                s, e = m.span()
+                # "C:\Program Files\Vendor\app.exe": folder names with spaces, read on while a
+                # backslash follows the words (prose after the path has none).
+                while (c := P.WINPATH_CONT_RE.match(n, e)) is not None:
+                    e = c.end()
+                value = n[s:e].rstrip(".,;:")
+                if value.endswith(")") and value.count(")") > value.count("("):
+                    value = value[:-1]  # "(saved as C:\Users\Public\ns.exe)": the prose's bracket
+                add((s, s + len(value), T.FILEPATH, value, ""))
     if "~/" in n or P.UNIXPATH_GATE_RE.search(n):
         for m in P.UNIXPATH_RE.finditer(n):
             if not urls.overlaps(m.start(), m.end()):

@@ -21,7 +21,14 @@ def valid_tld(label: str) -> bool:
             label = label.encode("ascii").decode("idna")
         except UnicodeError:
             return False
-    return _psl().publicsuffix(label, accept_unknown=False) is not None
+    return _psl().publicsuffix(label, accept_unknown=False) is not None or label in _parent_tlds()
+
+
+@cache
+def _parent_tlds() -> frozenset[str]:
+    """TLDs the list names only through their second-level rules: "co.za" is listed, "za" is not."""
+    rules: frozenset[str] = getattr(_psl(), "_publicsuffix", frozenset())
+    return frozenset(r.rsplit(".", 1)[-1] for r in rules if "." in r)
 
 
 def tld_of(domain: str) -> str:

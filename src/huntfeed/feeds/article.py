@@ -43,7 +43,7 @@ def html_to_text(page_html: str, url: str = "") -> str:
 
 
 _TEXTUAL = ("text/", "application/xhtml", "application/xml", "application/rss", "application/atom")
-_MAGIC = {
+BINARY_MAGIC = {
     b"\x89PNG": "a PNG image", b"GIF8": "a GIF image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF",
     b"PK\x03\x04": "a ZIP archive", b"\x7fELF": "an ELF binary", b"MZ": "a Windows executable",
     b"\x1f\x8b": "gzip data", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive",
@@ -82,7 +82,7 @@ def page_text(page: FetchResult) -> str:
     """Main text of a fetched article page; a page that is not HTML text is a ParseError saying what it is."""
     ctype = page.content_type.split(";", 1)[0].strip().lower()
     head = page.content[:4096]
-    what = next((name for magic, name in _MAGIC.items() if head.startswith(magic)), "")
+    what = next((name for magic, name in BINARY_MAGIC.items() if head.startswith(magic)), "")
     if what or b"\x00" in head:
         raise ParseError(f"page is {what or 'binary data'}, not HTML (served as {ctype or 'no content type'})",
                          where=page.url)

@@ -24,11 +24,11 @@ import httpx
 
 from huntfeed import __version__
 from huntfeed.errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
+from huntfeed.feeds.decode import decode, finish, layers_for
 
 USER_AGENT = f"huntfeed/{__version__} (+https://github.com/huntfeed/huntfeed)"
 
 Resolver = Callable[[str], Iterable[str]]
-_DECODED = frozenset({"identity", "gzip", "x-gzip", "deflate"})
 
 
 def _system_resolver(host: str) -> list[str]:
@@ -43,9 +43,10 @@ class FetchSettings:
     """Limits for one fetcher; the defaults suit public feeds and article pages."""
 
     timeout: float = 20.0
-    deadline: float = 60.0  # whole response, however slowly it trickles
+    deadline: float = 30.0  # whole response (headers and body, every redirect hop), however slowly it trickles
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    per_host: int = 2  # requests in flight to one host at once, however many feeds run side by side
     allow_hosts: frozenset[str] = frozenset()  # host or host:port let past the SSRF guard
     user_agent: str = USER_AGENT
 
@@ -62,6 +63,7 @@ class FetchResult:
     content_type: str = ""
     encoding: str | None = None
     redirects: tuple[str, ...] = field(default_factory=tuple)
+    conditional: bool = False  # the request named a version (If-None-Match / If-Modified-Since)
 
     @property
     def not_modified(self) -> bool:
@@ -117,8 +119,11 @@ def check_url(url: str, allow_hosts: frozenset[str] = frozenset(), resolve: Reso
         raise BlockedURLError(f"scheme {parsed.scheme or '(none)'!r} is not fetched", where=where)
     if not host:
         raise BlockedURLError("URL has no host", where=where)
+    if parsed.userinfo:
+        # http://allowed:port@other:port/ reads as the first host to a person and as the second to HTTP.
+        raise BlockedURLError("URL carries a user name or password; not fetched", where=where)
     hostport = f"{host}:{port}" if port else host
-    if host in allow_hosts or hostport in allow_hosts:
+    if host_allowed(host, port or (443 if parsed.scheme == "https" else 80), allow_hosts):
         return
     try:
         addresses = [host] if _is_ip(host) else list(resolve(host))
@@ -132,6 +137,16 @@ def check_url(url: str, allow_hosts: frozenset[str] = frozenset(), resolve: Reso
             f"host {host!r} resolves to non-public address {bad[0]} (use --allow-host {hostport} to permit)",
             where=where,
         )
+
+
+def host_allowed(host: str, port: int, allow_hosts: frozenset[str]) -> bool:
+    """An allow-list entry names a host *and* a port; a bare host means only the web ports 80 and 443.
+
+    A bare host once let every port through, so a redirect from an allowed service to another
+    port of the same machine reached whatever listened there.
+    """
+    names = {host, f"[{host}]"} if ":" in host else {host}
+    return any(f"{n}:{port}" in allow_hosts for n in names) or (port in (80, 443) and bool(names & allow_hosts))
 
 
 def _is_ip(host: str) -> bool:
@@ -205,7 +220,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         name = host.lower().strip("[]").rstrip(".")
         target = host
-        if name not in self._allow and f"{name}:{port}" not in self._allow:
+        if not host_allowed(name, port, self._allow):
             try:
                 addresses = [name] if _is_ip(name) else list(self._resolve(name))
             except FetchError as exc:
@@ -247,6 +262,8 @@ class Fetcher:
     ) -> None:
         self.settings = settings or FetchSettings()
         self._resolve = resolve
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.settings.timeout),
             follow_redirects=False,
@@ -281,7 +298,7 @@ class Fetcher:
             left = self.settings.deadline - (time.monotonic() - started)
             if left <= 0:
                 raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
-            with _Watchdog(left) as dog:
+            with self._host_slot(current), _Watchdog(left) as dog:
                 try:
                     result = self._get_once(current, headers, started, dog)
                 except httpx.TimeoutException as exc:
@@ -299,8 +316,43 @@ class Fetcher:
                 hops.append(current)
                 current = result
                 continue
-            return replace(result, redirects=tuple(hops))
+            return replace(result, redirects=tuple(hops), conditional=bool(headers))
         raise FetchError(f"more than {self.settings.max_redirects} redirects", where=_short(url))
+
+    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+        host = (httpx.URL(url).host or "").lower()
+        with self._hosts_lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = self._hosts[host] = threading.BoundedSemaphore(max(1, self.settings.per_host))
+        return slot
+
+    def _read_capped(self, resp: httpx.Response, layers: list[Any], started: float, where: str) -> list[bytes]:
+        """The decoded body, counted piece by piece as it is decoded (raw bytes count too)."""
+        limit = self.settings.max_bytes
+        chunks: list[bytes] = []
+        size = raw_size = 0
+
+        def take(pieces: Iterable[bytes]) -> None:
+            nonlocal size
+            for piece in pieces:
+                size += len(piece)
+                if size > limit:
+                    raise TooLargeError(f"response passed the {limit}-byte cap (decoded)", where=where)
+                chunks.append(piece)
+
+        try:
+            for raw in resp.iter_raw():
+                raw_size += len(raw)
+                if raw_size > limit:
+                    raise TooLargeError(f"response passed the {limit}-byte cap", where=where)
+                if time.monotonic() - started > self.settings.deadline:
+                    raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
+                take(decode(layers, raw))
+            take(finish(layers))
+        except FetchError as exc:
+            raise type(exc)(exc.message, where=exc.where or where) from exc
+        return chunks
 
     def _get_once(self, url: str, headers: dict[str, str], started: float, dog: _Watchdog) -> FetchResult | str:
         limit = self.settings.max_bytes
@@ -317,23 +369,14 @@ class Fetcher:
             if resp.status_code >= 400:
                 raise HTTPStatusError(f"HTTP {resp.status_code}", where=where, status=resp.status_code)
             encodings = [e.strip() for e in resp.headers.get("content-encoding", "").lower().split(",") if e.strip()]
-            odd = [e for e in encodings if e not in _DECODED]
-            if odd:
-                # Never requested; left undecoded it would reach the parsers as compressed noise.
-                raise FetchError(f"unsupported Content-Encoding {odd[0]!r} (only gzip and deflate are asked for)",
-                                 where=where)
+            try:
+                layers = layers_for(encodings)
+            except FetchError as exc:
+                raise FetchError(exc.message, where=where) from exc
             declared = resp.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise TooLargeError(f"response declares {int(declared)} bytes, over the {limit}-byte cap", where=where)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise TooLargeError(f"response passed the {limit}-byte cap", where=where)
-                if time.monotonic() - started > self.settings.deadline:
-                    raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
-                chunks.append(chunk)
+            chunks = self._read_capped(resp, layers, started, where)
             if dog.fired:  # the watchdog's shutdown reads as a clean end of a close-delimited body
                 raise FetchError(f"response took longer than {self.settings.deadline:.0f}s", where=where)
             return FetchResult(

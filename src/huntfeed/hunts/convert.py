@@ -24,8 +24,7 @@ from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
 from huntfeed.hunts.kusto_conventions import IntegerAwareKustoBackend, kusto_value_pipeline
 from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
-
-LOOKBACK = "30d"
+from huntfeed.hunts.window import LOOKBACK
 
 # Columns a hunter wants first, per Defender table; the analyser checks each exists.
 DEFENDER_PROJECT: dict[str, tuple[str, ...]] = {

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from huntfeed.attack.catalog import Catalog
 from huntfeed.errors import DataFileError, QueryError
-from huntfeed.hunts.convert import CONVERTERS, parse_rule
 from huntfeed.hunts.library import ImportedRule
+from huntfeed.hunts.usecase import TARGETS
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
 from huntfeed.paths import data_dir
 
@@ -63,7 +63,7 @@ class ImportReport:
     def summary(self) -> list[str]:
         """The table printed after an import: per target, then the totals."""
         rows = [f"{'target':<10} {'converted':>9} {'failed':>7} {'KQL rejected':>13}"]
-        for target in CONVERTERS:
+        for target in TARGETS:  # the converters' targets, without loading pySigma
             rejected = str(self.kql_rejected[target]) if target in _KQL_TARGETS and self.kql_checked else "-"
             rows.append(
                 f"{target:<10} {self.converted[target]:>9} {self.convert_failed[target]:>7} {rejected:>13}"
@@ -82,6 +82,8 @@ _KQL_TARGETS = ("kql", "sentinel")
 
 
 def _convert_all(text: str, report: ImportReport) -> tuple[dict[str, str], list[str]]:
+    from huntfeed.hunts.convert import CONVERTERS  # pySigma loads only when rules are imported
+
     queries: dict[str, str] = {}
     errors: list[str] = []
     for target, convert in CONVERTERS.items():
@@ -116,6 +118,8 @@ def _techniques(tags: list[str], path: Path, report: ImportReport, catalog: Cata
 def _rule_from_file(
     path: Path, report: ImportReport, catalog: Catalog | None, checker: KustoChecker | None
 ) -> ImportedRule | None:
+    from huntfeed.hunts.convert import parse_rule  # pySigma loads only when rules are imported
+
     text = path.read_text(encoding="utf-8", errors="replace")
     rule = parse_rule(text)
     tags = [m.group(1).upper() for tag in rule.tags if (m := _TECH_TAG.match(f"{tag.namespace}.{tag.name}"))]

@@ -81,3 +81,26 @@ def update_kev(
     tmp.write_bytes(body)
     tmp.replace(target)
     return target, len(cves)
+
+
+def parse_kev_products(raw: Any) -> dict[str, tuple[str, str]]:
+    """CVE id -> (vendorProject, product) from a KEV document; entries without names are skipped."""
+    out: dict[str, tuple[str, str]] = {}
+    vulns = raw.get("vulnerabilities") if isinstance(raw, dict) else None
+    for vuln in vulns if isinstance(vulns, list) else []:
+        if not isinstance(vuln, dict):
+            continue
+        cve, vendor, product = (vuln.get(k) for k in ("cveID", "vendorProject", "product"))
+        if isinstance(cve, str) and isinstance(product, str) and product.strip():
+            out[cve.strip().upper()] = (str(vendor or "").strip(), product.strip())
+    return out
+
+
+def load_kev_products(path: Path | None = None) -> dict[str, tuple[str, str]]:
+    """The KEV catalog's product names per CVE (same file as ``load_kev``); empty without a catalog."""
+    if path is None:
+        path = data_dir() / KEV_FILE
+        if not path.is_file():
+            return {}
+    load_kev(path)  # the same checks, the same errors
+    return parse_kev_products(json.loads(path.read_text(encoding="utf-8")))

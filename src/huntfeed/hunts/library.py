@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from huntfeed.errors import QueryError
-from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel
+from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
 from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
+from huntfeed.hunts.prepared import prepared_usecases
 from huntfeed.hunts.sweeps import build_sweeps
-from huntfeed.hunts.usecase import TARGETS, UseCase, load_usecases
+from huntfeed.hunts.usecase import TARGETS, UseCase
 from huntfeed.model import Hunt, Indicator, Inference
 from huntfeed.paths import package_data
 
@@ -43,13 +43,15 @@ class HuntLibrary:
     exploitation: ExploitationCues = field(default_factory=load_exploitation_cues, repr=False)
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _index: TriggerIndex | None = field(default=None, init=False, repr=False)  # built on first use
+    _cache: QueryCache | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, path: Path | None = None, *, imports: Path | None = None) -> HuntLibrary:
         """Load the use cases in ``path`` (default: the bundled library) and any imported Sigma rules."""
         from huntfeed.hunts.import_sigma import load_imported
 
-        cases = load_usecases(path or package_data("usecases"))
+        cases = prepared_usecases(path or package_data("usecases"))  # load_usecases, kept as JSON once
         lib = cls(cases, load_imported(imports))
         for uc in cases:
             lib._patterns[uc.id] = phrase_pattern(uc.triggers.phrases)
@@ -66,16 +68,15 @@ class HuntLibrary:
         """All targets for a use case: overrides win, others converted from its Sigma rule (cached)."""
         cached = self._queries.get(uc.id)
         if cached is None:
-            cached = {}
-            for target in TARGETS:
-                if target in uc.overrides:
-                    cached[target] = uc.overrides[target]
-                else:
-                    try:
-                        cached[target] = CONVERTERS[target](uc.sigma)
-                    except QueryError:
-                        continue  # lint reports it; a profile simply lacks that target
+            if self._cache is None:
+                self._cache = QueryCache.open()
+            # A target that fails to convert is left out: lint reports it, a profile lacks that target.
+            converted = self._cache.convert(uc.sigma, [t for t in TARGETS if t not in uc.overrides])
+            cached = {t: uc.overrides[t] if t in uc.overrides else converted[t]
+                      for t in TARGETS if t in uc.overrides or t in converted}
             if "sentinel" not in cached and "kql" in cached:
+                from huntfeed.hunts.convert import defender_tables_for_sentinel  # pySigma loads lazily
+
                 cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
@@ -83,9 +84,14 @@ class HuntLibrary:
 
     def fire(self, text: str, indicators: tuple[Indicator, ...], inference: Inference) -> list[Fired]:
         """Every use case that fires, best first."""
-        named = self.platforms.named(text)
+        if self._index is None:
+            self._index = self._trigger_index()
+        lowered = text.lower()
+        scan = self._index.scan(text, lowered)  # one pass for the whole library (hunts.compiled)
+        named = self.platforms.named(text) if scan is None else scan.platforms | frozenset(
+            n for n, rx in self.platforms.patterns.items() if n in self._index.always and rx.search(text))
         ev = Evidence(
-            text=text.lower(),
+            text=lowered,
             techniques=frozenset(t.id for t in inference.observed),
             indicator_types=frozenset(i.type for i in indicators),
             mapped=frozenset(t.id for t in inference.source_mapped),
@@ -96,18 +102,37 @@ class HuntLibrary:
         for uc in self.usecases:
             if uc.id not in self._patterns:
                 self._patterns[uc.id] = phrase_pattern(uc.triggers.phrases)
-            hit = match_usecase(uc, ev, self._patterns[uc.id])
+            hit = match_usecase(uc, self._phrase_evidence(uc, ev, scan), self._patterns[uc.id])
             if hit is not None:
                 fired.append(hit)
         return rank(fired)
 
+    def _phrase_evidence(self, uc: UseCase, ev: Evidence, scan: Scan | None) -> Evidence:
+        # The automaton already found this use case's phrase matches: its pattern then runs over those
+        # matches alone, NUL-separated (no phrase holds a NUL, and a NUL is a word boundary), which
+        # gives the same matches in the same order as a pass over the whole article.
+        # Context words (rank only) are looked for in the whole article, not among the phrase matches.
+        if scan is None or self._index is None or uc.id in self._index.always or uc.triggers.context:
+            return ev
+        return replace(ev, text="\0".join(scan.phrases.get(uc.id, ())))
+
+    def _trigger_index(self) -> TriggerIndex:
+        # A platform built without its words listed runs its own pattern on every text, as before.
+        cues = {n: self.platforms.words.get(n, ("\0",)) for n in self.platforms.patterns}
+        return TriggerIndex({uc.id: uc.triggers.phrases for uc in self.usecases}, cues)
+
     def hunts_for(
-        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES
+        self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
+        sweep_indicators: tuple[Indicator, ...] | None = None,
     ) -> tuple[Hunt, ...]:
-        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps."""
+        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps.
+
+        ``sweep_indicators`` (default: ``indicators``) are the values to sweep for: the pipeline leaves
+        out those past their lifetime.
+        """
         hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
         hunts += self._imported_hunts(inference, self.platforms.named(text))
-        hunts += build_sweeps(indicators)
+        hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
     def _hunt(self, f: Fired) -> Hunt:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from huntfeed.errors import DataFileError
@@ -16,6 +16,7 @@ class PlatformCues:
     """One pattern per platform; a use case watching a platform is gated by it."""
 
     patterns: dict[str, re.Pattern[str]]
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the cue words, for hunts.compiled
 
     def named(self, text: str) -> frozenset[str]:
         """The platforms whose cue words appear in the text."""
@@ -39,9 +40,10 @@ def load_platform_cues(path: Path | None = None) -> PlatformCues:
     doc = load_yaml(path)
     if not isinstance(doc, LineDict) or not doc:
         raise DataFileError("expected a mapping of platform to cue words", where=f"{path}:1")
-    patterns = {}
+    patterns, cue_words = {}, {}
     for name, words in doc.items():
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise DataFileError(f"{name!r} must be a list of words", where=f"{path}:{doc.line_of(name)}")
         patterns[name.lower()] = _pattern([w.strip().lower() for w in words])
-    return PlatformCues(patterns)
+        cue_words[name.lower()] = tuple(w.strip().lower() for w in words)
+    return PlatformCues(patterns, cue_words)

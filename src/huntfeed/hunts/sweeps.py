@@ -7,12 +7,14 @@ targets' limits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from huntfeed.errors import QueryError
-from huntfeed.hunts.convert import LOOKBACK
+from huntfeed.extract.fidelity import shared_host, url_host
 from huntfeed.hunts.escape import kql_quote, spl_quote
+from huntfeed.hunts.window import LOOKBACK
 from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType
 
 MAX_VALUES = 100  # per query: keeps tstats IN lists and KQL dynamic arrays well inside limits
@@ -135,6 +137,23 @@ def _ip_sentinel(values: list[str]) -> str:
     return "\n".join([f"let ips = {_kql_dynamic(values)};", "union", *signins, *defender])
 
 
+def with_punycode(values: list[str]) -> list[str]:
+    """Each internationalised (IDN homoglyph) domain followed by its punycode form, which DNS and proxy logs record."""
+    import idna
+
+    out: list[str] = []
+    for v in values:
+        out.append(v)
+        if not v.isascii():
+            try:
+                ace = idna.encode(v, uts46=True).decode("ascii")
+            except (idna.IDNAError, UnicodeError):
+                continue
+            if ace not in out and _safe(ace):
+                out.append(ace)
+    return out
+
+
 def _domain_queries(values: list[str]) -> tuple[str, str]:
     spl = (
         _tstats(
@@ -166,17 +185,42 @@ def _domain_queries(values: list[str]) -> tuple[str, str]:
     return spl, kql
 
 
+def _owned_hosts(urls: Iterable[str]) -> list[str]:
+    """Hosts of these URLs that are attacker-owned (not a shared platform, not an IP address)."""
+    out: dict[str, None] = {}
+    for url in urls:
+        host = url_host(url)
+        if host and not _IP_SHAPE.fullmatch(host) and ":" not in host and not shared_host(host) and _safe(host):
+            out.setdefault(host, None)
+    return list(out)
+
+
+_IP_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
 def _url_queries(values: list[str]) -> tuple[str, str]:
     spl = _tstats("Web.Web", _spl_in("Web.url", values), "Web.src Web.dest Web.url Web.http_method Web.status")
+    # Defender's RemoteUrl holds the URL without its scheme for HTTP and often only the host for
+    # HTTPS (the path is encrypted): match those forms too, the host only where attacker-owned.
+    # One entry per URL in each list (the URL itself where there is no other form), so the query's
+    # shape never depends on the values.
+    bare = [v.split("://", 1)[1] if "://" in v else v for v in values]
+    hosts = [(_owned_hosts([v]) or [v])[0] for v in values]
+    remote = "RemoteUrl in~ (urls) or RemoteUrl in~ (bare_urls) or RemoteUrl in~ (url_hosts)"
+    lets = [
+        f"let urls = {_kql_dynamic(values)};",
+        f"let bare_urls = {_kql_dynamic(bare)};",
+        f"let url_hosts = {_kql_dynamic(hosts)};",
+    ]
     kql = "\n".join(
         [
-            f"let urls = {_kql_dynamic(values)};",
+            *lets,
             "union",
             f"  (EmailUrlInfo | where Timestamp > ago({LOOKBACK}) | where Url in~ (urls)"
             ' | project Timestamp, Source = "EmailUrlInfo", Where = NetworkMessageId, Indicator = Url),',
             f"  (UrlClickEvents | where Timestamp > ago({LOOKBACK}) | where Url in~ (urls)"
             ' | project Timestamp, Source = "UrlClickEvents", Where = AccountUpn, Indicator = Url),',
-            f"  (DeviceNetworkEvents | where Timestamp > ago({LOOKBACK}) | where RemoteUrl in~ (urls)"
+            f"  (DeviceNetworkEvents | where Timestamp > ago({LOOKBACK}) | where {remote}"
             ' | project Timestamp, Source = "DeviceNetworkEvents", Where = DeviceName,'
             " Indicator = RemoteUrl)",
         ]
@@ -285,14 +329,27 @@ def build_sweeps(indicators: tuple[Indicator, ...]) -> tuple[Hunt, ...]:
                 types[value] = ind.type
             else:
                 skipped.append(value)
+        from_urls = 0
+        if kind.key == "DOMAIN":
+            # A high-fidelity URL on an attacker-owned host also sweeps the host (DNS, proxy, EDR
+            # logs see the name long before the path); a shared platform's host never.
+            urls = [i.value for i in indicators if i.fidelity is Fidelity.HIGH and i.type is IndicatorType.URL]
+            for host in _owned_hosts(urls):
+                if host not in types:
+                    types[host] = IndicatorType.DOMAIN
+                    from_urls += 1
         values = list(types)
+        if IndicatorType.DOMAIN in kind.types:  # logs hold an IDN homoglyph domain in punycode
+            values = with_punycode(values)
         batches = list(_batches(values)) if values else []
         for n, batch in enumerate(batches, 1):
             spl, kql = kind.build(batch, types)
             counts: dict[str, int] = {}
-            for v in batch:
+            for v in (v for v in batch if v in types):  # punycode forms are not indicators of their own
                 counts[str(types[v])] = counts.get(str(types[v]), 0) + 1
             reasons = [f"{count} high-fidelity {t} indicator(s) from the article" for t, count in counts.items()]
+            if from_urls and n == 1:
+                reasons.append(f"{from_urls} of them the attacker-owned host(s) of high-fidelity URLs")
             if skipped and n == 1:
                 reasons.append(f"{len(skipped)} value(s) left out: they cannot be quoted safely in SPL")
             part = f" (batch {n} of {len(batches)})" if len(batches) > 1 else ""

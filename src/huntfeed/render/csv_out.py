@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import IO
 
@@ -17,8 +18,14 @@ COLUMNS = ("profile_id", "version", "severity", "published", "source", "title", 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A spreadsheet in a locale whose list separator is ";" (or one guessing "," "|" or tab) splits a
+# cell at that character, and the piece after it is a cell of its own: neutralise every piece.
+_LIVE_AFTER_SEPARATOR = re.compile(r"([;,|\t]\s*)([=+\-@])")
+
+
 def neutralise(cell: str) -> str:
-    """Prefix a quote to a cell a spreadsheet would evaluate as a formula (CSV injection)."""
+    """Quote-prefix every part of a cell a spreadsheet would evaluate as a formula (CSV injection)."""
+    cell = _LIVE_AFTER_SEPARATOR.sub(r"\1'\2", cell)
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 

@@ -10,8 +10,11 @@ from datetime import date
 
 import jinja2
 
-from huntfeed.model import Fidelity, Profile, Severity
+from huntfeed.environment.report import BlindSpot, affecting, blind_spots
+from huntfeed.indicators import count_iocs
+from huntfeed.model import Profile, Severity
 from huntfeed.render.ioc_format import utc
+from huntfeed.render.markdown import _CONTROL, md_url, show_bidi
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,10 @@ class Digest:
     groups: tuple[tuple[Severity, tuple[Profile, ...]], ...]
     top_techniques: tuple[TechniqueCount, ...]
     total: int
+    # With an environment file: the profiles that touch the team lead, then its blind spots.
+    with_environment: bool = False
+    affects_us: tuple[Profile, ...] = ()
+    blind_spots: tuple[BlindSpot, ...] = ()
 
 
 def profiles_of_day(profiles: Sequence[Profile], day: date) -> list[Profile]:
@@ -53,7 +60,8 @@ def build(profiles: Sequence[Profile], day: date, *, top: int = 10) -> Digest:
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return Digest(day=day, groups=tuple(g for g in groups if g[1]),
                   top_techniques=tuple(TechniqueCount(t, names[t], n) for t, n in ranked),
-                  total=len(profiles))
+                  total=len(profiles), with_environment=any(p.relevance is not None for p in profiles),
+                  affects_us=tuple(affecting(profiles)), blind_spots=tuple(blind_spots(profiles)))
 
 
 _POINTS = re.compile(r"(?:\(|:\s*)([+-]\d+(?:\.\d+)?)\)?\.?$")
@@ -71,7 +79,7 @@ def brief_reasons(profile: Profile) -> str:
 
 def _md_escape(text: str) -> str:
     """Neutralise Markdown and HTML syntax in feed text shown inside a Markdown digest."""
-    out = text.replace("\\", "\\\\")
+    out = _CONTROL.sub("", show_bidi(text)).replace("\\", "\\\\")
     for ch in "`*_[]<>#|!":
         out = out.replace(ch, "\\" + ch)
     return " ".join(out.split())
@@ -84,8 +92,9 @@ def _env(fmt: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
     env.filters["md"] = _md_escape
+    env.filters["md_url"] = md_url  # only http(s) becomes an autolink; javascript:/data: stay inert
     env.globals["brief_reasons"] = brief_reasons
-    env.globals["high_iocs"] = lambda p: sum(1 for i in p.indicators if i.fidelity is Fidelity.HIGH)
+    env.globals["high_iocs"] = lambda p: count_iocs(p.indicators)  # CVE ids are not IOCs
     return env
 
 

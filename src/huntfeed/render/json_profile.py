@@ -18,12 +18,16 @@ from huntfeed.model import (
     Evidence,
     Fidelity,
     Hunt,
+    HuntLabel,
     Indicator,
     IndicatorType,
     Inference,
     Profile,
+    Relevance,
+    RelevanceMatch,
     Score,
     Severity,
+    StorySource,
     TechniqueHit,
     TextSource,
 )
@@ -54,10 +58,40 @@ def _technique(t: TechniqueHit) -> dict[str, Any]:
     }
 
 
+def relevance_to_dict(r: Relevance) -> dict[str, Any]:
+    """The "relevance to us" part: matches with reasons and sentences, and every hunt's label."""
+    return {
+        "environment": r.environment,
+        "affects_us": r.affects_us,
+        "matches": [{"kind": m.kind, "name": m.name, "reason": m.reason, "evidence": m.evidence} for m in r.matches],
+        "hunts": [{"use_case": h.use_case, "label": h.label, "detail": h.detail, "sources": list(h.sources),
+                   **({"rule": h.rule} if h.rule else {})} for h in r.hunts],
+    }
+
+
+def _relevance_from(d: Any) -> Relevance | None:
+    if not d:
+        return None
+    return Relevance(
+        environment=d.get("environment", ""),
+        matches=tuple(RelevanceMatch(m["kind"], m["name"], m["reason"], m.get("evidence", ""))
+                      for m in d.get("matches", ())),
+        hunts=tuple(HuntLabel(h["use_case"], h["label"], h.get("detail", ""), tuple(h.get("sources", ())),
+                              h.get("rule", "")) for h in d.get("hunts", ())),
+    )
+
+
 def profile_to_dict(p: Profile) -> dict[str, Any]:
     """The JSON-ready form of a profile (schema ``huntfeed.profile/1``)."""
+    out = _profile_dict(p)
+    if p.relevance is not None:  # only with an environment file: without one the JSON is as before
+        out["relevance"] = relevance_to_dict(p.relevance)
+    return out
+
+
+def _profile_dict(p: Profile) -> dict[str, Any]:
     inf = p.inference
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "id": p.id,
         "version": p.version,
@@ -118,7 +152,14 @@ def profile_to_dict(p: Profile) -> dict[str, Any]:
             for h in p.hunts
         ],
         "changes": [{"kind": c.kind, "detail": c.detail} for c in p.changes],
+        # Only when present, so profiles without them keep their exact form.
+        **({"notes": list(p.notes)} if p.notes else {}),
+        **({"also_sources": list(p.also_sources)} if p.also_sources else {}),
     }
+    if p.sources:  # only merged stories carry it: single-source profiles keep their old shape
+        out["sources"] = [{"url": s.url, "source": s.source, "title": s.title, "published": _dt(s.published),
+                     "text_chars": s.text_chars, "similarity": s.similarity} for s in p.sources]
+    return out
 
 
 def _evidence_from(items: Any) -> tuple[Evidence, ...]:
@@ -206,6 +247,12 @@ def profile_from_dict(d: Mapping[str, Any]) -> Profile:
             analysed_at=_parse_dt(d.get("analysed_at")) or datetime.fromtimestamp(0),
             changes=tuple(Change(c["kind"], c["detail"]) for c in d.get("changes", ())),
             feed_url=d.get("feed_url", ""),
+            relevance=_relevance_from(d.get("relevance")),
+            sources=tuple(StorySource(s["url"], s["source"], s.get("title", ""), _parse_dt(s.get("published")),
+                                      int(s.get("text_chars", 0)), float(s.get("similarity", 1.0)))
+                          for s in d.get("sources", ())),
+            notes=tuple(str(n) for n in d.get("notes", ())),
+            also_sources=tuple(str(n) for n in d.get("also_sources", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ParseError(f"malformed profile JSON: {exc!r}", where=str(d.get("id", ""))) from exc

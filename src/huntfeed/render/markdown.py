@@ -22,6 +22,13 @@ _MD_SPECIAL = re.compile(r"([\\`*\[\]<~]|(?<!\w)_|_(?!\w))")
 _MD_LINE_START = re.compile(r"^(\d*)([#+=>.)-])")
 # Control characters (terminal escapes, NUL) and bidi overrides have no business in a report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Bidi controls reorder what a reader sees ("exe.txt" shown for "txt.exe"); in prose they are shown, named.
+_BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def show_bidi(text: str) -> str:
+    """Each bidi control replaced by its visible name, e.g. ``(U+202E)``."""
+    return _BIDI.sub(lambda m: f"(U+{ord(m.group(0)):04X})", text)
 
 PHASE_LABELS = {
     "reconnaissance": "Reconnaissance",
@@ -43,7 +50,7 @@ TEXT_SOURCE_LABELS = {
 
 def md_text(value: object) -> str:
     """Inline text with Markdown/HTML metacharacters escaped and line breaks flattened."""
-    flat = " ".join(_CONTROL.sub("", str(value)).split())
+    flat = " ".join(_CONTROL.sub("", show_bidi(str(value))).split())
     escaped = _MD_SPECIAL.sub(r"\\\1", flat)
     return _MD_LINE_START.sub(r"\1\\\2", escaped)
 

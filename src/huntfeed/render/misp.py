@@ -14,6 +14,8 @@ from typing import Any
 
 from pymisp import MISPEvent
 
+from huntfeed.environment.lifetime import retention_tag
+from huntfeed.indicators import blockable
 from huntfeed.model import Fidelity, IndicatorType, Profile, Severity
 from huntfeed.render.ioc_format import link_scheme, utc, web_url
 
@@ -56,8 +58,8 @@ def technique_tag(tid: str, name: str) -> str:
     return f'misp-galaxy:mitre-attack-pattern="{name} - {tid}"'
 
 
-def build_event(p: Profile) -> MISPEvent:
-    """The MISP event for one profile."""
+def build_event(p: Profile, *, include_low: bool = False) -> MISPEvent:
+    """The MISP event for one profile: high-fidelity values only unless ``include_low``."""
     ev = MISPEvent()
     ev.uuid = event_uuid(p.id)
     ev.info = p.title or p.url
@@ -77,9 +79,9 @@ def build_event(p: Profile) -> MISPEvent:
         elif actor.kind == "intrusion-set":
             ev.add_tag(f'misp-galaxy:threat-actor="{actor.name}"')
 
-    def add(kind: str, value: str, category: str, to_ids: bool, comment: str) -> None:
-        ev.add_attribute(kind, value, category=category, to_ids=to_ids, comment=comment,
-                         uuid=str(uuid.uuid5(NAMESPACE, f"attr|{p.id}|{kind}|{value}")))
+    def add(kind: str, value: str, category: str, to_ids: bool, comment: str, **extra: Any) -> Any:
+        return ev.add_attribute(kind, value, category=category, to_ids=to_ids, comment=comment,
+                                uuid=str(uuid.uuid5(NAMESPACE, f"attr|{p.id}|{kind}|{value}")), **extra)
 
     link = web_url(p.url) if p.url else None
     if link:
@@ -89,25 +91,32 @@ def build_event(p: Profile) -> MISPEvent:
             "huntfeed")
     if p.summary:
         add("text", p.summary, "External analysis", False, "Summary")
-    seen: set[tuple[str, str]] = set()
+    seen = utc(p.published) if p.published and utc(p.published) <= utc(p.analysed_at) else utc(p.analysed_at)
+    done: set[tuple[str, str]] = set()
     for ind in p.indicators:
+        if ind.fidelity is not Fidelity.HIGH and not include_low:
+            continue  # what a SOC would block or sweep; --include-low adds the rest, never for IDS
         mapped = ATTRIBUTE_TYPES.get(ind.type)
-        if mapped is None or (mapped[0], ind.value) in seen:
+        if mapped is None or (mapped[0], ind.value) in done:
             continue
-        seen.add((mapped[0], ind.value))
-        to_ids = ind.fidelity is Fidelity.HIGH and ind.type not in _NEVER_IDS
+        done.add((mapped[0], ind.value))
+        to_ids = blockable(ind) and ind.type not in _NEVER_IDS
         comment = f"{ind.type.value}, {ind.fidelity.value} fidelity" + (f": {ind.reason}" if ind.reason else "")
-        add(mapped[0], ind.value, mapped[1], to_ids, comment)
+        attr = add(mapped[0], ind.value, mapped[1], to_ids, comment, first_seen=seen)
+        # Decay: first_seen is the report's date; the retention tag carries the type's lifetime.
+        retention = retention_tag(ind.type) if to_ids else None
+        if retention:
+            attr.add_tag(retention)
     return ev
 
 
-def _event_dict(p: Profile) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(build_event(p).to_json())
+def _event_dict(p: Profile, include_low: bool) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(build_event(p, include_low=include_low).to_json())
     return {"Event": data}
 
 
-def render(profiles: Sequence[Profile]) -> str:
+def render(profiles: Sequence[Profile], *, include_low: bool = False) -> str:
     """MISP event JSON for ``profiles`` (one event per profile)."""
-    events = [_event_dict(p) for p in profiles]
+    events = [_event_dict(p, include_low) for p in profiles]
     doc: dict[str, Any] = events[0] if len(events) == 1 else {"response": events}
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -15,7 +15,9 @@ from typing import Any
 
 import stix2
 
-from huntfeed.model import ActorHit, Fidelity, Indicator, IndicatorType, Profile, TechniqueHit
+from huntfeed.environment.lifetime import valid_until
+from huntfeed.indicators import blockable
+from huntfeed.model import ActorHit, Indicator, IndicatorType, Profile, TechniqueHit
 from huntfeed.render.ioc_format import link_scheme, utc, web_url
 
 # Fixed namespace: changing it would change every id huntfeed has ever exported.
@@ -103,16 +105,22 @@ class _Builder:
             id=stix_id("relationship", f"{src}|{rel}|{dst}"), relationship_type=rel,
             source_ref=src, target_ref=dst, **self.common(when)))
 
-    def indicator(self, ind: Indicator, when: datetime, left_out: list[str]) -> str | None:
+    def indicator(self, ind: Indicator, when: datetime, left_out: list[str],
+                  seen: datetime | None = None) -> str | None:
         pattern = pattern_for(ind)
         if pattern is None:
             return None
+        # Valid from the report's date, until its type's lifetime (data/environment/lifetimes.yaml) runs out.
+        start = seen or when
+        end = valid_until(ind.type, start)
         try:
             obj = stix2.Indicator(
                 id=stix_id("indicator", f"{ind.type.value}|{ind.value}"), name=f"{ind.type.value}: {ind.value}",
-                pattern=pattern, pattern_type="stix", valid_from=when,
-                description="Extracted by huntfeed from public reporting; the reports citing it give context.",
-                indicator_types=["malicious-activity"], **self.common(when))
+                pattern=pattern, pattern_type="stix", valid_from=start, **({"valid_until": end} if end else {}),
+                description="Extracted by huntfeed from public reporting; the reports citing it give context."
+                + ("" if blockable(ind) else f" Low fidelity ({ind.reason or ind.fidelity.value}): not for blocking."),
+                indicator_types=["malicious-activity"] if blockable(ind) else ["unknown"],
+                labels=None if blockable(ind) else ["huntfeed:low-fidelity"], **self.common(when))
         except stix2.exceptions.STIXError as exc:
             # stix2 checks pattern values (a "hash" that is not hex); one bad value must not cost the bundle.
             left_out.append(f"indicator {ind.type.value} {ind.value[:200]!r}: {str(exc)[:300]}")
@@ -147,7 +155,7 @@ class _Builder:
             extra["external_references"] = [{"source_name": "mitre-attack", "external_id": hit.attack_id}]
         return self.add(cls(id=ident, name=hit.name, **extra, **self.common(when)))
 
-    def profile(self, p: Profile) -> None:
+    def profile(self, p: Profile, include_low: bool = False) -> None:
         when = utc(p.analysed_at)
         first = utc(p.published) if p.published and utc(p.published) <= when else when
         source = stix2.Identity(
@@ -159,8 +167,9 @@ class _Builder:
         actors = [a for a in (self.actor(h, when) for h in p.inference.actors) if a]
         vulns = sorted({self.vulnerability(i.value, when) for i in p.indicators if i.type is IndicatorType.CVE})
         left_out: list[str] = []
-        inds = [i for i in (self.indicator(x, when, left_out) for x in p.indicators
-                            if x.fidelity is Fidelity.HIGH) if i]
+        # What a SOC would block or sweep; --include-low adds the rest, labelled and never "malicious".
+        inds = [i for i in (self.indicator(x, when, left_out, first) for x in p.indicators
+                            if blockable(x) or (include_low and x.type is not IndicatorType.CVE)) if i]
         link = web_url(p.url) if p.url else None
         if p.url and link is None:
             left_out.append(f"article link ({link_scheme(p.url)}): only http(s) links are exported")
@@ -186,17 +195,17 @@ class _Builder:
                 **self.common(when)))
 
 
-def build_bundle(profiles: Sequence[Profile]) -> stix2.Bundle:
+def build_bundle(profiles: Sequence[Profile], *, include_low: bool = False) -> stix2.Bundle:
     """A STIX 2.1 bundle holding a report (and everything it cites) per profile."""
     builder = _Builder()
     for p in profiles:
-        builder.profile(p)
+        builder.profile(p, include_low)
     objects = sorted(builder.objects.values(), key=lambda o: str(o.id))
     key = "|".join(f"{o.id}@{o.get('modified', '')}" for o in objects)
     return stix2.Bundle(*objects, id=stix_id("bundle", key))
 
 
-def render(profiles: Sequence[Profile]) -> str:
+def render(profiles: Sequence[Profile], *, include_low: bool = False) -> str:
     """The STIX 2.1 bundle for ``profiles`` as indented JSON."""
-    data = json.loads(build_bundle(profiles).serialize())
+    data = json.loads(build_bundle(profiles, include_low=include_low).serialize())
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

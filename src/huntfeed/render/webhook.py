@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from huntfeed.errors import FetchError, HTTPStatusError
-from huntfeed.model import Fidelity, Profile, Severity
+from huntfeed.indicators import count_iocs
+from huntfeed.model import Profile, Severity
 
 FLAVOURS = ("slack", "teams")
 _COLOURS = {Severity.CRITICAL: "8B0000", Severity.HIGH: "D9480F", Severity.MED: "B08800", Severity.LOW: "5C6B7A"}
@@ -29,7 +30,7 @@ def _plain(text: str) -> str:
 
 
 def _summary_line(p: Profile) -> str:
-    iocs = sum(1 for i in p.indicators if i.fidelity is Fidelity.HIGH)
+    iocs = count_iocs(p.indicators)  # CVE ids are vulnerabilities, not indicators
     techs = ", ".join(h.id for h in p.techniques[:6]) or "none"
     return f"{_plain(p.source)} · {iocs} high-fidelity IOC(s) · techniques: {techs} · {len(p.hunts)} hunt(s)"
 

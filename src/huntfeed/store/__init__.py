@@ -23,8 +23,11 @@ from huntfeed.model import Entry, Issue, Profile, Severity, Source
 from huntfeed.render.json_profile import profile_from_dict
 from huntfeed.store.backfill import BackfillMark, BackfillMixin, BackfillState
 from huntfeed.store.engine import describe, make_engine, safe_url, store_errors, upsert, write_tx
+from huntfeed.store.feedback import FeedbackMixin
 from huntfeed.store.records import EntryState, FeedState, entry_from_json, entry_to_json
 from huntfeed.store.schema import clean_text, entries, feeds, issues, profile_heads, profile_versions
+from huntfeed.store.sharing import SharingMixin
+from huntfeed.store.stories import StoryMixin
 from huntfeed.store.versions import Rebase, latest_docs, save_versions
 
 __all__ = ["BackfillMark", "BackfillState", "EntryState", "FeedState", "Rebase", "Store", "utcnow"]
@@ -44,16 +47,30 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _require_existing(url: str) -> None:
+    # A read-only command (list, show, export) must never leave an empty store, or a folder, behind
+    # a typo: `profiles list --db sqlite:////no/such/dir/x.db` used to create both and exit 0.
+    if not url.startswith("sqlite"):
+        return
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not Path(path).is_file():
+        raise StoreError("no store here (run `huntfeed run` or `huntfeed feeds add` first, or check --db)",
+                         where=safe_url(url))
+
+
 @store_errors
-class Store(BackfillMixin):
+class Store(BackfillMixin, FeedbackMixin, SharingMixin, StoryMixin):
     """All persistent state of huntfeed behind one small API.
 
     Every public method raises StoreError for a database failure; text is stored with NUL and
     lone surrogates replaced (see ``schema.CleanText``), the same on SQLite and PostgreSQL.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open (and migrate) the store; with ``create=False`` a SQLite file that does not exist is an error."""
         self.url = url
+        if not create:
+            _require_existing(url)
         try:
             self.engine = make_engine(url)
             self._migrate()
@@ -180,7 +197,11 @@ class Store(BackfillMixin):
                 # One idempotent upsert: an item already done with this fingerprint is left alone,
                 # anything new or changed becomes pending, whoever polls the feed concurrently.
                 stmt = upsert(conn, entries)
-                changed = {k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                changed: dict[str, Any] = {
+                    k: stmt.excluded[k] for k in ("link", "title", "fingerprint", "entry_json", "state")}
+                # A changed item is new work: its retry budget starts again (it used to stay spent for ever).
+                changed["attempts"] = sa.case((entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.attempts),
+                                              else_=0)
                 unchanged_done = sa.and_(entries.c.fingerprint == stmt.excluded.fingerprint, entries.c.state == "done")
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[entries.c.feed_url, entries.c.guid], set_=changed, where=sa.not_(unchanged_done)
@@ -247,7 +268,8 @@ class Store(BackfillMixin):
         values: dict[str, Any] = {
             "state": state,
             "error": error[:2000] if error else None,
-            "attempts": entries.c.attempts + 1,
+            # Attempts count failures in a row: a success ends the series.
+            "attempts": entries.c.attempts + 1 if state == "failed" else 0,
             "last_checked": utcnow(),
         }
         for key, val in (
@@ -327,8 +349,11 @@ class Store(BackfillMixin):
         source: str | None,
         technique: str | None,
         text: str | None,
+        affects_us: bool = False,
     ) -> Any:
         h = profile_heads.c
+        if affects_us:
+            q = q.where(h.affects_us.is_(True))
         if severity is not None:
             q = q.where(h.severity_rank >= severity.rank)
         if since is not None:
@@ -352,13 +377,14 @@ class Store(BackfillMixin):
         q: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        affects_us: bool = False,
     ) -> list[Profile]:
         """Latest version of each matching profile, newest first."""
         h = profile_heads.c
         query = sa.select(profile_versions.c.doc).join(
             profile_heads, sa.and_(profile_versions.c.id == h.id, profile_versions.c.version == h.version)
         )
-        query = self._filtered(query, severity, since, source, technique, q)
+        query = self._filtered(query, severity, since, source, technique, q, affects_us)
         query = query.order_by(h.analysed_at.desc(), h.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [profile_from_dict(json.loads(r.doc)) for r in conn.execute(query)]
@@ -371,10 +397,11 @@ class Store(BackfillMixin):
         source: str | None = None,
         technique: str | None = None,
         q: str | None = None,
+        affects_us: bool = False,
     ) -> int:
         """How many profiles match the filters."""
         query = self._filtered(
-            sa.select(sa.func.count()).select_from(profile_heads), severity, since, source, technique, q
+            sa.select(sa.func.count()).select_from(profile_heads), severity, since, source, technique, q, affects_us
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())

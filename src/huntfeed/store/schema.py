@@ -97,6 +97,7 @@ profile_heads = sa.Table(
     sa.Column("search", CleanText, nullable=False, server_default=""),
     sa.Column("n_indicators", sa.Integer, nullable=False, server_default="0"),
     sa.Column("n_hunts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("affects_us", sa.Boolean, nullable=False, server_default=sa.false()),  # environment matches
 )
 sa.Index("ix_profile_heads_analysed", profile_heads.c.analysed_at)
 sa.Index("ix_profile_heads_severity", profile_heads.c.severity_rank)
@@ -122,4 +123,19 @@ backfill_items = sa.Table(
     sa.Column("error", CleanText),
     sa.Column("origin", CleanText, nullable=False, server_default=""),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The analyst's judgement, applied to every later analysis (see huntfeed.environment.feedback).
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(24), nullable=False),  # false-positive | not-in-report
+    sa.Column("value", CleanText, nullable=False),  # an indicator value or a technique id
+    sa.Column("type", sa.String(24), nullable=False, server_default=""),  # indicator type; "" = any
+    sa.Column("scope", sa.String(16), nullable=False),  # global | feed | profile
+    sa.Column("target", CleanText, nullable=False, server_default=""),  # the feed URL or profile id
+    sa.Column("reason", CleanText, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("kind", "value", "type", "scope", "target", name="uq_feedback_rule"),
 )

@@ -46,6 +46,7 @@ def head_row(profile: Profile) -> dict[str, Any]:
         + " ".join(f"{t.id} {t.name}" for t in profile.techniques),
         "n_indicators": len(profile.indicators),
         "n_hunts": len(profile.hunts),
+        "affects_us": bool(profile.relevance is not None and profile.relevance.affects_us),
     }
 
 

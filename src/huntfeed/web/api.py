@@ -35,7 +35,7 @@ def list_profiles(
     technique: Annotated[str | None, Query(max_length=20)] = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="at most 1,000,000")] = 0,
 ) -> dict[str, Any]:
     store = request.app.state.store
     kwargs = Filters(severity, period, source or "", technique or "", q or "").store_kwargs(

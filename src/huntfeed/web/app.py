@@ -11,12 +11,13 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from huntfeed import __version__
 from huntfeed.feeds.fetch import FetchSettings
 from huntfeed.model import IndicatorType, Profile, Severity, Source
 from huntfeed.render.ioc_format import defang
-from huntfeed.web.security import SecurityHeaders
+from huntfeed.web.security import SecurityHeaders, served_names
 
 HERE = Path(__file__).resolve().parent
 PERIODS: dict[str, timedelta | None] = {
@@ -31,10 +32,11 @@ class ProfileStore(Protocol):
 
     def list_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
-                      limit: int = ..., offset: int = ...) -> list[Profile]: ...
+                      limit: int = ..., offset: int = ..., affects_us: bool = ...) -> list[Profile]: ...
 
     def count_profiles(self, *, severity: Severity | None = ..., since: datetime | None = ...,
-                       source: str | None = ..., technique: str | None = ..., q: str | None = ...) -> int: ...
+                       source: str | None = ..., technique: str | None = ..., q: str | None = ...,
+                       affects_us: bool = ...) -> int: ...
 
     def get_profile(self, pid: str, version: int | None = ...) -> Profile | None: ...
 
@@ -46,6 +48,12 @@ class ProfileStore(Protocol):
 
     def remove_feed(self, url: str) -> bool: ...
 
+    def list_feedback(self) -> list[Any]: ...
+
+    def add_feedback(self, rule: Any) -> bool: ...
+
+    def remove_feedback(self, n: int) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -56,6 +64,7 @@ class Filters:
     source: str = ""
     technique: str = ""
     q: str = ""
+    affects_us: bool = False  # only profiles that touch the team's environment
 
     def since(self, now: datetime) -> datetime | None:
         delta = PERIODS.get(self.period)
@@ -63,15 +72,17 @@ class Filters:
 
     def store_kwargs(self, now: datetime) -> dict[str, Any]:
         return {"severity": self.severity, "since": self.since(now), "source": self.source or None,
-                "technique": self.technique.upper() or None, "q": self.q or None}
+                "technique": self.technique.upper() or None, "q": self.q or None,
+                **({"affects_us": True} if self.affects_us else {})}
 
 
 def parse_filters(severity: str = "", period: str = "", source: str = "", technique: str = "",
-                  q: str = "", *, default_period: str = "all") -> Filters:
+                  q: str = "", *, default_period: str = "all", affects_us: str = "") -> Filters:
     """Filters from raw query values; unknown values fall back to 'no filter'."""
     sev = Severity.__members__.get(severity.upper()) if severity else None
     per = period if period in PERIODS else default_period
-    return Filters(sev, per, source.strip()[:200], technique.strip()[:20], q.strip()[:200])
+    return Filters(sev, per, source.strip()[:200], technique.strip()[:20], q.strip()[:200],
+                   affects_us=affects_us in ("1", "on", "true"))
 
 
 def _safe_href(url: str) -> str:
@@ -124,13 +135,18 @@ def default_tactic_order() -> tuple[str, ...]:
 
 def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]] | None = None,
                clock: Callable[[], datetime] | None = None, page_size: int = 25, token: str | None = None,
-               fetch_settings: FetchSettings | None = None) -> FastAPI:
-    """The FastAPI app serving ``store``; with a ``token``, the write calls of ``web.write`` too."""
+               fetch_settings: FetchSettings | None = None, served: Sequence[str] | None = None) -> FastAPI:
+    """The FastAPI app serving ``store``; with a ``token``, the write calls of ``web.write`` too.
+
+    ``served`` are the Host header names answered (default: loopback names only); any other
+    Host gets a 400, so a rebinding DNS name cannot read the API through the analyst's browser.
+    """
     app = FastAPI(title="huntfeed", version=__version__, description=(
         "API over huntfeed's threat profiles. Profiles use the JSON profile schema; exports return the "
         "document in the format asked for. Reads are open; calls that change state or fetch need "
         "`Authorization: Bearer <token>` and are refused when the server has no token."))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(served or served_names()))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
     env = templates.env
@@ -153,9 +169,19 @@ def create_app(store: ProfileStore, *, tactic_order: Callable[[], Sequence[str]]
     app.state.token = token or None
     app.state.fetch_settings = fetch_settings or FetchSettings()
 
-    from huntfeed.web import api, pages, write  # routes read their dependencies from app.state
+    from huntfeed.web import (  # routes read their dependencies from app.state
+        api,
+        campaign_pages,
+        feedback,
+        pages,
+        taxii,
+        write,
+    )
 
     app.include_router(api.router)
+    app.include_router(taxii.router)
+    app.include_router(campaign_pages.router)
     app.include_router(write.router)
+    app.include_router(feedback.router)
     app.include_router(pages.router)
     return app

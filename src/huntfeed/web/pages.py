@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from huntfeed.web import heatmap
-from huntfeed.web.app import LAST_VISIT_COOKIE, Filters, parse_filters
+from huntfeed.web.app import LAST_VISIT_COOKIE, PERIODS, Filters, parse_filters
 
 router = APIRouter(include_in_schema=False)
 _HEAT_CAP = 5000
@@ -39,8 +39,8 @@ def _listing(request: Request, f: Filters, page: int, since: datetime | None = N
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def index(request: Request, severity: str = "", period: str = "", source: str = "", technique: str = "",
-          q: str = "", page: str = "1") -> HTMLResponse:
-    f = parse_filters(severity, period, source, technique, q)
+          q: str = "", page: str = "1", affects_us: str = "") -> HTMLResponse:
+    f = parse_filters(severity, period, source, technique, q, affects_us=affects_us)
     feeds = request.app.state.store.list_feeds()
     sources = sorted({x.name for x in feeds if x.name})
     return _page(request, "list.html", sources=sources, **_listing(request, f, _int(page, 1)))
@@ -82,6 +82,18 @@ def heatmap_page(request: Request, period: str = "30d") -> HTMLResponse:
     cols = heatmap.build(profiles, request.app.state.tactics())
     return _page(request, "heatmap.html", wide=True, columns=cols, period=f.period, n_profiles=len(profiles),
                  levels=heatmap.LEVELS)
+
+
+@router.api_route("/blind-spots", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def blind_spots_page(request: Request, period: str = "30d") -> HTMLResponse:
+    """Techniques seen in the period whose hunts the team cannot run, and the data sources that would close them."""
+    from huntfeed.environment.report import blind_spots
+
+    f = parse_filters(period=period, default_period="30d")
+    profiles = request.app.state.store.list_profiles(**f.store_kwargs(request.app.state.clock()), limit=_HEAT_CAP)
+    with_env = [p for p in profiles if p.relevance is not None]
+    return _page(request, "blind_spots.html", spots=blind_spots(with_env), period=f.period,
+                 n_profiles=len(profiles), n_env=len(with_env), periods=list(PERIODS))
 
 
 @router.api_route("/feeds", methods=["GET", "HEAD"], response_class=HTMLResponse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -18,6 +18,23 @@ DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.j
             "https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; "
             "font-src https://fonts.gstatic.com; frame-ancestors 'none'; base-uri 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
+# The names a browser on this machine uses for a loopback server. A page on attacker.example whose
+# name is re-pointed at 127.0.0.1 (DNS rebinding) sends "Host: attacker.example" and is refused.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def served_names(bind_host: str = "127.0.0.1", extra: Iterable[str] = ()) -> list[str]:
+    """The Host header values the server answers: loopback, the bound name, and ``--allow-host`` names."""
+    names = list(LOOPBACK_NAMES)
+    for entry in (bind_host, *extra):
+        host = entry.strip().lower()
+        if host.startswith("["):
+            host = host.split("]", 1)[0] + "]"
+        elif host.count(":") == 1:
+            host = host.split(":", 1)[0]  # host:port; the port is the socket's business
+        if host and host not in ("0.0.0.0", "::", "[::]") and host not in names:
+            names.append(host)
+    return names
 
 
 class SecurityHeaders(BaseHTTPMiddleware):

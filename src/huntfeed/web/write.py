@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hmac
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from huntfeed.errors import HuntfeedError
-from huntfeed.feeds.article import document_article, document_text
+from huntfeed.errors import HuntfeedError, ParseError
+from huntfeed.feeds.article import document_article
+from huntfeed.feeds.document import MAX_DOCUMENT_BYTES, read_document
 from huntfeed.model import Source
 from huntfeed.render.json_profile import profile_to_dict
 
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from huntfeed.pipeline import Knowledge
 
 router = APIRouter(prefix="/api", tags=["write (token)"])
-MAX_TEXT = 5 * 1024 * 1024
 _kb_lock = threading.Lock()
 
 
@@ -54,7 +55,7 @@ class FeedIn(BaseModel):
 class DocumentIn(BaseModel):
     """A document to analyse: its text (HTML or plain), or a URL for the server to fetch."""
 
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    text: str | None = Field(default=None, max_length=4 * MAX_DOCUMENT_BYTES)  # cut to the limit, noted
     url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
     title: str = Field(default="", max_length=500)
 
@@ -80,16 +81,20 @@ def analyze(request: Request, doc: DocumentIn, _: Authorised) -> dict[str, Any]:
 
     if (doc.text is None) == (doc.url is None):
         raise HTTPException(422, "give exactly one of text or url")
-    raw = doc.text
+    raw: str | bytes | None = doc.text
     if raw is None:
         assert doc.url is not None
         try:  # the fetch settings carry the SSRF guard and --allow-host, as for feed links
             with Fetcher(request.app.state.fetch_settings) as fetcher:
-                raw = fetcher.get(doc.url).text
+                raw = fetcher.get(doc.url).content
         except HuntfeedError as exc:
             raise HTTPException(422, f"cannot fetch {doc.url}: {exc}") from exc
-    article = document_article(document_text(raw, doc.url or ""), url=doc.url or "", title=doc.title)
-    return profile_to_dict(analyse(article, _knowledge(request)))
+    try:  # the same input limits as `huntfeed analyze`, said in the profile's notes
+        document = read_document(raw, url=doc.url or "", where=doc.url or "text")
+    except ParseError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    article = document_article(document.text, url=doc.url or "", title=doc.title)
+    return profile_to_dict(replace(analyse(article, _knowledge(request)), notes=document.notes))
 
 
 def _knowledge(request: Request) -> Knowledge:
@@ -97,7 +102,8 @@ def _knowledge(request: Request) -> Knowledge:
     with _kb_lock:
         kb = getattr(request.app.state, "knowledge", None)
         if kb is None:
+            from huntfeed.environment.load import find_environment
             from huntfeed.pipeline import Knowledge
 
-            kb = request.app.state.knowledge = Knowledge.load()
+            kb = request.app.state.knowledge = Knowledge.load(environment=find_environment())
         return kb

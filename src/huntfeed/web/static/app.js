@@ -52,6 +52,29 @@
     });
   });
 
+  // "Noise" on an indicator: a false-positive rule through the token-guarded API (the token stays in this tab).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.feedback");
+    if (!button) return;
+    var reason = window.prompt("Why? (" + button.getAttribute("data-kind") + ": " + button.getAttribute("data-value") + ")");
+    if (!reason) return;
+    var token = window.sessionStorage.getItem("huntfeed-token") || window.prompt("The server's API token");
+    if (!token) return;
+    fetch("/api/feedback", {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token},
+      body: JSON.stringify({kind: button.getAttribute("data-kind"), value: button.getAttribute("data-value"),
+                            type: button.getAttribute("data-type") || "",
+                            scope: button.getAttribute("data-scope") || "global",
+                            target: button.getAttribute("data-target") || "", reason: reason})
+    }).then(function (resp) {
+      if (resp.ok) window.sessionStorage.setItem("huntfeed-token", token);
+      else if (resp.status === 401) window.sessionStorage.removeItem("huntfeed-token");
+      button.textContent = resp.ok ? "Marked" : "Refused (" + resp.status + ")";
+      announce(resp.ok ? "Recorded: applied from the next analysis on" : "Not recorded: HTTP " + resp.status);
+    });
+  });
+
   // Changing a select in a filter form applies it at once.
   document.addEventListener("change", function (event) {
     var el = event.target;

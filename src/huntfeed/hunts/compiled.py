@@ -1,0 +1,227 @@
+"""The hunt library compiled once: one trigger automaton, queries converted once and kept on disk.
+
+Two costs used to grow with the library on every article:
+
+* each use case's phrase pattern (and each platform's cue pattern) scanned the whole text, one
+  regex pass per use case. ``TriggerIndex`` puts every phrase and cue word of the library into one
+  Aho-Corasick automaton and finds, in one pass, the same matches the patterns find (the tests
+  compare both on every use case, the demo corpus and the development reports);
+* every fired use case's Sigma rule was parsed and converted to SPL and KQL by pySigma in each
+  new process. ``QueryCache`` converts each rule once per target and keeps the result in memory
+  and in a file in the cache folder, keyed by the rule's text and by the versions of pySigma, its
+  backends and huntfeed's own conversion code; a process that finds the file never imports pySigma.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import ahocorasick
+
+from huntfeed import __version__
+
+log = logging.getLogger(__name__)
+
+# The automaton runs on the text with ASCII letters lower-cased and the few other characters that
+# Python's case-insensitive matching equates with an ASCII letter mapped to it (U+0130 and U+0131
+# to "i", U+017F to "s", U+212A to "k"): every match of a use case's IGNORECASE pattern is then a
+# substring of the folded text, so the automaton never misses a use case its pattern would fire.
+# tests/test_hunts_compiled.py checks this table against every code point.
+FOLD = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {
+    0x130: "i",
+    0x131: "i",
+    0x17F: "s",
+    0x212A: "k",
+}
+
+
+def fold(text: str) -> str:
+    """The text the automaton scans (see ``FOLD``)."""
+    return text.translate(FOLD)
+
+
+def _blocks(c: str) -> bool:
+    """What the patterns' ``(?<![\\w-])`` and ``(?![\\w-])`` refuse next to a match (Unicode \\w)."""
+    return c.isalnum() or c in "_-"
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What one pass found: each use case's phrase matches in order, and the platforms named."""
+
+    phrases: dict[str, list[str]]  # use-case key -> the texts its phrase pattern matches, in order
+    platforms: frozenset[str]
+
+
+class TriggerIndex:
+    """Every phrase and platform cue of the library in one automaton, matched as their patterns would.
+
+    A use case's phrase pattern is ``(?<![\\w-])(?:longest|...|shortest)(?![\\w-])``, case-insensitive,
+    over the lower-cased text; ``finditer`` takes, left to right, the longest phrase with both
+    boundaries at each position and goes on after it. ``scan`` does the same from the automaton's
+    occurrences. A platform is named when any of its cue words occurs with its boundaries (none
+    before a cue that starts with a dot). Keys in ``always`` (words the automaton cannot stand for)
+    and any text whose lower-casing changes its length are left to the patterns themselves.
+    """
+
+    def __init__(self, phrases: Mapping[str, Iterable[str]], cues: Mapping[str, Iterable[str]]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        table: dict[str, list[tuple[str, bool]]] = {}  # folded word -> (key, whether it is a platform cue)
+        always: set[str] = set()
+        for is_cue, source in ((False, phrases), (True, cues)):
+            for key, words in source.items():
+                for word in words:
+                    folded = fold(word)
+                    if not folded or not folded.isascii() or "\0" in folded:
+                        always.add(key)
+                    else:
+                        table.setdefault(folded, []).append((key, is_cue))
+        for word, keys in table.items():
+            self._automaton.add_word(word, (len(word), word.startswith("."), tuple(keys)))
+        if table:
+            self._automaton.make_automaton()
+        self._empty = not table
+        self.always = frozenset(always)
+
+    def scan(self, text: str, lowered: str) -> Scan | None:
+        """One pass over ``text`` (``lowered`` is ``text.lower()``); None where the patterns must run."""
+        if len(lowered) != len(text):
+            return None  # U+0130 lower-cases to two characters: positions no longer line up
+        spans: dict[str, list[tuple[int, int]]] = {}
+        named: set[str] = set()
+        for last, (length, dotted, keys) in ([] if self._empty else self._automaton.iter(fold(text))):
+            start, end = last - length + 1, last + 1
+            for key, is_cue in keys:
+                if is_cue:
+                    if key not in named and (end == len(text) or not _blocks(text[end])) and (
+                            dotted or start == 0 or not _blocks(text[start - 1])):
+                        named.add(key)
+                elif (end == len(lowered) or not _blocks(lowered[end])) and (
+                        start == 0 or not _blocks(lowered[start - 1])):
+                    spans.setdefault(key, []).append((start, end))
+        return Scan({key: _leftmost_longest(found, lowered) for key, found in spans.items()}, frozenset(named))
+
+
+def _leftmost_longest(spans: list[tuple[int, int]], lowered: str) -> list[str]:
+    out, taken = [], 0
+    for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start >= taken:
+            out.append(lowered[start:end])
+            taken = end
+    return out
+
+
+# The code whose output the cache stores: a change to any of them (or to pySigma) is a new key.
+_CONVERSION_SOURCES = ("convert.py", "cim.py", "spl_lint.py")
+_CONVERSION_PACKAGES = ("pySigma", "pysigma-backend-splunk", "pySigma-backend-kusto")
+
+
+def conversion_fingerprint() -> str:
+    """A digest of huntfeed's conversion code and the installed pySigma packages' versions."""
+    h = hashlib.sha256(f"huntfeed {__version__}\n".encode())
+    for package in _CONVERSION_PACKAGES:
+        try:
+            h.update(f"{package} {metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{package} absent\n".encode())
+    here = Path(__file__).parent
+    for name in _CONVERSION_SOURCES:
+        h.update(name.encode() + b"\0" + (here / name).read_bytes())
+    return h.hexdigest()[:32]
+
+
+def cache_dir() -> Path:
+    """``$HUNTFEED_CACHE``, else ``cache`` in ``$HUNTFEED_HOME``, else the platform's cache folder."""
+    if env := os.environ.get("HUNTFEED_CACHE"):
+        return Path(env)
+    if home := os.environ.get("HUNTFEED_HOME"):
+        return Path(home) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("huntfeed", appauthor=False))
+
+
+MAX_ENTRIES = 4096  # a file only grows while rules change under one fingerprint; past this, keep the used ones
+
+
+@dataclass
+class QueryCache:
+    """Converted queries by (target, SHA-256 of the Sigma text); ``None`` records a failed conversion."""
+
+    path: Path | None
+    fingerprint: str
+    entries: dict[str, str | None] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)
+    _dirty: bool = False
+    # The web app analyses in worker threads: one conversion and one file write at a time.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @classmethod
+    def open(cls, folder: Path | None = None) -> QueryCache:
+        """The cache for this installation; an unreadable or foreign file is ignored (and replaced)."""
+        fingerprint = conversion_fingerprint()
+        path = (folder or cache_dir()) / f"hunt-queries-{fingerprint}.json"
+        cache = cls(path, fingerprint)
+        with contextlib.suppress(OSError, ValueError):
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            entries = doc.get("entries") if isinstance(doc, dict) and doc.get("fingerprint") == fingerprint else None
+            if isinstance(entries, dict) and all(isinstance(k, str) and (v is None or isinstance(v, str))
+                                                 for k, v in entries.items()):
+                cache.entries = entries
+        return cache
+
+    def convert(self, sigma_yaml: str, targets: Iterable[str]) -> dict[str, str]:
+        """The rule converted to each target that converts (a failure is left out, as lint reports it)."""
+        digest = hashlib.sha256(sigma_yaml.encode("utf-8")).hexdigest()
+        out: dict[str, str] = {}
+        with self._lock:
+            for target in targets:
+                key = f"{target}:{digest}"
+                if key not in self.entries:
+                    self.entries[key] = _convert(target, sigma_yaml)
+                    self._dirty = True
+                self._used.add(key)
+                if (query := self.entries[key]) is not None:
+                    out[target] = query
+            if self._dirty:
+                self.save()
+        return out
+
+    def save(self) -> None:
+        """Write the file atomically (under the lock); an unwritable folder only costs the next process time."""
+        self._dirty = False
+        if self.path is None:
+            return
+        entries = self.entries
+        if len(entries) > MAX_ENTRIES:
+            entries = {k: v for k, v in entries.items() if k in self._used}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hunt-queries-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"fingerprint": self.fingerprint, "entries": entries}, fh, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.debug("hunt query cache not written to %s: %s", self.path, exc)
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
+
+def _convert(target: str, sigma_yaml: str) -> str | None:
+    from huntfeed.errors import QueryError
+    from huntfeed.hunts.convert import CONVERTERS  # pySigma loads only when a rule is not cached
+
+    try:
+        return CONVERTERS[target](sigma_yaml)
+    except QueryError:
+        return None

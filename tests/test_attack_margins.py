@@ -1,0 +1,147 @@
+"""The classifier's per-document arithmetic (attack/margins.py) against the code it replaced, value for value."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from huntfeed.attack import margins
+from huntfeed.attack.classifier import _MIN_CHARS, _TOP_SENTENCES, SentenceModel, raw_counts
+from huntfeed.attack.combine import CLF_KEEP
+from huntfeed.attack.engine import AttackEngine
+from huntfeed.attack.text import Sentence, split_sentences
+from huntfeed.feeds.article import document_text
+from huntfeed.paths import package_data
+from tests.conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def engine() -> AttackEngine:
+    return AttackEngine.load()
+
+
+def _texts() -> list[str]:
+    pages = sorted(package_data("demo").rglob("*.html"))
+    texts = [document_text(p.read_text(encoding="utf-8"), "") for p in pages]
+    dev = SHARED / "eval" / "reports_dev.jsonl"
+    if dev.is_file():
+        texts += [json.loads(line)["full_text"] for line in dev.open(encoding="utf-8")][:40]
+    return texts
+
+
+def _reference_window(model: SentenceModel, texts: list[str], width: int) -> tuple[np.ndarray, list[int]]:
+    """window_decision as it was written before margins.py (SciPy's operators throughout)."""
+    n = len(texts)
+    x = raw_counts(texts, model.char_ngrams).multiply(model.idf.reshape(1, -1)).tocsr()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    safe = np.where(norms > 0, norms, 1.0)
+    raw = np.asarray(((sp.diags(1.0 / safe) @ x) @ model.weights).toarray(), dtype=np.float64)
+    unnorm = raw * norms.reshape(-1, 1)
+    rows, owners = [raw], list(range(n))
+    dots = {lag: np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel() for lag in range(1, width)}
+    for size in range(2, width + 1):
+        m = n - size + 1
+        if m <= 0:
+            break
+        num = sum(unnorm[k : k + m] for k in range(size))
+        sq = sum(norms[k : k + m] ** 2 for k in range(size))
+        for lag in range(1, size):
+            for k in range(size - lag):
+                sq = sq + 2.0 * dots[lag][k : k + m]
+        rows.append(num / np.sqrt(np.maximum(sq, 1e-12)).reshape(-1, 1))
+        owners.extend(range(m))
+    return (np.vstack(rows) + model.bias.reshape(1, -1)).astype(np.float32), owners
+
+
+def _reference_scores(engine: AttackEngine, sentences: list[Sentence]) -> dict[str, object]:
+    """sentence_scores as it was: a loop over every margin above the keep floor."""
+    model = engine.model
+    assert model is not None
+    keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
+    texts = [sentences[i].text for i in keep]
+    if not texts:
+        return {}
+    scores, first = _reference_window(model, texts, int(model.meta.get("windows") or 1))  # type: ignore[call-overload]
+    owners = [keep[j] for j in first]
+    out: dict[str, dict[int, float]] = {}
+    rows, cols = np.nonzero(scores > CLF_KEEP)
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        per = out.setdefault(model.labels[c], {})
+        idx, val = owners[r], float(scores[r, c])
+        if val > per.get(idx, CLF_KEEP):
+            per[idx] = val
+    result: dict[str, object] = {}
+    for label, per in out.items():
+        tid = engine.catalog.resolve(label)
+        if tid is None or tid in result:
+            continue
+        vals = sorted(((v, i) for i, v in per.items()), reverse=True)
+        result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
+    return result
+
+
+def test_sentence_scores_equal_the_per_margin_loop_on_the_demo_and_dev_reports(engine: AttackEngine) -> None:
+    model = engine.model
+    assert model is not None and model.meta.get("window_mode") != "exact"
+    for text in _texts():
+        sentences = split_sentences(text)
+        want = _reference_scores(engine, sentences)
+        got = model.sentence_scores(sentences, engine.catalog)
+        assert list(got.items()) == list(want.items())  # the same values, ties and id order
+
+
+def test_window_margins_are_the_same_floats(engine: AttackEngine) -> None:
+    model = engine.model
+    assert model is not None
+    for text in _texts()[:12]:
+        texts = [s.text for s in split_sentences(text) if len(s.text) >= _MIN_CHARS]
+        want, want_first = _reference_window(model, texts, 3)
+        got, got_first = model.window_decision(texts, 3)
+        assert got_first == want_first
+        assert np.array_equal(got, want)
+
+
+def test_scale_rows_lays_out_and_multiplies_as_diags_times_x() -> None:
+    rng = np.random.default_rng(7)
+    x = sp.random(40, 300, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    x.data[x.indptr[3] : x.indptr[4]] = 0.0  # an empty row
+    x.eliminate_zeros()
+    factors = rng.random(40).astype(np.float32) + np.float32(0.1)
+    factors[5] = 0.0  # a zero factor: SciPy's product stores nothing for that row
+    want, got = sp.diags(factors) @ x, margins.scale_rows(x, factors)
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 2500])  # 2500: more than one kernel call
+def test_product_is_scipys_product(rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(rows)
+    x = sp.random(rows, 500, density=0.03, format="csr", dtype=np.float32, random_state=rng)
+    w = sp.random(500, 37, density=0.2, format="csr", dtype=np.float32, random_state=rng)
+    want = (x @ w).toarray() if rows else np.zeros((0, 37), np.float32)
+    assert np.array_equal(margins.product(x, w), want)
+    monkeypatch.setattr(margins, "csr_matmat", None)  # the public operator's path
+    assert np.array_equal(margins.product(x, w), want)
+
+
+def test_best_per_sentence_and_summaries_on_a_table() -> None:
+    keep = CLF_KEEP
+    # rows: sentences 0..2, then runs credited to sentences 0..1
+    scores = np.array(
+        [[-2.0, 0.5, -1.0], [0.25, -3.0, -0.5], [-1.5, -1.5, -2.0], [-0.75, 0.5, -4.0], [0.3, -2.0, -5.0]],
+        dtype=np.float32,
+    )
+    best, order = margins.best_per_sentence(scores, [0, 1, 2, 0, 1], 3, keep)
+    assert best.tolist() == [[-0.75, 0.5, -1.0], [0.30000001192092896, -1.0, -0.5], [-1.0, -1.0, -1.0]]
+    assert order.tolist() == [1, 0, 2]  # label 1 meets the floor in row 0, labels 0 and 2 in row 1
+    got = margins.label_summaries(best, [4, 9, 11], keep, 5)
+    assert got == {
+        0: ([(0.30000001192092896, 9), (-0.75, 4)], 2, 1),
+        1: ([(0.5, 4)], 1, 1),
+        2: ([(-0.5, 9)], 1, 0),
+    }
+    tie = margins.label_summaries(np.array([[0.5], [0.5]], dtype=np.float32), [0, 1], keep, 1)
+    assert tie == {0: ([(0.5, 1)], 2, 2)}  # a tie: the later sentence first, as sorted(reverse=True)

@@ -1,0 +1,96 @@
+"""A fast start: each command imports what it uses, `--help` lists every command without importing one."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from huntfeed.cli import COMMAND_MODULES, LAZY_COMMANDS, LazyGroup, cli
+
+# Libraries `huntfeed extract` has no use for; each costs from 0.1 to 1.5 s of CPU to import.
+HEAVY = ("sklearn", "scipy", "numpy", "sigma", "sqlalchemy", "alembic", "fastapi", "starlette", "stix2",
+         "pymisp", "celery", "redis", "psycopg", "httpx", "trafilatura", "feedparser", "rich", "yaml")
+
+_PROBE = """
+import contextlib, io, json, sys
+from huntfeed.cli import main
+sys.argv = ["huntfeed", *json.loads(sys.argv[1])]
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+"""
+
+
+def _imports(*args: str) -> dict:  # type: ignore[type-arg]
+    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args)], capture_output=True, text=True,
+                          check=True, timeout=120)
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("args", [("--help",), ("extract", "--help"), ("extract", "{file}"),
+                                  ("extract", "{file}", "--all", "--format", "csv")])
+def test_extract_and_help_import_nothing_heavy(tmp_path: Path, args: tuple[str, ...]) -> None:
+    doc = tmp_path / "one.txt"
+    doc.write_text("C2: hxxp://update-check[.]top/gate.php and 45.137.21.9\n", encoding="utf-8")
+    got = _imports(*(a.replace("{file}", str(doc)) for a in args))
+    assert got["code"] == 0
+    assert sorted(set(HEAVY) & set(got["modules"])) == []
+    if "extract" in args and "--help" not in args:
+        assert "update-check.top" in got["out"]  # it did its work, not only start
+
+
+def test_analyze_imports_neither_the_store_the_web_nor_pysigma(tmp_path: Path) -> None:
+    doc = tmp_path / "report.txt"
+    doc.write_text("The actor ran certutil -urlcache -f to fetch a payload from evil[.]example.com.\n")
+    got = _imports("analyze", str(doc), "--format", "json")
+    assert got["code"] == 0 and '"schema"' in got["out"]
+    assert sorted({"sqlalchemy", "alembic", "fastapi", "stix2", "pymisp", "celery"} & set(got["modules"])) == []
+    assert "sklearn" not in got["modules"]  # the classifier's features are hashed without it (attack/hashing.py)
+    # The first analysis converted the fired use cases' rules and cached them; the next one reads them
+    # back, and pySigma does not load at all.
+    assert "sigma" not in _imports("analyze", str(doc), "--format", "json")["modules"]
+
+
+def _eager() -> dict[str, click.Command]:
+    commands: dict[str, click.Command] = {}
+    for module in COMMAND_MODULES:
+        for command in importlib.import_module(module).commands:
+            commands[command.name or ""] = command
+    return commands
+
+
+def test_the_lazy_table_lists_every_command_with_its_own_help() -> None:
+    actual = {name: (module, command.get_short_help_str(limit=300))
+              for module in COMMAND_MODULES for command in importlib.import_module(module).commands
+              if (name := command.name)}
+    missing = {k: v for k, v in actual.items() if LAZY_COMMANDS.get(k) != v}
+    assert not missing, f"update LAZY_COMMANDS in huntfeed/cli/__init__.py with: {missing!r}"
+
+
+def test_help_is_the_same_as_with_every_command_loaded() -> None:
+    eager = click.Group("huntfeed", commands=_eager(), params=cli.params, help=cli.help,
+                        context_settings=cli.context_settings)
+    lazy = LazyGroup("huntfeed", params=cli.params, help=cli.help, context_settings=cli.context_settings)
+    assert lazy.commands == {}
+    want = CliRunner().invoke(eager, ["--help"]).output
+    assert CliRunner().invoke(lazy, ["--help"]).output == want
+    assert lazy.commands == {}  # listing the commands loaded none of them
+
+
+def test_a_command_missing_from_the_table_is_still_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(LAZY_COMMANDS, "kev")
+    group = LazyGroup("huntfeed")
+    result = CliRunner().invoke(group, ["kev", "--help"])
+    assert result.exit_code == 0 and "Known Exploited" in result.output
