@@ -21,6 +21,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -70,6 +71,42 @@ def print_table(results: list[dict[str, Any]], detail: bool) -> None:
     print(f"\nno log source in the telemetry ({len(none)}): {', '.join(none)}")
 
 
+SETUP_WINDOW_S = 10.0  # the publishers' log clearing lands in the first second of a recording
+
+
+def _when(stamp: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+    except ValueError:
+        return None
+
+
+def recording_start_only(conn: Any, meta: dict[str, Any], scorer: ModuleType, r: dict[str, Any]) -> tuple[int, int]:
+    """(other attack data sets fired only in the recording's first seconds, other data sets fired).
+
+    Several publishers cleared the event logs right before recording, so a log-clearing hunt "fires"
+    on the set-up, not the attack; this tells that apart from a rule that is noisy during the attack.
+    """
+    starts = {ds: _when(t0) for ds, t0 in conn.execute("SELECT _dataset, MIN(TimeCreated) FROM logs GROUP BY _dataset")}
+    last_hit: dict[str, datetime | None] = {}
+    for q in r.get("query") or []:
+        for ds, latest in conn.execute(f"SELECT _dataset, MAX(TimeCreated) FROM ({q}) GROUP BY _dataset"):
+            seen, when = last_hit.get(ds), _when(latest)
+            last_hit[ds] = when if seen is None or (when is not None and when > seen) else seen
+    other = [
+        ds
+        for ds in last_hit
+        if not meta[ds]["benign"]
+        and not any(scorer.compatible(t, u) for t in meta[ds]["techniques"] for u in r["techniques"])
+    ]
+    setup = 0
+    for ds in other:
+        start, last = starts.get(ds), last_hit[ds]
+        if start is not None and last is not None and (last - start).total_seconds() <= SETUP_WINDOW_S:
+            setup += 1
+    return setup, len(other)
+
+
 def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
     """The targets that do not hold (empty when all do)."""
     failures = []
@@ -102,8 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         db = a.db or Path(tmp) / "telemetry.sqlite"
         conn, meta = scorer.load([str(a.events)], str(db))
         results = scorer.evaluate(conn, meta, scorer.load_rules(str(a.usecases), []))
+        over = {r["id"]: recording_start_only(conn, meta, scorer, r) for r in results if other_rate(r) > TARGET_OTHER}
         conn.close()
     print_table(results, a.detail)
+    for uc, (setup, other) in over.items():
+        print(
+            f"{uc}: {setup} of the {other} other attack data sets it fires on match only in the recording's first {SETUP_WINDOW_S:.0f} s"
+        )
     summary = scorer.summary(results, meta)
     worst = max(results, key=other_rate)
     print(

@@ -8,8 +8,10 @@ import pytest
 
 from huntfeed.attack.engine import load_catalog
 from huntfeed.hunts import HuntLibrary, convert
+from huntfeed.hunts.convert import CONVERTERS, parse_rule
 from huntfeed.hunts.exploitation import load_exploitation_cues
 from huntfeed.hunts.import_sigma import import_dir, save_imported
+from huntfeed.hunts.lint import _literal_wildcards
 from huntfeed.hunts.registry import dword_forms
 from huntfeed.model import Inference, TechniqueHit
 from huntfeed.score import load_rubric, score
@@ -40,6 +42,38 @@ def test_product_names_rank_but_never_fire(lib: HuntLibrary, text: str, fires: b
         assert any(r.startswith("context '") for r in fired["UC_CLOUD_PASSWORD_SPRAY"].reasons)
 
 
+# Class of error: a wiper report saying "it first stops database and backup services" got no
+# service-stop hunt (the phrases named only "stops services"); the behaviour with its object fires it.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("DRIFTGLASS first stops database and backup services, then overwrites files.", True),
+        ("The ransomware stopped backup agents and deleted shadow copies.", True),
+        ("The loader kills backup software before encryption.", True),
+        ("Backup services were not affected and the database was restored.", False),
+    ],
+)
+def test_service_stopping_wording_fires_the_service_stop_hunt(lib: HuntLibrary, text: str, fires: bool) -> None:
+    fired = {f.usecase.id for f in lib.fire(text, (), inf())}
+    assert ("UC_SERVICES_STOPPED_BEFORE_ENCRYPTION" in fired) is fires
+
+
+# Class of error: a web-skimming report's "session hijacking" (a browser session) fired the RDP-hijack
+# hunt; its phrases name RDP itself.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Stolen cookies allowed session hijacking of shop administrators.", False),
+        ("The operators used tscon for RDP session hijacking on the jump host.", True),
+        ("A local privilege escalation flaw in the kernel driver was patched.", False),
+    ],
+)
+def test_rdp_and_privesc_phrases_name_the_behaviour(lib: HuntLibrary, text: str, fires: bool) -> None:
+    fired = {f.usecase.id for f in lib.fire(text, (), inf())}
+    assert ("UC_RDP_HIJACK_OR_TUNNEL_PROCESS" in fired) is fires
+    assert "UC_SYSTEM_SHELL_FROM_UNUSUAL_PARENT" not in fired
+
+
 # Class of error: an advisory saying "no exploitation has been observed" got web-shell hunts.
 @pytest.mark.parametrize(
     ("text", "fires"),
@@ -52,7 +86,9 @@ def test_product_names_rank_but_never_fire(lib: HuntLibrary, text: str, fires: b
 )
 def test_no_exploitation_observed_keeps_exploitation_hunts_quiet(lib: HuntLibrary, text: str, fires: bool) -> None:
     fired = {f.usecase.id for f in lib.fire(text, (), inf("T1505.003", "T1190"))}
-    assert bool(fired & {"UC_WEBSHELL_FILE_DROPPED", "UC_WEBSHELL_SPAWNS_SHELL", "UC_EXPLOITED_APP_SPAWNS_SHELL"}) is fires
+    assert (
+        bool(fired & {"UC_WEBSHELL_FILE_DROPPED", "UC_WEBSHELL_SPAWNS_SHELL", "UC_EXPLOITED_APP_SPAWNS_SHELL"}) is fires
+    )
 
 
 def test_exploitation_cues_only_deny_without_a_report() -> None:
@@ -73,6 +109,55 @@ def test_exploitation_cues_only_deny_without_a_report() -> None:
 )
 def test_dword_forms(value: str, forms: tuple[str, str, str] | None) -> None:
     assert dword_forms(value) == forms
+
+
+# Class of error: a key path with a trailing backslash under contains came out of pySigma's XDR and ASIM
+# pipelines as endswith "...\\Key*" (a literal star: the Defender and Sentinel hunts could never match).
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("kql", 'RegistryKey contains "\\\\Image File Execution Options" or RegistryKey contains "CurrentVersion"'),
+        (
+            "sentinel",
+            'RegistryKey contains "\\\\Image File Execution Options" or RegistryKey contains "CurrentVersion"',
+        ),
+    ],
+)
+def test_registry_key_contains_keeps_contains(target: str, expected: str) -> None:
+    rule = (
+        "title: t\nstatus: experimental\nlogsource: {category: registry_set, product: windows}\n"
+        "detection:\n  a:\n    TargetObject|contains: '\\\\Image File Execution Options\\\\'\n"
+        "  b:\n    TargetObject|contains: 'CurrentVersion'\n  condition: a or b\nlevel: low\n"
+    )
+    assert CONVERTERS[target](rule).splitlines()[2] == f"| where {expected}"
+
+
+# Class of error: a value name matched as the end of Defender's RegistryKey (IFEO "\\Debugger" in a
+# registry_event rule, lists of value names) never matched: Defender keeps the value name apart.
+@pytest.mark.parametrize(
+    ("category", "ending", "expected"),
+    [
+        ("registry_set", "'\\Start'", 'RegistryValueName =~ "Start"'),
+        (
+            "registry_set",
+            "'\\Services\\EventLog\\Start'",
+            'RegistryKey endswith "\\\\Services\\\\EventLog" and RegistryValueName =~ "Start"',
+        ),
+        ("registry_event", "'\\Debugger'", 'RegistryKey endswith "\\\\Debugger" or RegistryValueName =~ "Debugger"'),
+        (
+            "registry_event",
+            "['\\Debugger', '\\GlobalFlag']",
+            '(RegistryKey endswith "\\\\Debugger" or RegistryValueName =~ "Debugger") or '
+            '(RegistryKey endswith "\\\\GlobalFlag" or RegistryValueName =~ "GlobalFlag")',
+        ),
+    ],
+)
+def test_registry_value_names_split_off_for_defender(category: str, ending: str, expected: str) -> None:
+    rule = (
+        f"title: t\nstatus: experimental\nlogsource: {{category: {category}, product: windows}}\n"
+        f"detection:\n  a:\n    TargetObject|endswith: {ending}\n  condition: a\nlevel: low\n"
+    )
+    assert CONVERTERS["kql"](rule).splitlines()[2] == f"| where {expected}"
 
 
 def test_sentinel_falls_back_to_labelled_defender_tables(lib: HuntLibrary) -> None:
@@ -123,7 +208,10 @@ def test_import_reports_unknown_techniques_and_a_summary(rules: Path) -> None:
     assert sorted(report.unknown_techniques.items()) == [("T1999.123", 1), ("T1999.124", 1)]
     assert [Path(f).name for f, _ in report.never_fire] == ["ghost.yml"]
     assert {r.title: r.techniques for r in report.imported} == {
-        "ghost": (), "lin": ("T1033",), "new": ("T1033",), "win": ("T1033",)
+        "ghost": (),
+        "lin": ("T1033",),
+        "new": ("T1033",),
+        "win": ("T1033",),
     }
     table = report.summary()
     assert table[0].split() == ["target", "converted", "failed", "KQL", "rejected"]
@@ -155,7 +243,7 @@ class _RejectingChecker:
 
     def check(self, query: str, qid: str = "") -> object:
         class R:
-            errors = ("unknown table" ,) if "imProcessCreate" in self.schema and "imProcessCreate" in query else ()
+            errors = ("unknown table",) if "imProcessCreate" in self.schema and "imProcessCreate" in query else ()
 
         return R()
 
@@ -214,3 +302,22 @@ def test_kusto_ipv6_only_range_is_a_clear_failure() -> None:
 
     with pytest.raises(QueryError, match="only IPv6 networks"):
         to_kql_defender(NET_RULE % "['fc00::/7']")
+
+
+# Class of error: '\Desktop\*' in a Sigma value is an escaped, literal star (the rule looked for a file
+# named "Desktop*"); lint names the field.
+@pytest.mark.parametrize(
+    ("values", "flagged"),
+    [
+        ("['\\Desktop\\*']", ["CommandLine"]),
+        ("['\\Desktop\\']", []),
+        ("['*.kdbx', 'id_?sa']", []),
+        ("['key\\?.db']", ["CommandLine"]),
+    ],
+)
+def test_lint_flags_escaped_wildcards(values: str, flagged: list[str]) -> None:
+    rule = parse_rule(
+        "title: t\nstatus: experimental\nlogsource: {category: process_creation, product: windows}\n"
+        f"detection:\n  a:\n    CommandLine|contains: {values}\n  condition: a\nlevel: low\n"
+    )
+    assert _literal_wildcards(rule) == flagged

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.types import SigmaString
+
 from huntfeed.errors import DataFileError, QueryError
 from huntfeed.hunts.convert import CONVERTERS, defender_tables_for_sentinel, parse_rule
 from huntfeed.hunts.library import HuntLibrary
@@ -25,6 +28,24 @@ class Problem:
         return f"{self.where}: {self.usecase}: {self.message}"
 
 
+def _literal_wildcards(rule: SigmaRule) -> list[str]:
+    """Fields whose value holds an escaped ``\\*`` or ``\\?``: a literal star almost always meant a wildcard."""
+    found: list[str] = []
+
+    def walk(items: list[SigmaDetectionItem | SigmaDetection]) -> None:
+        for item in items:
+            if isinstance(item, SigmaDetection):
+                walk(item.detection_items)
+                continue
+            for v in item.value:
+                if isinstance(v, SigmaString) and any(isinstance(p, str) and ("*" in p or "?" in p) for p in v.s):
+                    found.append(str(item.field))
+
+    for detection in rule.detection.detections.values():
+        walk(detection.detection_items)
+    return sorted(set(found))
+
+
 def _sigma_problems(uc: UseCase) -> list[str]:
     try:
         # YAML keeps the last of two equal keys: a repeated "Field|modifier" would silently drop a condition.
@@ -43,6 +64,8 @@ def _sigma_problems(uc: UseCase) -> list[str]:
         out.append("Sigma rule has no title")
     if rule.level is None:
         out.append("Sigma rule has no level")
+    literal = "a value holds an escaped \\* or \\? (a literal character, not a wildcard)"
+    out += [f"{f}: {literal}" for f in _literal_wildcards(rule)]
     return out
 
 

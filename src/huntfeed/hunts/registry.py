@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sigma.modifiers import SigmaEndswithModifier
+from sigma.conditions import ConditionOR
+from sigma.modifiers import SigmaContainsModifier, SigmaEndswithModifier
 from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition, RuleProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
@@ -35,6 +36,7 @@ CIM_REGISTRY_BY = (
 _DWORD = re.compile(r"^DWORD \(0x([0-9a-fA-F]{8})\)$")
 VALUE_CATEGORIES = ("registry_set",)  # Sysmon 13: TargetObject always ends in the value's name
 REGISTRY_CATEGORIES = ("registry_set", "registry_add", "registry_delete", "registry_event")
+KEY_CATEGORIES = ("registry_add", "registry_delete", "registry_event")  # the path may end in a key
 
 
 def dword_forms(value: str) -> tuple[str, str, str] | None:
@@ -57,28 +59,76 @@ def _with_text(text: str, leading_wildcard: bool) -> SigmaString:
 
 @dataclass
 class SplitRegistryValueName(DetectionItemTransformation):
-    """``TargetObject|endswith '...\\Key\\Value'`` becomes key ``endswith '...\\Key'`` and value name ``Value``."""
+    """``TargetObject|endswith '...\\Key\\Value'`` as the target splits it: key ``endswith '...\\Key'`` and
+    value name ``Value`` (a bare ``'\\Value'`` tests the value name alone).
+
+    Sysmon's value-set events (``value_set``) always end in the value's name. For the other registry
+    categories the path may name a key too, so the split form is OR-ed with the unsplit key test.
+    """
 
     value_field: str = "RegistryValueName"
+    value_set: bool = True
+
+    def _one(self, tail: str) -> SigmaDetection | None:
+        key, _, name = tail.rpartition("\\")
+        if not name or tail.endswith("\\"):
+            return None
+        value_only = SigmaDetectionItem(self.value_field, [], [_with_text(name, False)])
+        if key.strip("\\"):
+            key_item = SigmaDetectionItem("TargetObject", [SigmaEndswithModifier], [_with_text(key, True)])
+            split = SigmaDetection([key_item, value_only])
+        else:
+            split = SigmaDetection([value_only])
+        if self.value_set:
+            return split
+        whole = SigmaDetectionItem("TargetObject", [SigmaEndswithModifier], [_with_text(tail, True)])
+        return SigmaDetection([whole, split], item_linking=ConditionOR)
 
     def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetection | None:
-        if detection_item.field != "TargetObject" or len(detection_item.value) != 1:
+        if detection_item.field != "TargetObject" or SigmaEndswithModifier not in detection_item.modifiers:
             return None
-        if SigmaEndswithModifier not in detection_item.modifiers:
+        forms: list[SigmaDetectionItem | SigmaDetection] = []
+        for value in detection_item.value:
+            parts = value.s if isinstance(value, SigmaString) else ()
+            if len(parts) != 2 or parts[0] != SpecialChars.WILDCARD_MULTI or not isinstance(parts[1], str):
+                return None
+            form = self._one(parts[1])
+            if form is None:
+                return None
+            forms.append(form)
+        if not forms:
             return None
-        value = detection_item.value[0]
-        if not isinstance(value, SigmaString) or len(value.s) != 2 or value.s[0] != SpecialChars.WILDCARD_MULTI:
+        return forms[0] if len(forms) == 1 else SigmaDetection(forms, item_linking=ConditionOR)  # type: ignore[return-value]
+
+
+@dataclass
+class TrimKeyBackslash(DetectionItemTransformation):
+    """``TargetObject|contains '\\Key\\'`` loses the trailing backslash before the Defender pipeline.
+
+    Defender's RegistryKey never ends in a backslash, and pySigma's XDR pipeline, trimming it, leaves
+    ``endswith "\\Key*"`` (a literal star Kusto never matches); ``contains "\\Key"`` is the intended test.
+    """
+
+    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetectionItem | None:
+        if detection_item.field != "TargetObject" or SigmaContainsModifier not in detection_item.modifiers:
             return None
-        tail = value.s[1]
-        if not isinstance(tail, str) or "\\" not in tail.strip("\\") or tail.endswith("\\"):
+        values: list[SigmaType] = []
+        changed = False
+        for v in detection_item.value:
+            parts = v.s if isinstance(v, SigmaString) else ()
+            star = SpecialChars.WILDCARD_MULTI
+            if len(parts) == 3 and parts[0] == star and parts[2] == star and isinstance(parts[1], str):
+                text = parts[1]
+                if text.endswith("\\") and text.strip("\\"):
+                    trimmed = SigmaString()
+                    trimmed.s = [star, text.rstrip("\\"), star]
+                    values.append(trimmed)
+                    changed = True
+                    continue
+            values.append(v)
+        if not changed:
             return None
-        key, _, name = tail.rpartition("\\")
-        return SigmaDetection(
-            [
-                SigmaDetectionItem("TargetObject", [SigmaEndswithModifier], [_with_text(key, True)]),
-                SigmaDetectionItem(self.value_field, [], [_with_text(name, False)]),
-            ]
-        )
+        return SigmaDetectionItem(detection_item.field, detection_item.modifiers, values)
 
 
 @dataclass
@@ -124,6 +174,18 @@ def defender_registry_pipeline() -> ProcessingPipeline:
                 rule_condition_linking=any,
             ),
             ProcessingItem(
+                identifier="huntfeed_registry_key_or_value_name",
+                transformation=SplitRegistryValueName(value_set=False),
+                rule_conditions=_conditions(KEY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_registry_key_backslash",
+                transformation=TrimKeyBackslash(),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
                 identifier="huntfeed_registry_dword_decimal",
                 transformation=NormaliseDword("decimal"),
                 rule_conditions=_conditions(REGISTRY_CATEGORIES),
@@ -143,6 +205,18 @@ def sentinel_registry_pipeline() -> ProcessingPipeline:
                 identifier="huntfeed_asim_registry_value_name",
                 transformation=SplitRegistryValueName("RegistryValue"),
                 rule_conditions=_conditions(VALUE_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_asim_registry_key_or_value_name",
+                transformation=SplitRegistryValueName("RegistryValue", value_set=False),
+                rule_conditions=_conditions(KEY_CATEGORIES),
+                rule_condition_linking=any,
+            ),
+            ProcessingItem(
+                identifier="huntfeed_asim_registry_key_backslash",
+                transformation=TrimKeyBackslash(),
+                rule_conditions=_conditions(REGISTRY_CATEGORIES),
                 rule_condition_linking=any,
             ),
             ProcessingItem(

@@ -55,6 +55,7 @@ CIM_FIELDS: dict[str, frozenset[str]] = {
     "Network_Traffic.All_Traffic": _words(
         """
         src src_ip src_port dest dest_ip dest_port transport protocol app action bytes_out bytes_in user
+        direction
         """
     ),
     "Network_Resolution.DNS": _words(
@@ -86,7 +87,7 @@ CIM_FIELDS: dict[str, frozenset[str]] = {
     ),
     "Change.All_Changes": _words(
         """
-        dest user object object_category command action
+        dest user object object_category command action change_type result result_id src_user status
         """
     ),
 }

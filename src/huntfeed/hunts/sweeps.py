@@ -86,23 +86,55 @@ def _hash_queries(values: list[str], types: dict[str, IndicatorType]) -> tuple[s
 
 
 def _ip_queries(values: list[str]) -> tuple[str, str]:
+    # An address is as likely to show up signing in with a stolen token as on the network: the sweep
+    # reads network traffic and authentication (CIM), device network and Entra ID sign-in and cloud-app
+    # activity (Defender XDR); the Sentinel form is _ip_sentinel.
     where = "(" + _spl_in("All_Traffic.dest", values) + " OR " + _spl_in("All_Traffic.src", values) + ")"
-    spl = _tstats(
-        "Network_Traffic.All_Traffic",
-        where,
-        "All_Traffic.src All_Traffic.dest All_Traffic.dest_port All_Traffic.app All_Traffic.action",
+    spl = (
+        _tstats(
+            "Network_Traffic.All_Traffic",
+            where,
+            "All_Traffic.src All_Traffic.dest All_Traffic.dest_port All_Traffic.app All_Traffic.action",
+        )
+        + "\n| append ["
+        + _tstats(
+            "Authentication.Authentication",
+            _spl_in("Authentication.src", values),
+            "Authentication.src Authentication.user Authentication.app Authentication.dest Authentication.action",
+        )
+        + "]"
     )
     kql = "\n".join(
         [
             f"let ips = {_kql_dynamic(values)};",
-            "DeviceNetworkEvents",
-            f"| where Timestamp > ago({LOOKBACK})",
-            "| where RemoteIP in (ips) or LocalIP in (ips)",
-            "| project Timestamp, DeviceName, ActionType, LocalIP, RemoteIP, RemotePort, RemoteUrl, "
-            "InitiatingProcessFileName, InitiatingProcessCommandLine",
+            "union",
+            f"  (DeviceNetworkEvents | where Timestamp > ago({LOOKBACK}) | where RemoteIP in (ips) or LocalIP in (ips)"
+            ' | project Timestamp, Source = "DeviceNetworkEvents", Where = DeviceName,'
+            " Who = InitiatingProcessAccountName, IP = RemoteIP,"
+            ' Detail = strcat(ActionType, " ", InitiatingProcessFileName, " ", RemotePort)),',
+            f"  (AADSignInEventsBeta | where Timestamp > ago({LOOKBACK}) | where IPAddress in (ips)"
+            ' | project Timestamp, Source = "AADSignInEventsBeta", Where = Application, Who = AccountUpn,'
+            ' IP = IPAddress, Detail = strcat(ErrorCode, " ", ClientAppUsed, " ", UserAgent)),',
+            f"  (CloudAppEvents | where Timestamp > ago({LOOKBACK}) | where IPAddress in (ips)"
+            ' | project Timestamp, Source = "CloudAppEvents", Where = Application, Who = AccountDisplayName,'
+            " IP = IPAddress, Detail = ActionType)",
         ]
     )
     return spl, kql
+
+
+def _ip_sentinel(values: list[str]) -> str:
+    """Entra ID sign-ins (interactive and not) where Sentinel keeps them, then the Defender XDR tables
+    its connector streams (AADSignInEventsBeta is Advanced Hunting's own and is not among them)."""
+    signins = [
+        f"  ({table} | where TimeGenerated > ago({LOOKBACK}) | where IPAddress in (ips)"
+        f' | project Timestamp = TimeGenerated, Source = "{table}", Where = AppDisplayName,'
+        " Who = UserPrincipalName, IP = IPAddress,"
+        ' Detail = strcat(ResultType, " ", AuthenticationProtocol, " ", UserAgent)),'
+        for table in ("SigninLogs", "AADNonInteractiveUserSignInLogs")
+    ]
+    defender = [line for line in _ip_queries(values)[1].split("\n")[2:] if "AADSignInEventsBeta" not in line]
+    return "\n".join([f"let ips = {_kql_dynamic(values)};", "union", *signins, *defender])
 
 
 def with_punycode(values: list[str]) -> list[str]:
@@ -223,6 +255,7 @@ class _Kind:
     types: tuple[IndicatorType, ...]
     phase: str
     build: Callable[[list[str], dict[str, IndicatorType]], tuple[str, str]]
+    sentinel: Callable[[list[str]], str] | None = None  # None: the Defender query serves Sentinel too
 
 
 KINDS = (
@@ -239,6 +272,7 @@ KINDS = (
         (IndicatorType.IPV4, IndicatorType.IPV6),
         "command-and-control",
         lambda v, _t: _ip_queries(v),
+        _ip_sentinel,
     ),
     _Kind("DOMAIN", "domain", (IndicatorType.DOMAIN,), "command-and-control", lambda v, _t: _domain_queries(v)),
     _Kind("URL", "URL", (IndicatorType.URL,), "delivery", lambda v, _t: _url_queries(v)),
@@ -325,7 +359,7 @@ def build_sweeps(indicators: tuple[Indicator, ...]) -> tuple[Hunt, ...]:
                     title=f"IOC sweep: {len(batch)} {kind.label if len(batch) == 1 else _plural(kind.label)}{part}",
                     phase=kind.phase,
                     confidence="High",
-                    queries={"spl": spl, "kql": kql, "sentinel": kql},
+                    queries={"spl": spl, "kql": kql, "sentinel": kind.sentinel(batch) if kind.sentinel else kql},
                     kind="sweep",
                     reasons=tuple(reasons),
                     description=f"Looks for the article's {kind.label}s in your telemetry over {LOOKBACK}.",

@@ -49,6 +49,14 @@ _SECURITY_EVENT_COLUMNS = (
     "WorkstationName NewProcessName CommandLine ParentProcessName"
 )
 _EVENT_COLUMNS = "Computer EventLog Source EventLevelName UserName RenderedDescription EventData ParameterXml"
+# Entra ID sign-in tables (interactive and non-interactive share the layout), as Microsoft documents them.
+_SIGNIN_COLUMNS = (
+    "UserPrincipalName UserDisplayName UserId AppDisplayName AppId IPAddress ResultType ResultDescription "
+    "ClientAppUsed UserAgent AuthenticationProtocol AuthenticationRequirement ConditionalAccessStatus "
+    "Location ResourceDisplayName ResourceIdentity RiskLevelDuringSignIn RiskState CorrelationId "
+    "UniqueTokenIdentifier OriginalRequestId TokenIssuerType HomeTenantId ResourceTenantId"
+)
+_SIGNIN_DYNAMIC = "DeviceDetail LocationDetails Status NetworkLocationDetails"
 
 
 def _log_analytics_tables() -> dict[str, dict[str, str]]:
@@ -56,7 +64,14 @@ def _log_analytics_tables() -> dict[str, dict[str, str]]:
     event = {c: "string" for c in _EVENT_COLUMNS.split()}
     for table in (security, event):
         table.update({"TimeGenerated": "datetime", "EventID": "int"})
-    return {"SecurityEvent": security, "Event": event}
+    signin = {c: "string" for c in _SIGNIN_COLUMNS.split()} | {c: "dynamic" for c in _SIGNIN_DYNAMIC.split()}
+    signin.update({"TimeGenerated": "datetime", "IsInteractive": "bool"})
+    return {
+        "SecurityEvent": security,
+        "Event": event,
+        "SigninLogs": signin,
+        "AADNonInteractiveUserSignInLogs": dict(signin),
+    }
 
 
 def sentinel_schema() -> dict[str, dict[str, str]]:
@@ -65,9 +80,7 @@ def sentinel_schema() -> dict[str, dict[str, str]]:
 
     schema = defender_schema() | _log_analytics_tables()
     for table, cols in SENTINEL_ASIM_TABLES.items():
-        schema[table] = {
-            c: _ASIM_TYPES.get(str(v.get("data_type", "")).lower(), "string") for c, v in cols.items()
-        }
+        schema[table] = {c: _ASIM_TYPES.get(str(v.get("data_type", "")).lower(), "string") for c, v in cols.items()}
         schema[table].setdefault("TimeGenerated", "datetime")
     return schema
 
@@ -166,9 +179,7 @@ class KustoChecker:
     def __enter__(self) -> KustoChecker:
         return self
 
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
 
