@@ -169,44 +169,52 @@ def process_item(
             issue(Issue(entry.link, "article", f"page text has {len(text)} characters; only the first {MAX_TEXT} "
                                                "are analysed"))
         article = build_article(entry, source, text)
-        placed = stories.place(store, article)  # a near-duplicate joins its story's profile
-        previous = store.get_profile(placed.profile_id)
-        feedback = tuple(store.list_feedback())  # the analysts' judgement as of now, in either mode
-        state = "thin" if is_thin(article) else "done"
         marks = {"text_source": article.text_source.value, "page_etag": etag, "page_last_modified": last_mod}
-        if placed.is_copy:  # a near-duplicate under another URL: its story lists the sources
-            owned: Ownership | None = None
-        elif previous is not None and previous.feed_url not in ("", article.feed_url):
-            article, owned = owned_article(previous, article, _reliability(store, previous.feed_url))
-        else:
-            article, owned = owned_article(previous, article)
-        content_hash = article.content_hash if owned is None else owned.content_hash
-        unchanged = previous is not None and (placed.unchanged or previous.content_hash == content_hash)
-        if previous is not None and unchanged and not changes_profile(
-                previous, rules_for(feedback, previous.id, previous.feed_url)):
-            if out_dir is not None:
-                # A run killed (or a disk that filled) between storing a profile and writing its
-                # files left them missing or stale: the store is the truth, rewrite them.
-                write_profile_files(out_dir, previous)
-            store.mark_entry(entry, state, profile_id=placed.profile_id, **marks)
-            return ItemOutcome("unchanged")
-        if on_analyse is not None:
-            on_analyse(entry.title)
-        profile = _profile_for(article, kb, previous, placed, owned, feedback)
-        stored = store.save_profile(profile, rebase=rebase_profile)
-        stories.record(store, article, profile, placed)
-        if stored:
-            profile = store.get_profile(profile.id) or profile  # renumbered if another writer went first
-            linking.link_profile(store, profile)
-            if out_dir is not None:
-                write_profile_files(out_dir, profile)
-        store.mark_entry(entry, state, profile_id=profile.id, **marks)
-        if not stored:
-            return ItemOutcome("unchanged")
-        return ItemOutcome("updated" if previous is not None else "new", profile)
+        # A near-duplicate joins its story's profile; its band keys are held until it is recorded.
+        with stories.placing(store, article) as placed:
+            return _store_article(store, kb, entry, article, placed, marks, out_dir, on_analyse)
     except Exception as exc:  # one bad item never stops the others
         record_item_failure(store, entry, exc, issue)
         return ItemOutcome("failed")
+
+
+def _store_article(store: Store, kb: Knowledge, entry: Entry, article: Article, placed: stories.Placement,
+                   marks: dict[str, str | None], out_dir: Path | None,
+                   on_analyse: Callable[[str], None] | None) -> ItemOutcome:
+    """Analyse (unless nothing changed) and store one placed article, its story and its links."""
+    previous = store.get_profile(placed.profile_id)
+    feedback = tuple(store.list_feedback())  # the analysts' judgement as of now, in either mode
+    state = "thin" if is_thin(article) else "done"
+    if placed.is_copy:  # a near-duplicate under another URL: its story lists the sources
+        owned: Ownership | None = None
+    elif previous is not None and previous.feed_url not in ("", article.feed_url):
+        article, owned = owned_article(previous, article, _reliability(store, previous.feed_url))
+    else:
+        article, owned = owned_article(previous, article)
+    content_hash = article.content_hash if owned is None else owned.content_hash
+    unchanged = previous is not None and (placed.unchanged or previous.content_hash == content_hash)
+    if previous is not None and unchanged and not changes_profile(
+            previous, rules_for(feedback, previous.id, previous.feed_url)):
+        if out_dir is not None:
+            # A run killed (or a disk that filled) between storing a profile and writing its
+            # files left them missing or stale: the store is the truth, rewrite them.
+            write_profile_files(out_dir, previous)
+        store.mark_entry(entry, state, profile_id=placed.profile_id, **marks)
+        return ItemOutcome("unchanged")
+    if on_analyse is not None:
+        on_analyse(entry.title)
+    profile = _profile_for(article, kb, previous, placed, owned, feedback)
+    stored = store.save_profile(profile, rebase=rebase_profile)
+    stories.record(store, article, profile, placed)
+    if stored:
+        profile = store.get_profile(profile.id) or profile  # renumbered if another writer went first
+        linking.link_profile(store, profile)
+        if out_dir is not None:
+            write_profile_files(out_dir, profile)
+    store.mark_entry(entry, state, profile_id=profile.id, **marks)
+    if not stored:
+        return ItemOutcome("unchanged")
+    return ItemOutcome("updated" if previous is not None else "new", profile)
 
 
 def _profile_for(article: Article, kb: Knowledge, previous: Profile | None, placed: stories.Placement,

@@ -10,7 +10,8 @@ profile lists every publication (``Profile.sources``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -55,9 +56,27 @@ def _text_hash(article: Article) -> str:
 def place(store: Any, article: Article, cfg: DedupSettings | None = None) -> Placement:
     """Find the story the article belongs to (indexed look-up), else its own profile."""
     cfg = cfg or settings()
-    own = article.profile_id
+    fp = fingerprint(article.text, cfg)
+    return _place(store, article, fp, tuple(band_keys(fp, cfg)), cfg)
+
+
+@contextmanager
+def placing(store: Any, article: Article, cfg: DedupSettings | None = None) -> Iterator[Placement]:
+    """``place``, with the article's band keys held until the block ends.
+
+    Wrap the whole place-analyse-record step: two near-duplicates share a band key, so workers
+    analysing them at once wait for each other and the second joins the first's story.
+    """
+    cfg = cfg or settings()
     fp = fingerprint(article.text, cfg)
     bands = tuple(band_keys(fp, cfg))
+    with store.story_lock(bands):
+        yield _place(store, article, fp, bands, cfg)
+
+
+def _place(store: Any, article: Article, fp: Fingerprint, bands: tuple[tuple[int, str], ...],
+           cfg: DedupSettings) -> Placement:
+    own = article.profile_id
     mine = store.story_member(own)
     if mine is not None and mine.text_hash == _text_hash(article) and mine.story_id != own:
         return Placement(mine.story_id, fp, bands, mine, mine.similarity, unchanged=True, profile_id_own=own)

@@ -7,7 +7,9 @@ whose cost grows with the number of matches, not with the number of stored profi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,6 +48,12 @@ class Link:
     reason: str
 
 
+def _lock_key(band: tuple[int, str]) -> int:
+    # A signed 64-bit number, as pg_advisory_lock takes, from the band's number and hash.
+    digest = hashlib.blake2b(f"huntfeed-story|{band[0]}|{band[1]}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _aware(v: datetime | None) -> datetime | None:
     return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
 
@@ -60,6 +68,26 @@ class StoryMixin:
     """Stories and campaign links."""
 
     engine: sa.Engine
+
+    @contextmanager
+    def story_lock(self, bands: Sequence[tuple[int, str]]) -> Iterator[None]:
+        """Hold these band keys (PostgreSQL advisory locks, taken in order) until the block ends.
+
+        Workers run in parallel only on PostgreSQL; on SQLite a local run places items one at a
+        time and the database has one writer, so there is nothing to hold.
+        """
+        if self.engine.dialect.name != "postgresql" or not bands:
+            yield
+            return
+        keys = sorted({_lock_key(b) for b in bands})  # one order for everyone: no deadlock
+        with self.engine.connect() as conn:
+            for key in keys:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                for key in keys:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
     def story_candidates(self, bands: Sequence[tuple[int, str]], exclude: str = "") -> list[StoryMember]:
         """Members sharing at least one LSH band key with ``bands`` (one indexed query)."""
