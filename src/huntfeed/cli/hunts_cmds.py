@@ -117,7 +117,7 @@ def lint_cmd(path: Path | None, no_kql: bool) -> None:
         problems = lint_library(lib)
     elif not kusto_available():
         raise QueryError(
-            "KQL analysis needs Node and @kusto/language-service-next (cd tests/kql && npm ci); "
+            "KQL analysis needs Node and @kusto/language-service-next (`make kql` in the checkout); "
             "or pass --no-kql"
         )
     else:

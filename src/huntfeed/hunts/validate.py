@@ -124,7 +124,7 @@ class KustoChecker:
         if modules is None or node is None:
             raise QueryError(
                 "KQL validation needs Node 20 and @kusto/language-service-next "
-                "(cd tests/kql && npm ci, or set HUNTFEED_KUSTO_MODULES)"
+                "(`make kql` in the checkout, or set HUNTFEED_KUSTO_MODULES)"
             )
         env = dict(os.environ, HUNTFEED_KUSTO_MODULES=str(modules))
         self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
