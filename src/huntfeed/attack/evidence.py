@@ -23,6 +23,7 @@ from huntfeed.attack import prefilter
 from huntfeed.attack.text import Sentence
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
+from huntfeed.sectioned import regex_or_error, sectioned_lines
 
 REASONS = ("negated", "hypothetical", "third-party", "defender", "analyst", "background", "list")
 _SECTION = re.compile(r"^\[([a-z-]+)\]\s*$")
@@ -63,28 +64,19 @@ class EvidenceRules:
         return [s if self.reason(s.text) is None else Sentence("", s.start, s.end) for s in sentences]
 
 
+def _section_header(line: str, where: str) -> str:
+    m = _SECTION.match(line)
+    if not m or m.group(1) not in REASONS:
+        raise DataFileError(f"expected a section header, one of {', '.join(REASONS)}", where=where)
+    return m.group(1)
+
+
 def load_evidence_rules(path: Path | None = None) -> EvidenceRules:
     """Parse the evidence file strictly; DataFileError carries file:line."""
     path = path or package_data("attack", "evidence.txt")
     found: dict[str, list[re.Pattern[str]]] = {}
-    section = ""
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        where = f"{path}:{lineno}"
-        body = raw.rstrip()
-        if not body.strip() or body.lstrip().startswith("#"):
-            continue
-        if not body[0].isspace():
-            m = _SECTION.match(body)
-            if not m or m.group(1) not in REASONS:
-                raise DataFileError(f"expected a section header, one of {', '.join(REASONS)}", where=where)
-            section = m.group(1)
-            continue
-        if not section:
-            raise DataFileError("pattern before any section header", where=where)
-        try:
-            found.setdefault(section, []).append(re.compile(body.strip(), re.IGNORECASE))
-        except re.error as exc:
-            raise DataFileError(f"bad regular expression: {exc}", where=where) from exc
+    for section, pattern, where in sectioned_lines(path, _section_header, "pattern before any section header"):
+        found.setdefault(section, []).append(regex_or_error(pattern, where, re.IGNORECASE))
     every = [p.pattern for v in found.values() for p in v]
     combined = re.compile("|".join(f"(?:{p})" for p in every), re.IGNORECASE) if every else None
     return EvidenceRules({k: tuple(v) for k, v in found.items()}, combined)

@@ -22,6 +22,7 @@ import ahocorasick
 
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
+from huntfeed.sectioned import regex_or_error, sectioned_lines
 
 _HEADER = re.compile(r"^(T\d{4}(?:\.\d{3})?)\b\s*(.*)$")
 _WORD = re.compile(r"\w")
@@ -56,32 +57,22 @@ class RuleHit:
     end: int
 
 
+def _technique_header(line: str, where: str) -> str:
+    m = _HEADER.match(line)
+    if not m:
+        raise DataFileError("expected a technique header such as 'T1059.001 PowerShell'", where=where)
+    return m.group(1)
+
+
 def load_rules(path: Path | None = None) -> list[Rule]:
     """Parse the phrase file strictly; DataFileError carries file:line."""
     path = path or package_data("attack", "phrases.txt")
     rules: list[Rule] = []
-    current = ""
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        where = f"{path}:{lineno}"
-        body = raw.rstrip()
-        if not body.strip() or body.lstrip().startswith("#"):
-            continue
-        if not body[0].isspace():
-            m = _HEADER.match(body)
-            if not m:
-                raise DataFileError("expected a technique header such as 'T1059.001 PowerShell'", where=where)
-            current = m.group(1)
-            continue
-        if not current:
-            raise DataFileError("phrase before any technique header", where=where)
-        phrase = body.strip()
+    for current, phrase, where in sectioned_lines(path, _technique_header, "phrase before any technique header"):
         strong = phrase.startswith("!")
         phrase = phrase[1:].strip() if strong else phrase
         if _is_regex(phrase):
-            try:
-                re.compile(phrase[1:-1])
-            except re.error as exc:
-                raise DataFileError(f"bad regular expression: {exc}", where=where) from exc
+            regex_or_error(phrase[1:-1], where)
         else:
             phrase = " ".join(phrase.lower().split())
             if not _WORD.search(phrase):

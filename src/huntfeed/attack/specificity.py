@@ -19,6 +19,7 @@ from huntfeed.attack.infer import Signals
 from huntfeed.attack.text import Sentence, sentence_ends, sentence_index
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
+from huntfeed.sectioned import regex_or_error, sectioned_lines
 
 _HEADER = re.compile(r"^(T\d{4}(?:\.\d{3})?)\b")
 _NEAR = 2  # sentences either side of a supporting sentence where the cue may stand
@@ -44,29 +45,20 @@ class Cues:
         return any(rx.search(texts[j]) for j in near)
 
 
+def _subtechnique_header(line: str, where: str) -> str:
+    m = _HEADER.match(line)
+    if not m:
+        raise DataFileError("expected a sub-technique header such as 'T1059.001 PowerShell'", where=where)
+    return m.group(1)
+
+
 def load_cues(path: Path | None = None) -> Cues:
     """Parse the cue file strictly; DataFileError carries file:line."""
     path = path or package_data("attack", "subtechnique_cues.txt")
     found: dict[str, list[str]] = {}
-    current = ""
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        where = f"{path}:{lineno}"
-        body = raw.rstrip()
-        if not body.strip() or body.lstrip().startswith("#"):
-            continue
-        if not body[0].isspace():
-            m = _HEADER.match(body)
-            if not m:
-                raise DataFileError("expected a sub-technique header such as 'T1059.001 PowerShell'", where=where)
-            current = m.group(1)
-            continue
-        if not current:
-            raise DataFileError("cue before any sub-technique header", where=where)
-        try:
-            re.compile(body.strip())
-        except re.error as exc:
-            raise DataFileError(f"bad regular expression: {exc}", where=where) from exc
-        found.setdefault(current, []).append(body.strip())
+    for current, cue, where in sectioned_lines(path, _subtechnique_header, "cue before any sub-technique header"):
+        regex_or_error(cue, where)
+        found.setdefault(current, []).append(cue)
     return Cues({k: re.compile("|".join(f"(?:{p})" for p in v), re.IGNORECASE) for k, v in found.items()})
 
 
