@@ -18,7 +18,7 @@ from sigma.modifiers import SigmaContainsModifier, SigmaEndswithModifier
 from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition, RuleProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
-from sigma.processing.transformations.base import DetectionItemTransformation
+from sigma.processing.transformations.base import DetectionItemTransformation, PreprocessingTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem
 from sigma.types import SigmaString, SigmaType, SpecialChars
 
@@ -161,72 +161,30 @@ def _conditions(categories: tuple[str, ...]) -> list[RuleProcessingCondition]:
     return [LogsourceCondition(category=c, product="windows") for c in categories]
 
 
+def _registry_items(prefix: str, value_field: str, dword: str) -> list[ProcessingItem]:
+    # The same four steps for each KQL target; only the value-name field and the DWORD forms differ.
+    def item(name: str, transformation: PreprocessingTransformation, categories: tuple[str, ...]) -> ProcessingItem:
+        return ProcessingItem(identifier=f"{prefix}_{name}", transformation=transformation,
+                              rule_conditions=_conditions(categories), rule_condition_linking=any)
+
+    return [
+        item("registry_value_name", SplitRegistryValueName(value_field), VALUE_CATEGORIES),
+        item("registry_key_or_value_name", SplitRegistryValueName(value_field, value_set=False), KEY_CATEGORIES),
+        item("registry_key_backslash", TrimKeyBackslash(), REGISTRY_CATEGORIES),
+        item("registry_dword", NormaliseDword(dword), REGISTRY_CATEGORIES),
+    ]
+
+
 def defender_registry_pipeline() -> ProcessingPipeline:
     """Before microsoft_xdr_pipeline: value names split off the key, DWORD data as decimal text."""
-    return ProcessingPipeline(
-        name="huntfeed registry conventions for Defender",
-        priority=5,
-        items=[
-            ProcessingItem(
-                identifier="huntfeed_registry_value_name",
-                transformation=SplitRegistryValueName(),
-                rule_conditions=_conditions(VALUE_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-            ProcessingItem(
-                identifier="huntfeed_registry_key_or_value_name",
-                transformation=SplitRegistryValueName(value_set=False),
-                rule_conditions=_conditions(KEY_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-            ProcessingItem(
-                identifier="huntfeed_registry_key_backslash",
-                transformation=TrimKeyBackslash(),
-                rule_conditions=_conditions(REGISTRY_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-            ProcessingItem(
-                identifier="huntfeed_registry_dword_decimal",
-                transformation=NormaliseDword("decimal"),
-                rule_conditions=_conditions(REGISTRY_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-        ],
-    )
+    return ProcessingPipeline(name="huntfeed registry conventions for Defender", priority=5,
+                              items=_registry_items("huntfeed", "RegistryValueName", "decimal"))
 
 
 def sentinel_registry_pipeline() -> ProcessingPipeline:
     """Before sentinel_asim_pipeline: imRegistry names the value ``RegistryValue``; DWORD data in every form."""
-    return ProcessingPipeline(
-        name="huntfeed registry conventions for ASIM",
-        priority=5,
-        items=[
-            ProcessingItem(
-                identifier="huntfeed_asim_registry_value_name",
-                transformation=SplitRegistryValueName("RegistryValue"),
-                rule_conditions=_conditions(VALUE_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-            ProcessingItem(
-                identifier="huntfeed_asim_registry_key_or_value_name",
-                transformation=SplitRegistryValueName("RegistryValue", value_set=False),
-                rule_conditions=_conditions(KEY_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-            ProcessingItem(
-                identifier="huntfeed_asim_registry_key_backslash",
-                transformation=TrimKeyBackslash(),
-                rule_conditions=_conditions(REGISTRY_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-            ProcessingItem(
-                identifier="huntfeed_asim_registry_dword",
-                transformation=NormaliseDword("all"),
-                rule_conditions=_conditions(REGISTRY_CATEGORIES),
-                rule_condition_linking=any,
-            ),
-        ],
-    )
+    return ProcessingPipeline(name="huntfeed registry conventions for ASIM", priority=5,
+                              items=_registry_items("huntfeed_asim", "RegistryValue", "all"))
 
 
 def cim_registry_pipeline() -> ProcessingPipeline:
