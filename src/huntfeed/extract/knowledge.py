@@ -22,27 +22,26 @@ def _read_lines(name: str) -> list[tuple[int, str]]:
     return out
 
 
+def _domain_list(name: str) -> frozenset[str]:
+    out = set()
+    for no, value in _read_lines(name):
+        if " " in value or "." not in value:
+            raise DataFileError(f"not a domain: {value!r}", where=f"{name}:{no}")
+        out.add(value.lower())
+    return frozenset(out)
+
+
 @cache
 def reference_domains() -> frozenset[str]:
     """Domains whose links are references (data/extract/reference_domains.txt)."""
-    out = set()
-    for no, value in _read_lines("reference_domains.txt"):
-        if " " in value or "." not in value:
-            raise DataFileError(f"not a domain: {value!r}", where=f"reference_domains.txt:{no}")
-        out.add(value.lower())
-    return frozenset(out)
+    return _domain_list("reference_domains.txt")
 
 
 @cache
 def report_sites() -> frozenset[str]:
     """Sandboxes, scanners, knowledge bases: their links are references even in an IOC list
     (data/extract/report_sites.txt)."""
-    out = set()
-    for no, value in _read_lines("report_sites.txt"):
-        if " " in value or "." not in value:
-            raise DataFileError(f"not a domain: {value!r}", where=f"report_sites.txt:{no}")
-        out.add(value.lower())
-    return frozenset(out)
+    return _domain_list("report_sites.txt")
 
 
 @cache
