@@ -94,7 +94,6 @@ class Runner:
         self.out_dir = out_dir
         self.progress = progress or (lambda event, detail: None)
         self._lock = threading.Lock()
-        self._over_budget: set[str] = set()
 
     def run(self, feeds: Sequence[FeedState] | None = None, *, force: bool = False) -> RunReport:
         """Poll each feed once (those in back-off are skipped unless ``force``).
@@ -104,7 +103,6 @@ class Runner:
         next run resumes them.
         """
         report = RunReport()
-        self._over_budget = set()
         if self.out_dir is not None:
             # A run killed mid-write leaves its hidden temporary file; the next run removes it.
             for path in clean_stale_temp_files(self.out_dir):
@@ -154,22 +152,21 @@ class Runner:
         # Pages are fetched up to PAGE_WINDOW ahead of the item being analysed (memory stays bounded).
         pages: dict[int, Future[_Page]] = {}
         started: dict[str, float] = {}
+        spent: set[str] = set()  # feeds that used their time in this run: their other items wait
         for n, job in enumerate(jobs):
             for ahead in range(n, min(n + PAGE_WINDOW, len(jobs))):
-                if ahead not in pages:
+                if ahead not in pages and jobs[ahead].feed.url not in spent:
                     pages[ahead] = pool.submit(self._fetch, jobs[ahead])
-            page = pages.pop(n)
-            first = started.setdefault(job.feed.url, time.monotonic())
-            if job.feed.url in self._over_budget:
-                page.cancel()
-                continue
-            if time.monotonic() - first > FEED_BUDGET_S:
+            page, url = pages.pop(n, None), job.feed.url
+            if url not in spent and time.monotonic() - started.setdefault(url, time.monotonic()) > FEED_BUDGET_S:
                 # Trickling pages cost up to a deadline each; the rest stay pending for the next run.
-                self._over_budget.add(job.feed.url)
-                left = sum(1 for j in jobs[n:] if j.feed.url == job.feed.url)
-                self._issue(report, Issue(job.feed.url, "feed", f"{left} item(s) left for the next run: the feed "
-                                                               f"used its {FEED_BUDGET_S:.0f}s of this run"))
-                page.cancel()
+                spent.add(url)
+                left = sum(1 for j in jobs[n:] if j.feed.url == url)
+                self._issue(report, Issue(url, "feed", f"{left} item(s) left for the next run: the feed used its "
+                                                       f"{FEED_BUDGET_S:.0f}s of this run"))
+            if url in spent or page is None:
+                if page is not None:
+                    page.cancel()
                 continue
             self._process(job, page.result(), report)
 

@@ -82,3 +82,24 @@ def test_requests_to_one_host_are_bounded(knowledge: Any, tmp_path: Path) -> Non
         report = Runner(store, fetcher, knowledge, None).run()
     assert report.feeds_polled == 6 and report.pages_fetched == 12
     assert 1 < peak <= 2
+
+
+def test_a_feed_over_its_time_leaves_the_rest_pending_for_the_next_run(
+        knowledge: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huntfeed.runner as runner_module
+
+    with LoopbackServer() as site:
+        site.routes["/f.xml"] = Reply(200, _rss([site.url(f"/page/{i}") for i in range(3)]))
+        for i in range(3):
+            site.routes[f"/page/{i}"] = Reply(200, f"<html><body><p>page {i}</p></body></html>".encode(),
+                                              {"Content-Type": "text/html"})
+        store = Store(f"sqlite:///{tmp_path / 'budget.db'}")
+        store.add_feed(Source(site.url("/f.xml"), "Feed"))
+        fetcher = Fetcher(FetchSettings(allow_hosts=frozenset({site.host})))
+        monkeypatch.setattr(runner_module, "FEED_BUDGET_S", -1.0)  # spent before its first item
+        first = Runner(store, fetcher, knowledge, None).run()
+        assert not first.new and first.pages_fetched == 0
+        assert [i.message for i in first.issues] == ["3 item(s) left for the next run: the feed used its -1s of this run"]
+        monkeypatch.setattr(runner_module, "FEED_BUDGET_S", 300.0)
+        second = Runner(store, fetcher, knowledge, None).run(force=True)
+    assert len(second.new) == 3 and not second.issues  # nothing was lost: the next run resumes them
