@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,7 @@ from huntfeed.extract import extract
 from huntfeed.feeds.article import html_to_text
 from huntfeed.paths import package_data
 from tests.conftest import shared_path
-
-GOLDEN = Path(__file__).with_name("golden")
+from tests.golden_check import check_golden
 
 
 def _lines(doc_id: str, text: str) -> list[str]:
@@ -29,21 +26,13 @@ def _lines(doc_id: str, text: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _check(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
-
-
 def test_demo_corpus_output_is_pinned() -> None:
     root = package_data("demo")
     out: list[str] = []
     for page in sorted(root.glob("*/posts/*.html")):
         rel = page.relative_to(root).as_posix()
         out += _lines(rel, html_to_text(page.read_text(encoding="utf-8"), "https://demo.invalid/" + rel))
-    _check("extract_demo.jsonl", "\n".join(out) + "\n")
+    check_golden("extract_demo.jsonl", "\n".join(out) + "\n")
 
 
 @pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
@@ -56,4 +45,4 @@ def test_shared_sets_output_is_pinned(name: str, field: str) -> None:
         for out in _lines(str(row["id"]), str(row.get(field) or "")):
             digest.update(out.encode() + b"\n")
             count += 1
-    _check(f"extract_{name.split('.')[0]}.sha256", f"{count} {digest.hexdigest()}\n")
+    check_golden(f"extract_{name.split('.')[0]}.sha256", f"{count} {digest.hexdigest()}\n")

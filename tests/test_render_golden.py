@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from huntfeed.model import TechniqueHit
 from huntfeed.render import get_renderer, json_profile, markdown
 from huntfeed.render.json_profile import profile_from_dict, profile_to_dict
+from tests.golden_check import check_golden
 from tests.profiles_fixture import sample_profile
-
-GOLDEN = Path(__file__).with_name("golden")
-
-
-def _check(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8")
 
 
 def test_markdown_golden() -> None:
-    _check("profile.md", markdown.render(sample_profile()))
+    check_golden("profile.md", markdown.render(sample_profile()))
 
 
 def test_json_golden() -> None:
-    _check("profile.json", json_profile.render(sample_profile()))
+    check_golden("profile.json", json_profile.render(sample_profile()))
 
 
 def test_json_round_trip() -> None:
