@@ -124,7 +124,30 @@ def test_product_is_scipys_product(rows: int, monkeypatch: pytest.MonkeyPatch) -
     want = (x @ w).toarray() if rows else np.zeros((0, 37), np.float32)
     assert np.array_equal(margins.product(x, w), want)
     monkeypatch.setattr(margins, "csr_matmat", None)  # the public operator's path
+    monkeypatch.setattr(margins, "csr_matvecs", None)
     assert np.array_equal(margins.product(x, w), want)
+
+
+@pytest.mark.parametrize(("heavy", "slots"), [(1000, 4096), (30, 4096), (30, 64), (0, 64), (30, 3)])
+def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # heavy rows dense for good, the others per chunk; few slots: many chunks; 3 slots: rows with
+    # more light terms than slots go to the sparse kernel. Every case gives SciPy's floats exactly.
+    monkeypatch.setattr(margins, "HEAVY_LABELS", heavy)
+    monkeypatch.setattr(margins, "LIGHT_SLOTS", slots)
+    rng = np.random.default_rng(heavy + slots)
+    x = sp.random(300, 2000, density=0.02, format="csr", dtype=np.float32, random_state=rng)
+    w = sp.random(2000, 120, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    common = rng.choice(2000, 200, replace=False)  # rows with most labels, as the common n-grams have
+    dense = w.toarray()
+    dense[common] = rng.standard_normal((200, 120)).astype(np.float32) * (rng.random((200, 120)) < 0.6)
+    dense[rng.choice(2000, 300, replace=False)] = 0.0  # features with no weights at all
+    w = sp.csr_matrix(dense)
+    x.data = (x.data - np.float32(0.3)) * np.float32(3.0)  # negative terms too: cancellations
+    want = (x @ w).toarray()
+    got = margins.product(x, w)
+    assert got.tobytes() == want.tobytes()  # bit for bit (no -0.0 where SciPy stores nothing)
+    assert margins.dense_rows(w).n_heavy == int((np.diff(w.indptr) >= heavy).sum())
+    assert not margins.dense_rows(w).rows[margins.dense_rows(w).n_heavy :].any()  # the slots are emptied
 
 
 def test_best_per_sentence_and_summaries_on_a_table() -> None:
