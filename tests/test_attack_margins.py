@@ -188,3 +188,16 @@ def test_best_per_sentence_and_summaries_on_a_table() -> None:
     }
     tie = margins.label_summaries(np.array([[0.5], [0.5]], dtype=np.float32), [0, 1], keep, 1)
     assert tie == {0: ([(0.5, 1)], 2, 2)}  # a tie: the later sentence first, as sorted(reverse=True)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_sentence_scores_in_blocks_equal_one_block(engine: AttackEngine, block: int) -> None:
+    # blocks bound the memory of long texts; runs that start in one block and reach into the next
+    # are scored there, so the result is the same whatever the block size
+    model = engine.model
+    assert model is not None
+    for text in _texts()[:8]:
+        sentences = split_sentences(text)
+        assert list(model.sentence_scores(sentences, engine.catalog, block=block).items()) == list(
+            model.sentence_scores(sentences, engine.catalog, block=100_000).items()
+        )

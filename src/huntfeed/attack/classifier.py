@@ -174,11 +174,11 @@ class SentenceModel:
             scores, first = self._window_scores(texts[start : start + block + width - 1], width)
             owners = np.asarray(first, dtype=np.int64)
             mine = owners < block  # runs starting in the next block are scored there in full
-            rows = _global_rows(owners, n, start, width)[mine]
-            scores, owners = scores[mine], owners[mine]
+            rows = _global_rows(owners, n, start, width)
+            if not mine.all():  # (a copy of the block's margins: only when a next block exists)
+                rows, scores, owners = rows[mine], scores[mine], owners[mine]
             size = min(block, n - start)
-            part, _ = margins.best_per_sentence(scores, owners.tolist(), size, CLF_KEEP)
-            best[start : start + size] = part
+            best[start : start + size] = margins.best_margins(scores, owners, size, CLF_KEEP)
             above = scores > CLF_KEEP
             seen = np.nonzero(above.any(axis=0))[0]
             hit = rows[np.argmax(above[:, seen], axis=0)]

@@ -234,7 +234,17 @@ def best_per_sentence(scores: np.ndarray, first: Sequence[int], n: int, keep: fl
     label order is the order in which a row-by-row scan of ``scores`` first meets each label above
     ``keep`` (the order the per-margin loop created its entries in).
     """
-    owners = np.asarray(first, dtype=np.int64)
+    best = best_margins(scores, np.asarray(first, dtype=np.int64), n, keep)
+    above = scores > keep
+    seen = above.any(axis=0)
+    first_row = np.argmax(above, axis=0)
+    cols = np.nonzero(seen)[0]
+    order = cols[np.lexsort((cols, first_row[cols]))]
+    return best, order
+
+
+def best_margins(scores: np.ndarray, owners: np.ndarray, n: int, keep: float) -> np.ndarray:
+    """`best_per_sentence`'s margins alone."""
     best = np.full((n, scores.shape[1]), keep, dtype=np.float32)
     # Rows come in runs credited to consecutive sentences (the sentences, then each run length):
     # one element-wise maximum per run of rows instead of one per row.
@@ -243,12 +253,7 @@ def best_per_sentence(scores: np.ndarray, first: Sequence[int], n: int, keep: fl
         if b > a:
             o = int(owners[a])
             np.maximum(best[o : o + b - a], scores[a:b], out=best[o : o + b - a])
-    above = scores > keep
-    seen = above.any(axis=0)
-    first_row = np.argmax(above, axis=0)
-    cols = np.nonzero(seen)[0]
-    order = cols[np.lexsort((cols, first_row[cols]))]
-    return best, order
+    return best
 
 
 def label_summaries(
