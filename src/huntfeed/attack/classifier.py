@@ -122,12 +122,13 @@ class SentenceModel:
         np.add(raw, bias, out=scores[:n], casting="unsafe")  # in float64, then rounded to float32
         owners = list(range(n))
         dots = {lag: margins.lag_dots(x, lag) for lag in range(1, width)}  # x[:-lag].multiply(x[lag:]).sum(axis=1)
-        at = n
+        at, num = n, unnorm
         for size in range(2, width + 1):
             m = n - size + 1
             if m <= 0:
                 break
-            num = sum(unnorm[k : k + m] for k in range(size))
+            # The members' sum, added left to right as before: the previous size's sums plus the next member.
+            num = num[:m] + unnorm[size - 1 : size - 1 + m]
             sq = sum(norms[k : k + m] ** 2 for k in range(size))
             for lag in range(1, size):
                 for k in range(size - lag):
