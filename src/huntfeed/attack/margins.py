@@ -167,7 +167,7 @@ def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """``counts.multiply(idf.reshape(1, -1)).tocsr()`` (the same products) without its stored zeros.
 
     A feature the model never saw has idf 0; SciPy keeps those zeros, and every later step drops
-    them (`row_sums` and `lag_dots` see only the products SciPy's element-wise kernel stores).
+    them (`row_sums` sees only the products SciPy's element-wise kernel stores).
     """
     data = counts.data * idf[counts.indices]
     keep = data != 0
@@ -181,29 +181,6 @@ def row_sums(x: sp.csr_matrix, values: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(np.diff(x.indptr))
     if rows.size:
         out[rows] = np.add.reduceat(values, x.indptr[rows])
-    return out
-
-
-def lag_dots(x: sp.csr_matrix, lag: int) -> np.ndarray:
-    """``x[:-lag].multiply(x[lag:]).sum(axis=1)`` for an ``x`` without stored zeros: each row's dot product
-    with the row ``lag`` below it, from the same products summed the same way."""
-    n = x.shape[0]
-    out = np.zeros(max(0, n - lag), dtype=x.dtype)
-    if n <= lag or x.nnz == 0:
-        return out
-    width = np.int64(x.shape[1])
-    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(x.indptr))
-    keys = row * width + x.indices  # ascending: the rows in order, each row's columns ascending
-    pos = np.searchsorted(keys, keys + lag * width)
-    found = pos < keys.size
-    found[found] = keys[pos[found]] == keys[found] + lag * width
-    a = np.flatnonzero(found)  # entries whose column the row lag below stores too, in order
-    if a.size == 0:
-        return out
-    products = x.data[a] * x.data[pos[a]]
-    owner = row[a]
-    starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-    out[owner[starts]] = np.add.reduceat(products, starts)
     return out
 
 
