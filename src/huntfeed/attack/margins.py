@@ -241,8 +241,7 @@ def label_summaries(
 
     ``index[j]`` is the sentence number reported for row j (rows are the kept sentences, in order).
     """
-    above = np.greater(best.T, keep)
-    cols, rows = np.nonzero(above)  # by label, then by row
+    rows, cols = np.nonzero(best > keep)  # row by row (contiguous); the sort below sets the order
     if cols.size == 0:
         return {}
     vals = best[rows, cols]
