@@ -120,11 +120,11 @@ _DENSE: dict[int, DenseRows] = {}
 
 
 def dense_rows(w: sp.csr_matrix) -> DenseRows:
-    """The process's `DenseRows` of ``w`` (by identity: the model's matrix lives as long as the process)."""
+    """The process's `DenseRows` of ``w``, by identity: a process has one model; another one (a test,
+    a reload) replaces it, so at most one buffer (26 MB) is kept."""
     found = _DENSE.get(id(w))
     if found is None or found.w is not w:
-        if len(_DENSE) > 4:
-            _DENSE.clear()
+        _DENSE.clear()
         found = _DENSE[id(w)] = DenseRows(w)
     return found
 
