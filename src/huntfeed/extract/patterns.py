@@ -55,6 +55,8 @@ BARE_TAIL_RE = re.compile(r"(?::\d{1,5})?/" + _URL_TAIL)
 IPV4_TAIL_RE = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d{1,3}")
 IPV4_FULL_RE = re.compile(IPV4)
 IPV6_GATE_RE = re.compile(r"::|:[0-9a-fA-F]{1,4}:")
+# The characters an IPV6_RE match is made of (\d: the dotted tail's digits, any script's).
+IPV6_RUN_RE = re.compile(r"[0-9a-fA-F:.\d]*")
 IPV6_RE = re.compile(
     r"(?:(?<=ipv6:)|(?<=IPv6:)|(?<![\w:.]))"
     r"(?:[0-9a-fA-F]{1,4}:|::?){1,7}(?:[0-9a-fA-F]{1,4}|:|(?<=:)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
