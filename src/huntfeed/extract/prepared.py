@@ -38,7 +38,7 @@ from huntfeed.extract import tld, warninglists
 from huntfeed.paths import package_data
 
 _CODE = ("prepared.py", "warninglists.py", "tld.py", "knowledge.py")
-_HEX_KEY = re.compile(r"(?:[0-9a-f]{2})+")
+_HEX_KEY = re.compile(r"(?:[0-9a-f]{2}){2,}")  # two bytes or more: the bucket table reads two
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_KEY = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")  # the canonical form only: no leading zero
 
@@ -48,7 +48,7 @@ class Packed:
     """Key -> list name, for keys that pack into fixed-width bytes (hex digests, IPv4 addresses):
     per width, the sorted packed keys and a byte per key naming its list; the rest in a dict."""
 
-    runs: dict[int, tuple[bytes, bytes]]
+    runs: dict[int, tuple[bytes, bytes, bytes]]  # width -> (sorted keys, list bytes, bucket starts)
     names: tuple[str, ...]
     other: dict[str, str]
 
@@ -58,8 +58,12 @@ class Packed:
         run = self.runs.get(w)
         if run is None:
             return ""
-        blob, which = run
-        lo, hi = 0, len(which)
+        blob, which, starts = run
+        # The keys whose first two bytes are raw's: a handful, found by two reads of the bucket
+        # table instead of seventeen steps of bisection over 76,000 keys.
+        b = (raw[0] << 8 | raw[1]) * 4
+        lo = int.from_bytes(starts[b : b + 4], "little")
+        hi = int.from_bytes(starts[b + 4 : b + 8], "little")
         while lo < hi:
             mid = (lo + hi) // 2
             if blob[mid * w : mid * w + w] < raw:
@@ -106,8 +110,18 @@ def _packed(index: dict[str, str], pack: Callable[[str], bytes | None]) -> Packe
     runs = {}
     for w, rows in by_width.items():
         rows.sort()
-        runs[w] = (b"".join(r for r, _ in rows), bytes(c for _, c in rows))
+        runs[w] = (b"".join(r for r, _ in rows), bytes(c for _, c in rows), _bucket_starts([r for r, _ in rows]))
     return Packed(runs, names, other)
+
+
+def _bucket_starts(keys: list[bytes]) -> bytes:
+    """Where each value of the first two bytes starts in the sorted ``keys`` (65,537 offsets)."""
+    starts = [0] * 65537
+    for k in keys:
+        starts[(k[0] << 8 | k[1]) + 1] += 1
+    for i in range(1, 65537):
+        starts[i] += starts[i - 1]
+    return b"".join(v.to_bytes(4, "little") for v in starts)
 
 
 def _pack_hex(key: str) -> bytes | None:
