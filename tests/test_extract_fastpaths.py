@@ -38,9 +38,41 @@ def _ipv6_fast(n: str) -> list[S.Occ]:
 
 
 _PIECES = (
-    "::", ":", ":", "1", "a", "ff", "dead", "beef", "0", "12", "2001", "db8", ".", "1.2.3.4", "\u0663",
-    " ", "\n", "x", "g", "_", "ipv6:", "IPv6:", "IPV6:", "[", "]", "-", "fe80::1", "::ffff:10.0.0.1", "%eth0",
-    "12:30:45", "std::map", "a:b:c:d:e:f:1:2", "1::", "::1", "/64",
+    "::",
+    ":",
+    ":",
+    "1",
+    "a",
+    "ff",
+    "dead",
+    "beef",
+    "0",
+    "12",
+    "2001",
+    "db8",
+    ".",
+    "1.2.3.4",
+    "\u0663",
+    " ",
+    "\n",
+    "x",
+    "g",
+    "_",
+    "ipv6:",
+    "IPv6:",
+    "IPV6:",
+    "[",
+    "]",
+    "-",
+    "fe80::1",
+    "::ffff:10.0.0.1",
+    "%eth0",
+    "12:30:45",
+    "std::map",
+    "a:b:c:d:e:f:1:2",
+    "1::",
+    "::1",
+    "/64",
 )
 
 
@@ -56,3 +88,111 @@ def test_ipv6_examples() -> None:
     text = "C2 2001:db8::1 and ipv6:fe80::1%eth0, 12:30:45 and std::string, [::ffff:1.2.3.4]:443"
     assert _ipv6_fast(text) == _ipv6_reference(text)
     assert [o[3] for o in _ipv6_fast(text)] == ["2001:db8::1", "fe80::1", "::ffff:1.2.3.4"]
+
+
+# The outline: candidate lines by pattern, section bodies by a few patterns each (sections.py),
+# against the line-by-line reading it replaced (tests/sections_reference.py).
+_LINES = (
+    "",
+    " ",
+    "## Indicators of Compromise",
+    "# Analysis",
+    "=== C&C servers",
+    "**Network IOCs**",
+    "**Notes**:",
+    "INDICATORS",
+    "COBALT STRIKE ACTIVITY:",
+    "SERVERS SENDING THE MALSPAM:",
+    "Indicators of compromise",
+    "IOCs",
+    "References",
+    "Further reading",
+    "Conclusion",
+    "Hashes",
+    "C2",
+    "c2 servers",
+    "Domains:",
+    "| evil[.]com | C2 |",
+    "  | 1.2.3.4 | scanner |",
+    "|a|b|",
+    "| 1.2.3.4",
+    " |evil[.]com",
+    "- 44d88612fea8a8f36de82e12b4fa5f3b",
+    "1.2.3.4",
+    "hxxp://bad.example/x",
+    "evil[.]com",
+    "john@corp.com",
+    "- File size: 12 KB",
+    "The actor then moved laterally across the network using stolen credentials and remote tools.",
+    "This sentence has many words but ends with a colon so it may be an intro to the list below:",
+    "See https://a/b/c/d for the details of this campaign and more words to make it long enough.",
+    "```",
+    "```python",
+    "~~~",
+    "```x```",
+    "\tTabbed line",
+    "\u00a0Indicators",
+    "ÉTAPE UN",
+    "Ѕhort",
+    "Kelvin \u212a",
+    "\u212aNOWN HOSTS",
+    "text\r",
+    "INDICATORS\r",
+    "* item",
+    "> quote",
+    "1. Overview",
+)
+
+
+def _outline_pair(text: str) -> tuple[object, object]:
+    from huntfeed.extract import context, sections
+    from tests.sections_reference import outline_reference
+
+    fast = sections.outline(text, context._plain_heading, (context._HEADING_LEAD, context._PLAIN_HEADS))
+    return fast, outline_reference(text, context._plain_heading)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_outline_reads_what_the_line_by_line_reading_reads(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(300):
+        text = "\n".join(rnd.choice(_LINES) for _ in range(rnd.randint(0, 30)))
+        if rnd.random() < 0.3:
+            text += "\n"
+        fast, ref = _outline_pair(text)
+        assert fast == ref, text
+
+
+def test_outline_on_the_demo_and_development_texts() -> None:
+    from huntfeed.feeds.article import html_to_text
+    from huntfeed.paths import package_data
+    from tests.conftest import shared_path
+
+    root = package_data("demo")
+    texts = [html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/x") for p in root.glob("*/posts/*.html")]
+    try:
+        path = shared_path("eval", "reports_dev.jsonl")
+    except pytest.skip.Exception:
+        path = None
+    if path is not None:
+        import json
+
+        texts += [json.loads(line).get("full_text") or "" for line in path.read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        fast, ref = _outline_pair(text)
+        assert fast == ref
+
+
+def test_the_candidate_patterns_see_what_python_sees() -> None:
+    """The candidate pattern's superset rests on two facts of Python: ``\\s`` is ``str.isspace``,
+    and IGNORECASE matches every character whose lower case is an ASCII letter."""
+    import re
+    import sys
+
+    space = re.compile(r"\s")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert (space.match(c) is not None) == c.isspace(), hex(cp)
+        low = c.lower()
+        if len(low) == 1 and "a" <= low <= "z":
+            assert re.match("(?i:" + low + ")", c), hex(cp)
