@@ -196,3 +196,68 @@ def test_the_candidate_patterns_see_what_python_sees() -> None:
         low = c.lower()
         if len(low) == 1 and "a" <= low <= "z":
             assert re.match("(?i:" + low + ")", c), hex(cp)
+
+
+# The refanger's bracket anchors (fang._BR_ANCHOR_RE) skip the brackets no style can start at;
+# against the anchor pattern that took every bracket.
+_OLD_BR_ANCHOR = r"[\[\(\{<\]\)\}](?![\[\(\{<\]\)\}]{3})|\\(?!\\)|\^(?=\.)"
+_FANG_PIECES = (
+    "[",
+    "]",
+    "(",
+    ")",
+    "{",
+    "}",
+    "<",
+    ">",
+    "\\",
+    "^",
+    ".",
+    ",",
+    "@",
+    "/",
+    ":",
+    "-",
+    " ",
+    "\t",
+    "\n",
+    "dot",
+    "DOT",
+    "d0t",
+    "punto",
+    "punkt",
+    "at",
+    "AT",
+    "et",
+    "arroba",
+    "www",
+    "WWW",
+    "evil",
+    "com",
+    "1",
+    "x",
+    "Link",
+    "See",
+    "_",
+    "hxxp",
+    "://",
+    "A",
+    "e",
+    "p",
+    "w",
+    "b",
+)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bracket_anchors_give_the_same_refang(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from huntfeed.extract import fang
+
+    rnd = random.Random(seed)
+    texts = ["".join(rnd.choice(_FANG_PIECES) for _ in range(rnd.randint(1, 40))) for _ in range(1500)]
+    fast = [fang.fang_map(t) for t in texts]
+    monkeypatch.setattr(fang, "_BR_ANCHOR_RE", re.compile(_OLD_BR_ANCHOR))
+    for t, f in zip(texts, fast, strict=True):
+        assert fang.fang_map(t) == f, t
