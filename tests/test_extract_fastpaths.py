@@ -261,3 +261,80 @@ def test_bracket_anchors_give_the_same_refang(seed: int, monkeypatch: pytest.Mon
     monkeypatch.setattr(fang, "_BR_ANCHOR_RE", re.compile(_OLD_BR_ANCHOR))
     for t, f in zip(texts, fast, strict=True):
         assert fang.fang_map(t) == f, t
+
+
+# Patterns led by a literal or tried at their possible starts only, against the look-behind-led
+# patterns they replaced: the same matches on random text of the characters that matter.
+_OLD_HEX = r"[0-9a-fA-F]{32,}"
+_OLD_UNIX = (
+    r"(?<![\w/.:~])(?:~|/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin"
+    r"|private|proc|run|srv|mnt))(?:/[\w.@+-]{1,255}){1,32}"
+)
+_PATH_PIECES = (
+    "a",
+    "f",
+    "0",
+    "9",
+    "g",
+    "Z",
+    "deadbeef" * 3,
+    "0123456789abcdef" * 2,
+    " ",
+    "\n",
+    "/",
+    "~",
+    ".",
+    ":",
+    "\\",
+    "%",
+    "_",
+    "<",
+    ">",
+    "tmp",
+    "var",
+    "/etc",
+    "/usr/bin",
+    "~/",
+    "C:",
+    "c:\\",
+    "%APPDATA%",
+    "%%",
+    "<HKLM\\Software\\",
+    "HKCU\\Run",
+    "C:\\Temp\\",
+    "%TEMP%\\",
+    "HKLM",
+    "hklm",
+    "HKEY_LOCAL_MACHINE",
+    "hKcU",
+    "\u212a",
+    "Software",
+    "Run",
+    " x",
+    "-",
+    "@",
+    "Program Files",
+    "x.exe",
+    ",",
+)
+
+
+def _spans(matches: object) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
+    import re
+
+    from huntfeed.extract import scan_host as SH
+
+    old_hex, old_unix = re.compile(_OLD_HEX), re.compile(_OLD_UNIX)
+    rnd = random.Random(seed)
+    for _ in range(600):
+        n = "".join(rnd.choice(_PATH_PIECES) for _ in range(rnd.randint(1, 40)))
+        assert _spans(P.HEX_RE.finditer(n)) == _spans(old_hex.finditer(n)), n
+        assert _spans(P.UNIXPATH_RE.finditer(n)) == _spans(old_unix.finditer(n)), n
+        assert _spans(SH._matches_at(P.WINPATH_RE, n, SH._winpath_starts(n))) == _spans(P.WINPATH_RE.finditer(n)), n
+        got = _spans(SH._matches_at(P.REGISTRY_RE, n, SH._registry_starts(n)))
+        assert got == _spans(P.REGISTRY_RE.finditer(n)), n
