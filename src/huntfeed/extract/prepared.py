@@ -82,7 +82,8 @@ class Packed:
         """The list of an address written as ``str(ipaddress.ip_address(...))`` writes it (or any key)."""
         if _IPV4_KEY.fullmatch(key) is None:
             return self.other.get(key, "")
-        return self.find(bytes(int(p) for p in key.split(".")))
+        a, b, c, d = key.split(".")
+        return self.find(bytes((int(a), int(b), int(c), int(d))))  # a tuple: a generator costs 2 us more
 
 
 @dataclass(frozen=True, slots=True)
