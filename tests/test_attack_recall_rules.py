@@ -1,0 +1,106 @@
+"""Phrase rules added for techniques the authors list and the narrative describes, but no rule read.
+
+One row per class of missed description (issue 18, third session: the dev set's false negatives and
+the demo posts' "listed in the article's own mapping" ids whose behaviour the post spells out), with
+sentences in our own words; the negative rows are the near misses each rule must not take.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from huntfeed.attack import AttackEngine
+from huntfeed.attack.rules import RuleMatcher, load_rules
+
+
+@pytest.fixture(scope="module")
+def matcher() -> RuleMatcher:
+    return RuleMatcher(load_rules())
+
+
+def _found(matcher: RuleMatcher, text: str) -> dict[str, bool]:
+    """Technique -> whether a strong phrase matched, for every rule hit in the text."""
+    out: dict[str, bool] = {}
+    for hit in matcher.find(text):
+        out[hit.rule.technique] = out.get(hit.rule.technique, False) or hit.rule.strong
+    return out
+
+
+@pytest.mark.parametrize(
+    ("tid", "text", "fires"),
+    [
+        # a remote support or management product installed for access
+        ("T1219", "They then installed a commercial remote management tool for backup access.", True),
+        ("T1219", "The helper asks the victim to open the remote support tool built into Windows.", True),
+        # a call from someone posing as IT support (voice phishing without the word)
+        ("T1566.004", "The victim gets a Teams call from an account posing as the IT help desk.", True),
+        ("T1566.004", "Criminals posing as IT support staff call employees and ask for a code.", True),
+        ("T1566.004", "Employees received fake helpdesk calls asking them to install software.", True),
+        ("T1566.004", "The operator called the function twice before unpacking the payload.", False),
+        # the browsers' credential and cookie stores read by name or description
+        ("T1555.003", "It reads logins.json and key4.db from every Firefox profile.", True),
+        ("T1555.003", "It copies the login and web data databases of Chromium-based browsers.", True),
+        ("T1539", "It copies the cookie databases of Chromium-based browsers to a temp folder.", True),
+        ("T1539", "The cookie banner of the site was changed.", False),
+        # persistence written as a cron entry
+        ("T1053.003", "It installs persistence through a cron entry written to /etc/cron.d/kworker.", True),
+        # a server product's vulnerabilities exploited
+        ("T1190", "We saw active exploitation of two vulnerabilities in the managed file transfer server.", True),
+        # files encrypted for impact, in the words of a code walk-through
+        ("T1486", "The code is using AES to encrypt the files and replaces their extension with .lock.", True),
+        ("T1486", "The ransomware encrypts all user files on mapped drives.", True),
+        ("T1486", "The stealer encrypts the collected files before exfiltration.", False),
+        ("T1486", "It encrypts the configuration files with a hard-coded key.", False),
+        # execution guardrails named in prose
+        ("T1480.001", "The new build adds environmental keying to the victim's domain hash.", True),
+        # search-engine lures
+        ("T1608.006", "Office workers are steered to malware through poisoned search results.", True),
+        ("T1583.008", "The actors also buy search adverts for terms like free PDF converter.", True),
+        # a legitimate utility run under another name
+        ("T1036.003", "The operator used a renamed copy of rundll32 to load the DLL.", True),
+        # a malicious release of a dependency
+        ("T1195.001", "The hijacked account pushed credential-stealing versions of the npm package.", True),
+        ("T1195.001", "Developers installed a malicious npm package named after a popular library.", True),
+        # credential files and the cloud metadata service
+        ("T1552.001", "It reads ~/.npmrc, ~/.aws/credentials and ~/.kube/config.", True),
+        ("T1552.005", "The script queries the instance metadata service for temporary role credentials.", True),
+        # containers: deployed, then used to reach the host
+        ("T1610", "It creates a container from the public alpine image with the host's root mounted.", True),
+        ("T1611", "The container is only a means of container escape to the host file system.", True),
+        ("T1611", "The container runs with the host's root file system mounted and --privileged set.", True),
+        # process hollowing described by the suspended process
+        ("T1055.012", "It injects the implant into a freshly started, suspended dllhost.exe process.", True),
+        ("T1055.012", "The loader creates a process in a suspended state and unmaps its image.", True),
+        # data sent to a chat webhook
+        ("T1567.004", "If the upload fails it posts the archive to a Discord webhook.", True),
+        # hardware identifiers read with WMI
+        ("T1082", "It runs wmic csproduct get UUID to fingerprint the machine.", True),
+        # DLL side-loading: any form of the word is strong (it names the technique)
+        ("T1574.002", "The signed program side-loads a malicious DLL from its own folder.", True),
+    ],
+)
+def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> None:
+    assert (tid in _found(matcher, text)) is fires
+
+
+@pytest.mark.parametrize(
+    ("text", "tid", "strong"),
+    [
+        ("The signed program side-loads a malicious DLL from its own folder.", "T1574.002", True),
+        ("The code is using AES to encrypt the files and replaces their extension with .lock.", "T1486", True),
+        ("It installs persistence through a cron entry every fifteen minutes.", "T1053.003", True),
+        ("The new build adds environmental keying to the victim's domain hash.", "T1480.001", True),
+        ("It reads logins.json from every Firefox profile.", "T1555.003", True),
+        # "encrypted files" as a noun phrase stays a weak phrase: a loader's payload may be one of them
+        ("The loader decrypts the third of the encrypted files into memory.", "T1486", False),
+    ],
+)
+def test_strong_recall_rules(matcher: RuleMatcher, text: str, tid: str, strong: bool) -> None:
+    assert _found(matcher, text).get(tid, False) is strong
+
+
+def test_a_strong_recall_rule_reports_its_technique_in_a_long_report(tmp_path_factory: pytest.TempPathFactory) -> None:
+    engine = AttackEngine.load(tmp_path_factory.mktemp("home"))
+    filler = " ".join(f"Section {i} of the write-up describes the sample's resources." for i in range(120))
+    text = filler + " From the function above it is clear that the code is using AES to encrypt the files."
+    assert "T1486" in {h.id for h in engine.infer(text).observed}
