@@ -91,6 +91,9 @@ def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> 
         ("It installs persistence through a cron entry every fifteen minutes.", "T1053.003", True),
         ("The new build adds environmental keying to the victim's domain hash.", "T1480.001", True),
         ("It reads logins.json from every Firefox profile.", "T1555.003", True),
+        # removing security products' hooks, and the hardware UUID query, name their technique
+        ("It unhooks ntdll.dll by mapping a fresh copy from disk.", "T1562.001", True),
+        ("It runs wmic csproduct get UUID to fingerprint the machine.", "T1082", True),
         # "encrypted files" as a noun phrase stays a weak phrase: a loader's payload may be one of them
         ("The loader decrypts the third of the encrypted files into memory.", "T1486", False),
     ],
