@@ -107,3 +107,34 @@ def test_a_strong_recall_rule_reports_its_technique_in_a_long_report(tmp_path_fa
     filler = " ".join(f"Section {i} of the write-up describes the sample's resources." for i in range(120))
     text = filler + " From the function above it is clear that the code is using AES to encrypt the files."
     assert "T1486" in {h.id for h in engine.infer(text).observed}
+
+
+def test_folds_to_ascii_lists_every_such_character() -> None:
+    import re
+    import sys
+
+    from huntfeed.attack.rules import FOLDS_TO_ASCII
+
+    rx = re.compile("[a-z0-9]", re.IGNORECASE)
+    assert {chr(c) for c in range(128, sys.maxunicode + 1) if rx.match(chr(c))} == FOLDS_TO_ASCII
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It posts the archive to a Discord webhook and runs cmd /c whoami.",
+        "It posts the archive to a Discord webhook \u2014 \u201cquietly\u201d \u2014 and runs cmd /c whoami.",
+        "It posts the archive to a Discord webhoo\u212a and runs cmd /c whoami.",  # Kelvin sign: searched as before
+        "Nothing that any regular expression of the rules file could match.",
+        "",
+    ],
+)
+def test_regex_prefilter_gives_the_same_hits(matcher: RuleMatcher, text: str) -> None:
+    from huntfeed.attack import prefilter
+
+    brute = RuleMatcher(load_rules())
+    brute._regex_filter = prefilter.Prefilter(None, (), free=True)  # every regex searched
+    hits = [(h.rule.phrase, h.start, h.end) for h in matcher.find(text)]
+    assert hits == [(h.rule.phrase, h.start, h.end) for h in brute.find(text)]
+    if "webhook" in text:
+        assert any(p.startswith("/\\b(?:discord") for p, _, _ in hits)

@@ -14,18 +14,22 @@ Literal phrases run through one Aho-Corasick automaton, so thousands of them cos
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
 
+from huntfeed.attack import prefilter
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
 from huntfeed.sectioned import regex_or_error, sectioned_lines
 
 _HEADER = re.compile(r"^(T\d{4}(?:\.\d{3})?)\b\s*(.*)$")
 _WORD = re.compile(r"\w")
+# The only non-ASCII characters that Python's case-insensitive matching equates with an ASCII letter
+# or digit (İ ı ſ and the Kelvin sign; tests/test_attack_recall_rules.py scans every code point).
+FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 
 
 # A report that says what an attack did *not* do ("unlike ransomware, it keeps no key") must not
@@ -101,6 +105,9 @@ class RuleMatcher:
         if keyed:
             self._auto.make_automaton()
         self._has_words = bool(keyed)
+        # Each regex costs a scan of the whole text; most cannot match without literal words they
+        # require ("webhook", "suspended"), which one automaton pass finds (prefilter.py).
+        self._regex_filter = prefilter.build(rx for rx, _ in self._regexes)
 
     def find(self, text: str) -> Iterator[RuleHit]:
         """Yield hits in text order for literals, then regexes."""
@@ -121,10 +128,24 @@ class RuleMatcher:
                             stop += 1
                     if not _negated(low, start) and not _in_path(low, start, stop, rule.phrase):
                         yield RuleHit(rule, start, stop)
-        for rx, rule in self._regexes:
+        for i in self._regex_candidates(text):
+            rx, rule = self._regexes[i]
             for m in rx.finditer(text):
                 if not _negated(text, m.start()):
                     yield RuleHit(rule, m.start(), m.end())
+
+    def _regex_candidates(self, text: str) -> Sequence[int]:
+        """Indices of the regexes that may match text, in order (the others cannot).
+
+        The prefilter reasons about ASCII text only; other characters are replaced by "?", which can
+        only add candidates, unless one of them folds to an ASCII letter under IGNORECASE.
+        """
+        if not text.isascii():
+            if not FOLDS_TO_ASCII.isdisjoint(text):
+                return range(len(self._regexes))
+            text = text.encode("ascii", "replace").decode("ascii")
+        picks = self._regex_filter.candidates(text)
+        return range(len(self._regexes)) if picks is None else picks
 
 
 def _negated(text: str, start: int) -> bool:
