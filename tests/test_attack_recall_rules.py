@@ -73,6 +73,10 @@ def _found(matcher: RuleMatcher, text: str) -> dict[str, bool]:
         ("T1055.012", "The loader creates a process in a suspended state and unmaps its image.", True),
         # data sent to a chat webhook
         ("T1567.004", "If the upload fails it posts the archive to a Discord webhook.", True),
+        # a named exploit of a document reader, browser or archiver
+        ("T1203", "The lure document uses the MSHTML remote code exploit CVE-2021-40444.", True),
+        ("T1203", "The RTF file exploits a stack overflow vulnerability in Microsoft Word.", True),
+        ("T1203", "The actor exploits a vulnerability in the VPN appliance's web portal.", False),
         # hardware identifiers read with WMI
         ("T1082", "It runs wmic csproduct get UUID to fingerprint the machine.", True),
         # DLL side-loading: any form of the word is strong (it names the technique)
