@@ -7,10 +7,13 @@ sentences in our own words; the negative rows are the near misses each rule must
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from huntfeed.attack import AttackEngine
 from huntfeed.attack.rules import RuleMatcher, load_rules
+from huntfeed.errors import DataFileError
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +145,30 @@ def test_regex_prefilter_gives_the_same_hits(matcher: RuleMatcher, text: str) ->
     assert hits == [(h.rule.phrase, h.start, h.end) for h in brute.find(text)]
     if "webhook" in text:
         assert any(p.startswith("/\\b(?:discord") for p, _, _ in hits)
+
+
+# Contexts ("~" lines): decrypting what the adversary stole or holds to ransom is not T1140.
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Operators want a payment in exchange for the key to decrypt the victim's files.", False),
+        ("A vendor released a decryption tool for early versions of the family.", False),
+        ("The stealer decrypts the saved passwords and cookies with the browser's master key.", False),
+        ("The ransomware decrypts its configuration with a hard-coded RC4 key.", True),
+        ("This shellcode gets decrypted and executed in memory.", True),
+        # the context counts on the hit's own line only
+        ("Users should keep backups of their files.\nThe loader decodes the second stage.", True),
+    ],
+)
+def test_t1140_contexts(matcher: RuleMatcher, text: str, fires: bool) -> None:
+    assert ("T1140" in _found(matcher, text)) is fires
+
+
+def test_a_context_line_needs_a_regex(tmp_path: Path) -> None:
+    path = tmp_path / "phrases.txt"
+    path.write_text("T1140 Deobfuscate\n    decrypt*\n    ~ransom\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="context line"):
+        load_rules(path)
+    path.write_text("T1140 Deobfuscate\n    decrypt*\n    ~/\\bransoms?\\b/\n", encoding="utf-8")
+    found = _found(RuleMatcher(load_rules(path)), "It decrypts the ransom note. It decrypts the payload.")
+    assert found == {"T1140": False}
