@@ -1,7 +1,10 @@
 """Exact queries, as pySigma's backends test them: a use case in, the whole SPL/KQL string out, per dialect.
 
 The registry use case exercises huntfeed's pipelines (value name split off the key, DWORD data per target,
-CIM registry_path and the summaries macro); the process one the stock mappings. A change in any mapping
+CIM registry_path and the summaries macro); the process ones the stock mappings and the regex forms
+(SPL `| regex`, Kusto `matches regex`); the Security, Application and script-block ones the raw SPL
+(their Defender and Sentinel forms are hand-written overrides, analysed by Kusto.Language in
+test_hunts_kql). A change in any mapping
 shows here as a diff of the query an analyst would paste.
 """
 # ruff: noqa: E501
@@ -53,6 +56,62 @@ EXPECTED = {
         'imProcessCreate\n'
         '| where TimeGenerated > ago(30d)\n'
         '| where (TargetProcessCommandLine contains "vssadmin" and TargetProcessCommandLine contains "delete" and TargetProcessCommandLine contains "shadows") or (TargetProcessCommandLine contains "shadowcopy" and TargetProcessCommandLine contains "delete") or (TargetProcessCommandLine contains "wbadmin" and TargetProcessCommandLine contains "delete") or (TargetProcessCommandLine contains "recoveryenabled no" or TargetProcessCommandLine contains "bootstatuspolicy ignoreallfailures")'
+    ),
+    ('UC_POWERSHELL_ENCODED', 'kql'): (
+        'DeviceProcessEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where ((FolderPath endswith "\\\\powershell.exe" or FolderPath endswith "\\\\pwsh.exe") or (ProcessVersionInfoOriginalFileName in~ ("PowerShell.EXE", "pwsh.dll"))) and ProcessCommandLine matches regex "(?i)\\\\s[-/](?:e|ec|en|enc|enco|encod|encode|encoded|encodedc|encodedco|encodedcom|encodedcomm|encodedcomma|encodedcomman|encodedcommand)\\\\s+[\'\\"]?[a-z0-9+/]{20,}"\n'
+        '| project Timestamp, DeviceName, AccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, ProcessCommandLine, SHA256'
+    ),
+    ('UC_POWERSHELL_ENCODED', 'sentinel'): (
+        '// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)\n'
+        'DeviceProcessEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where ((FolderPath endswith "\\\\powershell.exe" or FolderPath endswith "\\\\pwsh.exe") or (ProcessVersionInfoOriginalFileName in~ ("PowerShell.EXE", "pwsh.dll"))) and ProcessCommandLine matches regex "(?i)\\\\s[-/](?:e|ec|en|enc|enco|encod|encode|encoded|encodedc|encodedco|encodedcom|encodedcomm|encodedcomma|encodedcomman|encodedcommand)\\\\s+[\'\\"]?[a-z0-9+/]{20,}"\n'
+        '| project Timestamp, DeviceName, AccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, ProcessCommandLine, SHA256'
+    ),
+    ('UC_POWERSHELL_ENCODED', 'spl'): (
+        '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where Processes.process_path IN ("*\\\\powershell.exe", "*\\\\pwsh.exe") OR Processes.original_file_name IN ("PowerShell.EXE", "pwsh.dll") by Processes.process Processes.dest Processes.process_current_directory Processes.process_path Processes.process_integrity_level Processes.original_file_name Processes.parent_process Processes.parent_process_path Processes.parent_process_guid Processes.parent_process_id Processes.process_guid Processes.process_id Processes.user\n'
+        '| regex Processes.process="(?i)\\\\s[-/](?:e|ec|en|enc|enco|encod|encode|encoded|encodedc|encodedco|encodedcom|encodedcomm|encodedcomma|encodedcomman|encodedcommand)\\\\s+[\'\\"]?[a-z0-9+/]{20,}"\n'
+        '| `drop_dm_object_name(Processes)`\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(lastTime)'
+    ),
+    ('UC_POWERSHELL_ENCODED', 'spl_raw'): (
+        'search Image IN ("*\\\\powershell.exe", "*\\\\pwsh.exe") OR OriginalFileName IN ("PowerShell.EXE", "pwsh.dll")\n'
+        '| regex CommandLine="(?i)\\\\s[-/](?:e|ec|en|enc|enco|encod|encode|encoded|encodedc|encodedco|encodedcom|encodedcomm|encodedcomma|encodedcomman|encodedcommand)\\\\s+[\'\\"]?[a-z0-9+/]{20,}"'
+    ),
+    ('UC_DCOM_LATERAL_MOVEMENT', 'kql'): (
+        'DeviceProcessEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where (FolderPath endswith "\\\\mmc.exe" and ProcessCommandLine contains "-Embedding") or ((FolderPath endswith "\\\\excel.exe" or FolderPath endswith "\\\\winword.exe" or FolderPath endswith "\\\\powerpnt.exe" or FolderPath endswith "\\\\outlook.exe" or FolderPath endswith "\\\\visio.exe") and ProcessCommandLine contains "/automation -Embedding") or (((InitiatingProcessFolderPath endswith "\\\\mmc.exe" or InitiatingProcessFolderPath endswith "\\\\excel.exe" or InitiatingProcessFolderPath endswith "\\\\winword.exe" or InitiatingProcessFolderPath endswith "\\\\powerpnt.exe") and InitiatingProcessCommandLine contains "-Embedding") and (FolderPath endswith "\\\\cmd.exe" or FolderPath endswith "\\\\powershell.exe" or FolderPath endswith "\\\\pwsh.exe" or FolderPath endswith "\\\\mshta.exe" or FolderPath endswith "\\\\rundll32.exe" or FolderPath endswith "\\\\regsvr32.exe" or FolderPath endswith "\\\\wscript.exe" or FolderPath endswith "\\\\cscript.exe"))\n'
+        '| project Timestamp, DeviceName, AccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, ProcessCommandLine, SHA256'
+    ),
+    ('UC_DCOM_LATERAL_MOVEMENT', 'sentinel'): (
+        'imProcessCreate\n'
+        '| where TimeGenerated > ago(30d)\n'
+        '| where (TargetProcessName endswith "\\\\mmc.exe" and TargetProcessCommandLine contains "-Embedding") or ((TargetProcessName endswith "\\\\excel.exe" or TargetProcessName endswith "\\\\winword.exe" or TargetProcessName endswith "\\\\powerpnt.exe" or TargetProcessName endswith "\\\\outlook.exe" or TargetProcessName endswith "\\\\visio.exe") and TargetProcessCommandLine contains "/automation -Embedding") or ((((ParentProcessName endswith "\\\\mmc.exe" or ParentProcessName endswith "\\\\excel.exe" or ParentProcessName endswith "\\\\winword.exe" or ParentProcessName endswith "\\\\powerpnt.exe") or (ActingProcessName endswith "\\\\mmc.exe" or ActingProcessName endswith "\\\\excel.exe" or ActingProcessName endswith "\\\\winword.exe" or ActingProcessName endswith "\\\\powerpnt.exe")) and ActingProcessCommandLine contains "-Embedding") and (TargetProcessName endswith "\\\\cmd.exe" or TargetProcessName endswith "\\\\powershell.exe" or TargetProcessName endswith "\\\\pwsh.exe" or TargetProcessName endswith "\\\\mshta.exe" or TargetProcessName endswith "\\\\rundll32.exe" or TargetProcessName endswith "\\\\regsvr32.exe" or TargetProcessName endswith "\\\\wscript.exe" or TargetProcessName endswith "\\\\cscript.exe"))'
+    ),
+    ('UC_DCOM_LATERAL_MOVEMENT', 'spl'): (
+        '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where (Processes.process_path="*\\\\mmc.exe" Processes.process="*-Embedding*") OR (Processes.process_path IN ("*\\\\excel.exe", "*\\\\winword.exe", "*\\\\powerpnt.exe", "*\\\\outlook.exe", "*\\\\visio.exe") Processes.process="*/automation -Embedding*") OR (Processes.parent_process_path IN ("*\\\\mmc.exe", "*\\\\excel.exe", "*\\\\winword.exe", "*\\\\powerpnt.exe") Processes.parent_process="*-Embedding*" Processes.process_path IN ("*\\\\cmd.exe", "*\\\\powershell.exe", "*\\\\pwsh.exe", "*\\\\mshta.exe", "*\\\\rundll32.exe", "*\\\\regsvr32.exe", "*\\\\wscript.exe", "*\\\\cscript.exe")) by Processes.process Processes.dest Processes.process_current_directory Processes.process_path Processes.process_integrity_level Processes.original_file_name Processes.parent_process Processes.parent_process_path Processes.parent_process_guid Processes.parent_process_id Processes.process_guid Processes.process_id Processes.user\n'
+        '| `drop_dm_object_name(Processes)`\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(lastTime)'
+    ),
+    ('UC_DCOM_LATERAL_MOVEMENT', 'spl_raw'): (
+        'search (Image="*\\\\mmc.exe" CommandLine="*-Embedding*") OR (Image IN ("*\\\\excel.exe", "*\\\\winword.exe", "*\\\\powerpnt.exe", "*\\\\outlook.exe", "*\\\\visio.exe") CommandLine="*/automation -Embedding*") OR (ParentImage IN ("*\\\\mmc.exe", "*\\\\excel.exe", "*\\\\winword.exe", "*\\\\powerpnt.exe") ParentCommandLine="*-Embedding*" Image IN ("*\\\\cmd.exe", "*\\\\powershell.exe", "*\\\\pwsh.exe", "*\\\\mshta.exe", "*\\\\rundll32.exe", "*\\\\regsvr32.exe", "*\\\\wscript.exe", "*\\\\cscript.exe"))'
+    ),
+    ('UC_SCHEDULED_TASK_SECURITY_LOG', 'spl_raw'): (
+        'search source="WinEventLog:Security" EventCode IN (4698, 4702) TaskContent IN ("*cmd.exe*", "*cmd /c*", "*powershell*", "*pwsh*", "*rundll32*", "*regsvr32*", "*mshta*", "*wscript*", "*cscript*", "*\\\\Temp\\\\*", "*\\\\Users\\\\Public\\\\*", "*\\\\AppData\\\\Roaming\\\\*", "*\\\\ProgramData\\\\*", "*FromBase64String*") OR TaskContent IN ("*S-1-5-18<*", "*S-1-5-18&lt;*", "*S-1-5-19<*", "*S-1-5-19&lt;*", "*S-1-5-20<*", "*S-1-5-20&lt;*") NOT SubjectUserName="*$"'
+    ),
+    ('UC_AD_PERMISSION_OR_TRUST_CHANGE', 'spl_raw'): (
+        'search source="WinEventLog:Security" (EventCode=5136 AttributeLDAPDisplayName="nTSecurityDescriptor" OperationType="%%14674" ObjectClass IN ("domainDNS", "groupPolicyContainer") OR ObjectDN="CN=AdminSDHolder,*" OR (ObjectClass IN ("organizationalUnit", "domainDNS", "groupPolicyContainer", "container") SubjectUserName="*$")) OR EventCode IN (4706, 4865, 4867) OR EventCode IN (4882, 5124)'
+    ),
+    ('UC_MSSQL_SERVER_ABUSE', 'spl_raw'): (
+        'search source="WinEventLog:Application" Provider_Name="MSSQL*" (EventCode=15457 Data IN ("xp_cmdshell, 0, 1*", "Ole Automation Procedures, 0, 1*", "clr enabled, 0, 1*", "external scripts enabled, 0, 1*")) OR (EventCode=15281 Data="*xp_cmdshell*") OR (EventCode=33205 Data IN ("*statement:DROP SERVER AUDIT*", "*statement:DROP DATABASE AUDIT SPECIFICATION*", "*statement:DROP SERVER AUDIT SPECIFICATION*", "*statement:ALTER LOGIN [sa] ENABLE*", "*statement:CREATE LOGIN*", "*xp_cmdshell*")) OR (EventCode=33205 Data="*AUDIT*" Data="*WITH (STATE = OFF)*")'
+    ),
+    ('UC_PS_SCRIPT_AD_DISCOVERY', 'spl_raw'): (
+        'search ScriptBlockText IN ("*Get-DomainUser*", "*Get-NetUser*", "*Get-DomainGroupMember*", "*Get-NetGroupMember*", "*Get-DomainComputer*", "*Get-NetComputer*", "*Get-DomainTrust*", "*Get-NetDomainTrust*", "*Get-NetForestTrust*", "*Get-DomainController*", "*Invoke-UserHunter*", "*Invoke-StealthUserHunter*", "*Find-LocalAdminAccess*", "*Invoke-ShareFinder*", "*Get-NetSession*", "*Invoke-BloodHound*") OR ScriptBlockText IN ("*ActiveDirectory.Forest]::GetCurrentForest*", "*ActiveDirectory.Domain]::GetCurrentDomain*", "*GetAllTrustRelationships*") OR (ScriptBlockText="*Get-ADGroupMember*" ScriptBlockText IN ("*Administrators*", "*Domain Admins*", "*Enterprise Admins*", "*Schema Admins*", "*Account Operators*", "*Backup Operators*"))'
     ),
 }
 

@@ -49,21 +49,26 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
     assert [str(p) for p in problems] == []
     assert all({"spl_raw", "kql", "sentinel", "sigma"} <= set(lib.queries(uc)) for uc in lib.usecases)
     # CIM has no data model for these events (Security-log details, Sysmon process access, pipes, image
-    # loads; the OAuth flow of a sign-in): their Splunk hunt is the raw-event SPL. Any other use case
+    # loads, script blocks, SQL Server's audit; the OAuth flow of a sign-in): their Splunk hunt is the
+    # raw-event SPL. Any other use case
     # must have a CIM query (service installs read Endpoint.Services, account creation Change).
     assert sorted(uc.id for uc in lib.usecases if "spl" not in lib.queries(uc)) == [
         "UC_AD_ACCOUNT_ATTRIBUTE_ABUSE",
+        "UC_AD_PERMISSION_OR_TRUST_CHANGE",
         "UC_CREDENTIAL_DLL_LOADED_BY_SCRIPT_HOST",
         "UC_DCSYNC_REPLICATION_REQUEST",
         "UC_DEVICE_CODE_PHISHING_SIGNIN",
         "UC_EVENT_LOG_CLEARED_EVENTS",
         "UC_KERBEROS_RC4_SERVICE_TICKET",
         "UC_LSASS_MEMORY_ACCESS",
+        "UC_MSSQL_SERVER_ABUSE",
         "UC_NATIVE_API_SCRIPT_DECLARATIONS",
         "UC_PRIVILEGED_GROUP_MEMBER_ADDED",
+        "UC_PS_SCRIPT_AD_DISCOVERY",
         "UC_PS_SCRIPT_CREDENTIAL_DUMPING",
         "UC_PS_SCRIPT_DEFENSE_IMPAIRMENT",
         "UC_REMOTE_SERVICE_CONTROL_PIPE",
+        "UC_SCHEDULED_TASK_SECURITY_LOG",
         "UC_SPECIAL_GROUP_LOGON",
         "UC_TOOL_NAMED_PIPES",
     ]
