@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huntfeed.errors import QueryError
-from huntfeed.hunts import HuntLibrary, build_sweeps
+from huntfeed.hunts import HuntLibrary, build_sweeps, sweeps_ids
 from huntfeed.hunts import sweeps as sw
 from huntfeed.hunts.escape import kql_quote, spl_quote
 from huntfeed.hunts.lint import lint_library
@@ -84,6 +84,8 @@ def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
         ind(IndicatorType.DOMAIN, "bad.example"),
         ind(IndicatorType.URL, 'https://bad.example/x?y=1&z="2"'),
         ind(IndicatorType.EMAIL, "a@bad.example"),
+        ind(IndicatorType.GUID, "4f7e9c2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b"),
+        ind(IndicatorType.PACKAGE, "com.bad.banker"),
         *(ind(IndicatorType.SHA256, f"{i:064x}") for i in range(130)),  # two batches
     )
     hunts = build_sweeps(inds)
@@ -94,16 +96,21 @@ def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
         "SWEEP_DOMAIN_1",
         "SWEEP_URL_1",
         "SWEEP_EMAIL_1",
+        "SWEEP_GUID_1",
+        "SWEEP_PACKAGE_1",
     }
     for h in hunts:
         assert checker.check(h.queries["kql"], qid=h.use_case).errors == (), h.queries["kql"]
         assert lint_spl(h.queries["spl"]) == [], h.use_case
     # The IP sweep has a Sentinel form of its own (Entra ID sign-in tables); it must analyse against the
     # Sentinel schema, and name the sign-in and cloud-app tables in both dialects.
+    # So has the GUID sweep (application, resource and tenant ids in the sign-in tables).
     ip = next(h for h in hunts if h.use_case == "SWEEP_IP_1")
+    guid = next(h for h in hunts if h.use_case == "SWEEP_GUID_1")
     try:
         checker.set_schema(sentinel_schema())
         assert checker.check(ip.queries["sentinel"], qid="ip-sentinel").errors == (), ip.queries["sentinel"]
+        assert checker.check(guid.queries["sentinel"], qid="guid-sentinel").errors == (), guid.queries["sentinel"]
     finally:
         checker.set_schema(defender_schema())
     assert [
@@ -168,6 +175,8 @@ BUILDERS = {
     "domain": lambda v: sw._domain_queries([v]),
     "url": lambda v: sw._url_queries([v]),
     "email": lambda v: sw._email_queries([v]),
+    "guid": lambda v: sweeps_ids.guid_queries([v], sw._tstats),
+    "package": lambda v: sweeps_ids.package_queries([v], sw._tstats),
 }
 
 
