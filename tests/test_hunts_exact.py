@@ -113,6 +113,12 @@ EXPECTED = {
     ('UC_PS_SCRIPT_AD_DISCOVERY', 'spl_raw'): (
         'search ScriptBlockText IN ("*Get-DomainUser*", "*Get-NetUser*", "*Get-DomainGroupMember*", "*Get-NetGroupMember*", "*Get-DomainComputer*", "*Get-NetComputer*", "*Get-DomainTrust*", "*Get-NetDomainTrust*", "*Get-NetForestTrust*", "*Get-DomainController*", "*Invoke-UserHunter*", "*Invoke-StealthUserHunter*", "*Find-LocalAdminAccess*", "*Invoke-ShareFinder*", "*Get-NetSession*", "*Invoke-BloodHound*") OR ScriptBlockText IN ("*ActiveDirectory.Forest]::GetCurrentForest*", "*ActiveDirectory.Domain]::GetCurrentDomain*", "*GetAllTrustRelationships*") OR (ScriptBlockText="*Get-ADGroupMember*" ScriptBlockText IN ("*Administrators*", "*Domain Admins*", "*Enterprise Admins*", "*Schema Admins*", "*Account Operators*", "*Backup Operators*"))'
     ),
+    ('UC_BITS_JOB_CLIENT_LOG', 'spl_raw'): (
+        'search source="WinEventLog:Microsoft-Windows-Bits-Client/Operational" EventCode=3 processPath IN ("*\\\\bitsadmin.exe", "*\\\\powershell.exe", "*\\\\pwsh.exe", "*\\\\desktopimgdownldr.exe", "*\\\\cmd.exe", "*\\\\wscript.exe", "*\\\\cscript.exe", "*\\\\mshta.exe", "*\\\\rundll32.exe", "*\\\\regsvr32.exe") OR processPath IN ("*\\\\Users\\\\Public\\\\*", "*\\\\Temp\\\\*", "*\\\\PerfLogs\\\\*")'
+    ),
+    ('UC_TIMESTOMP_OR_CLOCK_CHANGE', 'spl_raw'): (
+        'search (EventCode=4616 Provider_Name="Microsoft-Windows-Security-Auditing" NOT (SubjectUserName IN ("LOCAL SERVICE", "SYSTEM") OR SubjectUserName="*$" OR ProcessName IN ("*\\\\svchost.exe", "*\\\\vmtoolsd.exe", "*\\\\VBoxService.exe", "*\\\\vmicsvc.exe"))) OR (EventCode=2 Provider_Name="Microsoft-Windows-Sysmon" TargetFilename="*\\\\Start Menu\\\\Programs\\\\Startup\\\\*" OR (TargetFilename IN ("*.exe", "*.dll", "*.sys", "*.ps1", "*.bat", "*.cmd", "*.vbs", "*.js", "*.hta", "*.lnk") Image IN ("*\\\\powershell.exe", "*\\\\pwsh.exe", "*\\\\cmd.exe", "*\\\\wscript.exe", "*\\\\cscript.exe", "*\\\\mshta.exe", "*\\\\rundll32.exe", "*\\\\regsvr32.exe") OR Image IN ("*\\\\Users\\\\Public\\\\*", "*\\\\AppData\\\\Local\\\\Temp\\\\*", "*\\\\Downloads\\\\*", "*\\\\PerfLogs\\\\*")) NOT (Image IN ("*\\\\msedge.exe", "*\\\\chrome.exe", "*\\\\firefox.exe", "*\\\\iexplore.exe", "*\\\\msiexec.exe", "*\\\\TrustedInstaller.exe", "*\\\\TiWorker.exe", "*\\\\OneDrive.exe", "*\\\\OneDriveSetup.exe", "*\\\\setup.exe")))'
+    ),
 }
 
 

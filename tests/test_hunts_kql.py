@@ -55,6 +55,7 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
     assert sorted(uc.id for uc in lib.usecases if "spl" not in lib.queries(uc)) == [
         "UC_AD_ACCOUNT_ATTRIBUTE_ABUSE",
         "UC_AD_PERMISSION_OR_TRUST_CHANGE",
+        "UC_BITS_JOB_CLIENT_LOG",
         "UC_CREDENTIAL_DLL_LOADED_BY_SCRIPT_HOST",
         "UC_DCSYNC_REPLICATION_REQUEST",
         "UC_DEVICE_CODE_PHISHING_SIGNIN",
@@ -70,6 +71,7 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
         "UC_REMOTE_SERVICE_CONTROL_PIPE",
         "UC_SCHEDULED_TASK_SECURITY_LOG",
         "UC_SPECIAL_GROUP_LOGON",
+        "UC_TIMESTOMP_OR_CLOCK_CHANGE",
         "UC_TOOL_NAMED_PIPES",
     ]
 
