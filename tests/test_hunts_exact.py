@@ -119,6 +119,48 @@ EXPECTED = {
     ('UC_TIMESTOMP_OR_CLOCK_CHANGE', 'spl_raw'): (
         'search (EventCode=4616 Provider_Name="Microsoft-Windows-Security-Auditing" NOT (SubjectUserName IN ("LOCAL SERVICE", "SYSTEM") OR SubjectUserName="*$" OR ProcessName IN ("*\\\\svchost.exe", "*\\\\vmtoolsd.exe", "*\\\\VBoxService.exe", "*\\\\vmicsvc.exe"))) OR (EventCode=2 Provider_Name="Microsoft-Windows-Sysmon" TargetFilename="*\\\\Start Menu\\\\Programs\\\\Startup\\\\*" OR (TargetFilename IN ("*.exe", "*.dll", "*.sys", "*.ps1", "*.bat", "*.cmd", "*.vbs", "*.js", "*.hta", "*.lnk") Image IN ("*\\\\powershell.exe", "*\\\\pwsh.exe", "*\\\\cmd.exe", "*\\\\wscript.exe", "*\\\\cscript.exe", "*\\\\mshta.exe", "*\\\\rundll32.exe", "*\\\\regsvr32.exe") OR Image IN ("*\\\\Users\\\\Public\\\\*", "*\\\\AppData\\\\Local\\\\Temp\\\\*", "*\\\\Downloads\\\\*", "*\\\\PerfLogs\\\\*")) NOT (Image IN ("*\\\\msedge.exe", "*\\\\chrome.exe", "*\\\\firefox.exe", "*\\\\iexplore.exe", "*\\\\msiexec.exe", "*\\\\TrustedInstaller.exe", "*\\\\TiWorker.exe", "*\\\\OneDrive.exe", "*\\\\OneDriveSetup.exe", "*\\\\setup.exe")))'
     ),
+    ('UC_XSL_SCRIPT_PROCESSING', 'kql'): (
+        'DeviceProcessEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where ((FolderPath endswith "\\\\wmic.exe" or ProcessVersionInfoOriginalFileName =~ "wmic.exe") and (ProcessCommandLine contains "/format:" or ProcessCommandLine contains "-format:") and (ProcessCommandLine contains "http://" or ProcessCommandLine contains "https://" or ProcessCommandLine contains "\\\\" or ProcessCommandLine contains ".xsl") and (not(ProcessCommandLine contains "\\\\wbem\\\\"))) or (FolderPath endswith "\\\\msxsl.exe" or ProcessVersionInfoOriginalFileName =~ "msxsl.exe" or InitiatingProcessFolderPath endswith "\\\\msxsl.exe")\n'
+        '| project Timestamp, DeviceName, AccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, ProcessCommandLine, SHA256'
+    ),
+    ('UC_XSL_SCRIPT_PROCESSING', 'sentinel'): (
+        '// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)\n'
+        'DeviceProcessEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where ((FolderPath endswith "\\\\wmic.exe" or ProcessVersionInfoOriginalFileName =~ "wmic.exe") and (ProcessCommandLine contains "/format:" or ProcessCommandLine contains "-format:") and (ProcessCommandLine contains "http://" or ProcessCommandLine contains "https://" or ProcessCommandLine contains "\\\\" or ProcessCommandLine contains ".xsl") and (not(ProcessCommandLine contains "\\\\wbem\\\\"))) or (FolderPath endswith "\\\\msxsl.exe" or ProcessVersionInfoOriginalFileName =~ "msxsl.exe" or InitiatingProcessFolderPath endswith "\\\\msxsl.exe")\n'
+        '| project Timestamp, DeviceName, AccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, ProcessCommandLine, SHA256'
+    ),
+    ('UC_XSL_SCRIPT_PROCESSING', 'spl'): (
+        '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where (Processes.process_path="*\\\\wmic.exe" OR Processes.original_file_name="wmic.exe" Processes.process IN ("*/format:*", "*-format:*") Processes.process IN ("*http://*", "*https://*", "*\\\\*", "*.xsl*") NOT Processes.process="*\\\\wbem\\\\*") OR Processes.process_path="*\\\\msxsl.exe" OR Processes.original_file_name="msxsl.exe" OR Processes.parent_process_path="*\\\\msxsl.exe" by Processes.process Processes.dest Processes.process_current_directory Processes.process_path Processes.process_integrity_level Processes.original_file_name Processes.parent_process Processes.parent_process_path Processes.parent_process_guid Processes.parent_process_id Processes.process_guid Processes.process_id Processes.user\n'
+        '| `drop_dm_object_name(Processes)`\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(lastTime)'
+    ),
+    ('UC_XSL_SCRIPT_PROCESSING', 'spl_raw'): (
+        'search (Image="*\\\\wmic.exe" OR OriginalFileName="wmic.exe" CommandLine IN ("*/format:*", "*-format:*") CommandLine IN ("*http://*", "*https://*", "*\\\\*", "*.xsl*") NOT CommandLine="*\\\\wbem\\\\*") OR Image="*\\\\msxsl.exe" OR OriginalFileName="msxsl.exe" OR ParentImage="*\\\\msxsl.exe"'
+    ),
+    ('UC_NETWORK_SNIFFING_TOOLS', 'kql'): (
+        'DeviceProcessEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where ((FolderPath endswith "\\\\pktmon.exe" and (ProcessCommandLine contains " start" or ProcessCommandLine contains " filter add" or ProcessCommandLine contains " -c " or ProcessCommandLine contains " --capture")) or (FolderPath endswith "\\\\netsh.exe" and (ProcessCommandLine contains "trace" and ProcessCommandLine contains "start" and ProcessCommandLine contains "capture=yes")) or (FolderPath endswith "\\\\tshark.exe" or FolderPath endswith "\\\\dumpcap.exe" or FolderPath endswith "\\\\windump.exe" or FolderPath endswith "\\\\tcpdump.exe" or FolderPath endswith "\\\\rawcap.exe")) and (not((InitiatingProcessFolderPath endswith "\\\\Wireshark.exe" or InitiatingProcessFolderPath contains "\\\\Microsoft.Azure.NetworkWatcher")))\n'
+        '| project Timestamp, DeviceName, AccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, ProcessCommandLine, SHA256'
+    ),
+    ('UC_NETWORK_SNIFFING_TOOLS', 'sentinel'): (
+        'imProcessCreate\n'
+        '| where TimeGenerated > ago(30d)\n'
+        '| where ((TargetProcessName endswith "\\\\pktmon.exe" and (TargetProcessCommandLine contains " start" or TargetProcessCommandLine contains " filter add" or TargetProcessCommandLine contains " -c " or TargetProcessCommandLine contains " --capture")) or (TargetProcessName endswith "\\\\netsh.exe" and (TargetProcessCommandLine contains "trace" and TargetProcessCommandLine contains "start" and TargetProcessCommandLine contains "capture=yes")) or (TargetProcessName endswith "\\\\tshark.exe" or TargetProcessName endswith "\\\\dumpcap.exe" or TargetProcessName endswith "\\\\windump.exe" or TargetProcessName endswith "\\\\tcpdump.exe" or TargetProcessName endswith "\\\\rawcap.exe")) and (not(((ParentProcessName endswith "\\\\Wireshark.exe" or ActingProcessName endswith "\\\\Wireshark.exe") or (ParentProcessName contains "\\\\Microsoft.Azure.NetworkWatcher" or ActingProcessName contains "\\\\Microsoft.Azure.NetworkWatcher"))))'
+    ),
+    ('UC_NETWORK_SNIFFING_TOOLS', 'spl'): (
+        '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where (Processes.process_path="*\\\\pktmon.exe" Processes.process IN ("* start*", "* filter add*", "* -c *", "* --capture*")) OR (Processes.process_path="*\\\\netsh.exe" Processes.process="*trace*" Processes.process="*start*" Processes.process="*capture=yes*") OR Processes.process_path IN ("*\\\\tshark.exe", "*\\\\dumpcap.exe", "*\\\\windump.exe", "*\\\\tcpdump.exe", "*\\\\rawcap.exe") NOT (Processes.parent_process_path IN ("*\\\\Wireshark.exe", "*\\\\Microsoft.Azure.NetworkWatcher*")) by Processes.process Processes.dest Processes.process_current_directory Processes.process_path Processes.process_integrity_level Processes.original_file_name Processes.parent_process Processes.parent_process_path Processes.parent_process_guid Processes.parent_process_id Processes.process_guid Processes.process_id Processes.user\n'
+        '| `drop_dm_object_name(Processes)`\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(lastTime)'
+    ),
+    ('UC_NETWORK_SNIFFING_TOOLS', 'spl_raw'): (
+        'search (Image="*\\\\pktmon.exe" CommandLine IN ("* start*", "* filter add*", "* -c *", "* --capture*")) OR (Image="*\\\\netsh.exe" CommandLine="*trace*" CommandLine="*start*" CommandLine="*capture=yes*") OR Image IN ("*\\\\tshark.exe", "*\\\\dumpcap.exe", "*\\\\windump.exe", "*\\\\tcpdump.exe", "*\\\\rawcap.exe") NOT (ParentImage IN ("*\\\\Wireshark.exe", "*\\\\Microsoft.Azure.NetworkWatcher*"))'
+    ),
 }
 
 
