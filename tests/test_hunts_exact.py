@@ -161,6 +161,46 @@ EXPECTED = {
     ('UC_NETWORK_SNIFFING_TOOLS', 'spl_raw'): (
         'search (Image="*\\\\pktmon.exe" CommandLine IN ("* start*", "* filter add*", "* -c *", "* --capture*")) OR (Image="*\\\\netsh.exe" CommandLine="*trace*" CommandLine="*start*" CommandLine="*capture=yes*") OR Image IN ("*\\\\tshark.exe", "*\\\\dumpcap.exe", "*\\\\windump.exe", "*\\\\tcpdump.exe", "*\\\\rawcap.exe") NOT (ParentImage IN ("*\\\\Wireshark.exe", "*\\\\Microsoft.Azure.NetworkWatcher*"))'
     ),
+    ('UC_STARTUP_FOLDER_PERSISTENCE', 'kql'): (
+        'DeviceFileEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where FolderPath contains "\\\\Start Menu\\\\Programs\\\\Startup\\\\" and (FolderPath endswith ".exe" or FolderPath endswith ".dll" or FolderPath endswith ".ps1" or FolderPath endswith ".bat" or FolderPath endswith ".cmd" or FolderPath endswith ".vbs" or FolderPath endswith ".vbe" or FolderPath endswith ".js" or FolderPath endswith ".jse" or FolderPath endswith ".hta" or FolderPath endswith ".lnk" or FolderPath endswith ".url" or FolderPath endswith ".wsf" or FolderPath endswith ".scr") and (not((InitiatingProcessFolderPath endswith "\\\\msiexec.exe" or InitiatingProcessFolderPath endswith "\\\\TrustedInstaller.exe" or InitiatingProcessFolderPath endswith "\\\\TiWorker.exe" or InitiatingProcessFolderPath endswith "\\\\OneDriveSetup.exe")))\n'
+        '| project Timestamp, DeviceName, ActionType, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, FolderPath, SHA256'
+    ),
+    ('UC_STARTUP_FOLDER_PERSISTENCE', 'sentinel'): (
+        'imFileEvent\n'
+        '| where TimeGenerated > ago(30d)\n'
+        '| where TargetFileName contains "\\\\Start Menu\\\\Programs\\\\Startup\\\\" and (TargetFileName endswith ".exe" or TargetFileName endswith ".dll" or TargetFileName endswith ".ps1" or TargetFileName endswith ".bat" or TargetFileName endswith ".cmd" or TargetFileName endswith ".vbs" or TargetFileName endswith ".vbe" or TargetFileName endswith ".js" or TargetFileName endswith ".jse" or TargetFileName endswith ".hta" or TargetFileName endswith ".lnk" or TargetFileName endswith ".url" or TargetFileName endswith ".wsf" or TargetFileName endswith ".scr") and (not((TargetFilePath endswith "\\\\msiexec.exe" or TargetFilePath endswith "\\\\TrustedInstaller.exe" or TargetFilePath endswith "\\\\TiWorker.exe" or TargetFilePath endswith "\\\\OneDriveSetup.exe")))'
+    ),
+    ('UC_STARTUP_FOLDER_PERSISTENCE', 'spl'): (
+        '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Filesystem where Filesystem.file_path="*\\\\Start Menu\\\\Programs\\\\Startup\\\\*" Filesystem.file_path IN ("*.exe", "*.dll", "*.ps1", "*.bat", "*.cmd", "*.vbs", "*.vbe", "*.js", "*.jse", "*.hta", "*.lnk", "*.url", "*.wsf", "*.scr") NOT (Filesystem.process_path IN ("*\\\\msiexec.exe", "*\\\\TrustedInstaller.exe", "*\\\\TiWorker.exe", "*\\\\OneDriveSetup.exe")) by Filesystem.dest Filesystem.file_create_time Filesystem.process_path Filesystem.process_guid Filesystem.process_id Filesystem.file_path\n'
+        '| `drop_dm_object_name(Filesystem)`\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(lastTime)'
+    ),
+    ('UC_STARTUP_FOLDER_PERSISTENCE', 'spl_raw'): (
+        'search TargetFilename="*\\\\Start Menu\\\\Programs\\\\Startup\\\\*" TargetFilename IN ("*.exe", "*.dll", "*.ps1", "*.bat", "*.cmd", "*.vbs", "*.vbe", "*.js", "*.jse", "*.hta", "*.lnk", "*.url", "*.wsf", "*.scr") NOT (Image IN ("*\\\\msiexec.exe", "*\\\\TrustedInstaller.exe", "*\\\\TiWorker.exe", "*\\\\OneDriveSetup.exe"))'
+    ),
+    ('UC_HOSTS_FILE_TAMPERING', 'kql'): (
+        'DeviceFileEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where FolderPath endswith "\\\\drivers\\\\etc\\\\hosts" and (not((InitiatingProcessFolderPath endswith "\\\\TiWorker.exe" or InitiatingProcessFolderPath endswith "\\\\TrustedInstaller.exe" or InitiatingProcessFolderPath endswith "\\\\svchost.exe")))\n'
+        '| project Timestamp, DeviceName, ActionType, InitiatingProcessFileName, InitiatingProcessCommandLine, FileName, FolderPath, SHA256'
+    ),
+    ('UC_HOSTS_FILE_TAMPERING', 'sentinel'): (
+        'imFileEvent\n'
+        '| where TimeGenerated > ago(30d)\n'
+        '| where TargetFileName endswith "\\\\drivers\\\\etc\\\\hosts" and (not((TargetFilePath endswith "\\\\TiWorker.exe" or TargetFilePath endswith "\\\\TrustedInstaller.exe" or TargetFilePath endswith "\\\\svchost.exe")))'
+    ),
+    ('UC_HOSTS_FILE_TAMPERING', 'spl'): (
+        '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Filesystem where Filesystem.file_path="*\\\\drivers\\\\etc\\\\hosts" NOT (Filesystem.process_path IN ("*\\\\TiWorker.exe", "*\\\\TrustedInstaller.exe", "*\\\\svchost.exe")) by Filesystem.dest Filesystem.file_create_time Filesystem.process_path Filesystem.process_guid Filesystem.process_id Filesystem.file_path\n'
+        '| `drop_dm_object_name(Filesystem)`\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)\n'
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(lastTime)'
+    ),
+    ('UC_HOSTS_FILE_TAMPERING', 'spl_raw'): (
+        'search TargetFilename="*\\\\drivers\\\\etc\\\\hosts" NOT (Image IN ("*\\\\TiWorker.exe", "*\\\\TrustedInstaller.exe", "*\\\\svchost.exe"))'
+    ),
 }
 
 
