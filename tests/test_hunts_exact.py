@@ -221,6 +221,9 @@ EXPECTED = {
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'spl_raw'): (
         'search TargetObject="*\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names\\\\*" TargetObject IN ("*$", "*$\\\\(Default)")'
     ),
+    ('UC_PS_SCRIPT_RECOVERY_INHIBIT', 'spl_raw'): (
+        'search (ScriptBlockText="*Win32_ShadowCopy*" ScriptBlockText IN ("*.Delete()*", "*Remove-CimInstance*", "*Remove-WmiObject*")) OR ScriptBlockText IN ("*vssadmin delete shadows*", "*vssadmin.exe delete shadows*", "*wbadmin delete catalog*", "*wbadmin delete systemstatebackup*", "*recoveryenabled no*", "*bootstatuspolicy ignoreallfailures*", "*shadowcopy delete*")'
+    ),
 }
 
 

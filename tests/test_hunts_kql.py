@@ -68,6 +68,7 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
         "UC_PS_SCRIPT_AD_DISCOVERY",
         "UC_PS_SCRIPT_CREDENTIAL_DUMPING",
         "UC_PS_SCRIPT_DEFENSE_IMPAIRMENT",
+        "UC_PS_SCRIPT_RECOVERY_INHIBIT",
         "UC_REMOTE_SERVICE_CONTROL_PIPE",
         "UC_SCHEDULED_TASK_SECURITY_LOG",
         "UC_SPECIAL_GROUP_LOGON",
