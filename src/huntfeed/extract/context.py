@@ -146,7 +146,7 @@ def _plain_heading(line: str) -> bool:
 
 def find_sections(text: str) -> Sections:
     """Locate the IOC and references sections of ``text`` (see extract/sections.py)."""
-    ioc, refs = outline(text, _plain_heading)
+    ioc, refs = outline(text, _plain_heading, (_HEADING_LEAD, _PLAIN_HEADS))
     return Sections(tuple(ioc), tuple(refs))
 
 

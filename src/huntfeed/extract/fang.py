@@ -96,9 +96,18 @@ _BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAS
 _OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
 _BR_RE = re.compile("|".join(_BR_PARTS))
 # Only where a style can start: a plain bracket followed by three more starts none (each needs a
-# dot, word, letter or slash within its first three brackets), a backslash needs a bracket, dot
-# or slash after it and a caret a dot; so runs of them cost the regex scan, not a match each.
-_BR_ANCHOR_RE = re.compile(r"[\[\(\{<\]\)\}](?![\[\(\{<\]\)\}]{3})|\\(?!\\)|\^(?=\.)")
+# dot, word, letter or slash within its first three brackets), nor one before a line end; an
+# opening bracket before a letter needs the first letter of DOT, PUNTO, AT, ET, ARROBA or WWW
+# ("[Link]", "(See": prose, most of a report's brackets); a backslash needs a bracket, dot, '@'
+# or slash after it and a caret a dot. Led by one class of the five marks, so the engine skips
+# to them; the look-behind then says which mark it read.
+_BR_ANCHOR_RE = re.compile(
+    r"[\[\(\{<\]\)\}\\^](?:"
+    r"(?<=[\[\(\{<])(?![\[\(\{<\]\)\}]{3}|[b-cf-oq-vx-zB-CF-OQ-VX-Z\n])"
+    r"|(?<=[\]\)\}])(?![\[\(\{<\]\)\}]{3}|\n|\Z)"
+    r"|(?<=\\)(?=[.@/\[\(\{\]\)\}])"
+    r"|(?<=\^)(?=\.))"
+)
 _FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
 _UNICODE_KINDS = frozenset(("unidot", "uniat"))
 

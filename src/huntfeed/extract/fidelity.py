@@ -14,12 +14,11 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from huntfeed.extract import warninglists
-from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, reference_domains, report_sites
+from huntfeed.extract import prepared, warninglists
+from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, report_sites
 from huntfeed.extract.tld import registrable, tld_of
 from huntfeed.model import Fidelity, IndicatorType
 
@@ -50,12 +49,10 @@ class Policy:
     doc_lists: bool = False  # the report has an IOC section with values in it
 
 
-@cache
 def _known_domains() -> dict[str, str]:
-    """Domain -> reason, for the reference list and the warninglists together (references win)."""
-    index = {d: f"warninglist:{name}" for d, name in warninglists.domain_index().items()}
-    index.update(dict.fromkeys(reference_domains(), "reference-link"))
-    return index
+    """Domain -> reason, for the reference list and the warninglists together (references win;
+    built by prepared.build_tables)."""
+    return prepared.tables().known_domains
 
 
 def _under(domain: str, parents: frozenset[str] | dict[str, str]) -> bool:

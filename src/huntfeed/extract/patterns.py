@@ -55,6 +55,8 @@ BARE_TAIL_RE = re.compile(r"(?::\d{1,5})?/" + _URL_TAIL)
 IPV4_TAIL_RE = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d{1,3}")
 IPV4_FULL_RE = re.compile(IPV4)
 IPV6_GATE_RE = re.compile(r"::|:[0-9a-fA-F]{1,4}:")
+# The characters an IPV6_RE match is made of (\d: the dotted tail's digits, any script's).
+IPV6_RUN_RE = re.compile(r"[0-9a-fA-F:.\d]*")
 IPV6_RE = re.compile(
     r"(?:(?<=ipv6:)|(?<=IPv6:)|(?<![\w:.]))"
     r"(?:[0-9a-fA-F]{1,4}:|::?){1,7}(?:[0-9a-fA-F]{1,4}|:|(?<=:)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
@@ -66,7 +68,9 @@ REV_LOCAL_RE = re.compile(r"(?:\)[^()\s@]{1,64}\()?[\w.+%'-]{1,64}")
 EMAIL_HOST_RE = re.compile(rf"{DOMAIN}(?![\w-]|\.[\w-])|\[{IPV4}\]|\[(?i:ipv6):[0-9a-fA-F:.]{{2,45}}\]")
 # A run of hex digits; its boundaries (no letter or digit before unless "0x", a length of 32, 40,
 # 64 or 128) are checked in code, which scans faster than look-arounds in the pattern.
-HEX_RE = re.compile(r"[0-9a-fA-F]{32,}")
+# Tried only at a run's first digit (the look-behind, after that digit, reads the one before):
+# the matches are the same maximal runs, without retrying each shorter run from every position.
+HEX_RE = re.compile(r"[0-9a-fA-F](?<![0-9a-fA-F][0-9a-fA-F])[0-9a-fA-F]{31,}")
 HASH_LABEL_RE = re.compile(r"(?i)(?:imphash|import hash|authentihash|ssdeep|tlsh|ja3s?|ja4\w*)[\s:=\-]{0,6}$")
 CVE_RES = tuple(re.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in ("CVE", "cve", "Cve"))
 ATTACK_RES = (
@@ -111,9 +115,11 @@ GUID_TAIL_RE = re.compile(r"-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-
 ENTRY_POINT_RE = re.compile(r"(?i)(\.(?:dll|cpl|ocx|exe|ax)),#?[A-Za-z_]\w{0,63}$")
 WINPATH_CONT_RE = re.compile(r"(?: [\w.()&+-]{1,30}){1,3}(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 WINPATH_RE = re.compile(r"(?<![\w])(?:[A-Za-z]:|%[A-Za-z_]{2,32}%)(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
+# Led by its two literals, the boundary checked by a look-behind after them: the engine skips to
+# '~' and '/' instead of trying the look-behind at every position (same matches).
 UNIXPATH_RE = re.compile(
-    r"(?<![\w/.:~])(?:~|/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin"
-    r"|private|proc|run|srv|mnt))(?:/[\w.@+-]{1,255}){1,32}"
+    r"(?:~(?<![\w/.:~]~)|/(?<![\w/.:~]/)(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System"
+    r"|bin|sbin|private|proc|run|srv|mnt))(?:/[\w.@+-]{1,255}){1,32}"
 )
 REGISTRY_GATE = "HK"
 # Lower-case hives are rare, and "hk" is common inside random host names: look closer first.

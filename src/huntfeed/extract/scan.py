@@ -316,18 +316,31 @@ def _ipv4(ctx: Ctx) -> None:
 
 
 def _ipv6(ctx: Ctx) -> None:
-    n = ctx.text
-    if not P.IPV6_GATE_RE.search(n):
-        return
-    for m in P.IPV6_RE.finditer(n):
-        cand = m.group(0)
-        if cand.count(":") < 2:
+    n, rev = ctx.text, ctx.rev
+    size = len(n)
+    done = -1
+    # IPV6_RE is led by look-behinds, so its scan tries every position of the text. A match keeps
+    # to a run of IPv6 characters (P.IPV6_RUN_RE) and one of two colons or more holds a gate, so
+    # it runs only over the runs that hold a gate: a run is bounded by characters no match can
+    # hold, the full-text scan reaches each run's start with no match open, and so it finds the
+    # same matches there. Two characters past the run stay visible for the closing look-ahead.
+    for g in P.IPV6_GATE_RE.finditer(n):
+        gs = g.start()
+        if gs < done:
             continue
-        try:
-            ipaddress.IPv6Address(cand)
-        except ValueError:
-            continue
-        ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
+        a = size - P.IPV6_RUN_RE.match(rev, size - gs).end()  # type: ignore[union-attr]  # matches ""
+        done = P.IPV6_RUN_RE.match(n, gs).end()  # type: ignore[union-attr]
+        for m in P.IPV6_RE.finditer(n, a, done + 2):
+            if m.start() >= done:
+                break
+            cand = m.group(0)
+            if cand.count(":") < 2:
+                continue
+            try:
+                ipaddress.IPv6Address(cand)
+            except ValueError:
+                continue
+            ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
 
 def _hashes(ctx: Ctx) -> None:

@@ -8,7 +8,9 @@ occurrences; scan.py runs them from its registry, after the network scanners.
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from operator import methodcaller
 from typing import TYPE_CHECKING
 
@@ -86,11 +88,50 @@ def monero(ctx: Ctx) -> None:
         ctx.add((m.start(), m.end(), T.MONERO, m.group(0), ""))
 
 
+def _matches_at(rx: re.Pattern[str], n: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``rx.finditer(n)`` for a pattern led by a look-behind (which the engine tries at every
+    position), given the sorted places every match of it starts at: each is tried by ``match``,
+    those inside the last match skipped, as finditer resumes where a match ends."""
+    end = -1
+    for s in starts:
+        if s >= end and (m := rx.match(n, s)) is not None:
+            end = m.end()
+            yield m
+
+
+_HIVE_HEAD_RE = re.compile("[hH][kK\u212a]")  # every hive name opens with HK, in any case
+
+
+def _registry_starts(n: str) -> list[int]:
+    out: list[int] = []
+    for m in _HIVE_HEAD_RE.finditer(n):
+        p = m.start()
+        if p and n[p - 1] == "<":
+            out.append(p - 1)  # "<HKLM>": the bracket opens the match when its look-behind allows
+        out.append(p)
+    return out
+
+
+def _winpath_starts(n: str) -> list[int]:
+    """A path opens with a drive letter before ':\\' or with the '%' that opens a %VARIABLE%\\."""
+    out = [m.start() - 1 for m in _DRIVE_RE.finditer(n) if m.start()]
+    for m in _VAR_END_RE.finditer(n):
+        k = n.rfind("%", max(0, m.start() - 33), m.start())
+        if k >= 0:
+            out.append(k)  # the last '%' before it: a variable's name holds none
+    out.sort()
+    return out
+
+
+_DRIVE_RE = re.compile(r":\\")
+_VAR_END_RE = re.compile(r"%\\")
+
+
 def registry(ctx: Ctx) -> None:
     n = ctx.text
     if P.REGISTRY_GATE not in n and not ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
         return
-    for m in P.REGISTRY_RE.finditer(n):
+    for m in _matches_at(P.REGISTRY_RE, n, _registry_starts(n)):
         value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
         value = close_prose(value.rstrip(". "))
         ctx.add((m.start(), m.start() + len(value), T.REGISTRY, value, ""))
@@ -100,7 +141,7 @@ def windows_paths(ctx: Ctx) -> None:
     n, urls = ctx.text, ctx.urls
     if ":\\" not in n and "%\\" not in n:
         return
-    for m in P.WINPATH_RE.finditer(n):
+    for m in _matches_at(P.WINPATH_RE, n, _winpath_starts(n)):
         if not urls.overlaps(m.start(), m.end()):
             s, e = m.span()
             # "C:\Program Files\Vendor\app.exe": folder names with spaces, read on while a

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 _NARRATIVE = re.compile(
     r"(?i)\b(?:notes?|details?|summary|background|introduction|overview|conclusions?|recommend\w*|"
@@ -115,87 +116,197 @@ def _evidence(text: str, a: int, b: int) -> bool:
     return _IP_OR_HASH.search(line) is not None
 
 
-def outline(text: str, plain: Callable[[str], bool] | None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """(IOC spans, reference spans) of ``text``: line-aligned, sorted, disjoint."""
-    lines = text.split("\n")
-    # Per line: (start, end, section id or -1); per section: kind, whether plain-headed.
+# Lines that can be a heading or a code fence (a superset, each then read by classify): marked,
+# bold, a fence, a line with no lower-case ASCII letter led by a letter that is not one (ALL CAPS),
+# or a plain line whose words open as ``plain_heads`` says. Led by the line end before them, a
+# literal the engine skips to; the first line is matched on its own.
+_CAND_MARKS = r"[#=]|\*\*|```|~~~|[^\W\d_a-z][^a-z\n]*+(?=\n|\Z)"
+PlainHeads = tuple[str, frozenset[str]]  # (lead characters, first three letters in lower case)
+
+
+@lru_cache(maxsize=8)
+def _candidates(plain: bool, heads: PlainHeads | None) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    body = _CAND_MARKS
+    if plain and heads is None:
+        body += r"|\S"  # every line that is not blank
+    elif plain and heads is not None:
+        lead, words = heads
+        # Two classes first (the words' first and second letters): most lines fail there, before
+        # the trie's branches are tried one by one.
+        first = "".join(_caseless(w[0])[1:-1] if w[0].isalpha() else re.escape(w[0]) for w in words)
+        second = "".join(_caseless(w[1])[1:-1] if w[1].isalpha() else re.escape(w[1]) for w in words if len(w) > 1)
+        body += f"|[{re.escape(lead)}]*+(?=[{first}][{second}])" + _trie(sorted(words))
+    body = r"[^\S\n]*+(?:" + body + ")"  # possessive: a long blank or lead run is read once
+    return re.compile(body), re.compile("\n" + body)
+
+
+def _caseless(c: str) -> str:
+    """A class of the characters whose lower case is ``c`` (K: the Kelvin sign too)."""
+    if not ("a" <= c <= "z"):
+        return re.escape(c)
+    return "[" + c + c.upper() + ("\u212a" if c == "k" else "") + "]"
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of ``words`` (lower case) as a trie, each letter in either case: the engine
+    tries a branch per character instead of one per word with IGNORECASE (6 times slower)."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        if w:
+            groups.setdefault(w[0], []).append(w[1:])
+    alts = []
+    for c, rests in groups.items():
+        tail = _trie(rests) if any(rests) else ""
+        if tail and "" in rests:
+            tail = "(?:" + tail + ")?"
+        alts.append(_caseless(c) + tail)
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _line_starts(pair: tuple[re.Pattern[str], re.Pattern[str]], text: str, a: int, b: int) -> list[int]:
+    """Starts of the lines of text[a:b] (``a`` a line start) that ``pair``'s body matches at."""
+    first, rest = pair
+    out = [a] if first.match(text, a, b) else []
+    out += [m.start() + 1 for m in rest.finditer(text, a, b)]
+    return out
+
+
+def _line_end(text: str, pos: int, b: int) -> int:
+    k = text.find("\n", pos, b)
+    return b if k < 0 else k
+
+
+def outline(
+    text: str, plain: Callable[[str], bool] | None, plain_heads: PlainHeads | None = None
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(IOC spans, reference spans) of ``text``: line-aligned, sorted, disjoint.
+
+    ``plain_heads`` (lead characters, words): ``plain`` is false for a line whose text, after
+    the lead characters, does not open with one of the words (lower case), so only such lines
+    are read. Only the candidate lines are read one by one; the sections' bodies are read
+    by a few patterns each (the line-by-line reading is kept in tests/sections_reference.py).
+    """
+    n = len(text)
     kinds: list[str] = []
     plain_head: list[bool] = []
-    rows: list[tuple[int, int, int]] = []
+    parts: list[tuple[int, int, int, bool]] = []  # (start, end, section, is a heading line), in order
     stack: list[tuple[int, int]] = []  # (level, section id)
-    closed: set[int] = set()  # plain-headed IOC sections ended by prose
-    pos, fence = 0, False
-    for line in lines:
-        n = len(line)
+    fence, prev_end, current = False, -1, -1  # current: the section the lines now belong to
+    for a in _line_starts(_candidates(plain is not None, plain_heads), text, 0, n):
+        b = _line_end(text, a, n)
+        line = text[a:b]
         s = line.lstrip()
         if s.startswith(("```", "~~~")) and "```" not in s[3:]:
             fence = not fence  # a fence line opens or closes a code block; ```x``` is inline code
-        head = None if fence or not n else classify(line, plain)  # a blank line heads nothing
-        if head is not None:
-            level, words, is_plain = head
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            kind = heading_kind(words)
-            if kind == NEUTRAL:
-                for _, sid in reversed(stack):
-                    if kinds[sid] != NEUTRAL:
-                        kind = kinds[sid] if kinds[sid] != NARRATIVE else NEUTRAL
-                        break
-            kinds.append(kind)
-            plain_head.append(is_plain)
-            stack.append((level, len(kinds) - 1))
-            rows.append((pos, pos + n, -2 - stack[-1][1]))  # a heading row: -2 - its section
-        else:
-            sid = stack[-1][1] if stack else -1
-            rows.append((pos, pos + n, sid))
-        pos += n + 1
-    return _spans(text, rows, kinds, plain_head, closed)
+        head = None if fence or not line else classify(line, plain)  # a blank line heads nothing
+        if head is None:
+            continue
+        level, words, is_plain = head
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        kind = heading_kind(words)
+        if kind == NEUTRAL:
+            for _, sid in reversed(stack):
+                if kinds[sid] != NEUTRAL:
+                    kind = kinds[sid] if kinds[sid] != NARRATIVE else NEUTRAL
+                    break
+        if a > prev_end + 1:  # the lines since the last heading (or the start), if any
+            parts.append((prev_end + 1, a - 1, current, False))
+        kinds.append(kind)
+        plain_head.append(is_plain)
+        current = len(kinds) - 1
+        stack.append((level, current))
+        parts.append((a, b, current, True))
+        prev_end = b
+    if prev_end < n:
+        parts.append((prev_end + 1, n, current, False))
+    return _spans(text, parts, kinds, plain_head)
 
 
 def _spans(
-    text: str, rows: list[tuple[int, int, int]], kinds: list[str], plain_head: list[bool], closed: set[int]
+    text: str, parts: list[tuple[int, int, int, bool]], kinds: list[str], plain_head: list[bool]
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    # A neutral section with no IOC parent is an IOC list when a quarter of its lines hold
-    # evidence: Unit 42 style records ("- SHA256 hash: ...", "- File size: ...") carry one per four.
-    # Sentences do not count either way (a list is judged by its items), and the search stops as
-    # soon as a quarter of the items has shown evidence.
-    items: dict[int, list[tuple[int, int]]] = {}
-    for a, b, sid in rows:
-        if sid >= 0 and kinds[sid] == NEUTRAL and b > a:
-            line = text[a:b].strip()
-            if line and not is_prose(line):
-                items.setdefault(sid, []).append((a, b))
-    for sid, spans in items.items():
-        need, hits = (len(spans) + 3) // 4, 0
-        for a, b in spans:
-            if _evidence(text, a, b):
-                hits += 1
-                if hits >= need:
-                    kinds[sid] = IOC
-                    break
+    for a, b, sid, heading in parts:
+        if not heading and sid >= 0 and kinds[sid] == NEUTRAL and _listed(text, a, b):
+            kinds[sid] = IOC
     ioc: list[tuple[int, int]] = []
     refs: list[tuple[int, int]] = []
-    listed: set[int] = set()  # IOC sections that have shown a listed (non-prose) line
-    for a, b, sid in rows:
-        if sid < -1:  # a heading: its own line lists a value when it names one ("C2 DOMAINS ON 1.2.3[.]4:")
-            if kinds[-2 - sid] == IOC and _evidence(text, a, b):
-                _extend(ioc, a, b)
-            continue
+    for a, b, sid, heading in parts:
         kind = kinds[sid] if sid >= 0 else NEUTRAL
-        if kind == IOC and sid not in closed:
-            line = text[a:b].rstrip()
-            if line.endswith(_ENDS) and is_prose(line.lstrip()):
-                if plain_head[sid] and sid in listed:
-                    closed.add(sid)  # plain text: a paragraph after the list ends it (one before is its intro)
-                continue
-            if line and sid not in listed:
-                listed.add(sid)
-            _extend(ioc, a, b)
+        if heading:  # its own line lists a value when it names one ("C2 DOMAINS ON 1.2.3[.]4:")
+            if kind == IOC and _evidence(text, a, b):
+                _extend(ioc, a, b)
+        elif kind == IOC:
+            rest = _ioc_body(text, a, b, plain_head[sid], ioc)
+            if rest < b:
+                _table_rows(text, rest, b, ioc)
         elif kind == REFS:
             _extend(refs, a, b)
-        elif b > a and _table_row(text, a, b):
-            _extend(ioc, a, b)  # an indicator table is a list wherever it stands
+        else:
+            _table_rows(text, a, b, ioc)
     return ioc, refs
+
+
+def _listed(text: str, a: int, b: int) -> bool:
+    """A neutral section with no IOC parent is an IOC list when a quarter of its lines hold
+    evidence: Unit 42 style records ("- SHA256 hash: ...", "- File size: ...") carry one per four.
+    Sentences do not count either way (a list is judged by its items), and the search stops as
+    soon as a quarter of the items has shown evidence."""
+    items: list[tuple[int, int]] = []
+    pos = a
+    for line in text[a:b].split("\n"):
+        end = pos + len(line)
+        s = line.strip()
+        if s and not is_prose(s):
+            items.append((pos, end))
+        pos = end + 1
+    need, hits, left = (len(items) + 3) // 4, 0, len(items)
+    for start, end in items:
+        if hits + left < need:
+            return False  # too few lines left to make a quarter
+        left -= 1
+        if _evidence(text, start, end):
+            hits += 1
+            if hits >= need:
+                return True
+    return False
+
+
+_PROSE_END = re.compile(r"[.:!?][^\S\n]*+(?:\n|\Z)")  # a line that may be a sentence (is_prose decides)
+
+
+def _ioc_body(text: str, a: int, b: int, plain_headed: bool, ioc: list[tuple[int, int]]) -> int:
+    """Add the lines of an IOC section's body text[a:b] but its sentences; return where a
+    sentence ended the section (plain text: a paragraph after the list ends it; one before the
+    list is its intro), else ``b``."""
+    cur, listed = a, False
+    for m in _PROSE_END.finditer(text, a, b):
+        p = m.start()
+        k = text.rfind("\n", a, p)
+        ls = a if k < 0 else k + 1
+        le = _line_end(text, p, b)
+        if not is_prose(text[ls:le].strip()):
+            continue
+        if ls > cur:  # the lines before this sentence
+            listed = listed or not text[cur : ls - 1].isspace() and ls - 1 > cur
+            _extend(ioc, cur, ls - 1)
+        cur = le + 1
+        if plain_headed and listed:
+            return cur
+    if cur <= b:
+        _extend(ioc, cur, b)
+    return b
+
+
+_TABLE_ROW = (re.compile(r"\||[ \t][^\S\n]*+\|"), re.compile(r"\n(?:\||[ \t][^\S\n]*+\|)"))
+
+
+def _table_rows(text: str, a: int, b: int, ioc: list[tuple[int, int]]) -> None:
+    """Add the table rows of text[a:b] (``a`` a line start) that hold indicator evidence."""
+    for ls in _line_starts(_TABLE_ROW, text, a, b):
+        le = _line_end(text, ls, b)
+        if text.count("|", ls, le) >= 2 and _evidence(text, ls, le):
+            _extend(ioc, ls, le)
 
 
 def _table_row(text: str, a: int, b: int) -> bool:

@@ -3,7 +3,8 @@
 Only the lists whose values are benign in a report are used: popular and vendor domains, public
 DNS resolvers and sinkholes, hashes of empty, test and common benign files. Lists of hosts that
 attackers abuse (dynamic DNS, LOTS, URL shorteners, cloud ranges) are deliberately left out: a
-value on them is often the indicator itself. Each family is loaded on first use and cached.
+value on them is often the indicator itself. The indexes built here from the lists' JSON are the
+reference; the look-ups read the same indexes prepared once in the cache folder (prepared.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+
+from huntfeed.extract import prepared
 
 DOMAIN_LISTS = (
     "rfc6761",
@@ -43,7 +46,7 @@ HASH_LISTS = (
 
 
 @cache
-def _lists_dir() -> Path | None:
+def lists_dir() -> Path | None:
     # Locate the package without importing it: its import pulls in a JSON-schema stack and costs
     # about a second, while only its data files are needed here.
     spec = importlib.util.find_spec("pymispwarninglists")
@@ -54,7 +57,7 @@ def _lists_dir() -> Path | None:
 
 
 def _read(name: str) -> list[str]:
-    root = _lists_dir()
+    root = lists_dir()
     if root is None:
         return []
     path = root / name / "list.json"
@@ -78,7 +81,7 @@ def domain_index() -> dict[str, str]:
 
 
 @cache
-def _ip_index() -> tuple[dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]]:
+def ip_index() -> tuple[dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]]:
     exact: dict[str, str] = {}
     nets: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = []
     for name in IP_LISTS:
@@ -98,7 +101,7 @@ def _ip_index() -> tuple[dict[str, str], tuple[tuple[ipaddress.IPv4Network | ipa
 
 
 @cache
-def _hash_index() -> dict[str, str]:
+def hash_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for name in HASH_LISTS:
         for value in _read(name):
@@ -116,23 +119,12 @@ def _email_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
-def domain_list(domain: str) -> str:
-    """Name of the warninglist that holds ``domain`` or one of its parents, else ''."""
-    index = domain_index()
-    labels = domain.split(".")
-    for i in range(len(labels) - 1):
-        hit = index.get(".".join(labels[i:]))
-        if hit:
-            return hit
-    return ""
-
-
 @cache
-def _net_ranges(version: int) -> tuple[tuple[int, int, str], ...]:
+def net_ranges(version: int) -> tuple[tuple[int, int, str], ...]:
     """(first, last, list) of one IP version as integers: a range test without ipaddress objects."""
     return tuple(
         (int(net.network_address), int(net.broadcast_address), name)
-        for net, name in _ip_index()[1]
+        for net, name in ip_index()[1]
         if net.version == version
     )
 
@@ -145,7 +137,8 @@ def ipv4_int(ip: str) -> int:
 
 def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None) -> str:
     """Name of the warninglist that holds ``ip``, else ''."""
-    hit = _ip_index()[0].get(ip)
+    tables = prepared.tables()
+    hit = tables.ip_exact.get_ipv4(ip)
     if hit:
         return hit
     if addr is None and ip.count(".") == 3 and ":" not in ip:
@@ -160,7 +153,7 @@ def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None 
             except ValueError:
                 return ""
         num, version = int(addr), addr.version
-    for first, last, name in _net_ranges(version):
+    for first, last, name in tables.ip_ranges[version]:
         if first <= num <= last:
             return name
     return ""
@@ -168,7 +161,7 @@ def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None 
 
 def hash_list(value: str) -> str:
     """Name of the warninglist that holds this hash, else ''."""
-    return _hash_index().get(value.lower(), "")
+    return prepared.tables().hashes.get_hex(value.lower())
 
 
 def email_list(value: str) -> str:

@@ -1,0 +1,340 @@
+"""Each shortcut the scanner takes for speed finds what the plain way finds: the plain way is kept
+here as the reference and both run on random text built from the characters that matter."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+
+import pytest
+
+from huntfeed.extract import patterns as P
+from huntfeed.extract import scan as S
+from huntfeed.model import IndicatorType
+
+
+def _ipv6_reference(n: str) -> list[S.Occ]:
+    """The IPv6 scan as it was: IPV6_RE over the whole text."""
+    out: list[S.Occ] = []
+    if not P.IPV6_GATE_RE.search(n):
+        return out
+    for m in P.IPV6_RE.finditer(n):
+        cand = m.group(0)
+        if cand.count(":") < 2:
+            continue
+        try:
+            ipaddress.IPv6Address(cand)
+        except ValueError:
+            continue
+        out.append((m.start(), m.end(), IndicatorType.IPV6, cand.lower(), ""))
+    return out
+
+
+def _ipv6_fast(n: str) -> list[S.Occ]:
+    out: list[S.Occ] = []
+    ctx = S.Ctx(n, n[::-1], out.append, S._Spans([]), [], [], [], [])
+    S._ipv6(ctx)
+    return out
+
+
+_PIECES = (
+    "::",
+    ":",
+    ":",
+    "1",
+    "a",
+    "ff",
+    "dead",
+    "beef",
+    "0",
+    "12",
+    "2001",
+    "db8",
+    ".",
+    "1.2.3.4",
+    "\u0663",
+    " ",
+    "\n",
+    "x",
+    "g",
+    "_",
+    "ipv6:",
+    "IPv6:",
+    "IPV6:",
+    "[",
+    "]",
+    "-",
+    "fe80::1",
+    "::ffff:10.0.0.1",
+    "%eth0",
+    "12:30:45",
+    "std::map",
+    "a:b:c:d:e:f:1:2",
+    "1::",
+    "::1",
+    "/64",
+)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ipv6_runs_find_what_the_whole_text_scan_finds(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(400):
+        text = "".join(rnd.choice(_PIECES) for _ in range(rnd.randint(1, 60)))
+        assert _ipv6_fast(text) == _ipv6_reference(text), text
+
+
+def test_ipv6_examples() -> None:
+    text = "C2 2001:db8::1 and ipv6:fe80::1%eth0, 12:30:45 and std::string, [::ffff:1.2.3.4]:443"
+    assert _ipv6_fast(text) == _ipv6_reference(text)
+    assert [o[3] for o in _ipv6_fast(text)] == ["2001:db8::1", "fe80::1", "::ffff:1.2.3.4"]
+
+
+# The outline: candidate lines by pattern, section bodies by a few patterns each (sections.py),
+# against the line-by-line reading it replaced (tests/sections_reference.py).
+_LINES = (
+    "",
+    " ",
+    "## Indicators of Compromise",
+    "# Analysis",
+    "=== C&C servers",
+    "**Network IOCs**",
+    "**Notes**:",
+    "INDICATORS",
+    "COBALT STRIKE ACTIVITY:",
+    "SERVERS SENDING THE MALSPAM:",
+    "Indicators of compromise",
+    "IOCs",
+    "References",
+    "Further reading",
+    "Conclusion",
+    "Hashes",
+    "C2",
+    "c2 servers",
+    "Domains:",
+    "| evil[.]com | C2 |",
+    "  | 1.2.3.4 | scanner |",
+    "|a|b|",
+    "| 1.2.3.4",
+    " |evil[.]com",
+    "- 44d88612fea8a8f36de82e12b4fa5f3b",
+    "1.2.3.4",
+    "hxxp://bad.example/x",
+    "evil[.]com",
+    "john@corp.com",
+    "- File size: 12 KB",
+    "The actor then moved laterally across the network using stolen credentials and remote tools.",
+    "This sentence has many words but ends with a colon so it may be an intro to the list below:",
+    "See https://a/b/c/d for the details of this campaign and more words to make it long enough.",
+    "```",
+    "```python",
+    "~~~",
+    "```x```",
+    "\tTabbed line",
+    "\u00a0Indicators",
+    "ÉTAPE UN",
+    "Ѕhort",
+    "Kelvin \u212a",
+    "\u212aNOWN HOSTS",
+    "text\r",
+    "INDICATORS\r",
+    "* item",
+    "> quote",
+    "1. Overview",
+)
+
+
+def _outline_pair(text: str) -> tuple[object, object]:
+    from huntfeed.extract import context, sections
+    from tests.sections_reference import outline_reference
+
+    fast = sections.outline(text, context._plain_heading, (context._HEADING_LEAD, context._PLAIN_HEADS))
+    return fast, outline_reference(text, context._plain_heading)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_outline_reads_what_the_line_by_line_reading_reads(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(300):
+        text = "\n".join(rnd.choice(_LINES) for _ in range(rnd.randint(0, 30)))
+        if rnd.random() < 0.3:
+            text += "\n"
+        fast, ref = _outline_pair(text)
+        assert fast == ref, text
+
+
+def test_outline_on_the_demo_and_development_texts() -> None:
+    from huntfeed.feeds.article import html_to_text
+    from huntfeed.paths import package_data
+    from tests.conftest import shared_path
+
+    root = package_data("demo")
+    texts = [html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/x") for p in root.glob("*/posts/*.html")]
+    try:
+        path = shared_path("eval", "reports_dev.jsonl")
+    except pytest.skip.Exception:
+        path = None
+    if path is not None:
+        import json
+
+        texts += [json.loads(line).get("full_text") or "" for line in path.read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        fast, ref = _outline_pair(text)
+        assert fast == ref
+
+
+def test_the_candidate_patterns_see_what_python_sees() -> None:
+    """The candidate pattern's superset rests on two facts of Python: ``\\s`` is ``str.isspace``,
+    and IGNORECASE matches every character whose lower case is an ASCII letter."""
+    import re
+    import sys
+
+    space = re.compile(r"\s")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert (space.match(c) is not None) == c.isspace(), hex(cp)
+        low = c.lower()
+        if len(low) == 1 and "a" <= low <= "z":
+            assert re.match("(?i:" + low + ")", c), hex(cp)
+
+
+# The refanger's bracket anchors (fang._BR_ANCHOR_RE) skip the brackets no style can start at;
+# against the anchor pattern that took every bracket.
+_OLD_BR_ANCHOR = r"[\[\(\{<\]\)\}](?![\[\(\{<\]\)\}]{3})|\\(?!\\)|\^(?=\.)"
+_FANG_PIECES = (
+    "[",
+    "]",
+    "(",
+    ")",
+    "{",
+    "}",
+    "<",
+    ">",
+    "\\",
+    "^",
+    ".",
+    ",",
+    "@",
+    "/",
+    ":",
+    "-",
+    " ",
+    "\t",
+    "\n",
+    "dot",
+    "DOT",
+    "d0t",
+    "punto",
+    "punkt",
+    "at",
+    "AT",
+    "et",
+    "arroba",
+    "www",
+    "WWW",
+    "evil",
+    "com",
+    "1",
+    "x",
+    "Link",
+    "See",
+    "_",
+    "hxxp",
+    "://",
+    "A",
+    "e",
+    "p",
+    "w",
+    "b",
+)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bracket_anchors_give_the_same_refang(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from huntfeed.extract import fang
+
+    rnd = random.Random(seed)
+    texts = ["".join(rnd.choice(_FANG_PIECES) for _ in range(rnd.randint(1, 40))) for _ in range(1500)]
+    fast = [fang.fang_map(t) for t in texts]
+    monkeypatch.setattr(fang, "_BR_ANCHOR_RE", re.compile(_OLD_BR_ANCHOR))
+    for t, f in zip(texts, fast, strict=True):
+        assert fang.fang_map(t) == f, t
+
+
+# Patterns led by a literal or tried at their possible starts only, against the look-behind-led
+# patterns they replaced: the same matches on random text of the characters that matter.
+_OLD_HEX = r"[0-9a-fA-F]{32,}"
+_OLD_UNIX = (
+    r"(?<![\w/.:~])(?:~|/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin"
+    r"|private|proc|run|srv|mnt))(?:/[\w.@+-]{1,255}){1,32}"
+)
+_PATH_PIECES = (
+    "a",
+    "f",
+    "0",
+    "9",
+    "g",
+    "Z",
+    "deadbeef" * 3,
+    "0123456789abcdef" * 2,
+    " ",
+    "\n",
+    "/",
+    "~",
+    ".",
+    ":",
+    "\\",
+    "%",
+    "_",
+    "<",
+    ">",
+    "tmp",
+    "var",
+    "/etc",
+    "/usr/bin",
+    "~/",
+    "C:",
+    "c:\\",
+    "%APPDATA%",
+    "%%",
+    "<HKLM\\Software\\",
+    "HKCU\\Run",
+    "C:\\Temp\\",
+    "%TEMP%\\",
+    "HKLM",
+    "hklm",
+    "HKEY_LOCAL_MACHINE",
+    "hKcU",
+    "\u212a",
+    "Software",
+    "Run",
+    " x",
+    "-",
+    "@",
+    "Program Files",
+    "x.exe",
+    ",",
+)
+
+
+def _spans(matches: object) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
+    import re
+
+    from huntfeed.extract import scan_host as SH
+
+    old_hex, old_unix = re.compile(_OLD_HEX), re.compile(_OLD_UNIX)
+    rnd = random.Random(seed)
+    for _ in range(600):
+        n = "".join(rnd.choice(_PATH_PIECES) for _ in range(rnd.randint(1, 40)))
+        assert _spans(P.HEX_RE.finditer(n)) == _spans(old_hex.finditer(n)), n
+        assert _spans(P.UNIXPATH_RE.finditer(n)) == _spans(old_unix.finditer(n)), n
+        assert _spans(SH._matches_at(P.WINPATH_RE, n, SH._winpath_starts(n))) == _spans(P.WINPATH_RE.finditer(n)), n
+        got = _spans(SH._matches_at(P.REGISTRY_RE, n, SH._registry_starts(n)))
+        assert got == _spans(P.REGISTRY_RE.finditer(n)), n
