@@ -70,6 +70,8 @@ def test_fold_table_covers_every_code_point_case_insensitive_matching_equates_wi
             got = {m.start() for m in re.finditer(re.escape(a), haystack, re.IGNORECASE)}
             assert got == want, (a, sorted(every[i] for i in got ^ want)[:5])
     assert fold("\u0130") == "i" and set(FOLD.values()) <= set("abcdefghijklmnopqrstuvwxyz")
+    for text in (every, "AbÉ\u0130\u0131\u017f\u212a\ud800Z", "ASCII ONLY", ""):  # the byte-level folding is the table's
+        assert fold(text) == text.translate(FOLD)
 
 
 def test_one_pass_finds_what_every_pattern_finds_on_the_demo_and_dev_reports(lib: HuntLibrary) -> None:

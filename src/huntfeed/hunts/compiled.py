@@ -45,9 +45,24 @@ FOLD = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {
 }
 
 
+_ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_SPECIAL = {chr(k): v for k, v in FOLD.items() if k > 127}
+
+
 def fold(text: str) -> str:
-    """The text the automaton scans (see ``FOLD``)."""
-    return text.translate(FOLD)
+    """The text the automaton scans: ``text.translate(FOLD)``.
+
+    ``str.translate`` with a dict looks every character up (about 1 ms for a 30 KB report); A-Z
+    are lowered here on the UTF-8 bytes instead (no other character's encoding holds an ASCII
+    byte), and the four other characters, where present, are replaced one for one.
+    """
+    if text.isascii():
+        return text.lower()
+    out = text.encode("utf-8", "surrogatepass").translate(_ASCII_LOWER).decode("utf-8", "surrogatepass")
+    for char, folded in _SPECIAL.items():
+        if char in out:
+            out = out.replace(char, folded)
+    return out
 
 
 def _blocks(c: str) -> bool:
