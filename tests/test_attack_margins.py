@@ -124,7 +124,46 @@ def test_product_is_scipys_product(rows: int, monkeypatch: pytest.MonkeyPatch) -
     want = (x @ w).toarray() if rows else np.zeros((0, 37), np.float32)
     assert np.array_equal(margins.product(x, w), want)
     monkeypatch.setattr(margins, "csr_matmat", None)  # the public operator's path
+    monkeypatch.setattr(margins, "csr_matvecs", None)
     assert np.array_equal(margins.product(x, w), want)
+
+
+@pytest.mark.parametrize(("heavy", "slots"), [(1000, 4096), (30, 4096), (30, 64), (0, 64), (30, 3)])
+def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # heavy rows dense for good, the others per chunk; few slots: many chunks; 3 slots: rows with
+    # more light terms than slots go to the sparse kernel. Every case gives SciPy's floats exactly.
+    monkeypatch.setattr(margins, "HEAVY_LABELS", heavy)
+    monkeypatch.setattr(margins, "LIGHT_SLOTS", slots)
+    rng = np.random.default_rng(heavy + slots)
+    x = sp.random(300, 2000, density=0.02, format="csr", dtype=np.float32, random_state=rng)
+    w = sp.random(2000, 120, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    common = rng.choice(2000, 200, replace=False)  # rows with most labels, as the common n-grams have
+    dense = w.toarray()
+    dense[common] = rng.standard_normal((200, 120)).astype(np.float32) * (rng.random((200, 120)) < 0.6)
+    dense[rng.choice(2000, 300, replace=False)] = 0.0  # features with no weights at all
+    w = sp.csr_matrix(dense)
+    x.data = (x.data - np.float32(0.3)) * np.float32(3.0)  # negative terms too: cancellations
+    want = (x @ w).toarray()
+    got = margins.product(x, w)
+    assert got.tobytes() == want.tobytes()  # bit for bit (no -0.0 where SciPy stores nothing)
+    assert margins.dense_rows(w).n_heavy == int((np.diff(w.indptr) >= heavy).sum())
+    assert not margins.dense_rows(w).rows[margins.dense_rows(w).n_heavy :].any()  # the slots are emptied
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tfidf_and_norms_are_scipys(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    counts = sp.random(60, 400, density=0.06, format="csr", dtype=np.float32, random_state=rng)
+    counts.data = np.float32(1.0) + np.log(np.ceil(counts.data * 4).astype(np.float32))
+    for r in (0, 7, 8, 59):  # empty rows, first and last among them
+        counts.data[counts.indptr[r] : counts.indptr[r + 1]] = 0.0
+    counts.eliminate_zeros()
+    idf = (rng.random(400) * 5).astype(np.float32)
+    idf[rng.choice(400, 120, replace=False)] = 0.0  # features the model never saw
+    want = counts.multiply(idf.reshape(1, -1)).tocsr()
+    x = margins.tfidf(counts, idf)
+    assert np.array_equal(x.toarray(), want.toarray()) and not (x.data == 0).any()
+    assert np.array_equal(margins.row_sums(x, x.data * x.data), np.asarray(want.multiply(want).sum(axis=1)).ravel())
 
 
 def test_best_per_sentence_and_summaries_on_a_table() -> None:
@@ -145,3 +184,16 @@ def test_best_per_sentence_and_summaries_on_a_table() -> None:
     }
     tie = margins.label_summaries(np.array([[0.5], [0.5]], dtype=np.float32), [0, 1], keep, 1)
     assert tie == {0: ([(0.5, 1)], 2, 2)}  # a tie: the later sentence first, as sorted(reverse=True)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_sentence_scores_in_blocks_equal_one_block(engine: AttackEngine, block: int) -> None:
+    # blocks bound the memory of long texts; runs that start in one block and reach into the next
+    # are scored there, so the result is the same whatever the block size
+    model = engine.model
+    assert model is not None
+    for text in _texts()[:8]:
+        sentences = split_sentences(text)
+        assert list(model.sentence_scores(sentences, engine.catalog, block=block).items()) == list(
+            model.sentence_scores(sentences, engine.catalog, block=100_000).items()
+        )

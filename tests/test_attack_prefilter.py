@@ -103,3 +103,28 @@ def test_a_back_reference_or_non_ascii_text_gets_no_answer() -> None:
     pf = prefilter.build([re.compile(r"\bnot\b", re.IGNORECASE)])
     assert pf.candidates("did not") == [0] and pf.candidates("did nothing") == [0] and pf.candidates("did") == []
     assert pf.candidates("naïve not") is None
+
+
+def _every_clause_met(pf: prefilter.Prefilter, text: str) -> list[int]:
+    """The candidates by the definition: every pattern all of whose clauses have a literal in the text."""
+    assert pf.automaton is not None
+    present = {lit for _, lit in pf.automaton.iter(text.lower())}
+    return [i for i, cnf in enumerate(pf.clauses) if all(c & present for c in cnf)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([w for w in _WORDS if w.isascii()]), max_size=14))
+def test_the_key_clause_index_gives_the_candidates_of_the_definition(words: list[str]) -> None:
+    # candidates() checks only the patterns whose key clause a literal of the text points at
+    ordered = [rx for name in REASONS for rx in default_rules().patterns.get(name, ())]
+    pf = prefilter.build(ordered)
+    text = " ".join(words)
+    assert pf.candidates(text) == _every_clause_met(pf, text)
+
+
+def test_the_key_clause_is_the_one_with_the_longest_shortest_literal() -> None:
+    pf = prefilter.build([re.compile(r"\bx\b.*\bloader\b"), re.compile(r"^\s*$"), re.compile(r"run(?:s|ning)? (?:it|this)")])
+    lit = {w: i for w, i in pf.automaton.items()}  # type: ignore[union-attr]
+    assert pf.always == (1,)
+    assert dict(pf.keyed) == {lit["loader"]: (0,), lit["run"]: (2,)}
+    assert pf.candidates("x loader") == [0, 1] and pf.candidates("loader") == [1] and pf.candidates("running it") == [1, 2]

@@ -33,6 +33,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> AttackEngine:
         ("T1566.002", "Victims received an e-mail with a link to a fake sign-in page.", True),
         ("T1203", "The actor exploited the file transfer server's upload handler.", False),
         ("T1203", "Opening the RTF document exploits the equation editor.", True),
+        ("T1203", "It abuses the ActiveX objects of the MSHTML engine (CVE-2021-40444).", True),
         ("T1105", "Anything outside the listed families keeps its name.", True),
     ],
 )

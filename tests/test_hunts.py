@@ -71,7 +71,11 @@ def test_nothing_fires_on_unrelated_text(lib: HuntLibrary) -> None:
 
 def test_ranking_prefers_technique_over_phrase(lib: HuntLibrary) -> None:
     hunts = lib.hunts_for("ransomware operators also ran mimikatz", (), inf("T1490"))
-    assert hunts[0].use_case == "UC_SHADOW_COPY_DELETE"
+    reasons = [h.reasons[0] for h in hunts]
+    # every hunt the observed technique fires ranks above every hunt that only a phrase fires
+    assert reasons == sorted(reasons, key=lambda r: not r.startswith("technique "))
+    assert reasons[0] == "technique T1490 observed" and any(r.startswith("phrase ") for r in reasons)
+    assert "UC_SHADOW_COPY_DELETE" in {h.use_case for h in hunts if h.reasons[0].startswith("technique ")}
 
 
 def test_supply_chain_reference_case(lib: HuntLibrary) -> None:
@@ -183,3 +187,10 @@ def test_ids_listed_by_the_source_fire_use_cases_with_their_own_reason(lib: Hunt
     assert mshta.reasons == ("technique T1218.005 listed in the article's ATT&CK mapping",), mshta.reasons
     observed = {h.use_case: h for h in lib.hunts_for("", (), inf("T1003.001"))}
     assert observed["UC_LSASS_DUMP"].reasons == ("technique T1003.001 observed",)
+
+
+def test_sql_server_hunt_needs_sql_server_behaviour(lib: HuntLibrary) -> None:
+    # An exploited VPN gateway (T1190) or a web shell (T1505.003) says nothing about SQL Server.
+    assert "UC_MSSQL_SERVER_ABUSE" not in {h.use_case for h in lib.hunts_for("", (), inf("T1190", "T1505.003"))}
+    fired = lib.hunts_for("they enabled xp_cmdshell on the SQL Server", (), inf())
+    assert "UC_MSSQL_SERVER_ABUSE" in {h.use_case for h in fired}

@@ -42,6 +42,25 @@ def test_product_names_rank_but_never_fire(lib: HuntLibrary, text: str, fires: b
         assert any(r.startswith("context '") for r in fired["UC_CLOUD_PASSWORD_SPRAY"].reasons)
 
 
+
+# Same class for this round's hunts: the product or tool a researcher names (SQL Server, DCOM, tcpdump,
+# the hosts file) is context; the behaviour (xp_cmdshell, dcomexec, pktmon, modifying the hosts file) fires.
+@pytest.mark.parametrize(
+    ("text", "usecase", "fires"),
+    [
+        ("Microsoft patched SQL Server and MSSQL reporting services this month.", "UC_MSSQL_SERVER_ABUSE", False),
+        ("The intruders enabled xp_cmdshell with sp_configure.", "UC_MSSQL_SERVER_ABUSE", True),
+        ("DCOM hardening changes arrive with the June update.", "UC_DCOM_LATERAL_MOVEMENT", False),
+        ("They moved laterally with dcomexec and MMC20.Application.", "UC_DCOM_LATERAL_MOVEMENT", True),
+        ("We captured the beacon's traffic with tcpdump and a packet capture.", "UC_NETWORK_SNIFFING_TOOLS", False),
+        ("The operator started pktmon to sniff cleartext credentials.", "UC_NETWORK_SNIFFING_TOOLS", True),
+        ("Add the test domain to your hosts file.", "UC_HOSTS_FILE_TAMPERING", False),
+        ("The dropper modified the hosts file to block security vendors.", "UC_HOSTS_FILE_TAMPERING", True),
+    ],
+)
+def test_new_hunts_fire_on_behaviour_not_product(lib: HuntLibrary, text: str, usecase: str, fires: bool) -> None:
+    assert (usecase in {f.usecase.id for f in lib.fire(text, (), inf())}) is fires
+
 # Class of error: a wiper report saying "it first stops database and backup services" got no
 # service-stop hunt (the phrases named only "stops services"); the behaviour with its object fires it.
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huntfeed.errors import QueryError
-from huntfeed.hunts import HuntLibrary, build_sweeps
+from huntfeed.hunts import HuntLibrary, build_sweeps, sweeps_ids
 from huntfeed.hunts import sweeps as sw
 from huntfeed.hunts.escape import kql_quote, spl_quote
 from huntfeed.hunts.lint import lint_library
@@ -49,22 +49,30 @@ def test_whole_library_lints_clean_with_kusto(lib: HuntLibrary, checker: KustoCh
     assert [str(p) for p in problems] == []
     assert all({"spl_raw", "kql", "sentinel", "sigma"} <= set(lib.queries(uc)) for uc in lib.usecases)
     # CIM has no data model for these events (Security-log details, Sysmon process access, pipes, image
-    # loads; the OAuth flow of a sign-in): their Splunk hunt is the raw-event SPL. Any other use case
+    # loads, script blocks, SQL Server's audit; the OAuth flow of a sign-in): their Splunk hunt is the
+    # raw-event SPL. Any other use case
     # must have a CIM query (service installs read Endpoint.Services, account creation Change).
     assert sorted(uc.id for uc in lib.usecases if "spl" not in lib.queries(uc)) == [
         "UC_AD_ACCOUNT_ATTRIBUTE_ABUSE",
+        "UC_AD_PERMISSION_OR_TRUST_CHANGE",
+        "UC_BITS_JOB_CLIENT_LOG",
         "UC_CREDENTIAL_DLL_LOADED_BY_SCRIPT_HOST",
         "UC_DCSYNC_REPLICATION_REQUEST",
         "UC_DEVICE_CODE_PHISHING_SIGNIN",
         "UC_EVENT_LOG_CLEARED_EVENTS",
         "UC_KERBEROS_RC4_SERVICE_TICKET",
         "UC_LSASS_MEMORY_ACCESS",
+        "UC_MSSQL_SERVER_ABUSE",
         "UC_NATIVE_API_SCRIPT_DECLARATIONS",
         "UC_PRIVILEGED_GROUP_MEMBER_ADDED",
+        "UC_PS_SCRIPT_AD_DISCOVERY",
         "UC_PS_SCRIPT_CREDENTIAL_DUMPING",
         "UC_PS_SCRIPT_DEFENSE_IMPAIRMENT",
+        "UC_PS_SCRIPT_RECOVERY_INHIBIT",
         "UC_REMOTE_SERVICE_CONTROL_PIPE",
+        "UC_SCHEDULED_TASK_SECURITY_LOG",
         "UC_SPECIAL_GROUP_LOGON",
+        "UC_TIMESTOMP_OR_CLOCK_CHANGE",
         "UC_TOOL_NAMED_PIPES",
     ]
 
@@ -79,6 +87,8 @@ def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
         ind(IndicatorType.DOMAIN, "bad.example"),
         ind(IndicatorType.URL, 'https://bad.example/x?y=1&z="2"'),
         ind(IndicatorType.EMAIL, "a@bad.example"),
+        ind(IndicatorType.GUID, "4f7e9c2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b"),
+        ind(IndicatorType.PACKAGE, "com.bad.banker"),
         *(ind(IndicatorType.SHA256, f"{i:064x}") for i in range(130)),  # two batches
     )
     hunts = build_sweeps(inds)
@@ -89,16 +99,21 @@ def test_every_sweep_kind_analyses_clean(checker: KustoChecker) -> None:
         "SWEEP_DOMAIN_1",
         "SWEEP_URL_1",
         "SWEEP_EMAIL_1",
+        "SWEEP_GUID_1",
+        "SWEEP_PACKAGE_1",
     }
     for h in hunts:
         assert checker.check(h.queries["kql"], qid=h.use_case).errors == (), h.queries["kql"]
         assert lint_spl(h.queries["spl"]) == [], h.use_case
     # The IP sweep has a Sentinel form of its own (Entra ID sign-in tables); it must analyse against the
     # Sentinel schema, and name the sign-in and cloud-app tables in both dialects.
+    # So has the GUID sweep (application, resource and tenant ids in the sign-in tables).
     ip = next(h for h in hunts if h.use_case == "SWEEP_IP_1")
+    guid = next(h for h in hunts if h.use_case == "SWEEP_GUID_1")
     try:
         checker.set_schema(sentinel_schema())
         assert checker.check(ip.queries["sentinel"], qid="ip-sentinel").errors == (), ip.queries["sentinel"]
+        assert checker.check(guid.queries["sentinel"], qid="guid-sentinel").errors == (), guid.queries["sentinel"]
     finally:
         checker.set_schema(defender_schema())
     assert [
@@ -163,6 +178,8 @@ BUILDERS = {
     "domain": lambda v: sw._domain_queries([v]),
     "url": lambda v: sw._url_queries([v]),
     "email": lambda v: sw._email_queries([v]),
+    "guid": lambda v: sweeps_ids.guid_queries([v], sw._tstats),
+    "package": lambda v: sweeps_ids.package_queries([v], sw._tstats),
 }
 
 

@@ -110,29 +110,34 @@ class SentenceModel:
         n = len(texts)
         if n == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32), []
-        x = raw_counts(texts, self.char_ngrams).multiply(self.idf.reshape(1, -1)).tocsr()
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        x = margins.tfidf(raw_counts(texts, self.char_ngrams), self.idf)  # (counts * idf), zeros dropped
+        norms = np.sqrt(margins.row_sums(x, x.data * x.data))  # the norms of x.multiply(x).sum(axis=1)
         safe = np.where(norms > 0, norms, 1.0)
         xn = margins.scale_rows(x, 1.0 / safe)  # sp.diags(1.0 / safe) @ x, the same values and order
         raw = np.asarray(margins.product(xn, self.weights), dtype=np.float64)  # (xn @ weights).toarray()
         unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
-        rows = [raw]
+        sizes = [max(0, n - size + 1) for size in range(1, width + 1)]
+        scores = np.empty((sum(sizes), len(self.labels)), dtype=np.float32)
+        bias = self.bias.reshape(1, -1)
+        np.add(raw, bias, out=scores[:n], casting="unsafe")  # in float64, then rounded to float32
         owners = list(range(n))
         dots = {lag: np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel() for lag in range(1, width)}
+        at, num = n, unnorm
         for size in range(2, width + 1):
             m = n - size + 1
             if m <= 0:
                 break
-            num = sum(unnorm[k : k + m] for k in range(size))
+            # The members' sum, added left to right as before: the previous size's sums plus the next member.
+            num = num[:m] + unnorm[size - 1 : size - 1 + m]
             sq = sum(norms[k : k + m] ** 2 for k in range(size))
             for lag in range(1, size):
                 for k in range(size - lag):
                     sq = sq + 2.0 * dots[lag][k : k + m]
             den = np.sqrt(np.maximum(sq, 1e-12)).reshape(-1, 1)
-            rows.append(num / den)
+            np.add(num / den, bias, out=scores[at : at + m], casting="unsafe")
             owners.extend(range(m))
-        scores = np.vstack(rows) + self.bias.reshape(1, -1)
-        return scores.astype(np.float32), owners
+            at += m
+        return scores, owners
 
     def _window_scores(self, texts: list[str], width: int) -> tuple[np.ndarray, list[int]]:
         """Margins of every text and run of up to ``width`` texts, with each row's first text."""
@@ -170,11 +175,11 @@ class SentenceModel:
             scores, first = self._window_scores(texts[start : start + block + width - 1], width)
             owners = np.asarray(first, dtype=np.int64)
             mine = owners < block  # runs starting in the next block are scored there in full
-            rows = _global_rows(owners, n, start, width)[mine]
-            scores, owners = scores[mine], owners[mine]
+            rows = _global_rows(owners, n, start, width)
+            if not mine.all():  # (a copy of the block's margins: only when a next block exists)
+                rows, scores, owners = rows[mine], scores[mine], owners[mine]
             size = min(block, n - start)
-            part, _ = margins.best_per_sentence(scores, owners.tolist(), size, CLF_KEEP)
-            best[start : start + size] = part
+            best[start : start + size] = margins.best_margins(scores, owners, size, CLF_KEEP)
             above = scores > CLF_KEEP
             seen = np.nonzero(above.any(axis=0))[0]
             hit = rows[np.argmax(above[:, seen], axis=0)]

@@ -3,9 +3,12 @@
 `classifier.SentenceModel.window_decision` multiplies the sentences' TF-IDF rows by the weight
 matrix, and `sentence_scores` keeps, per label, each sentence's best margin.  Here:
 
-* `product` runs SciPy's own sparse kernel (``csr_matmat``: the same additions in the same order,
-  so the same float32 sums) into a buffer sized for a dense result, skipping the counting pass
-  SciPy runs first to size its output (40 % of the product's time on real reports);
+* `product` adds, for every margin, the same float32 terms in the same order as SciPy's sparse
+  kernel (``csr_matmat``, behind ``x @ w``), but as whole rows of the weights: each term of a
+  sentence's row is one multiply-add over a dense weight row of every label (SciPy's
+  ``csr_matvecs``, which the compiler vectorises), where the sparse kernel walks each stored
+  weight with a branch.  A weight the sparse row does not store is a zero in the dense one and
+  adds an exact zero, so every sum is the same float (see `DenseRows`);
 * `scale_rows` is ``diags(v) @ x`` as one multiplication per stored value (the same products);
 * `best_per_sentence` and `label_summaries` replace a Python loop over every margin above the
   keep floor (thousands per report) with array operations that give the same values, ties and
@@ -16,28 +19,135 @@ matrix, and `sentence_scores` keeps, per label, each sentence's best margin.  He
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-try:  # SciPy's kernel behind ``csr @ csr``; without it the public operator gives the same numbers
-    from scipy.sparse._sparsetools import csr_matmat
-except ImportError:  # pragma: no cover - a SciPy that moved it
-    csr_matmat = None
+try:  # SciPy's kernels behind ``csr @ csr`` and ``csr @ dense``; without them the public operator
+    from scipy.sparse._sparsetools import csr_matmat, csr_matvecs
+except ImportError:  # pragma: no cover - a SciPy that moved them
+    csr_matmat = csr_matvecs = None
 
-_CHUNK_ROWS = 2048  # rows per kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
+_CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
+# Weight rows with this many labels or more are kept dense for the whole process: the common
+# n-grams (6,700 rows of the shipped model, 16 MB) that carry most of a report's multiply-adds.
+# The rest are made dense per chunk of sentences, which costs more the lower this is set. On the
+# real reports (bench/throughput.py --real) 50 labels (28 MB) took 2-3 ms less per report in
+# process but no less in the whole one, and the analyze process's peak was 271 MB instead of 250.
+HEAVY_LABELS = 100
+LIGHT_SLOTS = 4096  # the other rows a chunk of sentences touches are made dense here (10 MB)
+LIGHT, NONE = -1, -2  # `DenseRows.kind` of a feature that is not a heavy row
+
+
+def _spans(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each count c, concatenated."""
+    out: np.ndarray = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return out
+
+
+class DenseRows:
+    """One weight matrix's rows as dense float32 rows for `product`: the heavy rows for good, then
+    ``LIGHT_SLOTS`` rows that each chunk of sentences fills with the other rows it uses and empties again.
+
+    The buffer is shared, so one chunk at a time uses it (a lock); it is built on first use.
+    """
+
+    def __init__(self, w: sp.csr_matrix) -> None:
+        self.w = w
+        lengths = np.diff(w.indptr)
+        heavy = np.nonzero(lengths >= HEAVY_LABELS)[0]
+        self.n_heavy = len(heavy)
+        # Per feature: its heavy row, LIGHT (stored weights, not heavy) or NONE (no weights: adds nothing).
+        small = self.n_heavy + LIGHT_SLOTS < 2**15  # 2 bytes a feature instead of 4 (2 million features)
+        self.kind = np.where(lengths > 0, LIGHT, NONE).astype(np.int16 if small else np.int32)
+        self.kind[heavy] = np.arange(self.n_heavy)
+        self.rows = np.zeros((self.n_heavy + LIGHT_SLOTS, w.shape[1]), dtype=np.float32)
+        flat, values = self._entries(heavy, 0)
+        self.rows.ravel()[flat] = values
+        self.lock = threading.Lock()
+
+    def _entries(self, which: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flat buffer positions and values of every stored weight of rows ``which``, put from buffer row ``first``."""
+        w = self.w
+        starts = w.indptr[which].astype(np.int64)
+        counts = w.indptr[which + 1].astype(np.int64) - starts
+        src = np.repeat(starts, counts) + _spans(counts)
+        row = np.repeat(np.arange(first, first + len(which), dtype=np.int64), counts)
+        return row * w.shape[1] + w.indices[src], w.data[src]
+
+    def product(self, x: sp.csr_matrix, out: np.ndarray) -> None:
+        """``out[:] = (x @ w).toarray()``, float for float; ``out`` is zeros."""
+        n = x.shape[0]
+        assert out.flags.c_contiguous  # the kernel writes through out's rows as one flat view
+        slot = self.kind[x.indices]
+        used = slot != NONE  # a term without weights adds nothing in either kernel
+        light = slot == LIGHT
+        kept = np.concatenate(([0], np.cumsum(used)))[x.indptr]  # kept terms before each row
+        light_before = np.concatenate(([0], np.cumsum(light)))[x.indptr]  # light terms before each row
+        a = 0
+        while a < n:  # chunks of whole rows with at most LIGHT_SLOTS light terms (rows are independent)
+            b = max(a + 1, int(np.searchsorted(light_before, light_before[a] + LIGHT_SLOTS, side="right")) - 1)
+            if light_before[b] - light_before[a] > LIGHT_SLOTS:  # one row with more light terms than slots
+                out[a:b] = _sparse_product(x[a:b], self.w)
+            else:
+                p0, p1 = int(x.indptr[a]), int(x.indptr[b])
+                self._chunk(b - a, (kept[a : b + 1] - kept[a]).astype(np.int32), x.indices[p0:p1], x.data[p0:p1],
+                            slot[p0:p1], out[a:b])
+            a = b
+
+    def _chunk(self, n: int, indptr: np.ndarray, cols: np.ndarray, data: np.ndarray, slot: np.ndarray,
+               out: np.ndarray) -> None:
+        """One chunk's rows: its light weight rows put into the slots, the kernel, the slots emptied."""
+        keep = slot != NONE
+        light = slot == LIGHT
+        touched, inverse = np.unique(cols[light], return_inverse=True)
+        slot = slot.astype(np.int32)
+        slot[light] = self.n_heavy + inverse
+        flat, values = self._entries(touched, self.n_heavy)
+        buffer = self.rows.ravel()
+        with self.lock:
+            buffer[flat] = values
+            try:
+                csr_matvecs(n, self.rows.shape[0], self.rows.shape[1], indptr, slot[keep], data[keep], buffer,
+                            out.ravel())
+            finally:
+                buffer[flat] = 0.0
+
+
+_DENSE: dict[int, DenseRows] = {}
+
+
+def dense_rows(w: sp.csr_matrix) -> DenseRows:
+    """The process's `DenseRows` of ``w``, by identity: a process has one model; another one (a test,
+    a reload) replaces it, so at most one buffer (26 MB) is kept."""
+    found = _DENSE.get(id(w))
+    if found is None or found.w is not w:
+        _DENSE.clear()
+        found = _DENSE[id(w)] = DenseRows(w)
+    return found
 
 
 def product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
-    """``(x @ w).toarray()`` as float32, computed by the same kernel on the same stored order."""
+    """``(x @ w).toarray()`` as float32, with the same terms added in the same order (`DenseRows`)."""
     n, labels = x.shape[0], w.shape[1]
     out = np.zeros((n, labels), dtype=np.float32)
     arrays = (x.indptr, x.indices, w.indptr, w.indices)
-    if csr_matmat is None or x.dtype != np.float32 or w.dtype != np.float32 or any(a.dtype != np.int32 for a in arrays):
+    kernels = csr_matvecs is not None and csr_matmat is not None
+    if not kernels or x.dtype != np.float32 or w.dtype != np.float32 or any(a.dtype != np.int32 for a in arrays):
         if n:
             out[:] = (x @ w).toarray()
         return out
+    if n:
+        dense_rows(w).product(x, out)
+    return out
+
+
+def _sparse_product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
+    """``(x @ w).toarray()`` by SciPy's sparse kernel, without the pass SciPy runs first to size its output."""
+    n, labels = x.shape[0], w.shape[1]
+    out = np.zeros((n, labels), dtype=np.float32)
     for a in range(0, n, _CHUNK_ROWS):
         b = min(n, a + _CHUNK_ROWS)
         p0, p1 = int(x.indptr[a]), int(x.indptr[b])
@@ -50,6 +160,27 @@ def product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
         nnz = int(cp[-1])
         rows = np.repeat(np.arange(a, b), np.diff(cp))
         out[rows, cj[:nnz]] = cx[:nnz]
+    return out
+
+
+def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """``counts.multiply(idf.reshape(1, -1)).tocsr()`` (the same products) without its stored zeros.
+
+    A feature the model never saw has idf 0; SciPy keeps those zeros, and every later step drops
+    them (`row_sums` sees only the products SciPy's element-wise kernel stores).
+    """
+    data = counts.data * idf[counts.indices]
+    keep = data != 0
+    indptr = np.concatenate(([0], np.cumsum(keep)))[counts.indptr].astype(np.int32)  # kept entries before each row
+    return sp.csr_matrix((data[keep], counts.indices[keep], indptr), shape=counts.shape)
+
+
+def row_sums(x: sp.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Per row of ``x``, the sum of ``values`` (one per stored entry) as SciPy's ``sum(axis=1)`` adds them."""
+    out = np.zeros(x.shape[0], dtype=values.dtype)
+    rows = np.flatnonzero(np.diff(x.indptr))
+    if rows.size:
+        out[rows] = np.add.reduceat(values, x.indptr[rows])
     return out
 
 
@@ -80,7 +211,17 @@ def best_per_sentence(scores: np.ndarray, first: Sequence[int], n: int, keep: fl
     label order is the order in which a row-by-row scan of ``scores`` first meets each label above
     ``keep`` (the order the per-margin loop created its entries in).
     """
-    owners = np.asarray(first, dtype=np.int64)
+    best = best_margins(scores, np.asarray(first, dtype=np.int64), n, keep)
+    above = scores > keep
+    seen = above.any(axis=0)
+    first_row = np.argmax(above, axis=0)
+    cols = np.nonzero(seen)[0]
+    order = cols[np.lexsort((cols, first_row[cols]))]
+    return best, order
+
+
+def best_margins(scores: np.ndarray, owners: np.ndarray, n: int, keep: float) -> np.ndarray:
+    """`best_per_sentence`'s margins alone."""
     best = np.full((n, scores.shape[1]), keep, dtype=np.float32)
     # Rows come in runs credited to consecutive sentences (the sentences, then each run length):
     # one element-wise maximum per run of rows instead of one per row.
@@ -89,12 +230,7 @@ def best_per_sentence(scores: np.ndarray, first: Sequence[int], n: int, keep: fl
         if b > a:
             o = int(owners[a])
             np.maximum(best[o : o + b - a], scores[a:b], out=best[o : o + b - a])
-    above = scores > keep
-    seen = above.any(axis=0)
-    first_row = np.argmax(above, axis=0)
-    cols = np.nonzero(seen)[0]
-    order = cols[np.lexsort((cols, first_row[cols]))]
-    return best, order
+    return best
 
 
 def label_summaries(
@@ -105,8 +241,7 @@ def label_summaries(
 
     ``index[j]`` is the sentence number reported for row j (rows are the kept sentences, in order).
     """
-    above = np.greater(best.T, keep)
-    cols, rows = np.nonzero(above)  # by label, then by row
+    rows, cols = np.nonzero(best > keep)  # row by row (contiguous); the sort below sets the order
     if cols.size == 0:
         return {}
     vals = best[rows, cols]

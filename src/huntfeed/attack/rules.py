@@ -7,6 +7,7 @@ File format (``data/attack/phrases.txt``)::
         encoded command*          # a trailing * lets the last word run on (commands, commanded)
         /\\biex\\s*\\(/           # a regular expression: wrapped in slashes at both ends
         !mimikatz                 # a leading ! marks a strong phrase: it alone reports the technique
+        ~/\bransom\b/             # a leading ~ marks a context: the technique's hits near it are dropped
 
 Literal phrases run through one Aho-Corasick automaton, so thousands of them cost one pass.
 """
@@ -14,18 +15,22 @@ Literal phrases run through one Aho-Corasick automaton, so thousands of them cos
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
 
+from huntfeed.attack import prefilter
 from huntfeed.errors import DataFileError
 from huntfeed.paths import package_data
 from huntfeed.sectioned import regex_or_error, sectioned_lines
 
 _HEADER = re.compile(r"^(T\d{4}(?:\.\d{3})?)\b\s*(.*)$")
 _WORD = re.compile(r"\w")
+# The only non-ASCII characters that Python's case-insensitive matching equates with an ASCII letter
+# or digit (İ ı ſ and the Kelvin sign; tests/test_attack_recall_rules.py scans every code point).
+FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 
 
 # A report that says what an attack did *not* do ("unlike ransomware, it keeps no key") must not
@@ -46,6 +51,7 @@ class Rule:
     phrase: str
     where: str
     strong: bool = False  # written with a leading "!": names the technique unambiguously
+    exclude: bool = False  # written with a leading "~": a context that takes the technique's hits away
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +76,17 @@ def load_rules(path: Path | None = None) -> list[Rule]:
     rules: list[Rule] = []
     for current, phrase, where in sectioned_lines(path, _technique_header, "phrase before any technique header"):
         strong = phrase.startswith("!")
-        phrase = phrase[1:].strip() if strong else phrase
+        exclude = phrase.startswith("~")
+        phrase = phrase[1:].strip() if strong or exclude else phrase
+        if exclude and not _is_regex(phrase):
+            raise DataFileError("a context line ('~') takes a /regular expression/", where=where)
         if _is_regex(phrase):
             regex_or_error(phrase[1:-1], where)
         else:
             phrase = " ".join(phrase.lower().split())
             if not _WORD.search(phrase):
                 raise DataFileError("a phrase needs at least one word character", where=where)
-        rules.append(Rule(current, phrase, where, strong))
+        rules.append(Rule(current, phrase, where, strong, exclude))
     return rules
 
 
@@ -89,7 +98,11 @@ class RuleMatcher:
         self._auto = ahocorasick.Automaton()
         self._regexes: list[tuple[re.Pattern[str], Rule]] = []
         keyed: dict[str, list[tuple[Rule, bool]]] = {}
+        contexts: dict[str, list[str]] = {}
         for rule in rules:
+            if rule.exclude:
+                contexts.setdefault(rule.technique, []).append(rule.phrase[1:-1])
+                continue
             if _is_regex(rule.phrase):
                 self._regexes.append((re.compile(rule.phrase[1:-1], re.IGNORECASE), rule))
                 continue
@@ -101,9 +114,21 @@ class RuleMatcher:
         if keyed:
             self._auto.make_automaton()
         self._has_words = bool(keyed)
+        # Each regex costs a scan of the whole text; most cannot match without literal words they
+        # require ("webhook", "suspended"), which one automaton pass finds (prefilter.py).
+        self._regex_filter = prefilter.build(rx for rx, _ in self._regexes)
+        self._contexts = {
+            t: re.compile("|".join(f"(?:{p})" for p in ps), re.IGNORECASE) for t, ps in contexts.items()
+        }
 
     def find(self, text: str) -> Iterator[RuleHit]:
-        """Yield hits in text order for literals, then regexes."""
+        """Yield hits in text order for literals, then regexes; none in a context its technique excludes."""
+        for hit in self._find(text):
+            rx = self._contexts.get(hit.rule.technique)
+            if rx is None or not rx.search(_clause_around(text, hit.start, hit.end)):
+                yield hit
+
+    def _find(self, text: str) -> Iterator[RuleHit]:
         if self._has_words:
             low = text.lower()
             n = len(low)
@@ -121,10 +146,36 @@ class RuleMatcher:
                             stop += 1
                     if not _negated(low, start) and not _in_path(low, start, stop, rule.phrase):
                         yield RuleHit(rule, start, stop)
-        for rx, rule in self._regexes:
+        for i in self._regex_candidates(text):
+            rx, rule = self._regexes[i]
             for m in rx.finditer(text):
                 if not _negated(text, m.start()):
                     yield RuleHit(rule, m.start(), m.end())
+
+    def _regex_candidates(self, text: str) -> Sequence[int]:
+        """Indices of the regexes that may match text, in order (the others cannot).
+
+        The prefilter reasons about ASCII text only; other characters are replaced by "?", which can
+        only add candidates, unless one of them folds to an ASCII letter under IGNORECASE.
+        """
+        if not text.isascii():
+            if not FOLDS_TO_ASCII.isdisjoint(text):
+                return range(len(self._regexes))
+            text = text.encode("ascii", "replace").decode("ascii")
+        picks = self._regex_filter.candidates(text)
+        return range(len(self._regexes)) if picks is None else picks
+
+
+_CONTEXT_REACH = 100  # characters either side of a hit, within its sentence, where an excluding context counts
+_SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|\n")
+
+
+def _clause_around(text: str, start: int, end: int) -> str:
+    """The hit's sentence, at most _CONTEXT_REACH characters either side of it."""
+    lo = max(0, start - _CONTEXT_REACH)
+    before = [m.end() for m in _SENTENCE_BREAK.finditer(text, lo, start)]
+    after = _SENTENCE_BREAK.search(text, end, end + _CONTEXT_REACH)
+    return text[before[-1] if before else lo : after.start() if after else end + _CONTEXT_REACH]
 
 
 def _negated(text: str, start: int) -> bool:

@@ -87,7 +87,8 @@ CIM_FIELDS: dict[str, frozenset[str]] = {
     ),
     "Change.All_Changes": _words(
         """
-        dest user object object_category command action change_type result result_id src_user status
+        dest user object object_id object_path object_attrs object_category command action change_type result
+        result_id src_user status
         """
     ),
 }

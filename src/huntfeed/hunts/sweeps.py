@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from huntfeed.errors import QueryError
 from huntfeed.extract.fidelity import shared_host, url_host
 from huntfeed.hunts.escape import kql_quote, spl_quote
+from huntfeed.hunts.sweeps_ids import guid_queries, guid_sentinel, package_queries
 from huntfeed.hunts.window import LOOKBACK
 from huntfeed.model import Fidelity, Hunt, Indicator, IndicatorType
 
@@ -277,6 +278,17 @@ KINDS = (
     _Kind("DOMAIN", "domain", (IndicatorType.DOMAIN,), "command-and-control", lambda v, _t: _domain_queries(v)),
     _Kind("URL", "URL", (IndicatorType.URL,), "delivery", lambda v, _t: _url_queries(v)),
     _Kind("EMAIL", "sender address", (IndicatorType.EMAIL,), "delivery", lambda v, _t: _email_queries(v)),
+    _Kind(
+        "GUID",
+        "application, tenant or class id",
+        (IndicatorType.GUID,),
+        "installation",
+        lambda v, _t: guid_queries(v, _tstats),
+        guid_sentinel,
+    ),
+    _Kind(
+        "PACKAGE", "mobile package id", (IndicatorType.PACKAGE,), "delivery", lambda v, _t: package_queries(v, _tstats)
+    ),
 )
 
 
