@@ -33,8 +33,10 @@ from huntfeed.extract import patterns as P  # noqa: E402
 from huntfeed.extract.fang import fang_map  # noqa: E402
 
 # The patterns scan.py runs with finditer over the whole refanged text (see its scan function).
-SCANNED = ("URL_SEP_RE", "AT_RE", "DOMAIN_TAIL_RE", "IPV4_TAIL_RE", "IPV6_RE", "HEX_RE", "CVE_RES", "ATTACK_RES",
-           "ASN_RES", "BITCOIN_RES", "MONERO_RE", "FILE_EXT_RE")
+# IPv6, Windows paths and registry keys are matched only at their possible starts since issue 15's
+# second pass: no whole-text pass of theirs is left to hand over.
+SCANNED = ("URL_SEP_RE", "AT_RE", "DOMAIN_TAIL_RE", "IPV4_TAIL_RE", "HEX_RE", "CVE_RES", "ATTACK_RES",
+           "ASN_RES", "BITCOIN_RES", "MONERO_RE", "FILE_EXT_RE", "PACKAGE_RES", "GUID_TAIL_RE", "UNIXPATH_RE")
 
 
 def scanned_patterns() -> list[re.Pattern[str]]:
