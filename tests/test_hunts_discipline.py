@@ -61,6 +61,23 @@ def test_product_names_rank_but_never_fire(lib: HuntLibrary, text: str, fires: b
 def test_new_hunts_fire_on_behaviour_not_product(lib: HuntLibrary, text: str, usecase: str, fires: bool) -> None:
     assert (usecase in {f.usecase.id for f in lib.fire(text, (), inf())}) is fires
 
+
+# Class of error: a hunt for one server product fired on every exploited-appliance or web-shell report
+# (T1190, T1505.003 observed), and a script-block hunt on any ransomware report (T1486 alone).
+@pytest.mark.parametrize(
+    ("observed", "usecase", "fires"),
+    [
+        (("T1190", "T1505.003"), "UC_MSSQL_SERVER_ABUSE", False),
+        (("T1505.001",), "UC_MSSQL_SERVER_ABUSE", True),
+        (("T1486",), "UC_PS_SCRIPT_RECOVERY_INHIBIT", False),
+        (("T1490",), "UC_PS_SCRIPT_RECOVERY_INHIBIT", True),
+    ],
+)
+def test_narrow_hunts_fire_on_their_own_technique(
+    lib: HuntLibrary, observed: tuple[str, ...], usecase: str, fires: bool
+) -> None:
+    assert (usecase in {f.usecase.id for f in lib.fire("", (), inf(*observed))}) is fires
+
 # Class of error: a wiper report saying "it first stops database and backup services" got no
 # service-stop hunt (the phrases named only "stops services"); the behaviour with its object fires it.
 @pytest.mark.parametrize(
