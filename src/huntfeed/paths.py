@@ -17,6 +17,19 @@ def data_dir() -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    """``$HUNTFEED_CACHE``, else ``cache`` in ``$HUNTFEED_HOME``, else the platform's cache folder.
+
+    Prepared knowledge (extraction tables, ATT&CK model, use-case library, converted queries) lives
+    here; every file in it can be rebuilt, so nothing is lost when it is deleted.
+    """
+    if env := os.environ.get("HUNTFEED_CACHE"):
+        return Path(env)
+    if home := os.environ.get("HUNTFEED_HOME"):
+        return Path(home) / "cache"
+    return Path(platformdirs.user_cache_dir("huntfeed", appauthor=False))
+
+
 def default_db_url() -> str:
     """$HUNTFEED_DB, else SQLite in the data folder."""
     return os.environ.get("HUNTFEED_DB") or f"sqlite:///{data_dir() / 'huntfeed.db'}"

@@ -2,7 +2,7 @@
 
 Building the catalog parses 15 MB of JSON (0.15 s) and loading the model decompresses and
 converts 50 MB of arrays (0.2 s), in every process that analyses.  Both results are kept in the
-cache folder (`hunts.compiled.cache_dir`):
+cache folder (`huntfeed.paths.cache_dir`):
 
 * the model as its decoded arrays, one ``.npy`` file each in ``attack-model-<key>/``, mapped
   read-only rather than read (the pages a report touches are faulted in; worker processes share
@@ -59,7 +59,7 @@ def _key(kind: str, sources: Iterable[Path], code: Iterable[str]) -> str:
 def _folder(folder: Path | None) -> Path:
     if folder is not None:
         return folder
-    from huntfeed.hunts.compiled import cache_dir
+    from huntfeed.paths import cache_dir
 
     return cache_dir()
 

@@ -4,7 +4,7 @@ Built from their sources (warninglists.py reads the MISP lists' JSON, tld.py par
 Suffix List), the tables cost 0.3 s of CPU in every process that extracts: 230,000 warninglisted
 hashes (0.2 s), the PSL (0.06 s), the domain and address lists. They are kept in the cache folder
 (``$HUNTFEED_CACHE``, else ``$HUNTFEED_HOME/cache``, else the platform's cache folder: the rule of
-``hunts.compiled.cache_dir``) as one ``marshal`` file:
+``huntfeed.paths.cache_dir``) as one ``marshal`` file:
 
 * the hashes and the listed IPv4 addresses as bytes, one sorted run of fixed-width keys per
   length with a byte per key naming its list, searched by bisection (a dict of the 230,000
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from huntfeed import __version__
 from huntfeed.extract import tld, warninglists
-from huntfeed.paths import package_data
+from huntfeed.paths import cache_dir, package_data
 
 _CODE = ("prepared.py", "warninglists.py", "tld.py", "knowledge.py")
 _HEX_KEY = re.compile(r"(?:[0-9a-f]{2}){2,}")  # two bytes or more: the bucket table reads two
@@ -167,15 +167,6 @@ def _key() -> str:
     return h.hexdigest()[:32]
 
 
-def cache_dir() -> Path:
-    """The cache folder, by ``hunts.compiled.cache_dir``'s rule (not imported: it loads the hunt engine)."""
-    if env := os.environ.get("HUNTFEED_CACHE"):
-        return Path(env)
-    if home := os.environ.get("HUNTFEED_HOME"):
-        return Path(home) / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("huntfeed", appauthor=False))
 
 
 def _encode(t: Tables) -> bytes:

@@ -29,6 +29,7 @@ from pathlib import Path
 import ahocorasick
 
 from huntfeed import __version__
+from huntfeed.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -155,15 +156,6 @@ def conversion_fingerprint() -> str:
     return h.hexdigest()[:32]
 
 
-def cache_dir() -> Path:
-    """``$HUNTFEED_CACHE``, else ``cache`` in ``$HUNTFEED_HOME``, else the platform's cache folder."""
-    if env := os.environ.get("HUNTFEED_CACHE"):
-        return Path(env)
-    if home := os.environ.get("HUNTFEED_HOME"):
-        return Path(home) / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("huntfeed", appauthor=False))
 
 
 MAX_ENTRIES = 4096  # a file only grows while rules change under one fingerprint; past this, keep the used ones

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from huntfeed import __version__
-from huntfeed.hunts.compiled import cache_dir
 from huntfeed.hunts.usecase import UseCase, load_usecases
+from huntfeed.paths import cache_dir
 
 _LOADER_SOURCES = ("usecase.py", "yamlfile.py", "prepared.py")
 
