@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +30,22 @@ def cache_dir() -> Path:
     if home := os.environ.get("HUNTFEED_HOME"):
         return Path(home) / "cache"
     return Path(platformdirs.user_cache_dir("huntfeed", appauthor=False))
+
+
+def write_cache_file(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically: a reader sees the whole file or none.
+
+    Raises OSError; callers treat an unwritable cache as a cost, never as a failure.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # gone after the replace; left only by a failed write
 
 
 def default_db_url() -> str:

@@ -39,6 +39,7 @@ from huntfeed.attack.catalog import Catalog, Entity, Procedure, Tactic, Techniqu
 from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner
 from huntfeed.attack.offline import load_offline, offline_sources
+from huntfeed.paths import cache_dir, write_cache_file
 
 _MODEL_CODE = ("classifier.py", "combine.py", "prepared.py")
 _CATALOG_CODE = ("catalog.py", "offline.py", "prepared.py")
@@ -57,11 +58,7 @@ def _key(kind: str, sources: Iterable[Path], code: Iterable[str]) -> str:
 
 
 def _folder(folder: Path | None) -> Path:
-    if folder is not None:
-        return folder
-    from huntfeed.paths import cache_dir
-
-    return cache_dir()
+    return folder if folder is not None else cache_dir()
 
 
 def prepared_model(path: Path, *, folder: Path | None = None) -> SentenceModel:
@@ -160,16 +157,7 @@ def prepared_catalog(sources: Iterable[Path], build: Callable[[], Catalog], *, f
         return Catalog(**{name: _CODECS[name][1](data[name]) for name in names})
     catalog = build()
     with contextlib.suppress(OSError, ValueError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = {name: _CODECS[name][0](getattr(catalog, name)) for name in names}
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".attack-catalog-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(data))
-            os.replace(tmp, target)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_cache_file(target, marshal.dumps({name: _CODECS[name][0](getattr(catalog, name)) for name in names}))
     return catalog
 
 

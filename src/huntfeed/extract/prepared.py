@@ -24,10 +24,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -35,7 +33,7 @@ from pathlib import Path
 
 from huntfeed import __version__
 from huntfeed.extract import tld, warninglists
-from huntfeed.paths import cache_dir, package_data
+from huntfeed.paths import cache_dir, package_data, write_cache_file
 
 _CODE = ("prepared.py", "warninglists.py", "tld.py", "knowledge.py")
 _HEX_KEY = re.compile(r"(?:[0-9a-f]{2}){2,}")  # two bytes or more: the bucket table reads two
@@ -193,15 +191,7 @@ def prepared_tables(folder: Path | None = None) -> Tables:
         return _decode(target.read_bytes())
     tables = build_tables()
     with contextlib.suppress(OSError, ValueError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".extract-tables-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_encode(tables))
-            os.replace(tmp, target)  # atomic: a reader sees the whole file or none
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_cache_file(target, _encode(tables))
     return tables
 
 

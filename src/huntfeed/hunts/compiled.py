@@ -18,8 +18,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ from pathlib import Path
 import ahocorasick
 
 from huntfeed import __version__
-from huntfeed.paths import cache_dir
+from huntfeed.paths import cache_dir, write_cache_file
 
 log = logging.getLogger(__name__)
 
@@ -212,16 +210,11 @@ class QueryCache:
         entries = self.entries
         if len(entries) > MAX_ENTRIES:
             entries = {k: v for k, v in entries.items() if k in self._used}
+        doc = {"fingerprint": self.fingerprint, "entries": entries}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hunt-queries-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"fingerprint": self.fingerprint, "entries": entries}, fh, ensure_ascii=False)
-            os.replace(tmp, self.path)
+            write_cache_file(self.path, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
             log.debug("hunt query cache not written to %s: %s", self.path, exc)
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
 
 
 def _convert(target: str, sigma_yaml: str) -> str | None:

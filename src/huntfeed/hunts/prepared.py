@@ -16,8 +16,6 @@ import enum
 import functools
 import hashlib
 import json
-import os
-import tempfile
 import types
 import typing
 from collections.abc import Mapping
@@ -26,7 +24,7 @@ from typing import Any
 
 from huntfeed import __version__
 from huntfeed.hunts.usecase import UseCase, load_usecases
-from huntfeed.paths import cache_dir
+from huntfeed.paths import cache_dir, write_cache_file
 
 _LOADER_SOURCES = ("usecase.py", "yamlfile.py", "prepared.py")
 
@@ -48,15 +46,7 @@ def prepared_usecases(directory: Path, *, folder: Path | None = None) -> tuple[U
         return tuple(decode(UseCase, doc) for doc in json.loads(path.read_text(encoding="utf-8")))
     cases = load_usecases(directory)
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".usecases-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump([encode(uc) for uc in cases], fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_cache_file(path, json.dumps([encode(uc) for uc in cases], ensure_ascii=False).encode("utf-8"))
     return cases
 
 
