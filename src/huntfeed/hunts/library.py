@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
+from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex, defender_tables_for_sentinel
 from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
@@ -77,8 +77,6 @@ class HuntLibrary:
             cached = {t: uc.overrides[t] if t in uc.overrides else converted[t]
                       for t in TARGETS if t in uc.overrides or t in converted}
             if "sentinel" not in cached and "kql" in cached:
-                from huntfeed.hunts.convert import defender_tables_for_sentinel  # pySigma loads lazily
-
                 cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
