@@ -68,7 +68,8 @@ def test_every_demo_and_development_sentence_gets_the_same_reason() -> None:
 
 _WORDS = sorted(
     {w for rx in default_rules().combined.pattern.split("|") for w in re.findall(r"[a-z&']{2,}", rx)}  # type: ignore[union-attr]
-    | {"the", "we", "|", ":", "-", "T1059", "ſ", "K", "İ", "if", "you", "no", "not", "a", "an", "```", "title="}
+    | {"the", "we", "|", ":", "-", "T1059", "ſ", "K", "İ", "if", "you", "no", "not", "a", "an", "```", "title=",
+       "naïve", "\u2014", "\u201cquoted\u201d", "caf\u00e9", "\u00e9t\u00e9"}
 )
 
 
@@ -97,12 +98,20 @@ def test_requirements_table(pattern: str, clauses: list[set[str]]) -> None:
     assert [set(c) for c in got] == clauses
 
 
-def test_a_back_reference_or_non_ascii_text_gets_no_answer() -> None:
+def test_a_back_reference_or_a_character_that_folds_to_ascii_gets_no_answer() -> None:
     rx = re.compile(r"(\w)\1", re.IGNORECASE)
     assert prefilter.build([rx]).candidates("aa") is None
     pf = prefilter.build([re.compile(r"\bnot\b", re.IGNORECASE)])
     assert pf.candidates("did not") == [0] and pf.candidates("did nothing") == [0] and pf.candidates("did") == []
-    assert pf.candidates("naïve not") is None
+    assert pf.candidates("naïve not") == [0] and pf.candidates("naïve \u201cmove\u201d") == []  # others stand for themselves
+    assert pf.candidates("\u017fo not") is None and pf.candidates("NO\u212a") is None
+
+
+def test_the_characters_that_fold_to_ascii_are_every_such_code_point() -> None:
+    import sys
+
+    rx = re.compile(r"[a-z0-9]", re.IGNORECASE)  # the prefilter's literals are lower-case ASCII
+    assert {chr(c) for c in range(128, sys.maxunicode + 1) if rx.match(chr(c))} == prefilter.FOLDS_TO_ASCII
 
 
 def _every_clause_met(pf: prefilter.Prefilter, text: str) -> list[int]:
