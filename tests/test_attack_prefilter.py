@@ -137,3 +137,81 @@ def test_the_key_clause_is_the_one_with_the_longest_shortest_literal() -> None:
     assert pf.always == (1,)
     assert dict(pf.keyed) == {lit["loader"]: (0,), lit["run"]: (2,)}
     assert pf.candidates("x loader") == [0, 1] and pf.candidates("loader") == [1] and pf.candidates("running it") == [1, 2]
+
+
+# --- whole-text scans from the leading words (prefilter.finditer) ---------------------------------
+
+
+def _phrase_regexes() -> list[re.Pattern[str]]:
+    from huntfeed.attack.rules import RuleMatcher, load_rules
+
+    return [rx for rx, _ in RuleMatcher(load_rules())._regexes]
+
+
+def _spans(matches: object) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for m in matches]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "leads"),
+    [
+        (r"\bcmd(?:\.exe)?\s+/c\b", {"cmd"}),
+        (r"(?<![\w-])Certutil\b", {"certutil"}),  # look-arounds and \b are zero-width; lower-cased
+        (r"\b(?:saved|stored) passwords", {"saved", "stored"}),  # parsed as "s", then a group
+        (r"\b(?:fake|bogus) calls?", {"fake", "bogus"}),
+        (r"(phone|call)ed", {"phone", "call"}),
+        (r"\b(?:fake|\w+) calls?", None),  # an alternative without a leading word
+        (r"\bx\s+y", None),  # a one-letter lead is no gain
+        (r"[ab]cd", None),
+        (r"(?:ab)?cd", None),
+        (r"caf\u00e9s", {"caf"}),  # the ASCII start of the run
+    ],
+)
+def test_leads_table(pattern: str, leads: set[str] | None) -> None:
+    got = prefilter.leads(re.compile(pattern, re.IGNORECASE))
+    assert (None if got is None else set(got)) == leads
+    assert prefilter.leads(re.compile(pattern)) is None  # only case-insensitive patterns (the rules' own)
+
+
+def test_every_phrase_regex_finds_what_finditer_finds_in_the_demo_and_development_reports() -> None:
+    regexes = _phrase_regexes()
+    assert sum(prefilter.leads(rx) is not None for rx in regexes) >= len(regexes) - 3  # most are led by a word
+    pages = sorted(package_data("demo").rglob("*.html"))
+    texts = [document_text(p.read_text(encoding="utf-8"), "") for p in pages]
+    dev = SHARED / "eval" / "reports_dev.jsonl"
+    if dev.is_file():
+        texts += [json.loads(line)["full_text"] for line in dev.open(encoding="utf-8")]
+    found = 0
+    for text in texts:
+        for rx in regexes:
+            want = _spans(rx.finditer(text))
+            assert _spans(prefilter.finditer(rx, text)) == want, rx.pattern
+            found += len(want)
+    assert found > 50  # the comparison saw many matches (76 at this writing), not only empty answers
+
+
+_SCAN_WORDS = sorted(
+    {w for rx in _phrase_regexes() for w in re.findall(r"[a-z&/.]{2,}", rx.pattern)}
+    | {"CMD", "Sc", "the", "a", "\u017fc", "\u212a", "\u0130", "\u0131", "caf\u00e9", "\u201c", "-", "_", "\n"}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SCAN_WORDS), max_size=16), st.sampled_from([" ", "", "-", "  ", "\t", "."]))
+def test_random_texts_of_the_regexes_own_words_give_the_same_matches(words: list[str], sep: str) -> None:
+    text = sep.join(words)
+    for rx in _phrase_regexes():
+        assert _spans(prefilter.finditer(rx, text)) == _spans(rx.finditer(text)), (rx.pattern, text)
+
+
+def test_a_character_that_folds_or_a_longer_lower_case_scans_the_whole_text() -> None:
+    rx = re.compile(r"\bsc\s+create\b", re.IGNORECASE)
+    for text in ("\u017fc create", "\u0130 sc create", "SC CREATE", "x\u00e9 sc create"):
+        assert _spans(prefilter.finditer(rx, text)) == _spans(rx.finditer(text)) != []
+
+
+def test_a_lead_inside_a_match_starts_no_match_of_its_own() -> None:
+    # finditer goes on after each match: the "sc"s inside the first match are not tried again
+    rx = re.compile(r"\bsc(?:\s+sc)*\b", re.IGNORECASE)
+    text = "sc sc SC, then sc"
+    assert _spans(prefilter.finditer(rx, text)) == _spans(rx.finditer(text)) == [((0, 8), ()), ((15, 17), ())]
