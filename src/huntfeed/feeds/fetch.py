@@ -24,7 +24,8 @@ import httpx
 
 from huntfeed.errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
 from huntfeed.feeds.decode import decode, finish, layers_for
-from huntfeed.feeds.fetch_settings import FetchSettings
+from huntfeed.feeds.fetch_settings import USER_AGENT as USER_AGENT  # re-exported
+from huntfeed.feeds.fetch_settings import FetchSettings as FetchSettings  # re-exported: where the settings live
 
 Resolver = Callable[[str], Iterable[str]]
 

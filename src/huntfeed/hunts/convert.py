@@ -21,7 +21,9 @@ from sigma.rule import SigmaRule
 
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
-from huntfeed.hunts.compiled import defender_tables_for_sentinel  # plain text: no pySigma
+from huntfeed.hunts.compiled import (
+    defender_tables_for_sentinel as defender_tables_for_sentinel,  # re-exported; plain text
+)
 from huntfeed.hunts.kusto_conventions import IntegerAwareKustoBackend, kusto_value_pipeline
 from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
