@@ -124,7 +124,7 @@ def test_product_is_scipys_product(rows: int, monkeypatch: pytest.MonkeyPatch) -
     want = (x @ w).toarray() if rows else np.zeros((0, 37), np.float32)
     assert np.array_equal(margins.product(x, w), want)
     monkeypatch.setattr(margins, "csr_matmat", None)  # the public operator's path
-    monkeypatch.setattr(margins, "csr_matvecs", None)
+    monkeypatch.setattr(margins, "csc_matvecs", None)
     assert np.array_equal(margins.product(x, w), want)
 
 
@@ -146,8 +146,20 @@ def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monk
     want = (x @ w).toarray()
     got = margins.product(x, w)
     assert got.tobytes() == want.tobytes()  # bit for bit (no -0.0 where SciPy stores nothing)
+    # Rows stored in ascending and in descending column order (scale_rows' layout, the pipeline's)
+    # both take the feature-by-feature kernel; rows in no order, SciPy's sparse kernel.
+    x.sort_indices()
+    flipped = margins.scale_rows(x, np.ones(x.shape[0], dtype=np.float32))
+    assert (np.diff(flipped.indices)[np.diff(flipped.indices) != 0] < 0).any()  # really reversed
+    shuffled = x.copy()
+    for r in range(0, 300, 7):
+        a, b = shuffled.indptr[r], shuffled.indptr[r + 1]
+        perm = a + rng.permutation(b - a)
+        shuffled.indices[a:b], shuffled.data[a:b] = shuffled.indices[perm], shuffled.data[perm]
+    for layout in (x, flipped, shuffled):
+        assert margins.product(layout, w).tobytes() == (layout @ w).toarray().tobytes()
     assert margins.dense_rows(w).n_heavy == int((np.diff(w.indptr) >= heavy).sum())
-    assert not margins.dense_rows(w).rows[margins.dense_rows(w).n_heavy :].any()  # the slots are emptied
+    assert not margins.dense_rows(w).chunk.any()  # the buffer is emptied
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

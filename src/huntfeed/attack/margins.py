@@ -6,9 +6,9 @@ matrix, and `sentence_scores` keeps, per label, each sentence's best margin.  He
 * `product` adds, for every margin, the same float32 terms in the same order as SciPy's sparse
   kernel (``csr_matmat``, behind ``x @ w``), but as whole rows of the weights: each term of a
   sentence's row is one multiply-add over a dense weight row of every label (SciPy's
-  ``csr_matvecs``, which the compiler vectorises), where the sparse kernel walks each stored
-  weight with a branch.  A weight the sparse row does not store is a zero in the dense one and
-  adds an exact zero, so every sum is the same float (see `DenseRows`);
+  ``csc_matvecs``, which the compiler vectorises, feature by feature), where the sparse kernel
+  walks each stored weight with a branch.  A weight the sparse row does not store is a zero in the
+  dense one and adds an exact zero, so every sum is the same float (see `DenseRows`);
 * `scale_rows` is ``diags(v) @ x`` as one multiplication per stored value (the same products);
 * `best_per_sentence` and `label_summaries` replace a Python loop over every margin above the
   keep floor (thousands per report) with array operations that give the same values, ties and
@@ -25,10 +25,10 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-try:  # SciPy's kernels behind ``csr @ csr`` and ``csr @ dense``; without them the public operator
-    from scipy.sparse._sparsetools import csr_matmat, csr_matvecs
+try:  # SciPy's kernels behind ``csr @ csr`` and ``csc @ dense``; without them the public operator
+    from scipy.sparse._sparsetools import csc_matvecs, csr_matmat
 except ImportError:  # pragma: no cover - a SciPy that moved them
-    csr_matmat = csr_matvecs = None
+    csc_matvecs = csr_matmat = None
 
 _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
 # Weight rows with this many labels or more are kept dense for the whole process: the common
@@ -37,7 +37,7 @@ _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffer
 # real reports (bench/throughput.py --real) 50 labels (28 MB) took 2-3 ms less per report in
 # process but no less in the whole one, and the analyze process's peak was 271 MB instead of 250.
 HEAVY_LABELS = 100
-LIGHT_SLOTS = 4096  # the other rows a chunk of sentences touches are made dense here (10 MB)
+LIGHT_SLOTS = 2048  # features whose weight rows are put into the buffer at a time (5 MB)
 LIGHT, NONE = -1, -2  # `DenseRows.kind` of a feature that is not a heavy row
 _BUILD_ROWS = 512  # heavy rows filled at a time when the buffer is built
 
@@ -49,8 +49,9 @@ def _spans(counts: np.ndarray) -> np.ndarray:
 
 
 class DenseRows:
-    """One weight matrix's rows as dense float32 rows for `product`: the heavy rows for good, then
-    ``LIGHT_SLOTS`` rows that each chunk of sentences fills with the other rows it uses and empties again.
+    """One weight matrix's rows as dense float32 rows for `product`: the heavy rows for good, and a
+    buffer of ``LIGHT_SLOTS`` rows that each chunk of features fills (heavy rows copied, the others
+    from their stored weights) and empties again.
 
     The buffer is shared, so one chunk at a time uses it (a lock); it is built on first use.
     """
@@ -61,65 +62,85 @@ class DenseRows:
         heavy = np.nonzero(lengths >= HEAVY_LABELS)[0]
         self.n_heavy = len(heavy)
         # Per feature: its heavy row, LIGHT (stored weights, not heavy) or NONE (no weights: adds nothing).
-        small = self.n_heavy + LIGHT_SLOTS < 2**15  # 2 bytes a feature instead of 4 (2 million features)
+        small = self.n_heavy < 2**15  # 2 bytes a feature instead of 4 (2 million features)
         self.kind = np.full(len(lengths), NONE, dtype=np.int16 if small else np.int32)  # (np.where: 16 MB of int64)
         self.kind[lengths > 0] = LIGHT
         self.kind[heavy] = np.arange(self.n_heavy)
-        self.rows = np.zeros((self.n_heavy + LIGHT_SLOTS, w.shape[1]), dtype=np.float32)
+        self.rows = np.zeros((self.n_heavy, w.shape[1]), dtype=np.float32)
         buffer = self.rows.ravel()
         # A few hundred rows at a time: the positions of all 1.5 million heavy weights at once took
         # 50 MB for a moment, which stayed the worker's peak memory.
         for a in range(0, self.n_heavy, _BUILD_ROWS):
             flat, values = self._entries(heavy[a : a + _BUILD_ROWS], a)
             buffer[flat] = values
+        self.chunk = np.zeros((LIGHT_SLOTS, w.shape[1]), dtype=np.float32)
         self.lock = threading.Lock()
 
     def _entries(self, which: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
         """Flat buffer positions and values of every stored weight of rows ``which``, put from buffer row ``first``."""
+        return self._entries_at(which, np.arange(first, first + len(which), dtype=np.int64))
+
+    def _entries_at(self, which: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat positions and values of every stored weight of rows ``which``, row ``which[j]`` put at row ``at[j]``."""
         w = self.w
         starts = w.indptr[which].astype(np.int64)
         counts = w.indptr[which + 1].astype(np.int64) - starts
         src = np.repeat(starts, counts) + _spans(counts)
-        row = np.repeat(np.arange(first, first + len(which), dtype=np.int64), counts)
-        return row * w.shape[1] + w.indices[src], w.data[src]
+        return np.repeat(at * w.shape[1], counts) + w.indices[src], w.data[src]
 
     def product(self, x: sp.csr_matrix, out: np.ndarray) -> None:
-        """``out[:] = (x @ w).toarray()``, float for float; ``out`` is zeros."""
+        """``out[:] = (x @ w).toarray()``, float for float; ``out`` is zeros.
+
+        Feature by feature: SciPy's ``csc_matvecs`` adds, for each feature (a column of ``x``) in turn,
+        its weight row times each sentence's value into that sentence's margins, so every weight row
+        is read once per chunk instead of once per sentence that has it (memory traffic was the cost).
+        A sentence's terms then arrive in the order its features are visited; visiting them in the
+        order each row stores them (descending, as `scale_rows` lays rows out; or ascending) adds
+        every margin's terms in the row-by-row kernel's order, so the floats are the same. Rows in
+        any other order go to SciPy's sparse kernel, which adds the same terms in stored order.
+        """
         n = x.shape[0]
         assert out.flags.c_contiguous  # the kernel writes through out's rows as one flat view
         slot = self.kind[x.indices]
         used = slot != NONE  # a term without weights adds nothing in either kernel
-        light = slot == LIGHT
-        kept = np.concatenate(([0], np.cumsum(used)))[x.indptr]  # kept terms before each row
-        light_before = np.concatenate(([0], np.cumsum(light)))[x.indptr]  # light terms before each row
-        a = 0
-        while a < n:  # chunks of whole rows with at most LIGHT_SLOTS light terms (rows are independent)
-            b = max(a + 1, int(np.searchsorted(light_before, light_before[a] + LIGHT_SLOTS, side="right")) - 1)
-            if light_before[b] - light_before[a] > LIGHT_SLOTS:  # one row with more light terms than slots
-                out[a:b] = _sparse_product(x[a:b], self.w)
-            else:
-                p0, p1 = int(x.indptr[a]), int(x.indptr[b])
-                self._chunk(b - a, (kept[a : b + 1] - kept[a]).astype(np.int32), x.indices[p0:p1], x.data[p0:p1],
-                            slot[p0:p1], out[a:b])
-            a = b
+        rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(x.indptr))[used]
+        cols = x.indices[used]
+        step = np.diff(cols)[rows[1:] == rows[:-1]]  # between neighbouring terms of one row
+        descending = bool((step < 0).all())
+        if not descending and not (step > 0).all():
+            out[:] = _sparse_product(x, self.w)
+            return
+        order = np.argsort(cols, kind="stable")
+        if descending:
+            order = order[::-1]
+        cols = cols[order]
+        new = np.empty(len(cols), dtype=bool)
+        new[:1] = True
+        np.not_equal(cols[1:], cols[:-1], out=new[1:])
+        first = np.append(np.flatnonzero(new), len(cols))  # each feature's first term, in visiting order
+        self._features(n, cols[first[:-1]], slot[used][order][first[:-1]], first, rows[order],
+                       x.data[used][order], out)
 
-    def _chunk(self, n: int, indptr: np.ndarray, cols: np.ndarray, data: np.ndarray, slot: np.ndarray,
-               out: np.ndarray) -> None:
-        """One chunk's rows: its light weight rows put into the slots, the kernel, the slots emptied."""
-        keep = slot != NONE
-        light = slot == LIGHT
-        touched, inverse = np.unique(cols[light], return_inverse=True)
-        slot = slot.astype(np.int32)
-        slot[light] = self.n_heavy + inverse
-        flat, values = self._entries(touched, self.n_heavy)
-        buffer = self.rows.ravel()
+    def _features(self, n: int, feats: np.ndarray, kinds: np.ndarray, first: np.ndarray, rows: np.ndarray,
+                  data: np.ndarray, out: np.ndarray) -> None:
+        """The kernel over chunks of ``LIGHT_SLOTS`` features: their rows put into the buffer, then emptied."""
+        labels, size = self.w.shape[1], self.chunk.shape[0]
+        flat_out, buffer = out.ravel(), self.chunk.ravel()
         with self.lock:
-            buffer[flat] = values
-            try:
-                csr_matvecs(n, self.rows.shape[0], self.rows.shape[1], indptr, slot[keep], data[keep], buffer,
-                            out.ravel())
-            finally:
-                buffer[flat] = 0.0
+            for a in range(0, len(feats), size):
+                b = min(len(feats), a + size)
+                kind = kinds[a:b]
+                heavy = np.flatnonzero(kind >= 0)
+                self.chunk[heavy] = self.rows[kind[heavy]]
+                light = np.flatnonzero(kind < 0)
+                flat, values = self._entries_at(feats[a + light], light.astype(np.int64))
+                buffer[flat] = values
+                p0, p1 = int(first[a]), int(first[b])
+                colptr = (first[a : b + 1] - p0).astype(np.int32)
+                try:
+                    csc_matvecs(n, b - a, labels, colptr, rows[p0:p1], data[p0:p1], buffer, flat_out)
+                finally:
+                    self.chunk[: b - a] = 0.0
 
 
 _DENSE: dict[int, DenseRows] = {}
@@ -127,7 +148,7 @@ _DENSE: dict[int, DenseRows] = {}
 
 def dense_rows(w: sp.csr_matrix) -> DenseRows:
     """The process's `DenseRows` of ``w``, by identity: a process has one model; another one (a test,
-    a reload) replaces it, so at most one buffer (26 MB) is kept."""
+    a reload) replaces it, so at most one set of buffers (21 MB) is kept."""
     found = _DENSE.get(id(w))
     if found is None or found.w is not w:
         _DENSE.clear()
@@ -140,7 +161,7 @@ def product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
     n, labels = x.shape[0], w.shape[1]
     out = np.zeros((n, labels), dtype=np.float32)
     arrays = (x.indptr, x.indices, w.indptr, w.indices)
-    kernels = csr_matvecs is not None and csr_matmat is not None
+    kernels = csc_matvecs is not None and csr_matmat is not None
     if not kernels or x.dtype != np.float32 or w.dtype != np.float32 or any(a.dtype != np.int32 for a in arrays):
         if n:
             out[:] = (x @ w).toarray()
