@@ -33,9 +33,9 @@ except ImportError:  # pragma: no cover - a SciPy that moved them
 _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
 # Weight rows with this many labels or more are kept dense for the whole process: the common
 # n-grams (6,700 rows of the shipped model, 16 MB) that carry most of a report's multiply-adds.
-# The rest are made dense per chunk of sentences, which costs more the lower this is set. On the
-# real reports (bench/throughput.py --real) 50 labels (28 MB) took 2-3 ms less per report in
-# process but no less in the whole one, and the analyze process's peak was 271 MB instead of 250.
+# The rest are made dense per chunk of features, from their stored weights. (With the row-by-row
+# kernel, 50 labels (28 MB) took 2-3 ms less per real report in process but no less in the whole
+# one, and the analyze process's peak was 271 MB instead of 250.)
 HEAVY_LABELS = 100
 LIGHT_SLOTS = 2048  # features whose weight rows are put into the buffer at a time (5 MB)
 LIGHT, NONE = -1, -2  # `DenseRows.kind` of a feature that is not a heavy row
