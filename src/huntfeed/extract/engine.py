@@ -194,10 +194,13 @@ def _indicator(
     return ind
 
 
-def finish(
-    accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None
-) -> tuple[Indicator, ...]:
-    """Decide fidelity for each grouped value and build the Indicators."""
+# One decided value, as the command line writes it: (type, value, raw, start, end, defanged,
+# fidelity, reason). A plain tuple: `huntfeed extract` formats these without an Indicator each.
+Row = tuple[IndicatorType, str, str, int, int, bool, Fidelity, str]
+
+
+def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None) -> list[Row]:
+    """Decide fidelity for each grouped value: the rows, in order of first occurrence."""
     ctx = context or ExtractContext()
     policy = Policy(
         own_site=own_site_of(ctx.source_url),
@@ -206,7 +209,7 @@ def finish(
         doc_lists=any(a[_IN_IOC] for a in accs.values()),
     )
     policy_key = (policy.own_site, policy.reference_domains, policy.doc_defangs, policy.doc_lists)
-    out: list[tuple[int, int, Indicator]] = []
+    out: list[tuple[int, int, Row]] = []
     high, cve, memo, order = Fidelity.HIGH, IndicatorType.CVE, _memo, _TYPE_ORDER
     for (kind, value), acc in accs.items():
         start, end, raw, defanged, _, all_loose, in_ioc, all_refs, all_version, roles, plain = acc
@@ -231,9 +234,16 @@ def finish(
                         break
         if not all and fidelity is not high:
             continue
-        out.append((start, order[kind], _indicator(kind, value, raw, start, end, defanged, fidelity, reason)))
+        out.append((start, order[kind], (kind, value, raw, start, end, defanged, fidelity, reason)))
     out.sort(key=_ORDER)
-    return tuple([t[2] for t in out])
+    return [t[2] for t in out]
+
+
+def finish(
+    accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None
+) -> tuple[Indicator, ...]:
+    """Decide fidelity for each grouped value and build the Indicators."""
+    return tuple([_indicator(*row) for row in rows(accs, all=all, context=context)])
 
 
 _ORDER = itemgetter(0, 1)
