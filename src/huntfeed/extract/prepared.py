@@ -37,6 +37,13 @@ from huntfeed.paths import cache_dir, package_data, write_cache_file
 
 _CODE = ("prepared.py", "warninglists.py", "tld.py", "knowledge.py")
 _HEX_KEY = re.compile(r"(?:[0-9a-f]{2}){2,}")  # two bytes or more: the bucket table reads two
+_HEX_DIGITS = "0123456789abcdef"
+
+
+def _hex_key(key: str) -> bool:
+    """``_HEX_KEY.fullmatch(key)``, as one strip: the regex costs 8 us on a SHA-512 and every
+    digest a report lists is looked up."""
+    return len(key) >= 4 and not len(key) & 1 and not key.strip(_HEX_DIGITS)
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_KEY = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")  # the canonical form only: no leading zero
 
@@ -72,7 +79,7 @@ class Packed:
 
     def get_hex(self, key: str) -> str:
         """The list of a lower-case hex digest (or any other key)."""
-        if _HEX_KEY.fullmatch(key) is None:
+        if not _hex_key(key):
             return self.other.get(key, "")
         return self.find(bytes.fromhex(key))
 
