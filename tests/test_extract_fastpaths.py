@@ -334,6 +334,7 @@ def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
     for _ in range(600):
         n = "".join(rnd.choice(_PATH_PIECES) for _ in range(rnd.randint(1, 40)))
         assert _spans(P.HEX_RE.finditer(n)) == _spans(old_hex.finditer(n)), n
+        assert S.hex_runs(n) == _spans(P.HEX_RE.finditer(n)), n
         assert _spans(P.UNIXPATH_RE.finditer(n)) == _spans(old_unix.finditer(n)), n
         assert _spans(SH._matches_at(P.WINPATH_RE, n, SH._winpath_starts(n))) == _spans(P.WINPATH_RE.finditer(n)), n
         got = _spans(SH._matches_at(P.REGISTRY_RE, n, SH._registry_starts(n)))
@@ -389,3 +390,12 @@ def test_grouped_heading_words_search_as_the_alternation(seed: int) -> None:
     for grouped, written in pairs:
         for text in texts:
             assert (grouped.search(text) is None) is (written.search(text) is None), (grouped.pattern, text)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hex_runs_are_the_pattern_runs(seed: int) -> None:
+    rnd = random.Random(seed)
+    bits = ("0123456789abcdef" * 2, "DEADBEEF", "a", "F", "0", "g", "x", " ", "\n", "٣", "é", "Ａ", "\ud800", "😀")
+    for _ in range(2000):
+        n = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 30)))
+        assert S.hex_runs(n) == _spans(P.HEX_RE.finditer(n)), n

@@ -71,6 +71,11 @@ EMAIL_HOST_RE = re.compile(rf"{DOMAIN}(?![\w-]|\.[\w-])|\[{IPV4}\]|\[(?i:ipv6):[
 # Tried only at a run's first digit (the look-behind, after that digit, reads the one before):
 # the matches are the same maximal runs, without retrying each shorter run from every position.
 HEX_RE = re.compile(r"[0-9a-fA-F](?<![0-9a-fA-F][0-9a-fA-F])[0-9a-fA-F]{31,}")
+# The same maximal runs, found in a byte copy of the text with every hex digit written "h" and
+# every other character a space: 32 "h" in a row are a literal the engine skips to, where HEX_RE
+# is led by a class and tried at every hex digit of the text (22 -> 9 ms per 1.5 MB of digests).
+HEX_CLASS = bytes(0x68 if chr(i) in "0123456789abcdefABCDEF" else 0x20 for i in range(256))
+HEX_RUN_RE = re.compile(b"h" * 32 + b"h*")
 HASH_LABEL_RE = re.compile(r"(?i)(?:imphash|import hash|authentihash|ssdeep|tlsh|ja3s?|ja4\w*)[\s:=\-]{0,6}$")
 CVE_RES = tuple(re.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in ("CVE", "cve", "Cve"))
 ATTACK_RES = (

@@ -343,22 +343,28 @@ def _ipv6(ctx: Ctx) -> None:
             ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
 
+def hex_runs(n: str) -> list[tuple[int, int]]:
+    """The spans ``P.HEX_RE`` finds in ``n``: its maximal runs of 32 hex digits or more."""
+    # Latin-1 with "?" for the rest: one byte per character, offsets unchanged, no hex digit lost.
+    return [m.span() for m in P.HEX_RUN_RE.finditer(n.encode("latin-1", "replace").translate(P.HEX_CLASS))]
+
+
 def _hashes(ctx: Ctx) -> None:
     """MD5, SHA-1, SHA-256 and SHA-512, told apart by length."""
     n, add, urls = ctx.text, ctx.add, ctx.urls
     ustarts = urls.starts
-    for m in P.HEX_RE.finditer(n):
-        s, e = m.span()
+    for s, e in hex_runs(n):
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
             continue
+        digest = n[s:e]
         if s > 0 and n[s - 1].isalnum():
             if not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
                 continue
-            if kind is T.SHA1 and not (m.group(0).islower() or m.group(0).isupper()):
+            if kind is T.SHA1 and not (digest.islower() or digest.isupper()):
                 continue  # 0x + 40 mixed-case hex (EIP-55 checksum): an Ethereum/BSC wallet, not a SHA-1
         # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
-        add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
+        add((s, e, kind, digest.lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 
 
 def _cves(ctx: Ctx) -> None:
