@@ -9,10 +9,11 @@ newlines into a digest that is usually a tenth of the text. Offsets map back by 
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from huntfeed.extract import rx as _rx
 
 _MAX_TOKEN = 2100
 _TOKEN_REST = f"[^ ]{{0,{_MAX_TOKEN}}}"  # the rest of a token, up to the next space
@@ -60,10 +61,10 @@ _CLASSES = bytes(
     0x31 if 0x30 <= i <= 0x39 else 0x61 if 0x41 <= i <= 0x5A or 0x61 <= i <= 0x7A else 0x20 if i == 0x20 else 0x2E
     for i in range(256)
 )
-_DIGIT_RUN_RE = re.compile(b"1[1a]{15}" + _TOKEN_REST.encode())
+_DIGIT_RUN_RE = _rx.compile(b"1[1a]{15}" + _TOKEN_REST.encode())
 # A reach-0 anchor takes the rest of its token in the same match, so the regex engine, not
 # Python, steps over the other anchors inside that token.
-_COMPILED = tuple((re.compile(p + _TOKEN_REST if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS)
+_COMPILED = tuple((_rx.compile(p + _TOKEN_REST if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS)
 _MERGE_GAP = 4
 # Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
 # placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.

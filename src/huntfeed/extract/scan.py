@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from huntfeed.extract import patterns as P
+from huntfeed.extract import rx as _rx
 from huntfeed.extract import scan_host as H
 from huntfeed.extract.fang import Fanged, fang_map
 from huntfeed.extract.marks import emphasis as _emphasis
@@ -28,7 +29,7 @@ from huntfeed.model import IndicatorType
 T = IndicatorType
 _HASH_TYPES = {32: T.MD5, 40: T.SHA1, 64: T.SHA256, 128: T.SHA512}
 _URL_TRAIL = ".,;:!?'\"*"
-_URL_HOST_RE = re.compile(
+_URL_HOST_RE = _rx.compile(
     r"(?i)^(?P<scheme>[a-z][a-z0-9+.-]*://)?(?P<user>[^@/?#\s]*@)?"
     r"(?P<host>\[[0-9a-f:.]+\]|[^:/?#\s]+)(?P<port>:\d{1,5})?(?P<rest>[/?#].*)?$",
     re.DOTALL,
@@ -41,7 +42,7 @@ Occ = tuple[int, int, IndicatorType, str, str]
 
 
 # Labels of 1-63 characters, none starting or ending with '-': the shape, checked in one call.
-_LABELS_RE = re.compile(r"(?:(?!-)[^.]{1,63}(?<!-)\.)+(?!-)[^.]{1,63}(?<!-)")
+_LABELS_RE = _rx.compile(r"(?:(?!-)[^.]{1,63}(?<!-)\.)+(?!-)[^.]{1,63}(?<!-)")
 
 
 def _valid_domain(domain: str) -> bool:
@@ -99,10 +100,10 @@ def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
     return norm[0], s + len(raw)
 
 
-_NOT_A_PATH_RE = re.compile(r"(?i)(?:tcp|udp|sctp|icmp)|\d{1,3}(?:\.\d{1,3}){3}")
+_NOT_A_PATH_RE = _rx.compile(r"(?i)(?:tcp|udp|sctp|icmp)|\d{1,3}(?:\.\d{1,3}){3}")
 
 
-_LEADING_ZERO_RE = re.compile(r"(?<![0-9])0[0-9]")
+_LEADING_ZERO_RE = _rx.compile(r"(?<![0-9])0[0-9]")
 
 
 def _ipv4_value(text: str) -> str:
@@ -111,8 +112,8 @@ def _ipv4_value(text: str) -> str:
     return ".".join(str(int(p)) for p in text.split("."))
 
 
-_CIDR_RE = re.compile(r"/\d{1,2}")
-_COMMENT_RE = re.compile(r"\([^()]*\)")
+_CIDR_RE = _rx.compile(r"/\d{1,2}")
+_COMMENT_RE = _rx.compile(r"\([^()]*\)")
 class _Spans:
     """Sorted spans with a containment query."""
 

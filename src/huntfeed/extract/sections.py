@@ -23,6 +23,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from huntfeed.extract import rx as _rx
+
 # The heading words, as alternations: each is searched as r"(?i)\b(?:w1|w2|...)\b" (_words).
 _NARRATIVE_WORDS = (
     r"notes?", r"details?", r"summary", r"background", r"introduction", r"overview", r"conclusions?",
@@ -61,17 +63,17 @@ def _grouped(alts: tuple[str, ...]) -> re.Pattern[str]:
     groups: dict[str, list[str]] = {}
     for alt in alts:
         groups.setdefault(alt[0], []).append(alt[1:])
-    return re.compile(r"(?i)\b(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + r")\b")
+    return _rx.compile(r"(?i)\b(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + r")\b")
 
 
 _NARRATIVE = _grouped(_NARRATIVE_WORDS)
 _REFERENCES = _grouped(_REFERENCE_WORDS)
 _IOC = _grouped(_IOC_WORDS)
-_MARKED = re.compile(r"(#{1,6}|={1,6})[ \t]+(\S.*?)[ \t#=]*$")
-_BOLD = re.compile(r"\*\*([^*\n]{2,80})\*\*:?[ \t]*$")
+_MARKED = _rx.compile(r"(#{1,6}|={1,6})[ \t]+(\S.*?)[ \t#=]*$")
+_BOLD = _rx.compile(r"\*\*([^*\n]{2,80})\*\*:?[ \t]*$")
 # A run of three capitals with one outside A-F: a heading word, not a hex digest.
-_CAPS_WORD = re.compile(r"[A-Z]*[G-Z][A-Z]*")
-_EVIDENCE = re.compile(
+_CAPS_WORD = _rx.compile(r"[A-Z]*[G-Z][A-Z]*")
+_EVIDENCE = _rx.compile(
     r"(?i)\[\.\]|\(\.\)|\[dot\]|\{\.\}|hxxp|\[:\]|\[://\]|\[@\]|\[at\]|"
     r"(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)|"
     r"(?<![0-9a-f])[0-9a-f]{32,128}(?![0-9a-f])|[\w.+-]@[\w-]+\.[a-z]"
@@ -129,7 +131,7 @@ def is_prose(line: str) -> bool:
 
 _ENDS = (".", ":", "!", "?")
 _GATES = ("[", "(.", "{.", "xxp", "XXp", "xXp", "Xxp", "XXP", "@")
-_IP_OR_HASH = re.compile(
+_IP_OR_HASH = _rx.compile(
     r"(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)|(?<![0-9a-fA-F])[0-9a-fA-F]{32,128}(?![0-9a-fA-F])"
 )
 
@@ -146,12 +148,12 @@ def evidence_reference(line: str) -> bool:
 # nothing (5,000 lines per 2 MB of real reports, 28 ms). Each part below is gated by what any of
 # its matches must contain: a dotted quad holds ".d.d" (a literal-led search), a digest 32 hex
 # characters in a row (a byte search over the line mapped to two classes), an address its "@".
-_DEFANG_EV = re.compile(r"\[(?:\.\]|:\]|://\]|@\]|(?i:dot|at)\])|\(\.\)|\{\.\}")
-_HXXP_EV = re.compile(r"(?i)hxxp")
-_EMAIL_EV = re.compile(r"(?i)[\w.+-]@[\w-]+\.[a-z]")
-_IPV4_GATE = re.compile(r"\.\d{1,3}\.\d")
-_IPV4_EV = re.compile(r"(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)")
-_HEX_EV = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32,128}(?![0-9a-fA-F])")
+_DEFANG_EV = _rx.compile(r"\[(?:\.\]|:\]|://\]|@\]|(?i:dot|at)\])|\(\.\)|\{\.\}")
+_HXXP_EV = _rx.compile(r"(?i)hxxp")
+_EMAIL_EV = _rx.compile(r"(?i)[\w.+-]@[\w-]+\.[a-z]")
+_IPV4_GATE = _rx.compile(r"\.\d{1,3}\.\d")
+_IPV4_EV = _rx.compile(r"(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w]|\.\d)")
+_HEX_EV = _rx.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32,128}(?![0-9a-fA-F])")
 _HEX_CLASS = bytes(0x68 if chr(i) in "0123456789abcdefABCDEF" else 0x20 for i in range(256))
 _HEX_RUN = b"h" * 32
 
@@ -186,11 +188,14 @@ def _candidates(plain: bool, heads: PlainHeads | None) -> tuple[re.Pattern[str],
         lead, words = heads
         # Two classes first (the words' first and second letters): most lines fail there, before
         # the trie's branches are tried one by one.
-        first = "".join(_caseless(w[0])[1:-1] if w[0].isalpha() else re.escape(w[0]) for w in words)
-        second = "".join(_caseless(w[1])[1:-1] if w[1].isalpha() else re.escape(w[1]) for w in words if len(w) > 1)
+        # In sorted order: a frozenset's order changes with the process's hash seed, and the
+        # pattern's text is the key of its stored compiled code (extract/rx.py).
+        ordered = sorted(words)
+        first = "".join(_caseless(w[0])[1:-1] if w[0].isalpha() else re.escape(w[0]) for w in ordered)
+        second = "".join(_caseless(w[1])[1:-1] if w[1].isalpha() else re.escape(w[1]) for w in ordered if len(w) > 1)
         body += f"|[{re.escape(lead)}]*+(?=[{first}][{second}])" + _trie(sorted(words))
     body = r"[^\S\n]*+(?:" + body + ")"  # possessive: a long blank or lead run is read once
-    return re.compile(body), re.compile("\n" + body)
+    return _rx.compile(body), _rx.compile("\n" + body)
 
 
 def _caseless(c: str) -> str:
@@ -325,7 +330,7 @@ def _listed(text: str, a: int, b: int) -> bool:
     return False
 
 
-_PROSE_END = re.compile(r"[.:!?][^\S\n]*+(?:\n|\Z)")  # a line that may be a sentence (is_prose decides)
+_PROSE_END = _rx.compile(r"[.:!?][^\S\n]*+(?:\n|\Z)")  # a line that may be a sentence (is_prose decides)
 
 
 def _ioc_body(text: str, a: int, b: int, plain_headed: bool, ioc: list[tuple[int, int]]) -> int:
@@ -351,7 +356,7 @@ def _ioc_body(text: str, a: int, b: int, plain_headed: bool, ioc: list[tuple[int
     return b
 
 
-_TABLE_ROW = (re.compile(r"\||[ \t][^\S\n]*+\|"), re.compile(r"\n(?:\||[ \t][^\S\n]*+\|)"))
+_TABLE_ROW = (_rx.compile(r"\||[ \t][^\S\n]*+\|"), _rx.compile(r"\n(?:\||[ \t][^\S\n]*+\|)"))
 
 
 def _table_rows(text: str, a: int, b: int, ioc: list[tuple[int, int]]) -> None:
