@@ -399,3 +399,14 @@ def test_hex_runs_are_the_pattern_runs(seed: int) -> None:
     for _ in range(2000):
         n = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 30)))
         assert S.hex_runs(n) == _spans(P.HEX_RE.finditer(n)), n
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_masked_runs_are_the_line_by_line_ones(seed: int) -> None:
+    from huntfeed.extract import digest
+
+    rnd = random.Random(seed)
+    bits = ("a", "\n", "\n\n", "x" * 159, "y" * 160, "z" * 161, "\t", " ", "é", "\r", "\u2028", "| 1.2.3.4 |")
+    for _ in range(3000):
+        text = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 10)))
+        assert digest._masked(text) == digest.masked_reference(text), repr(text)

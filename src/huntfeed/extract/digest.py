@@ -131,9 +131,30 @@ def _window(text: str, masked: str, a: int, b: int, reach: int, add: Callable[[t
     return end
 
 
+# A run of short lines: non-empty lines of at most _SHORT_LINE characters, one after another
+# (possessive, so a long line is given up after its first _SHORT_LINE characters, never retried).
+_SHORT_RUN_RE = _rx.compile(rf"(?m)^[^\n]{{1,{_SHORT_LINE}}}+$(?:\n[^\n]{{1,{_SHORT_LINE}}}+$)*+")
+
+
 def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with short lines blanked and every tab and line end a space (same length), and
     the spans of those short lines: a token then ends at the next space, found by one search."""
+    # The runs by one pattern, not a Python step per line: IOC appendices are thousands of lines.
+    short = [m.span() for m in _SHORT_RUN_RE.finditer(text)]  # a table: one window, not one per row
+    if short:
+        parts: list[str] = []
+        prev = 0
+        for s, e in short:
+            parts.append(text[prev:s])
+            parts.append(" " * (e - s))
+            prev = e
+        parts.append(text[prev:])
+        text = "".join(parts)
+    return text.replace("\n", " ").replace("\t", " "), short
+
+
+def masked_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``_masked`` line by line, as it was written first (the tests compare the two)."""
     lines = text.split("\n")
     short: list[tuple[int, int]] = []
     pos = 0
@@ -141,7 +162,7 @@ def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
         n = len(line)
         if 0 < n <= _SHORT_LINE:
             if short and short[-1][1] + 1 == pos:
-                short[-1] = (short[-1][0], pos + n)  # a table: one window, not one per row
+                short[-1] = (short[-1][0], pos + n)
             else:
                 short.append((pos, pos + n))
         pos += n + 1
