@@ -109,7 +109,27 @@ _BR_ANCHOR_RE = _rx.compile(
     r"|(?<=\\)(?=[.@/\[\(\{\]\)\}])"
     r"|(?<=\^)(?=\.))"
 )
-_FAST_RES = tuple((n, _rx.compile(p)) for n, p in _OTHER)
+# Literals one of which every match of a style holds, by the start of its pattern: a text without
+# any of them skips that pass for a substring search (most reports hold no "DOT" or " ." at all).
+_GATES_BY_LEAD = (
+    (r"\.[\]\}]", (".]", ".}")),
+    (r"\.(?<=[a-z0-9] \.)", (" .",)),
+    (r"-dot-", ("-dot-",)),
+    (r"DOT", ("DOT",)),
+    (r"A[Tt]", ("AT", "At")),
+    (r"AT(?<=", ("AT",)),
+    ("\\uff0e", ("\uff0e",)),
+    ("\\u3002", ("\u3002",)),
+    ("\\uff61", ("\uff61",)),
+    ("\\uff20", ("\uff20",)),
+)
+
+
+def _gates(pattern: str) -> tuple[str, ...]:
+    return next((gates for lead, gates in _GATES_BY_LEAD if pattern.startswith(lead)), ())
+
+
+_FAST_RES = tuple((n, _rx.compile(p), _gates(p)) for n, p in _OTHER)
 _UNICODE_KINDS = frozenset(("unidot", "uniat"))
 
 _SCHEME_RE = _rx.compile(
@@ -287,8 +307,8 @@ def _tokens(text: str) -> list[_Tok]:
             pos = _spaces_before(text, pos)
         add((pos, last, kind, rep))
     ascii_only = text.isascii()  # O(1) in CPython: the full-width styles need not scan
-    for kind, rx in _FAST_RES:
-        if ascii_only and kind in _UNICODE_KINDS:
+    for kind, rx, gates in _FAST_RES:
+        if ascii_only and kind in _UNICODE_KINDS or gates and not any(g in text for g in gates):
             continue
         for m in rx.finditer(text):
             tok = _fast_token(text, kind, m)
