@@ -79,9 +79,8 @@ HEX_RE = _rx.compile(r"[0-9a-fA-F](?<![0-9a-fA-F][0-9a-fA-F])[0-9a-fA-F]{31,}")
 HEX_CLASS = bytes(0x68 if chr(i) in "0123456789abcdefABCDEF" else 0x20 for i in range(256))
 HEX_RUN_RE = _rx.compile(b"h" * 32 + b"h*")
 HASH_LABEL_RE = _rx.compile(r"(?i)(?:imphash|import hash|authentihash|ssdeep|tlsh|ja3s?|ja4\w*)[\s:=\-]{0,6}$")
-CVE_RES = tuple(
-    _rx.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in ("CVE", "cve", "Cve")
-)
+CVE_WORDS = ("CVE", "cve", "Cve")  # each pattern's leading literal: a text without it skips the pass
+CVE_RES = tuple(_rx.compile(w + r"(?<![\w-]" + w + r")[-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d)") for w in CVE_WORDS)
 ATTACK_RES = (
     _rx.compile(r"T(?<![\w.]T)A?\d{4}(?:\.\d{3})?(?!\w|\.\d)"),
     _rx.compile(r"t(?<![\w.]t)a?\d{4}(?:\.\d{3})?(?!\w|\.\d)"),

@@ -369,7 +369,9 @@ def _hashes(ctx: Ctx) -> None:
 
 
 def _cves(ctx: Ctx) -> None:
-    for rx in P.CVE_RES:
+    for word, rx in zip(P.CVE_WORDS, P.CVE_RES, strict=True):
+        if word not in ctx.text:
+            continue  # a substring search: most texts hold no "cve" or "Cve" at all
         for m in rx.finditer(ctx.text):
             ctx.add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
 
