@@ -248,7 +248,7 @@ def _real_mode(size: int, repeat: int, runs: int, base_src: Path | None = None) 
                   f"{ratio} | {small_run.cpu:.2f} | {big_run.rss_mb:.0f} MB | {sp} |")
         if base:
             ratios = sorted(b.cpu / h.cpu for b, h in zip(big["ioc-finder"], big["huntfeed"], strict=True))
-            print("\nhuntfeed / ioc-finder per round (ioc-finder CPU / huntfeed CPU): "
+            print("\nioc-finder CPU / huntfeed CPU, each round (sorted): "
                   + ", ".join(f"x{r:.1f}" for r in ratios))
 
 
