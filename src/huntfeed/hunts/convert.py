@@ -21,6 +21,9 @@ from sigma.rule import SigmaRule
 
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
+from huntfeed.hunts.compiled import (
+    defender_tables_for_sentinel as defender_tables_for_sentinel,  # re-exported; plain text
+)
 from huntfeed.hunts.kusto_conventions import IntegerAwareKustoBackend, kusto_value_pipeline
 from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
@@ -208,14 +211,6 @@ def to_kql_sentinel(sigma_yaml: str) -> str:
         return _kusto_finish(_run(IntegerAwareKustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
         return defender_tables_for_sentinel(to_kql_defender(sigma_yaml))
-
-
-DEFENDER_TABLES_LABEL = "// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)"
-
-
-def defender_tables_for_sentinel(kql: str) -> str:
-    """A Defender query offered as the Sentinel hunt, labelled so nobody mistakes it for ASIM."""
-    return kql if kql.startswith(DEFENDER_TABLES_LABEL) else f"{DEFENDER_TABLES_LABEL}\n{kql}"
 
 
 CONVERTERS: dict[str, Callable[[str], str]] = {

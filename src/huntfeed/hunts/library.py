@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
+from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex, context_key, defender_tables_for_sentinel
 from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
@@ -77,8 +77,6 @@ class HuntLibrary:
             cached = {t: uc.overrides[t] if t in uc.overrides else converted[t]
                       for t in TARGETS if t in uc.overrides or t in converted}
             if "sentinel" not in cached and "kql" in cached:
-                from huntfeed.hunts.convert import defender_tables_for_sentinel  # pySigma loads lazily
-
                 cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
@@ -111,18 +109,19 @@ class HuntLibrary:
         return rank(fired)
 
     def _phrase_evidence(self, uc: UseCase, ev: Evidence, scan: Scan | None) -> Evidence:
-        # The automaton already found this use case's phrase matches: its pattern then runs over those
-        # matches alone, NUL-separated (no phrase holds a NUL, and a NUL is a word boundary), which
-        # gives the same matches in the same order as a pass over the whole article.
-        # Context words (rank only) are looked for in the whole article, not among the phrase matches.
-        if scan is None or self._index is None or uc.id in self._index.always or uc.triggers.context:
+        # The automaton already found this use case's phrase and context-word matches: its patterns then
+        # run over those alone (TriggerIndex.evidence_text), with the same results as over the whole article.
+        if scan is None or self._index is None:
             return ev
-        return replace(ev, text="\0".join(scan.phrases.get(uc.id, ())))
+        text = self._index.evidence_text(scan, uc.id, uc.triggers.context, self._patterns.get(uc.id))
+        return ev if text is None else replace(ev, text=text)
 
     def _trigger_index(self) -> TriggerIndex:
         # A platform built without its words listed runs its own pattern on every text, as before.
         cues = {n: self.platforms.words.get(n, ("\0",)) for n in self.platforms.patterns}
-        return TriggerIndex({uc.id: uc.triggers.phrases for uc in self.usecases}, cues)
+        keys = {uc.id: uc.triggers.phrases for uc in self.usecases}
+        keys.update({context_key(uc.id, c): (c,) for uc in self.usecases for c in uc.triggers.context})
+        return TriggerIndex(keys, cues)
 
     def hunts_for(
         self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
