@@ -9,7 +9,9 @@ not labelled with the rule's techniques) it fired on.  Then the totals against t
 
     recall by data set >= 0.50 (goal 0.80) over use cases with telemetry
     <= 0.2 benign false-alarm events per use case
-    no use case firing on more than 5% of the other attack data sets
+    no alert-grade use case firing on more than 5% of the other attack data sets (an audit-grade use
+    case lists every occurrence of a routine event, a cleared log, for review: its rate is printed,
+    marked "(audit)", and judged by the recall and benign targets only)
 
     python bench/hunt_telemetry.py [--events FILE] [--db CACHE.sqlite] [--usecases DIR] [--detail] [--check]
 """
@@ -50,15 +52,23 @@ def other_rate(r: dict[str, Any]) -> float:
     return r["fa_other_datasets"] / r["other_with_logsource"] if r["other_with_logsource"] else 0.0
 
 
-def print_table(results: list[dict[str, Any]], detail: bool) -> None:
+def grades(usecases: Path) -> dict[str, str]:
+    """Use-case id -> grade (alert | audit), read with huntfeed's own strict loader."""
+    from huntfeed.hunts.usecase import load_usecases
+
+    return {uc.id: uc.grade for uc in load_usecases(usecases)}
+
+
+def print_table(results: list[dict[str, Any]], detail: bool, grade: dict[str, str]) -> None:
     print("| use case | techniques | avail | fired | recall | FA benign ev | other ds fired | other % |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         if r["error"] and not r.get("query"):
             continue
         recall = f"{r['fired'] / r['available']:.2f}" if r["available"] else "-"
+        audit = " (audit)" if grade.get(r["id"]) == "audit" else ""
         print(
-            f"| {r['id']} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
+            f"| {r['id']}{audit} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
             f"| {r['fa_benign_events']} | {r['fa_other_datasets']}/{r['other_with_logsource']} "
             f"| {100 * other_rate(r):.1f} |"
         )
@@ -107,7 +117,7 @@ def recording_start_only(conn: Any, meta: dict[str, Any], scorer: ModuleType, r:
     return setup, len(other)
 
 
-def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
+def verdict(summary: dict[str, Any], results: list[dict[str, Any]], grade: dict[str, str]) -> list[str]:
     """The targets that do not hold (empty when all do)."""
     failures = []
     recall = summary["recall_micro"] or 0.0
@@ -116,7 +126,7 @@ def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]
     if (summary["benign_false_alarm_events_per_use_case"] or 0.0) > TARGET_BENIGN:
         failures.append(f"benign false alarms {summary['benign_false_alarm_events_per_use_case']} per use case")
     for r in results:
-        if other_rate(r) > TARGET_OTHER:
+        if other_rate(r) > TARGET_OTHER and grade.get(r["id"]) != "audit":
             failures.append(f"{r['id']} fires on {100 * other_rate(r):.1f}% of the other attack data sets")
     return failures
 
@@ -141,22 +151,25 @@ def main(argv: list[str] | None = None) -> int:
         results = scorer.evaluate(conn, meta, scorer.load_rules(str(a.usecases), []))
         over = {r["id"]: recording_start_only(conn, meta, scorer, r) for r in results if other_rate(r) > TARGET_OTHER}
         conn.close()
-    print_table(results, a.detail)
+    grade = grades(a.usecases)
+    print_table(results, a.detail, grade)
     for uc, (setup, other) in over.items():
         print(
             f"{uc}: {setup} of the {other} other attack data sets it fires on match only in the recording's first {SETUP_WINDOW_S:.0f} s"
         )
     summary = scorer.summary(results, meta)
-    worst = max(results, key=other_rate)
+    worst = max((r for r in results if grade.get(r["id"]) != "audit"), key=other_rate)
+    audits = [f"{r['id']} {100 * other_rate(r):.1f}%" for r in results if grade.get(r["id"]) == "audit"]
     print(
         f"\n{summary['use_cases']} use cases, {summary['with_telemetry']} with telemetry "
         f"({summary['use_cases_firing_at_least_once']} fire at least once); "
         f"recall by data set {summary['recall_micro']} (macro {summary['recall_macro']}); "
         f"benign false-alarm events per use case {summary['benign_false_alarm_events_per_use_case']}; "
         f"other attack data sets fired {100 * (summary['other_dataset_fire_rate'] or 0):.1f}% overall, "
-        f"worst use case {worst['id']} {100 * other_rate(worst):.1f}%"
+        f"worst alert-grade use case {worst['id']} {100 * other_rate(worst):.1f}%"
+        + (f"; audit grade (every occurrence, not an alert): {', '.join(audits)}" if audits else "")
     )
-    failures = verdict(summary, results)
+    failures = verdict(summary, results, grade)
     print("targets: " + ("all hold" if not failures else "NOT MET: " + "; ".join(failures)))
     return 1 if failures and a.check else 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
 from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
-from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
+from huntfeed.hunts.match import Evidence, Fired, fill_slots, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.prepared import prepared_usecases
 from huntfeed.hunts.sweeps import build_sweeps
@@ -128,12 +128,12 @@ class HuntLibrary:
         self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
         sweep_indicators: tuple[Indicator, ...] | None = None,
     ) -> tuple[Hunt, ...]:
-        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps.
+        """Fired use cases (best first, ``limit`` behaviours), then imported rules, then IOC sweeps.
 
         ``sweep_indicators`` (default: ``indicators``) are the values to sweep for: the pipeline leaves
         out those past their lifetime.
         """
-        hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
+        hunts = [self._hunt(f) for f in fill_slots(self.fire(text, indicators, inference), limit)]
         last_text, named = self._named  # what fire found (the same as platforms.named: hunts.compiled)
         hunts += self._imported_hunts(inference, named if last_text == text else self.platforms.named(text))
         hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
@@ -147,7 +147,7 @@ class HuntLibrary:
             phase=uc.phase,
             confidence=uc.confidence,
             queries=self.queries(uc),
-            kind="usecase",
+            kind="audit" if uc.grade == "audit" else "usecase",  # audit hunts do not count in severity
             techniques=uc.techniques,
             reasons=f.reasons,
             description=uc.description,
