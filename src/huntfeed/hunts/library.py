@@ -11,6 +11,7 @@ from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
 from huntfeed.hunts.match import Evidence, Fired, fill_slots, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.prepared import prepared_usecases
+from huntfeed.hunts.products import ProductCues, load_product_cues
 from huntfeed.hunts.sweeps import build_sweeps
 from huntfeed.hunts.usecase import TARGETS, UseCase
 from huntfeed.model import Hunt, Indicator, Inference
@@ -41,6 +42,7 @@ class HuntLibrary:
     imported: tuple[ImportedRule, ...] = ()
     platforms: PlatformCues = field(default_factory=load_platform_cues, repr=False)
     exploitation: ExploitationCues = field(default_factory=load_exploitation_cues, repr=False)
+    products: ProductCues = field(default_factory=load_product_cues, repr=False)
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _index: TriggerIndex | None = field(default=None, init=False, repr=False)  # built on first use
@@ -135,7 +137,7 @@ class HuntLibrary:
         """
         hunts = [self._hunt(f) for f in fill_slots(self.fire(text, indicators, inference), limit)]
         last_text, named = self._named  # what fire found (the same as platforms.named: hunts.compiled)
-        hunts += self._imported_hunts(inference, named if last_text == text else self.platforms.named(text))
+        hunts += self._imported_hunts(text, inference, named if last_text == text else self.platforms.named(text))
         hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
@@ -154,13 +156,17 @@ class HuntLibrary:
             false_positives=uc.false_positives,
         )
 
-    def _imported_hunts(self, inference: Inference, named: frozenset[str]) -> list[Hunt]:
-        # Ranked after the library's own hunts, and gated by platform the same way.
+    def _imported_hunts(self, text: str, inference: Inference, named: frozenset[str]) -> list[Hunt]:
+        # Ranked after the library's own hunts and gated by platform the same way; a rule for a cloud,
+        # SaaS or appliance product also needs the article to name that product (hunts/products.py).
         observed = {t.id for t in inference.observed}
         out = []
         for rule in self.imported:
             hits = [t for t in rule.techniques if t in observed]
             if not hits or not self.platforms.allows(rule.product, named):
+                continue
+            endpoint = not rule.product or rule.product in self.platforms.patterns
+            if not endpoint and not self.products.named(rule.product, text):
                 continue
             out.append(
                 Hunt(
