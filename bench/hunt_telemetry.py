@@ -117,6 +117,34 @@ def recording_start_only(conn: Any, meta: dict[str, Any], scorer: ModuleType, r:
     return setup, len(other)
 
 
+SMALL_OTHER = 30  # fewer other attack data sets with the log source than this: a 0% says little
+
+
+def thin_denominators(results: list[dict[str, Any]], meta: dict[str, Any], scorer: ModuleType) -> list[str]:
+    """Use cases whose log source few other attack sets hold, with the benign events of that source.
+
+    The 5% rule divides by the other attack data sets that hold the rule's log source; for a log
+    only a handful of recordings kept (the BITS client log, SQL Server's audit in the Application
+    log) the rate rests on a few data sets, so the benign events it stayed quiet on are printed too.
+    """
+    out = []
+    for r in results:
+        if not r.get("query") or r["other_with_logsource"] >= SMALL_OTHER:
+            continue
+        benign = sum(
+            n
+            for m in meta.values()
+            if m["benign"]
+            for source, n in m["sources"].items()
+            if scorer.logsource_in(r["logsource"], {source: n})
+        )
+        out.append(
+            f"{r['id']}: {r['other_with_logsource']} other attack data sets hold its log source "
+            f"({r['fa_other_datasets']} fired); {benign} benign events of it ({r['fa_benign_events']} matched)"
+        )
+    return out
+
+
 def verdict(summary: dict[str, Any], results: list[dict[str, Any]], grade: dict[str, str]) -> list[str]:
     """The targets that do not hold (empty when all do)."""
     failures = []
@@ -150,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         conn, meta = scorer.load([str(a.events)], str(db))
         results = scorer.evaluate(conn, meta, scorer.load_rules(str(a.usecases), []))
         over = {r["id"]: recording_start_only(conn, meta, scorer, r) for r in results if other_rate(r) > TARGET_OTHER}
+        thin = thin_denominators(results, meta, scorer)
         conn.close()
     grade = grades(a.usecases)
     print_table(results, a.detail, grade)
@@ -157,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{uc}: {setup} of the {other} other attack data sets it fires on match only in the recording's first {SETUP_WINDOW_S:.0f} s"
         )
+    if thin:
+        print(f"\nthin denominators (< {SMALL_OTHER} other attack data sets with the log source):")
+        print("\n".join("  " + line for line in thin))
     summary = scorer.summary(results, meta)
     worst = max((r for r in results if grade.get(r["id"]) != "audit"), key=other_rate)
     audits = [f"{r['id']} {100 * other_rate(r):.1f}%" for r in results if grade.get(r["id"]) == "audit"]
