@@ -59,6 +59,26 @@ def grades(usecases: Path) -> dict[str, str]:
     return {uc.id: uc.grade for uc in load_usecases(usecases)}
 
 
+def group_recall(results: list[dict[str, Any]], usecases: Path) -> tuple[int, int, int]:
+    """(behaviours, data sets fired, data sets available) with each group's twins taken together.
+
+    Twins (``group:``) share one slot and reach the analyst together, so for a behaviour a data set
+    counts as fired when any twin fires on it, out of the data sets any twin could see.
+    """
+    from huntfeed.hunts.usecase import load_usecases
+
+    key = {uc.id: uc.group or uc.id for uc in load_usecases(usecases)}
+    fired: dict[str, set[str]] = {}
+    avail: dict[str, set[str]] = {}
+    for r in results:
+        if not r.get("query") or not r["available"]:
+            continue
+        k = key.get(r["id"], r["id"])
+        fired.setdefault(k, set()).update(r["fired_datasets"])
+        avail.setdefault(k, set()).update(r["fired_datasets"], r["missed_datasets"])
+    return len(avail), sum(len(v) for v in fired.values()), sum(len(v) for v in avail.values())
+
+
 def print_table(results: list[dict[str, Any]], detail: bool, grade: dict[str, str]) -> None:
     print("| use case | techniques | avail | fired | recall | FA benign ev | other ds fired | other % |")
     print("|---|---|---|---|---|---|---|---|")
@@ -200,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         f"other attack data sets fired {100 * (summary['other_dataset_fire_rate'] or 0):.1f}% overall, "
         f"worst alert-grade use case {worst['id']} {100 * other_rate(worst):.1f}%"
         + (f"; audit grade (every occurrence, not an alert): {', '.join(audits)}" if audits else "")
+    )
+    behaviours, g_fired, g_avail = group_recall(results, a.usecases)
+    print(
+        f"by behaviour (a group's twins together): {behaviours} behaviours, recall by data set "
+        f"{g_fired / g_avail:.3f} ({g_fired} of {g_avail})"
     )
     failures = verdict(summary, results, grade)
     print("targets: " + ("all hold" if not failures else "NOT MET: " + "; ".join(failures)))
