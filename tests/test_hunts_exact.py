@@ -254,14 +254,16 @@ SERVED = {
         '| project Timestamp, DeviceName, InitiatingProcessAccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, InitiatingProcessParentFileName'
     ),
     ('UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT', 'sentinel'): (
+        '// 1102 and 104 keep the account in UserData: read the parsed column where the connector fills it, else the XML.\n'
         'union\n'
         '    (SecurityEvent | where TimeGenerated > ago(30d) | where EventID == 1102\n'
-        '        | extend Sid = extract(@"<SubjectUserSid>([^<]+)<", 1, EventData), User = extract(@"<SubjectUserName>([^<]+)<", 1, EventData)\n'
+        '        | extend Sid = coalesce(SubjectUserSid, extract(@"<SubjectUserSid>([^<]+)<", 1, EventData)),\n'
+        '                 User = coalesce(SubjectUserName, extract(@"<SubjectUserName>([^<]+)<", 1, EventData))\n'
         '        | where Sid in ("S-1-5-18", "S-1-5-19", "S-1-5-20") or User endswith "$"\n'
         '        | project TimeGenerated, Computer, User, Activity),\n'
         '    (Event | where TimeGenerated > ago(30d) | where EventLog == "System" and EventID == 104\n'
-        '        | extend User = extract(@"<SubjectUserName>([^<]+)<", 1, EventData)\n'
-        '        | where User in~ ("SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE") or User endswith "$"\n'
+        '        | extend User = coalesce(extract(@"<SubjectUserName>([^<]+)<", 1, EventData), UserName)\n'
+        '        | where User in~ ("SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE") or User endswith "$" or User endswith "\\\\SYSTEM"\n'
         '        | project TimeGenerated, Computer, User, Activity = RenderedDescription)'
     ),
     ('UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT', 'spl_raw'): (
