@@ -46,6 +46,8 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
             "phase": uc.phase,
             "confidence": uc.confidence,
             "techniques": list(uc.techniques),
+            "grade": uc.grade,
+            "group": uc.group,
             "file": uc.path,
         }
         for uc in lib.usecases

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex, context_key, defender_tables_for_sentinel
 from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
-from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
+from huntfeed.hunts.match import Evidence, Fired, fill_slots, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.prepared import prepared_usecases
+from huntfeed.hunts.products import ProductCues, load_product_cues
 from huntfeed.hunts.sweeps import build_sweeps
 from huntfeed.hunts.usecase import TARGETS, UseCase
 from huntfeed.model import Hunt, Indicator, Inference
@@ -41,6 +42,7 @@ class HuntLibrary:
     imported: tuple[ImportedRule, ...] = ()
     platforms: PlatformCues = field(default_factory=load_platform_cues, repr=False)
     exploitation: ExploitationCues = field(default_factory=load_exploitation_cues, repr=False)
+    products: ProductCues = field(default_factory=load_product_cues, repr=False)
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False)
     _queries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _index: TriggerIndex | None = field(default=None, init=False, repr=False)  # built on first use
@@ -127,14 +129,14 @@ class HuntLibrary:
         self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
         sweep_indicators: tuple[Indicator, ...] | None = None,
     ) -> tuple[Hunt, ...]:
-        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps.
+        """Fired use cases (best first, ``limit`` behaviours), then imported rules, then IOC sweeps.
 
         ``sweep_indicators`` (default: ``indicators``) are the values to sweep for: the pipeline leaves
         out those past their lifetime.
         """
-        hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
+        hunts = [self._hunt(f) for f in fill_slots(self.fire(text, indicators, inference), limit)]
         last_text, named = self._named  # what fire found (the same as platforms.named: hunts.compiled)
-        hunts += self._imported_hunts(inference, named if last_text == text else self.platforms.named(text))
+        hunts += self._imported_hunts(text, inference, named if last_text == text else self.platforms.named(text))
         hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
@@ -146,20 +148,24 @@ class HuntLibrary:
             phase=uc.phase,
             confidence=uc.confidence,
             queries=self.queries(uc),
-            kind="usecase",
+            kind="audit" if uc.grade == "audit" else "usecase",  # audit hunts do not count in severity
             techniques=uc.techniques,
             reasons=f.reasons,
             description=uc.description,
             false_positives=uc.false_positives,
         )
 
-    def _imported_hunts(self, inference: Inference, named: frozenset[str]) -> list[Hunt]:
-        # Ranked after the library's own hunts, and gated by platform the same way.
+    def _imported_hunts(self, text: str, inference: Inference, named: frozenset[str]) -> list[Hunt]:
+        # Ranked after the library's own hunts and gated by platform the same way; a rule for a cloud,
+        # SaaS or appliance product also needs the article to name that product (hunts/products.py).
         observed = {t.id for t in inference.observed}
         out = []
         for rule in self.imported:
             hits = [t for t in rule.techniques if t in observed]
             if not hits or not self.platforms.allows(rule.product, named):
+                continue
+            endpoint = not rule.product or rule.product in self.platforms.patterns
+            if not endpoint and not self.products.named(rule.product, text):
                 continue
             out.append(
                 Hunt(
