@@ -189,12 +189,14 @@ def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool) -> None:
       huntfeed usecases import-sigma ./sigma/rules/windows
     """
     from huntfeed.attack.engine import load_catalog
-    from huntfeed.hunts.import_sigma import import_dir, save_imported
+    from huntfeed.hunts.import_sigma import import_dir
+    from huntfeed.hunts.imported import save_imported
     from huntfeed.hunts.validate import KustoChecker, kusto_available
 
     catalog = load_catalog()
     if no_kql or not kusto_available():
         report = import_dir(directory, catalog=catalog)
+        report.kql_unchecked_why = "--no-kql" if no_kql else report.kql_unchecked_why
     else:
         with KustoChecker() as checker:
             report = import_dir(directory, catalog=catalog, checker=checker)
