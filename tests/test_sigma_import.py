@@ -141,3 +141,44 @@ def test_no_kql_says_so_not_kusto_missing(tmp_path: Path, monkeypatch: pytest.Mo
     assert out.exit_code == 0, out.output
     totals = json.loads(out.output)["summary"][5]
     assert totals.endswith("; KQL not analysed (--no-kql)") and "Kusto.Language not found" not in totals
+
+
+def _stored(home: Path) -> list[str]:
+    return sorted(r["title"] for r in json.loads((home / "sigma-imports.json").read_text())["rules"])
+
+
+# Class of error: a second import (a subfolder, an empty folder) silently wiped the earlier ones.
+# Each row: the folder imported second and its flags, then the counts and the titles stored.
+@pytest.mark.parametrize(
+    ("second", "flags", "store", "titles"),
+    [
+        ("sub", [], {"added": 0, "updated": 1, "kept": 2, "removed": 0}, ["a", "b2", "c"]),
+        ("empty", [], {"added": 0, "updated": 0, "kept": 3, "removed": 0}, ["a", "b", "c"]),
+        ("new", [], {"added": 1, "updated": 0, "kept": 3, "removed": 0}, ["a", "b", "c", "d"]),
+        ("sub", ["--replace"], {"added": 0, "updated": 1, "kept": 0, "removed": 2}, ["b2"]),
+        ("empty", ["--replace"], {"added": 0, "updated": 0, "kept": 0, "removed": 3}, []),
+    ],
+)
+def test_reimport_merges_by_rule_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str, flags: list[str], store: dict[str, int],
+    titles: list[str],
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HUNTFEED_HOME", str(home))
+    first = tmp_path / "all"
+    for d in (first / "sub", tmp_path / "empty", tmp_path / "new"):
+        d.mkdir(parents=True)
+    ids = {t: f"00000000-0000-4000-8000-0000000001{i:02d}" for i, t in enumerate("abcd")}
+    (first / "a.yml").write_text(_rule("a", ids["a"]))
+    (first / "sub" / "b.yml").write_text(_rule("b", ids["b"]))
+    (first / "c.yml").write_text(_rule("c", ids["c"]))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["usecases", "import-sigma", str(first), "--no-kql"]).exit_code == 0
+    (first / "sub" / "b.yml").write_text(_rule("b2", ids["b"]))  # the same rule, edited
+    (tmp_path / "new" / "d.yml").write_text(_rule("d", ids["d"]))
+    folder = first / "sub" if second == "sub" else tmp_path / second
+    out = runner.invoke(cli, ["usecases", "import-sigma", str(folder), "--no-kql", "--json", *flags])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.output)["store"]
+    assert {k: (len(v) if isinstance(v, list) else v) for k, v in got.items() if k in store} == store
+    assert got["stored"] == len(titles) and _stored(home) == titles
