@@ -182,3 +182,52 @@ def test_reimport_merges_by_rule_id(
     got = json.loads(out.output)["store"]
     assert {k: (len(v) if isinstance(v, list) else v) for k, v in got.items() if k in store} == store
     assert got["stored"] == len(titles) and _stored(home) == titles
+
+
+# Class of error: the severity opt-in was reachable only by editing the bundled rubric.yaml.
+# Each row: the flags of two imports in a row, then whether fired imported rules count towards severity.
+@pytest.mark.parametrize(
+    ("first", "second", "counts"),
+    [
+        ([], [], False),
+        (["--count-in-severity"], [], True),  # stored with the imports: a later import keeps it
+        (["--count-in-severity"], ["--no-count-in-severity"], False),
+        ([], ["--count-in-severity"], True),
+    ],
+)
+def test_severity_opt_in_is_an_import_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: list[str], second: list[str], counts: bool
+) -> None:
+    from huntfeed.hunts.imported import severity_rubric
+    from huntfeed.score import load_rubric
+
+    monkeypatch.setenv("HUNTFEED_HOME", str(tmp_path / "home"))
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "a.yml").write_text(_rule("a", "00000000-0000-4000-8000-0000000000f3"))
+    for flags in (first, second):
+        out = CliRunner().invoke(cli, ["usecases", "import-sigma", str(tmp_path / "r"), "--no-kql", *flags])
+        assert out.exit_code == 0, out.output
+    assert ("counted towards severity" in out.output) is counts
+    assert severity_rubric(load_rubric()).weights["imported_rules_count"] == (1.0 if counts else 0.0)
+
+
+def test_severity_opt_in_changes_the_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huntfeed.hunts import HuntLibrary
+    from huntfeed.hunts.imported import ImportStore, save_store, severity_rubric
+    from huntfeed.model import Inference, TechniqueHit
+    from huntfeed.score import load_rubric, score
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "a.yml").write_text(_rule("a", "00000000-0000-4000-8000-0000000000f4"))
+    rules = tuple(import_dir(tmp_path / "r").imported)
+    inference = Inference(observed=(TechniqueHit(id="T1059", name="Command and Scripting Interpreter"),))
+    points = []
+    for opt_in in (False, True):
+        store = save_store(ImportStore(rules, opt_in), tmp_path / f"imports-{opt_in}.json")
+        hunts = tuple(h for h in HuntLibrary.load(imports=store).hunts_for("whoami ran", (), inference)
+                      if h.kind == "sigma-import")
+        assert [h.title for h in hunts] == ["a"]
+        rubric = severity_rubric(load_rubric(), store)
+        points.append(score(text="whoami ran", indicators=(), inference=inference, hunts=hunts,
+                            source_reliability="C", rubric=rubric, kev=frozenset()).points)
+    assert points[1] > points[0]

@@ -7,12 +7,15 @@ list, the first format, still loads). A new import merges by rule id unless the 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huntfeed.errors import DataFileError
 from huntfeed.paths import data_dir
+
+if TYPE_CHECKING:  # score imports the hunts package: no import cycle at run time
+    from huntfeed.score import Rubric
 
 IMPORT_FILE = "sigma-imports.json"
 
@@ -126,10 +129,18 @@ def load_store(path: Path | None = None) -> ImportStore:
         raise DataFileError(f"unreadable imported rules: {exc}", where=str(path)) from exc
 
 
+def severity_rubric(rubric: Rubric, path: Path | None = None) -> Rubric:
+    """The rubric with fired imported rules counting like use cases where the user opted in at import
+    (``import-sigma --count-in-severity``); a rubric that already sets the weight keeps its own."""
+    if not load_store(path).count_in_severity or rubric.weights.get("imported_rules_count", 0.0) > 0:
+        return rubric
+    return replace(rubric, weights={**rubric.weights, "imported_rules_count": 1.0})
+
+
 def load_imported(path: Path | None = None) -> tuple[ImportedRule, ...]:
     """Imported rules saved by ``huntfeed usecases import-sigma`` (none when nothing was imported)."""
     return load_store(path).rules
 
 
 __all__ = ["IMPORT_FILE", "ImportStore", "ImportedRule", "MergeResult", "load_imported", "load_store",
-           "merge", "save_imported", "save_store"]
+           "merge", "save_imported", "save_store", "severity_rubric"]
