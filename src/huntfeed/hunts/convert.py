@@ -226,9 +226,10 @@ def to_kql_defender(sigma_yaml: str) -> str:
 def to_kql_sentinel(sigma_yaml: str) -> str:
     """Microsoft Sentinel KQL over ASIM parsers; Defender tables when ASIM cannot express the rule."""
     if _category(sigma_yaml) in ("dns_query", "dns"):
-        pipeline = _remap(_ASIM_DNS_FIELDS) + kusto_value_pipeline() + sentinel_asim_pipeline(query_table="_Im_Dns")
+        pipeline = (_remap(_ASIM_DNS_FIELDS) + kusto_value_pipeline(asim=True)
+                    + sentinel_asim_pipeline(query_table="_Im_Dns"))
     else:
-        pipeline = sentinel_registry_pipeline() + kusto_value_pipeline() + sentinel_asim_pipeline()
+        pipeline = sentinel_registry_pipeline() + kusto_value_pipeline(asim=True) + sentinel_asim_pipeline()
     try:
         return _kusto_finish(_run(IntegerAwareKustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
