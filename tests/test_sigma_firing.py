@@ -42,6 +42,10 @@ ROWS = [
      "emerging_threats/proc_creation_win_malware_kapeka_backdoor_whoami.yml"),
     ("cve rule", "{category: webserver}", "cs-uri-query|contains", "whoami", "high", "attack.t1033, cve.2024-3400",
      "web/c.yml"),
+    ("Log4j RCE CVE-2021-44228 Generic", "{category: webserver}", "cs-uri-query|contains", "whoami", "high",
+     "attack.t1033", "web/web_cve_2021_44228_log4j.yml"),
+    ("HackTool - HandleKatz", "{category: process_creation, product: windows}", "CommandLine|contains", "whoami",
+     "high", "attack.t1033", "windows/proc_creation_win_hktl_handlekatz_whoami.yml"),
 ]
 
 
@@ -79,9 +83,14 @@ def _fired(lib: HuntLibrary, text: str) -> list[str]:
          ["aws trail", "proxy exe", "web any", "win proc"]),
         ("Entra ID sign-ins from the Okta tenant preceded key vault deletions.",
          ["azure vault", "lin proc", "okta only service", "proxy exe", "web any", "win proc"]),
-        # the named threat, and the CVE, must be in the report
+        # a cloud named only inside a file path is not the report's platform
+        ("The stealer read ~/.aws/credentials and ran whoami on Linux.", ["lin proc", "web any"]),
+        # the named threat, the CVE (a tag, or in the title) and the hack tool must be in the report
         ("Kapeka, a backdoor, ran whoami on Windows.", ["kapeka", "proxy exe", "web any", "win proc"]),
         ("Exploitation of CVE-2024-3400 ran whoami.", ["cve rule", "lin proc", "proxy exe", "web any", "win proc"]),
+        ("Log4Shell (CVE-2021-44228) probes ran whoami.",
+         ["Log4j RCE CVE-2021-44228 Generic", "lin proc", "proxy exe", "web any", "win proc"]),
+        ("HandleKatz ran whoami on Windows.", ["HackTool - HandleKatz", "proxy exe", "web any", "win proc"]),
     ],
 )
 def test_imported_rules_gated_by_platform_and_named_threat(lib: HuntLibrary, text: str, fired: list[str]) -> None:
@@ -130,3 +139,37 @@ def test_imported_rules_ranked_by_specificity_and_the_cut_is_said(tmp_path: Path
     assert hunts[-1].reasons[-1] == (
         "2 more imported Sigma rules fitted this report and were left out (at most 8, most specific first)"
     )
+
+
+# Class of error: rules written for one named threat (emerging threats, CVEs, hack tools) fired on reports
+# that never name it. Each row: rule path, title, tags, then the names one of which the report must carry.
+@pytest.mark.parametrize(
+    ("path", "title", "tags", "names"),
+    [
+        ("rules-emerging-threats/2024/Malware/Kapeka/proc_creation_win_malware_kapeka_rundll32.yml",
+         "Kapeka Backdoor Execution", ["detection.emerging-threats"], ("kapeka",)),
+        ("rules-emerging-threats/2024/Exploits/CVE-2024-3400/web_exploit_cve_2024_3400_x.yml", "Exploit",
+         [], ("cve-2024-3400",)),
+        ("emerging_threats/dns_query_win_apt_dprk_malicious_domains.yml", "DPRK domains",
+         ["detection.emerging-threats"], ("dprk",)),
+        ("rules/web/web_cve_2021_44228_log4j.yml", "Log4j RCE CVE-2021-44228 Generic", [], ("cve-2021-44228",)),
+        ("rules/windows/proc_creation_win_hktl_mimikatz_command_line.yml", "HackTool - Mimikatz", [],
+         ("mimikatz",)),
+        ("rules/windows/pipe_created_pua_paexec_default_pipe.yml", "PAExec Default Named Pipe", [], ("paexec",)),
+        ("rules/windows/x.yml", "Apt-get style", ["cve.2023-1234"], ("cve-2023-1234",)),
+        # outside emerging threats a "malware_" file name is no threat's name
+        ("rules/windows/proc_creation_win_malware_like_behaviour.yml", "Generic", [], ()),
+        ("rules/windows/proc_creation_win_susp_whoami.yml", "Whoami", ["attack.t1033"], ()),
+    ],
+)
+def test_rule_names(path: str, title: str, tags: list[str], names: tuple[str, ...]) -> None:
+    from pathlib import PurePosixPath
+
+    from huntfeed.hunts.convert import parse_rule
+    from huntfeed.hunts.sigma_meta import rule_names
+
+    rule = parse_rule(
+        f"title: {title}\nlogsource: {{category: process_creation, product: windows}}\n"
+        f"detection:\n  sel:\n    CommandLine|contains: x\n  condition: sel\nlevel: low\ntags: {tags}\n"
+    )
+    assert rule_names(rule, PurePosixPath(path)) == names

@@ -33,7 +33,7 @@ class PlatformCues:
         SaaS platform, or any other named product, only where the text names it; no platform fits all."""
         if not platform or platform in self.patterns:
             return self.allows(platform, named)
-        rx = self.services.get(platform) or _pattern([platform.replace("_", " ")])
+        rx = self.services.get(platform) or _service_pattern([platform.replace("_", " ")])
         return rx.search(text) is not None
 
 
@@ -62,4 +62,11 @@ def load_platform_cues(path: Path | None = None, services: Path | None = None) -
     cue_words = _cue_file(path or package_data("hunts", "platforms.yaml"))
     cloud = _cue_file(services or package_data("hunts", "services.yaml"))
     return PlatformCues({n: _pattern(list(w)) for n, w in cue_words.items()}, cue_words,
-                        {n: _pattern(list(w)) for n, w in cloud.items()})
+                        {n: _service_pattern(list(w)) for n, w in cloud.items()})
+
+
+def _service_pattern(words: list[str]) -> re.Pattern[str]:
+    # A cloud named inside a file path ("~/.aws/credentials", a stealer's target list) is not the report
+    # naming that cloud as where the attack happens.
+    alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
+    return re.compile(r"(?<![\w./\\~-])(?:" + "|".join(alts) + r")(?![\w/\\-])", re.IGNORECASE)

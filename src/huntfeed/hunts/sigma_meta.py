@@ -39,7 +39,10 @@ _UNIX_VALUE = re.compile(r"(?:^|[\s'\"])/(?:bin|usr|etc|tmp|var|dev/shm|home)/")
 # are rules-emerging-threats/<year>/<Malware|TA|Exploits>/<name>/.
 _STEM_NAME = re.compile(r"(?:^|_)(?:malware|apt|exploit)_(cve_\d{4}_\d{4,7}|[a-z0-9]+)", re.I)
 _NAME_FOLDERS = {"malware", "ta", "exploits"}
+# Hack-tool and PUA rules (SigmaHQ: ..._hktl_<tool>_..., ..._pua_<tool>_...) detect one tool's artefacts.
+_TOOL_STEM = re.compile(r"(?:^|_)(?:hktl|pua)_([a-z0-9]+)", re.I)
 _CVE = re.compile(r"^cve[-_](\d{4})[-_](\d{4,7})$", re.I)
+_CVE_ANYWHERE = re.compile(r"\bcve[-_](\d{4})[-_](\d{4,7})\b", re.I)
 
 
 def _values(items: list[Any]) -> Iterator[str]:
@@ -78,9 +81,14 @@ def _cve(name: str) -> str:
 
 
 def rule_names(rule: SigmaRule | SigmaCorrelationRule, path: PurePath) -> tuple[str, ...]:
-    """Named threats the rule is written for (lower case): its CVE tags and, for an emerging-threat
-    rule, the malware, actor or exploit its folder or file name carries."""
+    """Named threats the rule is written for (lower case): its CVE tags and the CVEs its title or file
+    name carries, the hack tool or PUA its file name names, and, for an emerging-threat rule, the
+    malware, actor or exploit its folder or file name carries."""
     names = [_cve(f"cve-{t.name}") for t in rule.tags if t.namespace.lower() == "cve"]
+    # A CVE in the title or file name ("Log4j RCE CVE-2021-44228 Generic") ties the rule to it too.
+    names += [f"cve-{y}-{n}" for y, n in _CVE_ANYWHERE.findall(f"{rule.title} {path.stem}")]
+    if (tool := _TOOL_STEM.search(path.stem)) is not None:
+        names.append(tool.group(1).lower())
     emerging = any(t.namespace.lower() == "detection" and t.name.lower().replace("_", "-") == "emerging-threats"
                    for t in rule.tags) or any("emerging" in p.lower() for p in path.parts)
     if emerging:
