@@ -173,3 +173,28 @@ def test_rule_names(path: str, title: str, tags: list[str], names: tuple[str, ..
         f"detection:\n  sel:\n    CommandLine|contains: x\n  condition: sel\nlevel: low\ntags: {tags}\n"
     )
     assert rule_names(rule, PurePosixPath(path)) == names
+
+
+# Class of error: rules without a product always passed the platform gate. Each row: logsource and the
+# detection's one value, then the platform the rule is gated by ("" fits every report).
+@pytest.mark.parametrize(
+    ("logsource", "value", "platform"),
+    [
+        ("{product: windows, category: process_creation}", "x", "windows"),
+        ("{product: aws, service: cloudtrail}", "x", "aws"),
+        ("{service: okta}", "x", "okta"),
+        ("{service: cloudtrail}", "x", "aws"),
+        ("{category: proxy}", "'\\\\\\\\mshta.exe'", "windows"),
+        ("{category: webserver}", "'C:\\\\\\\\Windows\\\\\\\\Temp'", "windows"),
+        ("{category: webserver}", "'/etc/passwd'", "linux"),
+        ("{category: dns}", "'.onion'", ""),
+        ("{category: firewall}", "'23'", ""),
+    ],
+)
+def test_rule_platform(logsource: str, value: str, platform: str) -> None:
+    from huntfeed.hunts.convert import parse_rule
+    from huntfeed.hunts.sigma_meta import rule_platform
+
+    rule = parse_rule(f"title: t\nlogsource: {logsource}\ndetection:\n  sel:\n    f|contains: {value}\n"
+                      "  condition: sel\nlevel: low\n")
+    assert rule_platform(rule) == platform
