@@ -91,6 +91,15 @@ def test_import_handles_sigmahq_file_shapes(
     assert [f"{Path(f).name}: {why}" for f, why in report.failed] == failed
 
 
+def test_duplicate_is_not_also_listed_as_partial(tmp_path: Path) -> None:
+    rid = "00000000-0000-4000-8000-0000000000f5"
+    for name in ("a.yml", "b.yml"):  # the Sentinel target fails on both: partly converted
+        (tmp_path / name).write_text(_rule(name, rid).replace("process_creation", "pipe_created"))
+    report = import_dir(tmp_path)
+    assert [Path(f).name for f, _ in report.partial] == ["a.yml"]
+    assert [Path(f).name for f, _ in report.skipped] == ["b.yml"]
+
+
 def test_correlation_converts_to_splunk_stats_and_says_why_kusto_cannot(tmp_path: Path) -> None:
     (tmp_path / "c.yml").write_text(CORRELATION)
     report = import_dir(tmp_path)

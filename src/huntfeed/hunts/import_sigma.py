@@ -161,16 +161,15 @@ def _rules_from_file(
         where = str(path) if len(rules) == 1 else f"{path} ({rule.title})"
         # A base rule converts from its own document; a correlation needs the whole file.
         doc = docs.get(str(rule.id), text) if isinstance(rule, SigmaRule) else text
+        partly = ""
         try:
             converted = _convert_rule(rule, doc, report, checker)
-            imported = _record(rule, converted, path, report, catalog)
         except _Partial as part:
-            imported = _record(rule, part.queries, path, report, catalog)
-            if imported is not None:
-                report.partial.append((where, part.reason))
+            converted, partly = part.queries, part.reason
         except QueryError as exc:
             report.failed.append((where, exc.message))
             continue
+        imported = _record(rule, converted, path, report, catalog)
         if imported is None:
             report.skipped.append((where, "no technique tag (attack.tNNNN)"))
         elif imported.id in report._ids:
@@ -178,6 +177,8 @@ def _rules_from_file(
         else:
             report._ids[imported.id] = where
             report.imported.append(imported)
+            if partly:
+                report.partial.append((where, partly))
 
 
 def _convert_rule(rule: SigmaRule | SigmaCorrelationRule, text: str, report: ImportReport,
