@@ -204,13 +204,13 @@ EXPECTED = {
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'kql'): (
         'DeviceRegistryEvents\n'
         '| where Timestamp > ago(30d)\n'
-        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValueName =~ "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValueName =~ "(Default)")))\n'
+        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValueName endswith "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValueName =~ "(Default)")))\n'
         '| project Timestamp, DeviceName, ActionType, InitiatingProcessFileName, RegistryKey, RegistryValueName, RegistryValueData'
     ),
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'sentinel'): (
         'imRegistry\n'
         '| where TimeGenerated > ago(30d)\n'
-        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValue =~ "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValue =~ "(Default)")))'
+        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValue endswith "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValue =~ "(Default)")))'
     ),
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'spl'): (
         '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Registry where Registry.registry_path="*\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names\\\\*" Registry.registry_path IN ("*$", "*$\\\\(Default)") by Registry.dest Registry.user Registry.action Registry.process_guid Registry.process_id Registry.registry_path Registry.registry_value_name Registry.registry_value_data\n'
