@@ -61,6 +61,11 @@ def test_cue_loader_is_strict(tmp_path: Path) -> None:
         ("The malware downloads a second stage.", ["T1105"]),
         ("It runs /bin/sh -c id.", ["T1059.004"]),
         ("It starts C:\\Windows\\System32\\rundll32.exe with the DLL.", ["T1218.011"]),
+        # a word of a URL is the slug of someone else's article (fourth session)
+        ("Older post: https://blog.example.org/2018/11/20/new-watering-hole-attack-in-asia/.", []),
+        ("See www.example.org/posts/watering-hole-wave for the first wave.", []),
+        ("The group compromised a news site for a watering hole (https://news.example.org/).", ["T1189"]),
+        ("Stage two came from [the watering hole](https://news.example.org/) itself.", ["T1189"]),
     ],
 )
 def test_folder_names_in_paths_are_not_phrases(text: str, found: list[str]) -> None:

@@ -14,6 +14,7 @@ from huntfeed.attack.combine import Combiner, feature_table
 from huntfeed.attack.evidence import EvidenceRules, default_rules
 from huntfeed.attack.infer import CLASSIFIER, EXPLICIT, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
+from huntfeed.attack.outline import outline_only
 from huntfeed.attack.rules import RuleMatcher, load_rules
 from huntfeed.attack.specificity import generalise
 from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences
@@ -129,8 +130,13 @@ class AttackEngine:
         ends = sentence_ends(sentences)
         sig, table, view = self.features(text, sentences)
         probs = {tid: self.combiner.confidence(tid, f) for tid, f in table.items()}
-        chosen = {tid: probs[tid] for tid in self.combiner.select(probs)}
         floor = self.combiner.clf_floor
+        view_ends = sentence_ends(view)
+        chosen = {
+            tid: probs[tid]
+            for tid in self.combiner.select(probs)
+            if not outline_only(sig[tid], view, view_ends, floor)  # only a list, table row or heading supports it
+        }
         reported = generalise(chosen, sig, view, lambda t: t in self.catalog.techniques, floor)
         listed = {tid for tid, s in sig.items() if _listed(s, view, ends)}
         for tid in listed:

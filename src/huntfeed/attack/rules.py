@@ -144,7 +144,9 @@ class RuleMatcher:
                     if prefix:
                         while stop < n and _is_word(low[stop]):
                             stop += 1
-                    if not _negated(low, start) and not _in_path(low, start, stop, rule.phrase):
+                    if _negated(low, start) or _in_path(low, start, stop, rule.phrase):
+                        continue
+                    if not _in_url(low, start, rule.phrase):
                         yield RuleHit(rule, start, stop)
         for i in self._regex_candidates(text):
             rx, rule = self._regexes[i]
@@ -196,6 +198,24 @@ def _in_path(text: str, start: int, end: int, phrase: str) -> bool:
     if any(c in phrase for c in _PATH_SEP) or end >= len(text):
         return False
     return text[end] in _PATH_SEP and start > 0 and text[start - 1] in _PATH_SEP
+
+
+_URL_START = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)")
+_TOKEN_OPEN = " \t\n\r(<[\"'`"
+_URL_REACH = 300  # characters back to the start of the token a hit sits in
+
+
+def _in_url(text: str, start: int, phrase: str) -> bool:
+    """True when the phrase is a word of a URL ("https://example.com/2018/11/new-watering-hole-attack/").
+
+    A URL's slug is the title of someone else's article, not behaviour (issue 18, fourth session: T1189
+    from a link to an older write-up).  Phrases written as a domain or path ("pastebin.com") still count.
+    """
+    if any(c in phrase for c in "./:"):
+        return False
+    lo = max(0, start - _URL_REACH)
+    token = max(text.rfind(c, lo, start) for c in _TOKEN_OPEN) + 1
+    return bool(_URL_START.match(text, max(token, lo), start))
 
 
 def _is_regex(phrase: str) -> bool:

@@ -166,7 +166,7 @@ def _leftmost_longest(spans: list[tuple[int, int]], lowered: str) -> list[str]:
 
 
 # The code whose output the cache stores: a change to any of them (or to pySigma) is a new key.
-_CONVERSION_SOURCES = ("convert.py", "cim.py", "spl_lint.py")
+_CONVERSION_SOURCES = ("convert.py", "cim.py", "spl_lint.py", "registry.py", "kusto_conventions.py", "window.py")
 _CONVERSION_PACKAGES = ("pySigma", "pysigma-backend-splunk", "pySigma-backend-kusto")
 
 
