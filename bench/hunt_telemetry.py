@@ -9,7 +9,9 @@ not labelled with the rule's techniques) it fired on.  Then the totals against t
 
     recall by data set >= 0.50 (goal 0.80) over use cases with telemetry
     <= 0.2 benign false-alarm events per use case
-    no use case firing on more than 5% of the other attack data sets
+    no alert-grade use case firing on more than 5% of the other attack data sets (an audit-grade use
+    case lists every occurrence of a routine event, a cleared log, for review: its rate is printed,
+    marked "(audit)", and judged by the recall and benign targets only)
 
     python bench/hunt_telemetry.py [--events FILE] [--db CACHE.sqlite] [--usecases DIR] [--detail] [--check]
 """
@@ -50,15 +52,43 @@ def other_rate(r: dict[str, Any]) -> float:
     return r["fa_other_datasets"] / r["other_with_logsource"] if r["other_with_logsource"] else 0.0
 
 
-def print_table(results: list[dict[str, Any]], detail: bool) -> None:
+def grades(usecases: Path) -> dict[str, str]:
+    """Use-case id -> grade (alert | audit), read with huntfeed's own strict loader."""
+    from huntfeed.hunts.usecase import load_usecases
+
+    return {uc.id: uc.grade for uc in load_usecases(usecases)}
+
+
+def group_recall(results: list[dict[str, Any]], usecases: Path) -> tuple[int, int, int]:
+    """(behaviours, data sets fired, data sets available) with each group's twins taken together.
+
+    Twins (``group:``) share one slot and reach the analyst together, so for a behaviour a data set
+    counts as fired when any twin fires on it, out of the data sets any twin could see.
+    """
+    from huntfeed.hunts.usecase import load_usecases
+
+    key = {uc.id: uc.group or uc.id for uc in load_usecases(usecases)}
+    fired: dict[str, set[str]] = {}
+    avail: dict[str, set[str]] = {}
+    for r in results:
+        if not r.get("query") or not r["available"]:
+            continue
+        k = key.get(r["id"], r["id"])
+        fired.setdefault(k, set()).update(r["fired_datasets"])
+        avail.setdefault(k, set()).update(r["fired_datasets"], r["missed_datasets"])
+    return len(avail), sum(len(v) for v in fired.values()), sum(len(v) for v in avail.values())
+
+
+def print_table(results: list[dict[str, Any]], detail: bool, grade: dict[str, str]) -> None:
     print("| use case | techniques | avail | fired | recall | FA benign ev | other ds fired | other % |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         if r["error"] and not r.get("query"):
             continue
         recall = f"{r['fired'] / r['available']:.2f}" if r["available"] else "-"
+        audit = " (audit)" if grade.get(r["id"]) == "audit" else ""
         print(
-            f"| {r['id']} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
+            f"| {r['id']}{audit} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
             f"| {r['fa_benign_events']} | {r['fa_other_datasets']}/{r['other_with_logsource']} "
             f"| {100 * other_rate(r):.1f} |"
         )
@@ -107,7 +137,35 @@ def recording_start_only(conn: Any, meta: dict[str, Any], scorer: ModuleType, r:
     return setup, len(other)
 
 
-def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
+SMALL_OTHER = 30  # fewer other attack data sets with the log source than this: a 0% says little
+
+
+def thin_denominators(results: list[dict[str, Any]], meta: dict[str, Any], scorer: ModuleType) -> list[str]:
+    """Use cases whose log source few other attack sets hold, with the benign events of that source.
+
+    The 5% rule divides by the other attack data sets that hold the rule's log source; for a log
+    only a handful of recordings kept (the BITS client log, SQL Server's audit in the Application
+    log) the rate rests on a few data sets, so the benign events it stayed quiet on are printed too.
+    """
+    out = []
+    for r in results:
+        if not r.get("query") or r["other_with_logsource"] >= SMALL_OTHER:
+            continue
+        benign = sum(
+            n
+            for m in meta.values()
+            if m["benign"]
+            for source, n in m["sources"].items()
+            if scorer.logsource_in(r["logsource"], {source: n})
+        )
+        out.append(
+            f"{r['id']}: {r['other_with_logsource']} other attack data sets hold its log source "
+            f"({r['fa_other_datasets']} fired); {benign} benign events of it ({r['fa_benign_events']} matched)"
+        )
+    return out
+
+
+def verdict(summary: dict[str, Any], results: list[dict[str, Any]], grade: dict[str, str]) -> list[str]:
     """The targets that do not hold (empty when all do)."""
     failures = []
     recall = summary["recall_micro"] or 0.0
@@ -116,7 +174,7 @@ def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]
     if (summary["benign_false_alarm_events_per_use_case"] or 0.0) > TARGET_BENIGN:
         failures.append(f"benign false alarms {summary['benign_false_alarm_events_per_use_case']} per use case")
     for r in results:
-        if other_rate(r) > TARGET_OTHER:
+        if other_rate(r) > TARGET_OTHER and grade.get(r["id"]) != "audit":
             failures.append(f"{r['id']} fires on {100 * other_rate(r):.1f}% of the other attack data sets")
     return failures
 
@@ -140,23 +198,35 @@ def main(argv: list[str] | None = None) -> int:
         conn, meta = scorer.load([str(a.events)], str(db))
         results = scorer.evaluate(conn, meta, scorer.load_rules(str(a.usecases), []))
         over = {r["id"]: recording_start_only(conn, meta, scorer, r) for r in results if other_rate(r) > TARGET_OTHER}
+        thin = thin_denominators(results, meta, scorer)
         conn.close()
-    print_table(results, a.detail)
+    grade = grades(a.usecases)
+    print_table(results, a.detail, grade)
     for uc, (setup, other) in over.items():
         print(
             f"{uc}: {setup} of the {other} other attack data sets it fires on match only in the recording's first {SETUP_WINDOW_S:.0f} s"
         )
+    if thin:
+        print(f"\nthin denominators (< {SMALL_OTHER} other attack data sets with the log source):")
+        print("\n".join("  " + line for line in thin))
     summary = scorer.summary(results, meta)
-    worst = max(results, key=other_rate)
+    worst = max((r for r in results if grade.get(r["id"]) != "audit"), key=other_rate)
+    audits = [f"{r['id']} {100 * other_rate(r):.1f}%" for r in results if grade.get(r["id"]) == "audit"]
     print(
         f"\n{summary['use_cases']} use cases, {summary['with_telemetry']} with telemetry "
         f"({summary['use_cases_firing_at_least_once']} fire at least once); "
         f"recall by data set {summary['recall_micro']} (macro {summary['recall_macro']}); "
         f"benign false-alarm events per use case {summary['benign_false_alarm_events_per_use_case']}; "
         f"other attack data sets fired {100 * (summary['other_dataset_fire_rate'] or 0):.1f}% overall, "
-        f"worst use case {worst['id']} {100 * other_rate(worst):.1f}%"
+        f"worst alert-grade use case {worst['id']} {100 * other_rate(worst):.1f}%"
+        + (f"; audit grade (every occurrence, not an alert): {', '.join(audits)}" if audits else "")
     )
-    failures = verdict(summary, results)
+    behaviours, g_fired, g_avail = group_recall(results, a.usecases)
+    print(
+        f"by behaviour (a group's twins together): {behaviours} behaviours, recall by data set "
+        f"{g_fired / g_avail:.3f} ({g_fired} of {g_avail})"
+    )
+    failures = verdict(summary, results, grade)
     print("targets: " + ("all hold" if not failures else "NOT MET: " + "; ".join(failures)))
     return 1 if failures and a.check else 0
 

@@ -7,7 +7,7 @@ in the same run. Peers live in a separate environment, never in huntfeed's depen
 
     python -m venv .venv-bench && .venv-bench/bin/pip install ioc-finder iocextract iocsearcher msticpy
     .venv-bench/bin/python bench/ioc_peers.py [--mb 5] [--budget 60]
-    .venv-bench/bin/python bench/ioc_peers.py --real [--size 30000] [--repeat 3] [--runs 5]
+    .venv-bench/bin/python bench/ioc_peers.py --real [--size 30000] [--repeat 3] [--runs 5] [--base-src DIR]
 
 A peer that is not installed is skipped. Each tool gets the corpus report by report (as the
 pipeline feeds articles); a tool stops after --budget CPU seconds and is rated on what it
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
 import sys
 import tempfile
 import time
@@ -199,7 +200,7 @@ def _throughput(tool: Callable[[str], Result], docs: list[str], budget: float) -
     return done_bytes / 1e6 / cpu, done_bytes / 1e6 / wall, done_bytes / 1e6
 
 
-def _real_mode(size: int, repeat: int, runs: int) -> None:
+def _real_mode(size: int, repeat: int, runs: int, base_src: Path | None = None) -> None:
     shared = rr.shared_dir()
     if shared is None:
         print("# ../shared/eval/reports_dev.jsonl not found (set HUNTFEED_SHARED): real-report mode skipped")
@@ -217,22 +218,38 @@ def _real_mode(size: int, repeat: int, runs: int) -> None:
                 tools[name] = (rr.peer_cmd(name, docs), rr.peer_cmd(name, one))
             else:
                 print(f"# {name}: not installed, skipped")
+        core = min(os.sched_getaffinity(0))
         print(f"## Real reports: {len(reports)} reports of {mb * 1e6 / len(reports) / 1000:.1f} KB on average "
-              f"({mb:.2f} MB), whole process, CPU time, median of {runs} runs\n")
+              f"({mb:.2f} MB), whole process on one core (each pinned to CPU {core}, single-threaded), "
+              f"CPU time, median of {runs} runs, the tools' runs interleaved\n")
         print("| tool | CPU s, all reports | reports/s | MB/s | x ioc-finder | start (one-line file), CPU s "
               "| peak RSS | spread (all reports) |")
         print("|---|---|---|---|---|---|---|---|")
-        results = {}
-        for name, (cmd_all, cmd_one) in tools.items():
-            rr.timed_process(cmd_one)  # warm the page cache and .pyc files, untimed
-            big = [rr.timed_process(cmd_all) for _ in range(runs)]
-            small = [rr.timed_process(cmd_one) for _ in range(runs)]
-            results[name] = (rr.median_run(big), rr.median_run(small), rr.spread(big))
+        envs: dict[str, dict[str, str] | None] = {name: None for name in tools}
+        if base_src is not None:  # another tree of huntfeed, timed in the same rounds (before/after)
+            tools["huntfeed (base)"] = tools["huntfeed"]
+            envs["huntfeed (base)"] = {"PYTHONPATH": str(base_src)}
+            tools = {k: tools[k] for k in ("huntfeed", "huntfeed (base)", *[t for t in tools if t.startswith("ioc")])}
+        for name, (_, cmd_one) in tools.items():
+            rr.timed_process(cmd_one, cpu=core, env=envs.get(name))  # warm the page cache, .pyc, caches: untimed
+        # Round-robin: each round runs every tool once, so a change in the machine's load between
+        # rounds weighs on every tool alike and the same-run ratio stays fair.
+        big: dict[str, list[rr.Run]] = {name: [] for name in tools}
+        small: dict[str, list[rr.Run]] = {name: [] for name in tools}
+        for _ in range(runs):
+            for name, (cmd_all, cmd_one) in tools.items():
+                big[name].append(rr.timed_process(cmd_all, cpu=core, env=envs.get(name)))
+                small[name].append(rr.timed_process(cmd_one, cpu=core, env=envs.get(name)))
+        results = {name: (rr.median_run(big[name]), rr.median_run(small[name]), rr.spread(big[name])) for name in tools}
         base = results["ioc-finder"][0].cpu if "ioc-finder" in results else 0.0
         for name, (big_run, small_run, sp) in results.items():
             ratio = f"{base / big_run.cpu:.1f}" if base else "n/a"
             print(f"| {name} | {big_run.cpu:.2f} | {len(reports) / big_run.cpu:.1f} | {mb / big_run.cpu:.2f} | "
                   f"{ratio} | {small_run.cpu:.2f} | {big_run.rss_mb:.0f} MB | {sp} |")
+        if base:
+            ratios = sorted(b.cpu / h.cpu for b, h in zip(big["ioc-finder"], big["huntfeed"], strict=True))
+            print("\nioc-finder CPU / huntfeed CPU, each round (sorted): "
+                  + ", ".join(f"x{r:.1f}" for r in ratios))
 
 
 def main() -> None:
@@ -243,9 +260,10 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=30_000, help="real mode: characters per report (at least)")
     ap.add_argument("--repeat", type=int, default=3, help="real mode: passes over the write-ups")
     ap.add_argument("--runs", type=int, default=5, help="real mode: runs per tool (the median is reported)")
+    ap.add_argument("--base-src", type=Path, help="real mode: also time huntfeed from this src folder (PYTHONPATH)")
     args = ap.parse_args()
     if args.real:
-        _real_mode(args.size, args.repeat, args.runs)
+        _real_mode(args.size, args.repeat, args.runs, args.base_src)
         return
 
     tools: dict[str, Callable[[str], Result]] = {"huntfeed": huntfeed_tool}

@@ -34,7 +34,8 @@ from huntfeed.extract.fang import fang_map  # noqa: E402
 
 # The patterns scan.py runs with finditer over the whole refanged text (see its scan function).
 # IPv6, Windows paths and registry keys are matched only at their possible starts since issue 15's
-# second pass: no whole-text pass of theirs is left to hand over.
+# second pass: no whole-text pass of theirs is left to hand over. HEX_RE stands for the hash pass,
+# which scan.hex_runs makes over a two-class byte copy of the text since the fourth (same runs).
 SCANNED = ("URL_SEP_RE", "AT_RE", "DOMAIN_TAIL_RE", "IPV4_TAIL_RE", "HEX_RE", "CVE_RES", "ATTACK_RES",
            "ASN_RES", "BITCOIN_RES", "MONERO_RE", "FILE_EXT_RE", "PACKAGE_RES", "GUID_TAIL_RE", "UNIXPATH_RE")
 

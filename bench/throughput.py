@@ -193,15 +193,28 @@ def bench_real(runs: int, size: int, repeat: int, peer_python: Path) -> None:
         first = rr.write_jsonl(work / "first.jsonl", reports[:1])
         one = work / "one-line.txt"
         one.write_text("C2 at evil[.]example.com and 203.0.113.7\n", encoding="utf-8")
-        rr.timed_process(hf + ["analyze", "--jsonl", str(first)], cpu=core)  # untimed: caches, .pyc files
+        # A cache folder of this run's own, warmed by an untimed run: the user's cache is shared with every
+        # other checkout and process on the machine, and one that rewrote the query cache for other rules
+        # made the next start convert them again (pySigma, ~1 s) - one source of the start's noise.
+        private = {"HUNTFEED_CACHE": str(work / "cache")}
+        rr.timed_process(hf + ["analyze", "--jsonl", str(all_docs)], cpu=core, env=private)  # untimed: caches, .pyc
 
-        def median(cmd: list[str]) -> rr.Run:
-            return rr.median_run([rr.timed_process(cmd, cpu=core) for _ in range(runs)])
+        def timed(cmd: list[str]) -> list[rr.Run]:
+            return [rr.timed_process(cmd, cpu=core, env=private) for _ in range(runs)]
 
-        help_run, extract_run = median(hf + ["--help"]), median(hf + ["extract", str(one)])
-        start = median(hf + ["analyze", "--jsonl", str(first)])
-        whole = median(hf + ["analyze", "--jsonl", str(all_docs)])
-        per = (whole.cpu - start.cpu) / (len(reports) - 1)
+        help_run, extract_run = rr.median_run(timed(hf + ["--help"])), rr.median_run(timed(hf + ["extract", str(one)]))
+        # Start and whole runs alternate, so a slow spell of the machine touches both alike. CPU time still
+        # moves with what the rest of the machine runs (shared caches and cores): the fastest run is the
+        # figure least disturbed by that, the median beside it.
+        starts, wholes = [], []
+        for _ in range(runs):
+            starts += timed(hf + ["analyze", "--jsonl", str(first)])[:1]
+            wholes += timed(hf + ["analyze", "--jsonl", str(all_docs)])[:1]
+        start, whole = rr.median_run(starts), rr.median_run(wholes)
+        start_min = min(r.cpu for r in starts)
+        # Per report after start from each pair of neighbouring runs (one spell of the machine each).
+        pers = sorted((w.cpu - s.cpu) / (len(reports) - 1) for s, w in zip(starts, wholes, strict=True))
+        per, per_min = pers[len(pers) // 2], pers[0]
         # The same two runs with an empty query cache: what the very first run after an install costs.
         cold_first = rr.timed_process(hf + ["analyze", "--jsonl", str(first)], cpu=core,
                                       env={"HUNTFEED_CACHE": str(work / "cold-1")})
@@ -211,18 +224,19 @@ def bench_real(runs: int, size: int, repeat: int, peer_python: Path) -> None:
               f"({mb:.2f} MB), whole processes pinned to one core, CPU time, median of {runs}; load {load()}")
         print(f"    huntfeed --help: {help_run.cpu:.2f} s; huntfeed extract, one-line file: {extract_run.cpu:.2f} s "
               f"(target <= 0.35)")
-        print(f"    huntfeed analyze --jsonl, one report (start to first profile): {start.cpu:.2f} s "
-              f"(target <= 1.5)")
+        print(f"    huntfeed analyze --jsonl, one report (start to first profile): median {start.cpu:.2f} s, "
+              f"fastest {start_min:.2f} s ({rr.spread(starts)}; target <= 1.5)")
         print(f"    all {len(reports)}: {whole.cpu:.2f} s, {len(reports) / whole.cpu:.1f} reports/s with the start; "
               f"after start {per * 1000:.0f} ms per report = {1 / per:.1f} reports/s = "
-              f"{mb / len(reports) / per * 1000:.0f} KB/s on one core (target >= 15 reports/s, 450 KB/s)")
+              f"{mb / len(reports) / per * 1000:.0f} KB/s on one core (target >= 15 reports/s, 450 KB/s), the median "
+              f"of {runs} pairs of runs; the fastest pair {per_min * 1000:.0f} ms = {1 / per_min:.1f} reports/s")
         print(f"    with an empty hunt query cache (the first run after an install): one report {cold_first.cpu:.2f} s, "
               f"all {len(reports)} {cold_all.cpu:.2f} s")
         print(f"    peak memory of that process, everything loaded: {whole.rss_mb:.0f} MB (target <= 300 MB)")
         if peer_python.exists():
             code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('ioc_finder') is None)"
             if subprocess.run([str(peer_python), "-c", code]).returncode == 0:
-                peer = median([str(peer_python), str(Path(rr.__file__)), "ioc-finder", str(all_docs)])
+                peer = rr.median_run(timed([str(peer_python), str(Path(rr.__file__)), "ioc-finder", str(all_docs)]))
                 print(f"    ioc-finder (extraction only) on the same reports: {peer.cpu:.2f} s; huntfeed's whole "
                       f"analysis takes {whole.cpu / peer.cpu:.2f}x its time")
 

@@ -68,7 +68,8 @@ def test_every_demo_and_development_sentence_gets_the_same_reason() -> None:
 
 _WORDS = sorted(
     {w for rx in default_rules().combined.pattern.split("|") for w in re.findall(r"[a-z&']{2,}", rx)}  # type: ignore[union-attr]
-    | {"the", "we", "|", ":", "-", "T1059", "ſ", "K", "İ", "if", "you", "no", "not", "a", "an", "```", "title="}
+    | {"the", "we", "|", ":", "-", "T1059", "ſ", "K", "İ", "if", "you", "no", "not", "a", "an", "```", "title=",
+       "naïve", "\u2014", "\u201cquoted\u201d", "caf\u00e9", "\u00e9t\u00e9"}
 )
 
 
@@ -97,12 +98,20 @@ def test_requirements_table(pattern: str, clauses: list[set[str]]) -> None:
     assert [set(c) for c in got] == clauses
 
 
-def test_a_back_reference_or_non_ascii_text_gets_no_answer() -> None:
+def test_a_back_reference_or_a_character_that_folds_to_ascii_gets_no_answer() -> None:
     rx = re.compile(r"(\w)\1", re.IGNORECASE)
     assert prefilter.build([rx]).candidates("aa") is None
     pf = prefilter.build([re.compile(r"\bnot\b", re.IGNORECASE)])
     assert pf.candidates("did not") == [0] and pf.candidates("did nothing") == [0] and pf.candidates("did") == []
-    assert pf.candidates("naïve not") is None
+    assert pf.candidates("naïve not") == [0] and pf.candidates("naïve \u201cmove\u201d") == []  # others stand for themselves
+    assert pf.candidates("\u017fo not") is None and pf.candidates("NO\u212a") is None
+
+
+def test_the_characters_that_fold_to_ascii_are_every_such_code_point() -> None:
+    import sys
+
+    rx = re.compile(r"[a-z0-9]", re.IGNORECASE)  # the prefilter's literals are lower-case ASCII
+    assert {chr(c) for c in range(128, sys.maxunicode + 1) if rx.match(chr(c))} == prefilter.FOLDS_TO_ASCII
 
 
 def _every_clause_met(pf: prefilter.Prefilter, text: str) -> list[int]:
@@ -128,3 +137,81 @@ def test_the_key_clause_is_the_one_with_the_longest_shortest_literal() -> None:
     assert pf.always == (1,)
     assert dict(pf.keyed) == {lit["loader"]: (0,), lit["run"]: (2,)}
     assert pf.candidates("x loader") == [0, 1] and pf.candidates("loader") == [1] and pf.candidates("running it") == [1, 2]
+
+
+# --- whole-text scans from the leading words (prefilter.finditer) ---------------------------------
+
+
+def _phrase_regexes() -> list[re.Pattern[str]]:
+    from huntfeed.attack.rules import RuleMatcher, load_rules
+
+    return [rx for rx, _ in RuleMatcher(load_rules())._regexes]
+
+
+def _spans(matches: object) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for m in matches]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "leads"),
+    [
+        (r"\bcmd(?:\.exe)?\s+/c\b", {"cmd"}),
+        (r"(?<![\w-])Certutil\b", {"certutil"}),  # look-arounds and \b are zero-width; lower-cased
+        (r"\b(?:saved|stored) passwords", {"saved", "stored"}),  # parsed as "s", then a group
+        (r"\b(?:fake|bogus) calls?", {"fake", "bogus"}),
+        (r"(phone|call)ed", {"phone", "call"}),
+        (r"\b(?:fake|\w+) calls?", None),  # an alternative without a leading word
+        (r"\bx\s+y", None),  # a one-letter lead is no gain
+        (r"[ab]cd", None),
+        (r"(?:ab)?cd", None),
+        (r"caf\u00e9s", {"caf"}),  # the ASCII start of the run
+    ],
+)
+def test_leads_table(pattern: str, leads: set[str] | None) -> None:
+    got = prefilter.leads(re.compile(pattern, re.IGNORECASE))
+    assert (None if got is None else set(got)) == leads
+    assert prefilter.leads(re.compile(pattern)) is None  # only case-insensitive patterns (the rules' own)
+
+
+def test_every_phrase_regex_finds_what_finditer_finds_in_the_demo_and_development_reports() -> None:
+    regexes = _phrase_regexes()
+    assert sum(prefilter.leads(rx) is not None for rx in regexes) >= len(regexes) - 3  # most are led by a word
+    pages = sorted(package_data("demo").rglob("*.html"))
+    texts = [document_text(p.read_text(encoding="utf-8"), "") for p in pages]
+    dev = SHARED / "eval" / "reports_dev.jsonl"
+    if dev.is_file():
+        texts += [json.loads(line)["full_text"] for line in dev.open(encoding="utf-8")]
+    found = 0
+    for text in texts:
+        for rx in regexes:
+            want = _spans(rx.finditer(text))
+            assert _spans(prefilter.finditer(rx, text)) == want, rx.pattern
+            found += len(want)
+    assert found > 50  # the comparison saw many matches (76 at this writing), not only empty answers
+
+
+_SCAN_WORDS = sorted(
+    {w for rx in _phrase_regexes() for w in re.findall(r"[a-z&/.]{2,}", rx.pattern)}
+    | {"CMD", "Sc", "the", "a", "\u017fc", "\u212a", "\u0130", "\u0131", "caf\u00e9", "\u201c", "-", "_", "\n"}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SCAN_WORDS), max_size=16), st.sampled_from([" ", "", "-", "  ", "\t", "."]))
+def test_random_texts_of_the_regexes_own_words_give_the_same_matches(words: list[str], sep: str) -> None:
+    text = sep.join(words)
+    for rx in _phrase_regexes():
+        assert _spans(prefilter.finditer(rx, text)) == _spans(rx.finditer(text)), (rx.pattern, text)
+
+
+def test_a_character_that_folds_or_a_longer_lower_case_scans_the_whole_text() -> None:
+    rx = re.compile(r"\bsc\s+create\b", re.IGNORECASE)
+    for text in ("\u017fc create", "\u0130 sc create", "SC CREATE", "x\u00e9 sc create"):
+        assert _spans(prefilter.finditer(rx, text)) == _spans(rx.finditer(text)) != []
+
+
+def test_a_lead_inside_a_match_starts_no_match_of_its_own() -> None:
+    # finditer goes on after each match: the "sc"s inside the first match are not tried again
+    rx = re.compile(r"\bsc(?:\s+sc)*\b", re.IGNORECASE)
+    text = "sc sc SC, then sc"
+    assert _spans(prefilter.finditer(rx, text)) == _spans(rx.finditer(text)) == [((0, 8), ()), ((15, 17), ())]

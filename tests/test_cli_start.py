@@ -62,6 +62,39 @@ def test_analyze_imports_neither_the_store_the_web_nor_pysigma(tmp_path: Path) -
     # The first analysis converted the fired use cases' rules and cached them; the next one reads them
     # back, and pySigma does not load at all.
     assert "sigma" not in _imports("analyze", str(doc), "--format", "json")["modules"]
+    # Reading a document or a JSONL batch of texts fetches nothing and parses no feed.
+    assert sorted({"httpx", "httpcore", "feedparser"} & set(got["modules"])) == []
+
+
+# Every use case's queries read back from a warm cache (entries written here for every target, so
+# nothing converts), with the Sentinel conversion recorded as failed (as for rules ASIM cannot express):
+# the Defender query labelled for Sentinel is plain text, and loading pySigma for it cost every
+# `analyze` start 0.25 s.
+_QUERIES_PROBE = """
+import hashlib, json, sys
+from pathlib import Path
+from huntfeed.hunts import HuntLibrary
+from huntfeed.hunts.compiled import QueryCache
+from huntfeed.hunts.usecase import TARGETS
+lib = HuntLibrary.load()
+cache = QueryCache.open(Path(sys.argv[1]))
+for uc in lib.usecases:
+    digest = hashlib.sha256(uc.sigma.encode("utf-8")).hexdigest()
+    cache.entries.update({f"{t}:{digest}": None if t == "sentinel" else f"{t} query of {uc.id}" for t in TARGETS})
+cache.save()
+lib._cache = QueryCache.open(Path(sys.argv[1]))
+queries = {uc.id: lib.queries(uc) for uc in lib.usecases}
+print(json.dumps({"n": len(queries), "sentinel": sum("sentinel" in q for q in queries.values()),
+                  "sigma": sorted(m for m in sys.modules if m.split(".")[0] == "sigma")}))
+"""
+
+
+def test_cached_queries_of_every_use_case_load_no_pysigma(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", _QUERIES_PROBE, str(tmp_path)], capture_output=True, text=True,
+                          check=True, timeout=120)
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got["n"] >= 100 and got["sentinel"] == got["n"]  # every use case has its Sentinel hunt
+    assert got["sigma"] == []
 
 
 def _eager() -> dict[str, click.Command]:

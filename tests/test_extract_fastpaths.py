@@ -334,7 +334,79 @@ def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
     for _ in range(600):
         n = "".join(rnd.choice(_PATH_PIECES) for _ in range(rnd.randint(1, 40)))
         assert _spans(P.HEX_RE.finditer(n)) == _spans(old_hex.finditer(n)), n
+        assert S.hex_runs(n) == _spans(P.HEX_RE.finditer(n)), n
         assert _spans(P.UNIXPATH_RE.finditer(n)) == _spans(old_unix.finditer(n)), n
         assert _spans(SH._matches_at(P.WINPATH_RE, n, SH._winpath_starts(n))) == _spans(P.WINPATH_RE.finditer(n)), n
         got = _spans(SH._matches_at(P.REGISTRY_RE, n, SH._registry_starts(n)))
         assert got == _spans(P.REGISTRY_RE.finditer(n)), n
+
+
+# What the evidence test reads: every branch of _EVIDENCE and _IP_OR_HASH, their gates, near misses.
+_EVIDENCE_BITS = (
+    "[.]", "(.)", "{.}", "[dot]", "[DoT]", "[at]", "[AT]", "[:]", "[://]", "[@]", "hxxp", "hXXp", "HxxP", "xxP",
+    "1.2.3.4", "1.2.3", ".1.2", "10.20.30.40.5", "a1.2.3.4", "1.2.3.4a", "٣.٣.٣.٣", "1.2.3.4.",
+    "d41d8cd98f00b204e9800998ecf8427e", "D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427",
+    "g" + "a" * 32, "a" * 129, "é" + "b" * 32, "a@b.c", "a@b.C", "a@b.ſ", "@", "x@", "(", "[", "{", ".", " ",
+    "word", "\u212a", "é", "€",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evidence_by_parts_is_the_two_patterns(seed: int) -> None:
+    from huntfeed.extract import sections
+
+    rnd = random.Random(seed)
+    for _ in range(3000):
+        line = "".join(rnd.choice(_EVIDENCE_BITS) for _ in range(rnd.randint(0, 6)))
+        assert sections._evidence(line, 0, len(line)) is sections.evidence_reference(line), line
+    for line in _EVIDENCE_BITS + _LINES:
+        assert sections._evidence(line, 0, len(line)) is sections.evidence_reference(line), line
+
+
+_HEADING_BITS = (
+    "notes", "Note", "analysis", "ANALYSED", "recommendations", "att&ck", "author(s)", "table of  contents",
+    "infection chain", "chain of events", "references", "Related research", "see also", "iocs", "IP addresses",
+    "ip  address", "sha-256", "SHA1", "md5", "c2", "C&C", "command & control", "commandandcontrol", "e-mails",
+    "file names", "proxies", "\u212aEY", "ſources", "İOCs", "toc", "tocs", "x", " ", "_", "-", ":", "#", "1",
+    "é", "network", "networks", "ips", "ipsum",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grouped_heading_words_search_as_the_alternation(seed: int) -> None:
+    import re
+
+    from huntfeed.extract import sections
+
+    pairs = [
+        (sections._NARRATIVE, re.compile(sections._words(sections._NARRATIVE_WORDS))),
+        (sections._REFERENCES, re.compile(sections._words(sections._REFERENCE_WORDS))),
+        (sections._IOC, re.compile(sections._words(sections._IOC_WORDS))),
+    ]
+    rnd = random.Random(seed)
+    texts = list(_LINES) + list(_HEADING_BITS)
+    texts += ["".join(rnd.choice(_HEADING_BITS) for _ in range(rnd.randint(1, 5))) for _ in range(3000)]
+    texts += [" ".join(rnd.choice(_HEADING_BITS) for _ in range(rnd.randint(1, 5))) for _ in range(3000)]
+    for grouped, written in pairs:
+        for text in texts:
+            assert (grouped.search(text) is None) is (written.search(text) is None), (grouped.pattern, text)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hex_runs_are_the_pattern_runs(seed: int) -> None:
+    rnd = random.Random(seed)
+    bits = ("0123456789abcdef" * 2, "DEADBEEF", "a", "F", "0", "g", "x", " ", "\n", "٣", "é", "Ａ", "\ud800", "😀")
+    for _ in range(2000):
+        n = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 30)))
+        assert S.hex_runs(n) == _spans(P.HEX_RE.finditer(n)), n
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_masked_runs_are_the_line_by_line_ones(seed: int) -> None:
+    from huntfeed.extract import digest
+
+    rnd = random.Random(seed)
+    bits = ("a", "\n", "\n\n", "x" * 159, "y" * 160, "z" * 161, "\t", " ", "é", "\r", "\u2028", "| 1.2.3.4 |")
+    for _ in range(3000):
+        text = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 10)))
+        assert digest._masked(text) == digest.masked_reference(text), repr(text)

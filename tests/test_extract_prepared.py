@@ -121,3 +121,21 @@ def test_a_warm_extraction_never_parses_the_psl(tmp_path: Path) -> None:
     cold = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert (cold.stdout.strip(), warm.stdout.strip()) == ("1", "0")
+
+
+@pytest.mark.parametrize(
+    ("key", "hexed"),
+    [("d41d", True), ("d41", False), ("d4", False), ("", False), ("D41D", False), ("d41d ", False),
+     (" d41d", False), ("d41g", False), ("0" * 128, True), ("0" * 127, False), ("٣٣٣٣", False)],
+)  # fmt: skip
+def test_hex_key_is_the_pattern(key: str, hexed: bool) -> None:
+    assert prepared._hex_key(key) is hexed
+    assert (prepared._HEX_KEY.fullmatch(key) is not None) is hexed
+
+
+def test_hex_key_is_the_pattern_on_random_keys() -> None:
+    rng = random.Random(7)
+    alphabet = "0123456789abcdefABCDEFgz \n٣"
+    for _ in range(20_000):
+        key = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+        assert prepared._hex_key(key) is (prepared._HEX_KEY.fullmatch(key) is not None), key

@@ -142,7 +142,11 @@ def test_usecases_list_and_validate_cli() -> None:
     runner = CliRunner()
     out = runner.invoke(cli, ["usecases", "list", "--json"])
     assert out.exit_code == 0
-    assert len(json.loads(out.output)) >= 50
+    rows = {r["id"]: r for r in json.loads(out.output)}
+    assert len(rows) >= 50
+    assert (rows["UC_EVENT_LOG_CLEARED_EVENTS"]["grade"], rows["UC_EVENT_LOG_CLEARED_EVENTS"]["group"]) == (
+        "audit", "event-log-clearing")
+    assert (rows["UC_LSASS_DUMP"]["grade"], rows["UC_LSASS_DUMP"]["group"]) == ("alert", "lsass-dump")
     bad = runner.invoke(
         cli,
         ["hunts", "validate", "-", "--dialect", "spl"],

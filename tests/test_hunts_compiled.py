@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from huntfeed.feeds.article import document_text
 from huntfeed.hunts import HuntLibrary
-from huntfeed.hunts.compiled import FOLD, QueryCache, TriggerIndex, fold
+from huntfeed.hunts.compiled import FOLD, QueryCache, TriggerIndex, context_key, fold
 from huntfeed.hunts.convert import CONVERTERS
-from huntfeed.hunts.match import Evidence, match_usecase, phrase_pattern, rank
+from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.usecase import TARGETS
 from huntfeed.model import Inference, TechniqueHit
 from huntfeed.paths import package_data
@@ -36,6 +36,9 @@ def _reference(lib: HuntLibrary, text: str) -> tuple[dict[str, list[str]], froze
         found = [m.group() for m in rx.finditer(lowered)] if rx else []
         if found:
             phrases[uc.id] = found
+        for word in uc.triggers.context:  # each context word is its own pattern (match_usecase)
+            if found := [m.group() for m in phrase_pattern((word,)).finditer(lowered)]:  # type: ignore[union-attr]
+                phrases[context_key(uc.id, word)] = found
     return phrases, lib.platforms.named(text)
 
 
@@ -99,7 +102,7 @@ def test_edge_cases_match_the_patterns(lib: HuntLibrary, text: str) -> None:
 
 
 def _pieces(lib: HuntLibrary) -> list[str]:
-    words = [p for uc in lib.usecases for p in uc.triggers.phrases]
+    words = [p for uc in lib.usecases for p in (*uc.triggers.phrases, *uc.triggers.context)]
     words += [w for cues in lib.platforms.words.values() for w in cues]
     return sorted(set(words))
 
@@ -114,17 +117,48 @@ def test_random_mixtures_of_trigger_words_match_the_patterns(lib: HuntLibrary, d
     assert _compiled(lib, text) == _reference(lib, text)
 
 
+def _reference_fire(lib: HuntLibrary, text: str, observed: list[str]) -> list[Fired]:
+    """Every use case matched over the whole lower-cased text by its own patterns."""
+    named = lib.platforms.named(text)
+    ev = Evidence(text=text.lower(), techniques=frozenset(observed), indicator_types=frozenset(),
+                  fits_platform=lambda product: lib.platforms.allows(product, named),
+                  exploitation_denied=lib.exploitation.denied(text))
+    return rank([f for uc in lib.usecases
+                 if (f := match_usecase(uc, ev, phrase_pattern(uc.triggers.phrases))) is not None])
+
+
+def _observed(observed: list[str]) -> Inference:
+    return Inference(observed=tuple(TechniqueHit(id=t, name=t) for t in observed))
+
+
 def test_fire_is_unchanged_with_techniques_and_platforms(lib: HuntLibrary) -> None:
     observed = sorted({t for uc in lib.usecases for t in uc.triggers.techniques})[::3]
-    inference = Inference(observed=tuple(TechniqueHit(id=t, name=t) for t in observed))
     for text in _texts()[:40]:
-        named = lib.platforms.named(text)
-        ev = Evidence(text=text.lower(), techniques=frozenset(observed), indicator_types=frozenset(),
-                      fits_platform=lambda product, named=named: lib.platforms.allows(product, named),
-                      exploitation_denied=lib.exploitation.denied(text))
-        want = rank([f for uc in lib.usecases
-                     if (f := match_usecase(uc, ev, phrase_pattern(uc.triggers.phrases))) is not None])
-        assert lib.fire(text, (), inference) == want
+        assert lib.fire(text, (), _observed(observed)) == _reference_fire(lib, text, observed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_use_cases_with_context_words_fire_as_over_the_whole_text(lib: HuntLibrary, data: st.DataObject) -> None:
+    # Their phrase and context patterns run over the automaton's matches only (evidence_text).
+    cases = [uc for uc in lib.usecases if uc.triggers.context]
+    words = sorted({w for uc in cases for w in (*uc.triggers.phrases, *uc.triggers.context)} | set(_pieces(lib)[::7]))
+    glue = st.sampled_from([" ", "-", "_", ".", "\n", "x", "/", " the "])
+    parts = data.draw(st.lists(st.tuples(st.sampled_from(words), glue, st.booleans()), max_size=14))
+    text = "".join((w.upper() if up else w) + g for w, g, up in parts)
+    observed = sorted({t for uc in cases for t in uc.triggers.techniques})[::2]
+    assert lib.fire(text, (), _observed(observed)) == _reference_fire(lib, text, observed)
+
+
+def test_context_words_are_credited_in_the_comparisons(lib: HuntLibrary) -> None:
+    # The comparisons above cover use cases whose context words occur (a reason of their own).
+    cases = [uc for uc in lib.usecases if uc.triggers.context]
+    assert cases
+    uc = cases[0]
+    text = f"{uc.triggers.phrases[0]} and then {uc.triggers.context[0]}." if uc.triggers.phrases else ""
+    fired = {f.usecase.id: f for f in lib.fire(text, (), _observed(list(uc.triggers.techniques)))}
+    assert uc.id in fired and any(r.startswith("context ") for r in fired[uc.id].reasons)
+    assert fired[uc.id] == next(f for f in _reference_fire(lib, text, list(uc.triggers.techniques)) if f.usecase is uc)
 
 
 def test_a_text_whose_lower_case_is_longer_falls_back_to_the_patterns(lib: HuntLibrary) -> None:

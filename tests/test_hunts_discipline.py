@@ -320,24 +320,26 @@ level: low
 """
 
 
-def test_kusto_ports_are_integers_and_ipv6_stays_out_of_ipv4_ranges() -> None:
-    # Class of error: RemotePort in~ ("80", "443") (strings vs an int column) and ipv4_is_in_range("fc00::/7").
+def test_kusto_ports_are_integers_and_ipv6_ranges_use_ipv6_is_in_range() -> None:
+    # Class of error: RemotePort in~ ("80", "443") (strings vs an int column) and ipv4_is_in_range("fc00::/7"),
+    # then IPv6 ranges silently dropped from a `not` filter (a wider hunt than the rule).
     from huntfeed.hunts.convert import to_kql_defender, to_kql_sentinel
 
     rule = NET_RULE % "['10.0.0.0/8', 'fc00::/7']"
     assert to_kql_defender(rule).splitlines()[2] == (
         '| where InitiatingProcessFolderPath endswith "\\\\powershell.exe" and '
-        '(not(((RemotePort == 80 or RemotePort == 443) or ipv4_is_in_range(RemoteIP, "10.0.0.0/8"))))'
+        '(not(((RemotePort == 80 or RemotePort == 443) or '
+        '(ipv4_is_in_range(RemoteIP, "10.0.0.0/8") or ipv6_is_in_range(RemoteIP, "fc00::/7")))))'
     )
     assert "DstPortNumber == 80 or DstPortNumber == 443" in to_kql_sentinel(rule)
 
 
-def test_kusto_ipv6_only_range_is_a_clear_failure() -> None:
-    from huntfeed.errors import QueryError
+def test_kusto_ipv6_only_range() -> None:
     from huntfeed.hunts.convert import to_kql_defender
 
-    with pytest.raises(QueryError, match="only IPv6 networks"):
-        to_kql_defender(NET_RULE % "['fc00::/7']")
+    assert to_kql_defender(NET_RULE % "['fc00::/7']").splitlines()[2].endswith(
+        'or ipv6_is_in_range(RemoteIP, "fc00::/7"))))'
+    )
 
 
 # Class of error: '\Desktop\*' in a Sigma value is an escaped, literal star (the rule looked for a file

@@ -204,13 +204,13 @@ EXPECTED = {
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'kql'): (
         'DeviceRegistryEvents\n'
         '| where Timestamp > ago(30d)\n'
-        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValueName =~ "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValueName =~ "(Default)")))\n'
+        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValueName endswith "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValueName =~ "(Default)")))\n'
         '| project Timestamp, DeviceName, ActionType, InitiatingProcessFileName, RegistryKey, RegistryValueName, RegistryValueData'
     ),
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'sentinel'): (
         'imRegistry\n'
         '| where TimeGenerated > ago(30d)\n'
-        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValue =~ "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValue =~ "(Default)")))'
+        '| where RegistryKey contains "\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names" and ((RegistryKey endswith "$" or RegistryValue endswith "$") or (RegistryKey endswith "$\\\\(Default)" or (RegistryKey endswith "$" and RegistryValue =~ "(Default)")))'
     ),
     ('UC_HIDDEN_LOCAL_ACCOUNT_REGISTRY', 'spl'): (
         '| tstats `huntfeed_summariesonly` fillnull_value="null" count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Registry where Registry.registry_path="*\\\\SAM\\\\SAM\\\\Domains\\\\Account\\\\Users\\\\Names\\\\*" Registry.registry_path IN ("*$", "*$\\\\(Default)") by Registry.dest Registry.user Registry.action Registry.process_guid Registry.process_id Registry.registry_path Registry.registry_value_name Registry.registry_value_data\n'
@@ -225,6 +225,57 @@ EXPECTED = {
         'search (ScriptBlockText="*Win32_ShadowCopy*" ScriptBlockText IN ("*.Delete()*", "*Remove-CimInstance*", "*Remove-WmiObject*")) OR ScriptBlockText IN ("*vssadmin delete shadows*", "*vssadmin.exe delete shadows*", "*wbadmin delete catalog*", "*wbadmin delete systemstatebackup*", "*recoveryenabled no*", "*bootstatuspolicy ignoreallfailures*", "*shadowcopy delete*")'
     ),
 }
+
+
+# The hunts as a profile serves them, hand-written overrides included: the Defender form of the directory
+# permission hunt (Defender for Identity's directory events) and the log-clearing hunt by service accounts.
+SERVED = {
+    ('UC_AD_PERMISSION_OR_TRUST_CHANGE', 'kql'): (
+        'IdentityDirectoryEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where AdditionalFields has "nTSecurityDescriptor" or ActionType has "trust"\n'
+        '| where AdditionalFields has_any ("AdminSDHolder", "domainDNS", "groupPolicyContainer") or ActionType has "trust" or AccountName endswith "$"\n'
+        '| project Timestamp, ActionType, AccountName, AccountDomain, TargetAccountDisplayName, DestinationDeviceName, AdditionalFields'
+    ),
+    ('UC_AD_PERMISSION_OR_TRUST_CHANGE', 'sentinel'): (
+        'SecurityEvent\n'
+        '| where TimeGenerated > ago(30d)\n'
+        '| where (EventID == 5136 and EventData has "nTSecurityDescriptor" and EventData has "%%14674"\n'
+        '         and (EventData has_any ("domainDNS", "groupPolicyContainer", "CN=AdminSDHolder,") or (SubjectUserName endswith "$" and EventData has_any ("organizationalUnit", "container"))))\n'
+        '    or EventID in (4706, 4865, 4867, 4882, 5124)\n'
+        '| project TimeGenerated, Computer, EventID, SubjectUserName, SubjectDomainName, EventData'
+    ),
+    ('UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT', 'kql'): (
+        "// Defender records Security-log clears only (ActionType SecurityLogCleared), with the clearing process's account.\n"
+        'DeviceEvents\n'
+        '| where Timestamp > ago(30d)\n'
+        '| where ActionType == "SecurityLogCleared"\n'
+        '| where InitiatingProcessAccountSid in ("S-1-5-18", "S-1-5-19", "S-1-5-20") or InitiatingProcessAccountName endswith "$"\n'
+        '| project Timestamp, DeviceName, InitiatingProcessAccountName, InitiatingProcessFileName, InitiatingProcessCommandLine, InitiatingProcessParentFileName'
+    ),
+    ('UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT', 'sentinel'): (
+        '// 1102 and 104 keep the account in UserData: read the parsed column where the connector fills it, else the XML.\n'
+        'union\n'
+        '    (SecurityEvent | where TimeGenerated > ago(30d) | where EventID == 1102\n'
+        '        | extend Sid = coalesce(SubjectUserSid, extract(@"<SubjectUserSid>([^<]+)<", 1, EventData)),\n'
+        '                 User = coalesce(SubjectUserName, extract(@"<SubjectUserName>([^<]+)<", 1, EventData))\n'
+        '        | where Sid in ("S-1-5-18", "S-1-5-19", "S-1-5-20") or User endswith "$"\n'
+        '        | project TimeGenerated, Computer, User, Activity),\n'
+        '    (Event | where TimeGenerated > ago(30d) | where EventLog == "System" and EventID == 104\n'
+        '        | extend User = coalesce(extract(@"<SubjectUserName>([^<]+)<", 1, EventData), UserName)\n'
+        '        | where User in~ ("SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE") or User endswith "$" or User endswith "\\\\SYSTEM"\n'
+        '        | project TimeGenerated, Computer, User, Activity = RenderedDescription)'
+    ),
+    ('UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT', 'spl_raw'): (
+        'search (EventCode=1102 Provider_Name IN ("Microsoft-Windows-Eventlog", "Microsoft-Windows-EventLog")) OR (EventCode=104 Provider_Name IN ("Microsoft-Windows-Eventlog", "Microsoft-Windows-EventLog")) SubjectUserSid IN ("S-1-5-18", "S-1-5-19", "S-1-5-20") OR SubjectLogonId IN ("0x3e7", "0x3e4", "0x3e5") OR SubjectUserName IN ("SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE") OR SubjectUserName="*$"'
+    ),
+}
+
+
+@pytest.mark.parametrize(("usecase", "target"), sorted(SERVED))
+def test_exact_served_query(usecase: str, target: str) -> None:
+    lib = HuntLibrary.load()
+    assert lib.queries(lib.get(usecase))[target] == SERVED[(usecase, target)]
 
 
 @pytest.mark.parametrize(("usecase", "target"), sorted(EXPECTED))

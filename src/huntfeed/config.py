@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from huntfeed.errors import ConfigError
-from huntfeed.feeds.fetch import USER_AGENT, FetchSettings
+from huntfeed.feeds.fetch_settings import USER_AGENT, FetchSettings
 from huntfeed.paths import data_dir, default_db_url
 
 _TOP = {"db", "out", "allow_hosts", "fetch"}

@@ -209,7 +209,7 @@ class Hunt:
     phase: str
     confidence: str  # High | Medium | Low
     queries: Mapping[str, str] = field(default_factory=dict)  # spl, kql, sigma, spl_raw, sentinel...
-    kind: str = "usecase"  # usecase | sweep | sigma-import
+    kind: str = "usecase"  # usecase | audit (an every-occurrence listing) | sweep | sigma-import
     techniques: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     description: str = ""

@@ -27,6 +27,7 @@ from huntfeed.environment.spec import Environment
 from huntfeed.environment.stage import relevance
 from huntfeed.extract import ExtractContext, extract
 from huntfeed.hunts import HuntLibrary
+from huntfeed.hunts.imported import severity_rubric
 from huntfeed.hunts.kev import load_kev_products
 from huntfeed.model import Article, Change, Fidelity, IndicatorType, Profile
 from huntfeed.score import Rubric, load_kev, load_rubric, score
@@ -54,7 +55,7 @@ class Knowledge:
         return cls(
             attack=AttackEngine.load(data_dir),
             hunts=HuntLibrary.load(),
-            rubric=load_rubric(),
+            rubric=severity_rubric(load_rubric()),  # import-sigma --count-in-severity
             kev=load_kev(kev_path),
             environment=environment,
             kev_products=load_kev_products(kev_path) if environment is not None else {},

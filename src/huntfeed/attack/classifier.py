@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +77,10 @@ class SentenceModel:
     bias: np.ndarray
     combiner: Combiner
     meta: dict[str, object]
+    # The labels' ids in the last catalog (sentence_scores): (catalog, labels, ids), by identity.
+    _ids: tuple[Catalog, list[str], list[str | None]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def char_ngrams(self) -> tuple[int, int]:
@@ -190,14 +194,24 @@ class SentenceModel:
         cols = np.nonzero(first_hit < np.iinfo(np.int64).max)[0]
         order = cols[np.lexsort((cols, first_hit[cols]))]
         summaries = _carriers(margins.label_summaries(best, keep, CLF_KEEP, _TOP_SENTENCES), own, keep, width)
+        ids = self._label_ids(catalog)
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
         for c in order.tolist():
-            label = self.labels[c]
-            tid = catalog.resolve(label) if catalog is not None else label
+            tid = ids[c]
             if tid is None or tid in result:
                 continue
             result[tid] = summaries[c]
         return result
+
+    def _label_ids(self, catalog: Catalog | None) -> list[str | None]:
+        """Each label's current technique id in ``catalog`` (the labels themselves without one), kept for
+        the last catalog: resolving 600 labels for every report took half a millisecond."""
+        if catalog is None:
+            return list(self.labels)
+        cached = self._ids
+        if cached is None or cached[0] is not catalog or cached[1] is not self.labels:
+            cached = self._ids = (catalog, self.labels, [catalog.resolve(label) for label in self.labels])
+        return cached[2]
 
     def save(self, path: Path) -> None:
         """Write the model as one compressed npz."""

@@ -147,11 +147,12 @@ class TermHasher:
     def rows(self, texts: Sequence[str]) -> list[bytes]:
         """Every feature occurrence of each text (repeats included), as native int32."""
         grams, char_words = [], []
+        pair = " ".join  # a bigram is "a b"; map over tuples is a third faster than a + " " + b in a loop
         for text in texts:
             text.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError here, as in scikit-learn
             low = text.lower()
             tokens = _TOKEN.findall(low)
-            grams.append(tokens + [a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)])
+            grams.append(tokens + list(map(pair, zip(tokens, tokens[1:], strict=False))))
             char_words.append(_WHITE.sub(" ", low).split())
         out = self._word_rows(grams)
         known = self._chars
@@ -172,8 +173,8 @@ class TermHasher:
         if len(words) + len(missing) > _CACHE_MAX:  # full: start again, so memory stays bounded
             words.clear()
             missing = set().union(*grams)
-        pack = _INT32.pack
-        words.update({g: pack(_column(g, 0, N_WORD)) for g in missing})
+        pack, h = _INT32.pack, mmh3.hash
+        words.update({g: pack(abs(h(g)) % N_WORD) for g in missing})  # _column(g, 0, N_WORD), without a call per gram
         look = words.__getitem__
         out = [b"".join(map(look, row)) for row in grams]
         if len(words) > _CACHE_MAX:  # one call with more distinct words than the cache holds

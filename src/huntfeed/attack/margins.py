@@ -39,6 +39,7 @@ _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffer
 HEAVY_LABELS = 100
 LIGHT_SLOTS = 4096  # the other rows a chunk of sentences touches are made dense here (10 MB)
 LIGHT, NONE = -1, -2  # `DenseRows.kind` of a feature that is not a heavy row
+_BUILD_ROWS = 512  # heavy rows filled at a time when the buffer is built
 
 
 def _spans(counts: np.ndarray) -> np.ndarray:
@@ -61,11 +62,16 @@ class DenseRows:
         self.n_heavy = len(heavy)
         # Per feature: its heavy row, LIGHT (stored weights, not heavy) or NONE (no weights: adds nothing).
         small = self.n_heavy + LIGHT_SLOTS < 2**15  # 2 bytes a feature instead of 4 (2 million features)
-        self.kind = np.where(lengths > 0, LIGHT, NONE).astype(np.int16 if small else np.int32)
+        self.kind = np.full(len(lengths), NONE, dtype=np.int16 if small else np.int32)  # (np.where: 16 MB of int64)
+        self.kind[lengths > 0] = LIGHT
         self.kind[heavy] = np.arange(self.n_heavy)
         self.rows = np.zeros((self.n_heavy + LIGHT_SLOTS, w.shape[1]), dtype=np.float32)
-        flat, values = self._entries(heavy, 0)
-        self.rows.ravel()[flat] = values
+        buffer = self.rows.ravel()
+        # A few hundred rows at a time: the positions of all 1.5 million heavy weights at once took
+        # 50 MB for a moment, which stayed the worker's peak memory.
+        for a in range(0, self.n_heavy, _BUILD_ROWS):
+            flat, values = self._entries(heavy[a : a + _BUILD_ROWS], a)
+            buffer[flat] = values
         self.lock = threading.Lock()
 
     def _entries(self, which: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:

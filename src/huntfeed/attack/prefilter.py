@@ -11,9 +11,10 @@ filter's own order), instead of the alternation of all of them and then each in 
 The test is sound, never a guess: a pattern's requirement is a conjunction of clauses, each a set
 of literals of which one must occur (a literal run in a sequence, the alternatives of a group,
 the body of a repeat taken at least once; anything else requires nothing).  It is applied only
-to ASCII sentences, where case-insensitive matching of ASCII literals is plain lower-casing
-(elsewhere Python's folding also equates "ſ" with "s" or "K" with "k"; such sentences are searched
-as before), and not at all when a pattern refers back to a group (inside the alternation a group
+to ASCII sentences, where case-insensitive matching of ASCII literals is plain lower-casing, and to
+others with their non-ASCII characters replaced, unless one of them is one of the four that Python's
+folding equates with an ASCII letter ("ſ" with "s", "K" with "k"...: such sentences are searched as
+before), and not at all when a pattern refers back to a group (inside the alternation a group
 number means another group).
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,9 @@ except ImportError:  # pragma: no cover - another Python's layout
     sre_parse = None
 
 Clause = frozenset[str]
+# The non-ASCII characters that case-insensitive matching equates with an ASCII letter or digit
+# (İ ı ſ and the Kelvin sign; tests/test_attack_prefilter.py scans every code point).
+FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 
 
@@ -116,8 +120,15 @@ class Prefilter:
 
     def candidates(self, text: str) -> list[int] | None:
         """Indices of the patterns that may match ``text`` (the others cannot), ascending; None = no answer."""
-        if self.free or not text.isascii():
+        if self.free:
             return None
+        if not text.isascii():
+            # Under IGNORECASE only these non-ASCII characters match an ASCII literal; elsewhere a
+            # non-ASCII character can only stand for itself, so "?" in its place loses no literal
+            # (and can only add candidates). 2.5 % of real sentences, which each searched every pattern.
+            if folds_to_ascii(text):
+                return None
+            text = text.encode("ascii", "replace").decode("ascii")
         if self.automaton is None:
             return list(self.always)
         present = {lit for _, lit in self.automaton.iter(text.lower())}
@@ -176,3 +187,106 @@ def first_match(
         if rx.search(text):
             return True, name
     return True, None
+
+
+# --- Whole-text scans from where a match can start ------------------------------------------------
+# A phrase rule's regex runs over the whole report (30 KB), and Python's engine tries it at every
+# position: 1.2 ms a pattern, 12 ms per real report. Most of them begin (after zero-width \b or
+# look-arounds) with a literal word ("cmd", "sc", "exploit", one of a group's alternatives): every
+# match starts where one of those occurs, so the pattern is tried there alone, left to right and
+# resuming after each match as finditer does, which gives the same matches.
+_ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
+_MIN_LEAD = 2  # a one-letter lead occurs nearly everywhere: no gain
+
+
+def _leads(items: Sequence[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Lower-case ASCII literals one of which every match of the sequence starts with, or None."""
+    for at, (op, av) in enumerate(items):
+        name = getattr(op, "name", str(op))
+        if name in _ZERO_WIDTH:
+            continue
+        if name == "LITERAL":
+            run = []
+            for op2, av2 in items[at:]:
+                if getattr(op2, "name", str(op2)) != "LITERAL" or not chr(av2).isascii():
+                    break
+                run.append(chr(av2))
+            lead = "".join(run).lower()
+            if len(lead) >= _MIN_LEAD:
+                return frozenset([lead])
+            after = items[at + len(run) : at + len(run) + 1]  # "(?:saved|stored)" parses as "s", then a group
+            more = _leads(after) if after and getattr(after[0][0], "name", "") in ("SUBPATTERN", "BRANCH") else None
+            return frozenset(lead + m for m in more) if more and run else None
+        if name == "SUBPATTERN":
+            return _leads(av[3])
+        if name == "BRANCH":
+            found: set[str] = set()
+            for alternative in av[1]:
+                lead_set = _leads(alternative)
+                if lead_set is None:
+                    return None
+                found |= lead_set
+            return frozenset(found)
+        return None
+    return None
+
+
+def leads(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The literals a case-insensitive pattern's every match starts with (None: unknown)."""
+    if sre_parse is None or not pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        return _leads(sre_parse.parse(pattern.pattern, pattern.flags).data)
+    except (re.error, TypeError, ValueError, IndexError, AttributeError):
+        return None
+
+
+_LEADS: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}  # by the pattern's identity (see _BUILT)
+_LAST: list[tuple[str, str | None]] = [("", "")]  # the last text and its lower-casing: a report's patterns share it
+
+
+def folds_to_ascii(text: str) -> bool:
+    """Whether ``text`` holds one of `FOLDS_TO_ASCII` (four substring searches: a set's isdisjoint
+    walks the text one character object at a time, 0.6 ms for a 30 KB report)."""
+    return not text.isascii() and any(c in text for c in FOLDS_TO_ASCII)
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()`` when its positions are the text's and ASCII literals find every case-insensitive
+    occurrence in it, else None. Kept for the next call with the same text (lower-casing a 30 KB report
+    that is not ASCII takes 0.2 ms)."""
+    last, low = _LAST[0]
+    if last is not text:
+        low = text.lower()
+        low = low if len(low) == len(text) and not folds_to_ascii(text) else None
+        _LAST[0] = (text, low)
+    return low
+
+
+def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, trying the pattern only where one of its `leads` occurs.
+
+    Used where the text is ASCII or holds no character that folds to an ASCII letter, and its
+    lower-casing keeps its length (then lower-cased positions are the text's); else as finditer.
+    """
+    found = _LEADS.get(id(pattern))
+    if found is None or found[0] is not pattern:
+        if len(_LEADS) > 256:
+            _LEADS.clear()
+        found = _LEADS[id(pattern)] = (pattern, leads(pattern))
+    starts = found[1]
+    low = _lowered(text) if starts else None
+    if starts is None or low is None:
+        yield from pattern.finditer(text)
+        return
+    positions: set[int] = set()
+    for lead in starts:
+        at = low.find(lead)
+        while at >= 0:
+            positions.add(at)
+            at = low.find(lead, at + 1)
+    end = 0
+    for at in sorted(positions):
+        if at >= end and (m := pattern.match(text, at)) is not None:
+            yield m
+            end = max(m.end(), at + 1)

@@ -150,7 +150,7 @@ class RuleMatcher:
                         yield RuleHit(rule, start, stop)
         for i in self._regex_candidates(text):
             rx, rule = self._regexes[i]
-            for m in rx.finditer(text):
+            for m in prefilter.finditer(rx, text):  # rx.finditer, tried where its leading word occurs
                 if not _negated(text, m.start()):
                     yield RuleHit(rule, m.start(), m.end())
 
@@ -161,7 +161,7 @@ class RuleMatcher:
         only add candidates, unless one of them folds to an ASCII letter under IGNORECASE.
         """
         if not text.isascii():
-            if not FOLDS_TO_ASCII.isdisjoint(text):
+            if prefilter.folds_to_ascii(text):  # (set.isdisjoint walked the report a character at a time)
                 return range(len(self._regexes))
             text = text.encode("ascii", "replace").decode("ascii")
         picks = self._regex_filter.candidates(text)

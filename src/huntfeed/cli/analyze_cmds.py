@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
-import httpx
 
 from huntfeed.cli.common import allow_host_option, settings
 from huntfeed.cli.env_cmds import environment_option, load_for_command
 from huntfeed.errors import ConfigError, HuntfeedError, ParseError
 from huntfeed.feeds.article import document_article
 from huntfeed.feeds.document import MAX_DOCUMENT_BYTES, Document, read_document, read_limited
-from huntfeed.feeds.fetch import Fetcher
 from huntfeed.model import Article
 
 if TYPE_CHECKING:  # the pipeline is heavy to import; load it only when a document is analysed
@@ -30,6 +28,8 @@ MAX_LINE = 4 * MAX_DOCUMENT_BYTES
 
 def typed_host(url: str) -> str:
     """``host:port`` of a URL typed by the user (the scheme's port when none is written), or ''."""
+    import httpx  # only for a URL: a document or a JSONL batch of texts never loads the HTTP stack (0.1 s)
+
     try:
         parsed = httpx.URL(url)
         host = parsed.raw_host.decode("ascii").lower()
@@ -45,6 +45,8 @@ def _fetch(url: str, allow_hosts: tuple[str, ...], *, named_by_user: bool = True
     # A URL typed on the command line is the user's choice, so its own host *and port* are allowed;
     # URLs read from a JSONL batch may come from anywhere (a scraped list, a feed archive) and get
     # the same guard as feed links. Every redirect hop is checked again against the same list.
+    from huntfeed.feeds.fetch import Fetcher
+
     host = typed_host(url) if named_by_user else ""
     hosts = (*allow_hosts, host) if host else allow_hosts
     with Fetcher(settings().with_flags(allow_hosts=hosts).fetch) as fetcher:

@@ -46,6 +46,8 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
             "phase": uc.phase,
             "confidence": uc.confidence,
             "techniques": list(uc.techniques),
+            "grade": uc.grade,
+            "group": uc.group,
             "file": uc.path,
         }
         for uc in lib.usecases
@@ -176,42 +178,59 @@ def test_cmd(uc_id: str | None, path: Path | None) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON report.")
 @click.option("--no-kql", is_flag=True, help="Do not analyse the KQL queries (no Node needed).")
-def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool) -> None:
+@click.option("--replace", "replace_all", is_flag=True,
+              help="Start afresh: drop every earlier import (default: merge by rule id).")
+@click.option("--count-in-severity/--no-count-in-severity", "count_in_severity", default=None,
+              help="Let fired imported rules count towards severity like use cases (stored with the "
+                   "imports; default: as before, off at first).")
+def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool, replace_all: bool,
+                     count_in_severity: bool | None) -> None:
     """Import a folder of Sigma rules; rules tagged attack.tNNNN become hunts for that technique.
 
     Each target converts on its own, every KQL query is analysed by Kusto.Language (a rejected one is
     dropped and listed), technique ids are checked against the ATT&CK catalog, and a summary table ends
-    the report. Imported rules are gated by platform, rank after the library's own and leave severity
-    alone (rubric weight imported_rules_count).
+    the report. A new import merges with earlier ones by rule id (same id replaced, others kept);
+    --replace starts afresh. Imported rules are gated by platform, ranked after the library's own and
+    leave severity alone unless --count-in-severity.
 
     \b
     Example:
       huntfeed usecases import-sigma ./sigma/rules/windows
+      huntfeed usecases import-sigma ./sigma/rules --replace --count-in-severity
     """
     from huntfeed.attack.engine import load_catalog
-    from huntfeed.hunts.import_sigma import import_dir, save_imported
+    from huntfeed.hunts.import_sigma import import_dir
+    from huntfeed.hunts.imported import load_store, merge, save_store
     from huntfeed.hunts.validate import KustoChecker, kusto_available
 
     catalog = load_catalog()
     if no_kql or not kusto_available():
         report = import_dir(directory, catalog=catalog)
+        report.kql_unchecked_why = "--no-kql" if no_kql else report.kql_unchecked_why
     else:
         with KustoChecker() as checker:
             report = import_dir(directory, catalog=catalog, checker=checker)
-    saved = save_imported(report.imported)
+    merged = merge(load_store(), tuple(report.imported), replace_all=replace_all,
+                   count_in_severity=count_in_severity)
+    saved = save_store(merged.store)
+    severity = "counted towards severity" if merged.store.count_in_severity else "severity left alone"
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "imported": [r.id for r in report.imported],
                     "saved_to": str(saved),
+                    "store": {"added": list(merged.added), "updated": list(merged.updated),
+                              "kept": len(merged.kept), "removed": list(merged.removed),
+                              "stored": len(merged.store.rules),
+                              "count_in_severity": merged.store.count_in_severity},
                     "partial": [{"file": f, "reason": r} for f, r in report.partial],
                     "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
                     "failed": [{"file": f, "reason": r} for f, r in report.failed],
                     "never_fire": [{"file": f, "reason": r} for f, r in report.never_fire],
                     "unknown_techniques": dict(report.unknown_techniques),
                     "remapped_techniques": dict(report.remapped_techniques),
-                    "summary": report.summary(),
+                    "summary": [*report.summary(), f"{merged.line()}; {severity}"],
                 },
                 indent=2,
             )
@@ -226,6 +245,7 @@ def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool) -> None:
         click.echo(f"unknown technique ids (not in the ATT&CK catalog; run `huntfeed attack update`): {ids}")
     for line in report.summary():
         click.echo(line)
+    click.echo(f"{merged.line()}; {severity}")
     click.echo(f"saved to {saved}")
 
 

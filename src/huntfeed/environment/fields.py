@@ -32,6 +32,12 @@ _KQL_QUOTED = re.compile(_KQL_STRING)
 _KQL_SOURCE_LINE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:$|\|)")
 _KQL_SUBQUERY = re.compile(r"\(\s*([A-Za-z_]\w*)\s*\|")  # union (Table | where ...), (Other | ...)
 _KQL_UNION = re.compile(r"^\s*union\b([^|\n]*)", re.IGNORECASE | re.MULTILINE)
+# What is not code: comments and string literals (regular, verbatim @"", multi-line ```), longest first, so a
+# regex such as @"(cmd|powershell)\.exe" is never read as a sub-query "(cmd | ...".
+_KQL_NOT_CODE = re.compile(
+    r"```.*?```|~~~.*?~~~|//[^\n]*|@\"(?:[^\"]|\"\")*\"|@'(?:[^']|'')*'|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'",
+    re.DOTALL,
+)
 _KQL_KEYWORDS = {"let", "union", "datatable", "print", "range", "search", "find", "externaldata", "materialize",
                  "and", "or", "not", "where", "project", "extend", "summarize", "by"}
 
@@ -74,7 +80,12 @@ def spl_pairs(spl: str) -> Pairs:
 
 
 def kql_tables(kql: str) -> frozenset[str]:
-    """Tables (or ASIM parsers) a query reads: lines that start with a bare table name, and union lists."""
+    """Tables (or ASIM parsers) a query reads: lines that start with a bare table name, and union lists.
+
+    Read from the query's code alone: string literals and comments are blanked first (a literal keeps
+    its quotes, so ``where x == "a"`` stays one line of code).
+    """
+    kql = _KQL_NOT_CODE.sub(lambda m: "" if m.group().startswith("//") else '""', kql)
     found: set[str] = set()
     for line in kql.splitlines():
         m = _KQL_SOURCE_LINE.match(line)

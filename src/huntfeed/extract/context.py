@@ -7,13 +7,13 @@ a references section runs from its heading to the next heading.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from huntfeed.extract import rx as _rx
 from huntfeed.extract.sections import outline
 
-_IOC_HEADING = re.compile(
+_IOC_HEADING = _rx.compile(
     r"(?im)^[ \t#*>|_\-\d.:]{0,8}(?:appendix[^\n]{0,20})?"
     r"(?:indicators?\s+of\s+(?:compromise|attack)|iocs?\b|ioc\s+list|indicators\b|observables|"
     r"network\s+(?:indicators|iocs?|infrastructure)|host[- ]based\s+(?:indicators|iocs?)|"
@@ -23,18 +23,18 @@ _IOC_HEADING = re.compile(
     r"ip\s+addresses|ips|samples|artifacts|artefacts|infrastructure)"
     r"[^\n.]{0,48}$"
 )
-_OTHER_HEADING = re.compile(
+_OTHER_HEADING = _rx.compile(
     r"(?i)^[ \t#*>|_\-\d.:]{0,8}(?:conclusions?|summary|recommendations?|mitigations?|remediation|"
     r"detections?|detection\s+(?:rules|opportunities)|hunting|yara|sigma|mitre\s+att&ck|att&ck|ttps|"
     r"about(?:\s+the\s+author|\s+us)?|references|sources|further\s+reading|related|acknowledg\w+|"
     r"timeline|background|introduction|overview|technical\s+analysis|analysis|protection|"
     r"share\s+this|tags|subscribe|contact|credits)\b[^\n]{0,40}$"
 )
-_REF_HEADING = re.compile(
+_REF_HEADING = _rx.compile(
     r"(?im)^[ \t#*>|_\-\d.:]{0,8}(?:references|sources|further\s+reading|related\s+(?:articles|posts|reading)"
     r"|external\s+links|bibliography|endnotes)\s*:?\s*$"
 )
-_C2_CONTEXT = re.compile(
+_C2_CONTEXT = _rx.compile(
     r"(?i)\b(?:c2|c&c|cnc|command[- ]and[- ]control|beacon\w*|callback|exfiltrat\w+|download(?:ed|s)?\s+from|"
     r"hosted\s+(?:on|at)|payload|dropper|malicious|phishing|attacker|threat actor|connects?\s+to|"
     r"communicat\w+\s+with|staging|loader|implant|backdoor|sinkhol\w+|ransom\w*|stealer|exploit\w*)\b"
@@ -66,7 +66,7 @@ _C2_KEYS = (
     "stealer",
     "exploit",
 )
-_VERSION_CONTEXT = re.compile(
+_VERSION_CONTEXT = _rx.compile(
     r"(?i)(?:\bversions?|\bver\.?|\bv|\bbuild|\brelease|\bupdate|\bchrome|\bfirefox|\bedge|\bsafari|"
     r"\bwindows|\bios|\bandroid|\bfirmware|\bpatch(?:ed)?|\bedg|\bopr|\bapplewebkit)\s*[:/]?\s*$"
 )

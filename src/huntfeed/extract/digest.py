@@ -9,10 +9,11 @@ newlines into a digest that is usually a tenth of the text. Offsets map back by 
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from huntfeed.extract import rx as _rx
 
 _MAX_TOKEN = 2100
 _TOKEN_REST = f"[^ ]{{0,{_MAX_TOKEN}}}"  # the rest of a token, up to the next space
@@ -20,8 +21,9 @@ _TOKEN_REST = f"[^ ]{{0,{_MAX_TOKEN}}}"  # the rest of a token, up to the next s
 # (pattern, reach, gate) -- reach 0: the token around the anchor; 1: plus one token each side
 # (spaced defang styles such as "example [.] com"); 2: to the end of the line (registry keys,
 # paths and user agents contain spaces); 3: reach 0 or, when group 1 matched, reach 1.
-# ``gate`` is a literal the anchor needs: a text without it skips the pattern at the cost of a
-# memchr, far below a regex pass.
+# ``gate`` is a literal every match of the anchor holds: a text without it skips the pattern at
+# the cost of a substring search, far below a regex pass (Python's own search is several times
+# faster than the engine's scan for a literal: "DOT", "HK" or "Mozilla/" are absent from most texts).
 _ANCHORS: tuple[tuple[str, int, str], ...] = (
     # Reach 3: a dot-led token (reach 0) or, where group 1 takes part, a spaced style (reach 1),
     # in one pass: " . " is led by its dot, as spaces are too common to scan for.
@@ -39,18 +41,18 @@ _ANCHORS: tuple[tuple[str, int, str], ...] = (
     (r"\)\w", 1, ")"),
     (r":(?:(?<= :)(/)|[/\\\]\)_0-9a-fA-F:]" + _TOKEN_REST + ")", 3, ":"),
     (r"//(?:( )|" + _TOKEN_REST + ")", 3, "/"),
-    (r"DOT", 1, ""),
+    (r"DOT", 1, "DOT"),
     (r"A(?:T|t |S)", 1, ""),
-    (r"-dot-", 0, "-"),
+    (r"-dot-", 0, "-dot-"),
     (r",\d{1,3},\d", 0, ","),
     (r"C(?:VE|ve)", 1, ""),
-    (r"ve(?<=cve)", 1, ""),
-    (r"HK", 2, ""),
-    (r"Mozilla/", 2, ""),
+    (r"ve(?<=cve)", 1, "cve"),
+    (r"HK", 2, "HK"),
+    (r"Mozilla/", 2, "Mozilla/"),
     (r"%\\", 2, "%"),
     (r"~/", 2, "~"),
     (r"TA?\d{4}", 0, ""),
-    (r"sn(?<=asn)", 1, ""),
+    (r"sn(?<=asn)", 1, "asn"),
     (r"_(?:_|[0-9a-f]{12}_)", 0, "_"),
 )
 # Hashes and wallet addresses: a digit and 15 more ASCII letters or digits. Found in a copy of
@@ -60,10 +62,10 @@ _CLASSES = bytes(
     0x31 if 0x30 <= i <= 0x39 else 0x61 if 0x41 <= i <= 0x5A or 0x61 <= i <= 0x7A else 0x20 if i == 0x20 else 0x2E
     for i in range(256)
 )
-_DIGIT_RUN_RE = re.compile(b"1[1a]{15}" + _TOKEN_REST.encode())
+_DIGIT_RUN_RE = _rx.compile(b"1[1a]{15}" + _TOKEN_REST.encode())
 # A reach-0 anchor takes the rest of its token in the same match, so the regex engine, not
 # Python, steps over the other anchors inside that token.
-_COMPILED = tuple((re.compile(p + _TOKEN_REST if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS)
+_COMPILED = tuple((_rx.compile(p + _TOKEN_REST if reach == 0 else p), reach, gate) for p, reach, gate in _ANCHORS)
 _MERGE_GAP = 4
 # Below this size the whole text is scanned; above it, a hash made only of the letters a-f (a
 # placeholder such as "aaaa...", never a real digest) has no anchor and is not seen.
@@ -130,9 +132,30 @@ def _window(text: str, masked: str, a: int, b: int, reach: int, add: Callable[[t
     return end
 
 
+# A run of short lines: non-empty lines of at most _SHORT_LINE characters, one after another
+# (possessive, so a long line is given up after its first _SHORT_LINE characters, never retried).
+_SHORT_RUN_RE = _rx.compile(rf"(?m)^[^\n]{{1,{_SHORT_LINE}}}+$(?:\n[^\n]{{1,{_SHORT_LINE}}}+$)*+")
+
+
 def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with short lines blanked and every tab and line end a space (same length), and
     the spans of those short lines: a token then ends at the next space, found by one search."""
+    # The runs by one pattern, not a Python step per line: IOC appendices are thousands of lines.
+    short = [m.span() for m in _SHORT_RUN_RE.finditer(text)]  # a table: one window, not one per row
+    if short:
+        parts: list[str] = []
+        prev = 0
+        for s, e in short:
+            parts.append(text[prev:s])
+            parts.append(" " * (e - s))
+            prev = e
+        parts.append(text[prev:])
+        text = "".join(parts)
+    return text.replace("\n", " ").replace("\t", " "), short
+
+
+def masked_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``_masked`` line by line, as it was written first (the tests compare the two)."""
     lines = text.split("\n")
     short: list[tuple[int, int]] = []
     pos = 0
@@ -140,7 +163,7 @@ def _masked(text: str) -> tuple[str, list[tuple[int, int]]]:
         n = len(line)
         if 0 < n <= _SHORT_LINE:
             if short and short[-1][1] + 1 == pos:
-                short[-1] = (short[-1][0], pos + n)  # a table: one window, not one per row
+                short[-1] = (short[-1][0], pos + n)
             else:
                 short.append((pos, pos + n))
         pos += n + 1

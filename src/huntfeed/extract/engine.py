@@ -36,15 +36,15 @@ class ExtractContext:
 # these constants, not an object: one is made per distinct value, and a list builds 4x faster.
 _START, _END, _RAW, _DEFANGED, _STRICT, _ALL_LOOSE, _IN_IOC, _ALL_REFS, _ALL_VERSION, _ROLES, _PLAIN = range(11)
 Acc = list[Any]  # [start, end, raw, defanged, strict_defang, all_loose, in_ioc, all_refs, all_version, roles, plain]
-# Roles as shared frozensets: hashable, so a value's signals can key the verdict memo below.
+# Roles as shared frozensets: one object per role set, not one per value.
 _ROLE_SETS = {
     r: frozenset((r,))
     for r in ("", "url-host", "in-url", "email-domain", "in-path", "code", "bare", "bare-host", "link")
 }
-# Verdicts by (type, value, signals, policy): reports repeat the same vendor, reference and
-# resolver values from one article to the next, and decide() is a pure function of these.
-_MEMO_MAX = 1 << 11  # small: a larger memo measured no faster
-_memo: dict[tuple[object, ...], tuple[Fidelity, str]] = {}
+# decide() is not memoised: a report's values are distinct by construction, and across the 63 real
+# reports of bench/ioc_peers.py --real a memo of 2,048 verdicts answered 340 of the 16,200
+# questions (values recur from one report to the next with other signals or a raw spelling of
+# their own): building and hashing its keys cost more than it saved (12 ms of 107 in rows()).
 
 
 def chunks(text: str, size: int = CHUNK) -> Iterator[tuple[int, str]]:
@@ -194,10 +194,13 @@ def _indicator(
     return ind
 
 
-def finish(
-    accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None
-) -> tuple[Indicator, ...]:
-    """Decide fidelity for each grouped value and build the Indicators."""
+# One decided value, as the command line writes it: (type, value, raw, start, end, defanged,
+# fidelity, reason). A plain tuple: `huntfeed extract` formats these without an Indicator each.
+Row = tuple[IndicatorType, str, str, int, int, bool, Fidelity, str]
+
+
+def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None) -> list[Row]:
+    """Decide fidelity for each grouped value: the rows, in order of first occurrence."""
     ctx = context or ExtractContext()
     policy = Policy(
         own_site=own_site_of(ctx.source_url),
@@ -205,9 +208,8 @@ def finish(
         doc_defangs=any(a[_STRICT] for a in accs.values()),
         doc_lists=any(a[_IN_IOC] for a in accs.values()),
     )
-    policy_key = (policy.own_site, policy.reference_domains, policy.doc_defangs, policy.doc_lists)
-    out: list[tuple[int, int, Indicator]] = []
-    high, cve, memo, order = Fidelity.HIGH, IndicatorType.CVE, _memo, _TYPE_ORDER
+    out: list[tuple[int, int, Row]] = []
+    high, cve, order = Fidelity.HIGH, IndicatorType.CVE, _TYPE_ORDER
     for (kind, value), acc in accs.items():
         start, end, raw, defanged, _, all_loose, in_ioc, all_refs, all_version, roles, plain = acc
         if kind is cve:
@@ -217,13 +219,7 @@ def finish(
             sig = _new_tuple(
                 Signals, (defanged, defanged and all_loose, in_ioc, all_refs, False, roles, all_version, raw)
             )
-            key = (kind, value, sig, policy_key)
-            verdict = memo.get(key)
-            if verdict is None:
-                if len(memo) >= _MEMO_MAX:
-                    memo.clear()
-                verdict = memo[key] = decide(kind, value, sig, policy)
-            fidelity, reason = verdict
+            fidelity, reason = decide(kind, value, sig, policy)
             if plain and reason in _C2_CAN_CHANGE:
                 for p, s, e in plain:
                     if c2_context(p, s, e):
@@ -231,9 +227,16 @@ def finish(
                         break
         if not all and fidelity is not high:
             continue
-        out.append((start, order[kind], _indicator(kind, value, raw, start, end, defanged, fidelity, reason)))
+        out.append((start, order[kind], (kind, value, raw, start, end, defanged, fidelity, reason)))
     out.sort(key=_ORDER)
-    return tuple([t[2] for t in out])
+    return [t[2] for t in out]
+
+
+def finish(
+    accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None
+) -> tuple[Indicator, ...]:
+    """Decide fidelity for each grouped value and build the Indicators."""
+    return tuple([_indicator(*row) for row in rows(accs, all=all, context=context)])
 
 
 _ORDER = itemgetter(0, 1)

@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from huntfeed.extract import rx as _rx
 from huntfeed.model import IndicatorType
 
 _OPEN = r"(?:[\[\(\{<]|\\[\[\(\{])"
@@ -94,34 +95,54 @@ _NOT_BRACKET_LED = frozenset(("halfdot-dot", "spdot", "worddot", "spat", "wordat
 _BR_KINDS = [n for n, _ in _FAST if n not in _NOT_BRACKET_LED]
 _BR_PARTS = [f"(?P<k{i}>{p})" for i, (n, p) in enumerate((n, p) for n, p in _FAST if n not in _NOT_BRACKET_LED)]
 _OTHER = [(n, p) for n, p in _FAST if n in _NOT_BRACKET_LED]
-_BR_RE = re.compile("|".join(_BR_PARTS))
+_BR_RE = _rx.compile("|".join(_BR_PARTS))
 # Only where a style can start: a plain bracket followed by three more starts none (each needs a
 # dot, word, letter or slash within its first three brackets), nor one before a line end; an
 # opening bracket before a letter needs the first letter of DOT, PUNTO, AT, ET, ARROBA or WWW
 # ("[Link]", "(See": prose, most of a report's brackets); a backslash needs a bracket, dot, '@'
 # or slash after it and a caret a dot. Led by one class of the five marks, so the engine skips
 # to them; the look-behind then says which mark it read.
-_BR_ANCHOR_RE = re.compile(
+_BR_ANCHOR_RE = _rx.compile(
     r"[\[\(\{<\]\)\}\\^](?:"
     r"(?<=[\[\(\{<])(?![\[\(\{<\]\)\}]{3}|[b-cf-oq-vx-zB-CF-OQ-VX-Z\n])"
     r"|(?<=[\]\)\}])(?![\[\(\{<\]\)\}]{3}|\n|\Z)"
     r"|(?<=\\)(?=[.@/\[\(\{\]\)\}])"
     r"|(?<=\^)(?=\.))"
 )
-_FAST_RES = tuple((n, re.compile(p)) for n, p in _OTHER)
+# Literals one of which every match of a style holds, by the start of its pattern: a text without
+# any of them skips that pass for a substring search (most reports hold no "DOT" or " ." at all).
+_GATES_BY_LEAD = (
+    (r"\.[\]\}]", (".]", ".}")),
+    (r"\.(?<=[a-z0-9] \.)", (" .",)),
+    (r"-dot-", ("-dot-",)),
+    (r"DOT", ("DOT",)),
+    (r"A[Tt]", ("AT", "At")),
+    (r"AT(?<=", ("AT",)),
+    ("\\uff0e", ("\uff0e",)),
+    ("\\u3002", ("\u3002",)),
+    ("\\uff61", ("\uff61",)),
+    ("\\uff20", ("\uff20",)),
+)
+
+
+def _gates(pattern: str) -> tuple[str, ...]:
+    return next((gates for lead, gates in _GATES_BY_LEAD if pattern.startswith(lead)), ())
+
+
+_FAST_RES = tuple((n, _rx.compile(p), _gates(p)) for n, p in _OTHER)
 _UNICODE_KINDS = frozenset(("unidot", "uniat"))
 
-_SCHEME_RE = re.compile(
+_SCHEME_RE = _rx.compile(
     r"(?i)(?<![A-Za-z0-9])(?:[\[\(](?P<bsch>" + _SCHEME + r")[\]\)]|(?P<sch>" + _SCHEME + r")\]?)"
     r"(?P<ssep>" + _SCHEME_SEP + r")"
 )
 # Where a scheme separator can be: "//", "__", "[:" "(:" "{:" "]:" (anchored one before the
 # colon), ":\\", ":]". Three literal-led patterns: one alternation led by a class scans far slower.
 _SCHEME_ANCHOR_RES = (
-    (re.compile(r"//"), 0),
-    (re.compile(r"__"), 0),
-    (re.compile(r":(?<=[\[\(\{\]]:)"), 1),
-    (re.compile(r":(?=[\\\]])"), 0),
+    (_rx.compile(r"//"), 0),
+    (_rx.compile(r"__"), 0),
+    (_rx.compile(r":(?<=[\[\(\{\]]:)"), 1),
+    (_rx.compile(r":(?=[\\\]])"), 0),
 )
 
 
@@ -131,8 +152,8 @@ def _scheme_anchors(text: str) -> list[int]:
     return out
 
 
-_COMMA_ANCHOR_RE = re.compile(r",\d{1,3},\d")
-_COMMA_IP_RE = re.compile(
+_COMMA_ANCHOR_RE = _rx.compile(r",\d{1,3},\d")
+_COMMA_IP_RE = _rx.compile(
     r"(?<![\d,.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:,(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d,]|\.\d)"
 )
 _LOOSE = frozenset(("commaip", "spdot", "worddot", "spat", "wordat", "spelled"))
@@ -145,18 +166,18 @@ _AT_KINDS = frozenset(("brat", "closeat2", "closeat6", "spat", "wordat", "bsat",
 # Addresses spelled out in words, "john at corp dot com", "8 dot 8 dot 8 dot 8": read only where a
 # spelled " dot " joins the labels (a bare " at " before a real dot is prose: "hosted at x.com").
 # Found from each " dot " anchor (a literal the engine skips to), then matched around it.
-_SPELLED_ANCHOR_RE = re.compile(r"[ \t](?:dot|DOT)[ \t]")
+_SPELLED_ANCHOR_RE = _rx.compile(r"[ \t](?:dot|DOT)[ \t]")
 _SEP_DOT = r"(?:[ \t]{1,3}(?:dot|DOT)[ \t]{1,3}|[ \t]{0,3}[\[\(\{<](?:dot|DOT|\.)[\]\)\}>][ \t]{0,3}|\.)"
-_SPELLED_MAIL_RE = re.compile(
+_SPELLED_MAIL_RE = _rx.compile(
     r"(?<=[A-Za-z0-9_%+-])(?:[ \t]{1,3}(?:at|AT)[ \t]{1,3}"
     r"|[ \t]{0,3}[\[\(\{<][ \t]{0,3}(?:at|AT|@)[ \t]{0,3}[\]\)\}>][ \t]{0,3}"
     r"|[ \t]{0,3}(?:@|\\@|\uff20)[ \t]{0,3})"
     r"[A-Za-z0-9-]{1,63}(?:" + _SEP_DOT + r"[A-Za-z0-9-]{1,63}){1,6}(?![A-Za-z0-9-])"
 )
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_SPELLED_IP_RE = re.compile(r"(?<![\w.])" + _OCTET + r"(?:" + _SEP_DOT + _OCTET + r"){3}(?![\w]|\.\d)")
-_SEP_DOT_RE = re.compile(_SEP_DOT)
-_SEP_AT_RE = re.compile(r"^[^A-Za-z0-9-]*(?:at|AT)?[^A-Za-z0-9-]*")
+_SPELLED_IP_RE = _rx.compile(r"(?<![\w.])" + _OCTET + r"(?:" + _SEP_DOT + _OCTET + r"){3}(?![\w]|\.\d)")
+_SEP_DOT_RE = _rx.compile(_SEP_DOT)
+_SEP_AT_RE = _rx.compile(r"^[^A-Za-z0-9-]*(?:at|AT)?[^A-Za-z0-9-]*")
 
 
 # A replacement: (start, end, style, text to put there). A plain tuple: thousands per report.
@@ -286,8 +307,8 @@ def _tokens(text: str) -> list[_Tok]:
             pos = _spaces_before(text, pos)
         add((pos, last, kind, rep))
     ascii_only = text.isascii()  # O(1) in CPython: the full-width styles need not scan
-    for kind, rx in _FAST_RES:
-        if ascii_only and kind in _UNICODE_KINDS:
+    for kind, rx, gates in _FAST_RES:
+        if ascii_only and kind in _UNICODE_KINDS or gates and not any(g in text for g in gates):
             continue
         for m in rx.finditer(text):
             tok = _fast_token(text, kind, m)
@@ -462,7 +483,7 @@ def refang(text: str) -> str:
     return text
 
 
-_DEFANG_DOT = re.compile(r"\.")
+_DEFANG_DOT = _rx.compile(r"\.")
 _DEFANG: dict[IndicatorType, Callable[[str], str]] = {}
 
 

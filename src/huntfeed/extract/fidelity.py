@@ -10,14 +10,13 @@ report which defangs its indicators leaves its reference links live.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from huntfeed.extract import prepared, warninglists
+from huntfeed.extract import prepared, rx, warninglists
 from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, report_sites
 from huntfeed.extract.tld import registrable, tld_of
 from huntfeed.model import Fidelity, IndicatorType
@@ -76,7 +75,7 @@ def _abused_path(host: str, path: str) -> bool:
     return any(fnmatchcase(path, g) for g in globs)
 
 
-_CAMEL = re.compile(r"[a-z][A-Z]")
+_CAMEL = rx.compile(r"[a-z][A-Z]")
 
 
 def _code_identifier(value: str, raw: str) -> bool:
@@ -159,7 +158,7 @@ def _positive(sig: Signals, pol: Policy, plain_ok: bool) -> tuple[Fidelity, str]
     return HIGH, "plain"
 
 
-_IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_IPV4_SHAPE = rx.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 # Non-global IPv4 blocks (RFC 6890 and multicast/reserved), as integer ranges.
 _IPV4_SPECIAL = tuple(
     (int(net.network_address), int(net.broadcast_address))
@@ -213,8 +212,8 @@ def _bare_host(domain: str, sig: Signals) -> Signals:
     return sig._replace(roles=frozenset(role if r == "bare-host" else r for r in sig.roles))
 
 
-_ASSET_EXT = re.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|woff2?|ttf|eot)(?:[?#].*)?$")
-_ASSET_DIR = re.compile(r"(?i)/(?:images?|img|pictures|screenshots|assets|static|media/images)/")
+_ASSET_EXT = rx.compile(r"(?i)\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|woff2?|ttf|eot)(?:[?#].*)?$")
+_ASSET_DIR = rx.compile(r"(?i)/(?:images?|img|pictures|screenshots|assets|static|media/images)/")
 
 
 def _link_verdict(path: str, sig: Signals) -> tuple[Fidelity, str] | None:
@@ -229,7 +228,7 @@ def _link_verdict(path: str, sig: Signals) -> tuple[Fidelity, str] | None:
     return None
 
 
-_AUTHORITY = re.compile(r"[^/?#]*")
+_AUTHORITY = rx.compile(r"[^/?#]*")
 
 
 def _host_and_path(url: str) -> tuple[str, str]:

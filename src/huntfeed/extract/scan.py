@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from huntfeed.extract import patterns as P
+from huntfeed.extract import rx as _rx
 from huntfeed.extract import scan_host as H
 from huntfeed.extract.fang import Fanged, fang_map
 from huntfeed.extract.marks import emphasis as _emphasis
@@ -28,7 +29,7 @@ from huntfeed.model import IndicatorType
 T = IndicatorType
 _HASH_TYPES = {32: T.MD5, 40: T.SHA1, 64: T.SHA256, 128: T.SHA512}
 _URL_TRAIL = ".,;:!?'\"*"
-_URL_HOST_RE = re.compile(
+_URL_HOST_RE = _rx.compile(
     r"(?i)^(?P<scheme>[a-z][a-z0-9+.-]*://)?(?P<user>[^@/?#\s]*@)?"
     r"(?P<host>\[[0-9a-f:.]+\]|[^:/?#\s]+)(?P<port>:\d{1,5})?(?P<rest>[/?#].*)?$",
     re.DOTALL,
@@ -41,7 +42,7 @@ Occ = tuple[int, int, IndicatorType, str, str]
 
 
 # Labels of 1-63 characters, none starting or ending with '-': the shape, checked in one call.
-_LABELS_RE = re.compile(r"(?:(?!-)[^.]{1,63}(?<!-)\.)+(?!-)[^.]{1,63}(?<!-)")
+_LABELS_RE = _rx.compile(r"(?:(?!-)[^.]{1,63}(?<!-)\.)+(?!-)[^.]{1,63}(?<!-)")
 
 
 def _valid_domain(domain: str) -> bool:
@@ -99,10 +100,10 @@ def _bare_url(n: str, s: int, e: int) -> tuple[str, int] | None:
     return norm[0], s + len(raw)
 
 
-_NOT_A_PATH_RE = re.compile(r"(?i)(?:tcp|udp|sctp|icmp)|\d{1,3}(?:\.\d{1,3}){3}")
+_NOT_A_PATH_RE = _rx.compile(r"(?i)(?:tcp|udp|sctp|icmp)|\d{1,3}(?:\.\d{1,3}){3}")
 
 
-_LEADING_ZERO_RE = re.compile(r"(?<![0-9])0[0-9]")
+_LEADING_ZERO_RE = _rx.compile(r"(?<![0-9])0[0-9]")
 
 
 def _ipv4_value(text: str) -> str:
@@ -111,8 +112,8 @@ def _ipv4_value(text: str) -> str:
     return ".".join(str(int(p)) for p in text.split("."))
 
 
-_CIDR_RE = re.compile(r"/\d{1,2}")
-_COMMENT_RE = re.compile(r"\([^()]*\)")
+_CIDR_RE = _rx.compile(r"/\d{1,2}")
+_COMMENT_RE = _rx.compile(r"\([^()]*\)")
 class _Spans:
     """Sorted spans with a containment query."""
 
@@ -343,26 +344,34 @@ def _ipv6(ctx: Ctx) -> None:
             ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
 
+def hex_runs(n: str) -> list[tuple[int, int]]:
+    """The spans ``P.HEX_RE`` finds in ``n``: its maximal runs of 32 hex digits or more."""
+    # Latin-1 with "?" for the rest: one byte per character, offsets unchanged, no hex digit lost.
+    return [m.span() for m in P.HEX_RUN_RE.finditer(n.encode("latin-1", "replace").translate(P.HEX_CLASS))]
+
+
 def _hashes(ctx: Ctx) -> None:
     """MD5, SHA-1, SHA-256 and SHA-512, told apart by length."""
     n, add, urls = ctx.text, ctx.add, ctx.urls
     ustarts = urls.starts
-    for m in P.HEX_RE.finditer(n):
-        s, e = m.span()
+    for s, e in hex_runs(n):
         kind = _HASH_TYPES.get(e - s)
         if kind is None:
             continue
+        digest = n[s:e]
         if s > 0 and n[s - 1].isalnum():
             if not (s >= 2 and n[s - 2 : s] in ("0x", "0X")):
                 continue
-            if kind is T.SHA1 and not (m.group(0).islower() or m.group(0).isupper()):
+            if kind is T.SHA1 and not (digest.islower() or digest.isupper()):
                 continue  # 0x + 40 mixed-case hex (EIP-55 checksum): an Ethereum/BSC wallet, not a SHA-1
         # A digest inside a URL (a commit id, a file named by its MD5) is reported with the URL.
-        add((s, e, kind, m.group(0).lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
+        add((s, e, kind, digest.lower(), "in-url" if ustarts and urls.overlaps(s, e) else ""))
 
 
 def _cves(ctx: Ctx) -> None:
-    for rx in P.CVE_RES:
+    for word, rx in zip(P.CVE_WORDS, P.CVE_RES, strict=True):
+        if word not in ctx.text:
+            continue  # a substring search: most texts hold no "cve" or "Cve" at all
         for m in rx.finditer(ctx.text):
             ctx.add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
 

@@ -15,6 +15,7 @@ from operator import methodcaller
 from typing import TYPE_CHECKING
 
 from huntfeed.extract import patterns as P
+from huntfeed.extract import rx as _rx
 from huntfeed.model import IndicatorType
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _matches_at(rx: re.Pattern[str], n: str, starts: list[int]) -> Iterator[re.M
             yield m
 
 
-_HIVE_HEAD_RE = re.compile("[hH][kK\u212a]")  # every hive name opens with HK, in any case
+_HIVE_HEAD_RE = _rx.compile("[hH][kK\u212a]")  # every hive name opens with HK, in any case
 
 
 def _registry_starts(n: str) -> list[int]:
@@ -123,8 +124,8 @@ def _winpath_starts(n: str) -> list[int]:
     return out
 
 
-_DRIVE_RE = re.compile(r":\\")
-_VAR_END_RE = re.compile(r"%\\")
+_DRIVE_RE = _rx.compile(r":\\")
+_VAR_END_RE = _rx.compile(r"%\\")
 
 
 def registry(ctx: Ctx) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from huntfeed.errors import ParseError
-from huntfeed.feeds.fetch import FetchResult
 from huntfeed.feeds.parse import clean_text, strip_html
 from huntfeed.model import Article, Entry, Source, TextSource
+
+if TYPE_CHECKING:  # an annotation only: a document analysed from a file never loads the HTTP stack
+    from huntfeed.feeds.fetch import FetchResult
 
 # Below this many characters a page is a stub ("full analysis to follow"): worth re-checking later.
 THIN_TEXT = 1500

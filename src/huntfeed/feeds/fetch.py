@@ -22,11 +22,10 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from huntfeed import __version__
 from huntfeed.errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
 from huntfeed.feeds.decode import decode, finish, layers_for
-
-USER_AGENT = f"huntfeed/{__version__} (+https://github.com/huntfeed/huntfeed)"
+from huntfeed.feeds.fetch_settings import USER_AGENT as USER_AGENT  # re-exported
+from huntfeed.feeds.fetch_settings import FetchSettings as FetchSettings  # re-exported: where the settings live
 
 Resolver = Callable[[str], Iterable[str]]
 
@@ -36,19 +35,6 @@ def _system_resolver(host: str) -> list[str]:
         return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None)})
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve host {host!r}: {exc}") from exc
-
-
-@dataclass(frozen=True, slots=True)
-class FetchSettings:
-    """Limits for one fetcher; the defaults suit public feeds and article pages."""
-
-    timeout: float = 20.0
-    deadline: float = 30.0  # whole response (headers and body, every redirect hop), however slowly it trickles
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    per_host: int = 2  # requests in flight to one host at once, however many feeds run side by side
-    allow_hosts: frozenset[str] = frozenset()  # host or host:port let past the SSRF guard
-    user_agent: str = USER_AGENT
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -106,6 +107,30 @@ class TriggerIndex:
             self._automaton.make_automaton()
         self._empty = not table
         self.always = frozenset(always)
+        self._whole: dict[str, bool] = {}  # per use case: its context words need the whole text (see evidence_text)
+
+    def evidence_text(
+        self, scan: Scan, key: str, context: Sequence[str], pattern: re.Pattern[str] | None
+    ) -> str | None:
+        """What a use case's phrase pattern and context words must see of the text, or None for all of it.
+
+        Its phrase matches, then the first match of each context word that occurs, NUL-separated (no
+        phrase holds a NUL, and a NUL is a word boundary): the phrase pattern finds the same matches
+        in the same order as over the whole text, and a context word's pattern finds itself exactly
+        when it occurs there (inside a phrase match too: a match's ends are boundaries in the text).
+        That needs every context word in the automaton and none that the phrase pattern matches
+        (which would add phrase matches); otherwise the whole text.
+        """
+        whole = self._whole.get(key)
+        if whole is None:
+            whole = self._whole[key] = key in self.always or any(
+                context_key(key, word) in self.always or (pattern is not None and pattern.search(word.lower()))
+                for word in context)
+        if whole:
+            return None
+        found = list(scan.phrases.get(key, ()))
+        found += [matches[0] for word in context if (matches := scan.phrases.get(context_key(key, word)))]
+        return "\0".join(found)
 
     def scan(self, text: str, lowered: str) -> Scan | None:
         """One pass over ``text`` (``lowered`` is ``text.lower()``); None where the patterns must run."""
@@ -126,6 +151,11 @@ class TriggerIndex:
         return Scan({key: _leftmost_longest(found, lowered) for key, found in spans.items()}, frozenset(named))
 
 
+def context_key(key: str, word: str) -> str:
+    """The automaton's key for one context word of use case ``key``: its own pattern, matched on its own."""
+    return f"{key}\0context\0{word}"
+
+
 def _leftmost_longest(spans: list[tuple[int, int]], lowered: str) -> list[str]:
     out, taken = [], 0
     for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -136,7 +166,7 @@ def _leftmost_longest(spans: list[tuple[int, int]], lowered: str) -> list[str]:
 
 
 # The code whose output the cache stores: a change to any of them (or to pySigma) is a new key.
-_CONVERSION_SOURCES = ("convert.py", "cim.py", "spl_lint.py")
+_CONVERSION_SOURCES = ("convert.py", "cim.py", "spl_lint.py", "registry.py", "kusto_conventions.py", "window.py")
 _CONVERSION_PACKAGES = ("pySigma", "pysigma-backend-splunk", "pySigma-backend-kusto")
 
 
@@ -157,6 +187,18 @@ def conversion_fingerprint() -> str:
 
 
 MAX_ENTRIES = 4096  # a file only grows while rules change under one fingerprint; past this, keep the used ones
+
+
+DEFENDER_TABLES_LABEL = "// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)"
+
+
+def defender_tables_for_sentinel(kql: str) -> str:
+    """A Defender query offered as the Sentinel hunt, labelled so nobody mistakes it for ASIM.
+
+    Plain text, kept here rather than in ``convert`` so that a use case without a Sentinel query of
+    its own, read back from the cache, does not import pySigma (0.25 s of every ``analyze`` start).
+    """
+    return kql if kql.startswith(DEFENDER_TABLES_LABEL) else f"{DEFENDER_TABLES_LABEL}\n{kql}"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 from sigma.backends.kusto.kusto import KustoBackend
 from sigma.backends.splunk.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.pipelines.microsoftxdr.microsoftxdr import microsoft_xdr_pipeline
 from sigma.pipelines.sentinelasim.sentinelasim import sentinel_asim_pipeline
@@ -21,6 +22,9 @@ from sigma.rule import SigmaRule
 
 from huntfeed.errors import QueryError
 from huntfeed.hunts.cim import NETWORK_CATEGORIES, huntfeed_cim_network_pipeline
+from huntfeed.hunts.compiled import (
+    defender_tables_for_sentinel as defender_tables_for_sentinel,  # re-exported; plain text
+)
 from huntfeed.hunts.kusto_conventions import IntegerAwareKustoBackend, kusto_value_pipeline
 from huntfeed.hunts.registry import cim_registry_pipeline, defender_registry_pipeline, sentinel_registry_pipeline
 from huntfeed.hunts.spl_lint import tokenize
@@ -77,18 +81,41 @@ DEFENDER_PROJECT: dict[str, tuple[str, ...]] = {
 }
 
 
-def parse_rule(sigma_yaml: str) -> SigmaRule:
-    """Parse one Sigma rule, raising QueryError with pySigma's reason."""
+def parse_collection(sigma_yaml: str) -> list[SigmaRule | SigmaCorrelationRule]:
+    """Every rule in a Sigma file (detection and correlation rules), raising QueryError with pySigma's reason."""
     try:
         rules = SigmaCollection.from_yaml(sigma_yaml).rules
     except SigmaError as exc:
         raise QueryError(f"invalid Sigma rule: {exc}") from exc
+    for rule in rules:
+        if rule.errors:
+            raise QueryError(f"invalid Sigma rule: {rule.errors[0]}")
+    return [r for r in rules if isinstance(r, SigmaRule | SigmaCorrelationRule)]
+
+
+def parse_rule(sigma_yaml: str) -> SigmaRule:
+    """Parse one Sigma detection rule, raising QueryError with pySigma's reason."""
+    rules = parse_collection(sigma_yaml)
     if len(rules) != 1 or not isinstance(rules[0], SigmaRule):
-        raise QueryError("expected exactly one Sigma detection rule")
-    rule = rules[0]
-    if rule.errors:
-        raise QueryError(f"invalid Sigma rule: {rule.errors[0]}")
-    return rule
+        kinds = ", ".join(type(r).__name__ for r in rules) or "none"
+        raise QueryError(f"expected exactly one Sigma detection rule, found {len(rules)} ({kinds})")
+    return rules[0]
+
+
+MAX_REASON = 600
+
+
+def backend_reason(exc: Exception, rule: SigmaRule | None = None) -> str:
+    """pySigma's whole message on one line, shortened; the Kusto pipeline's four-line table lecture
+    says instead which logsource has no table."""
+    text = " ".join(str(exc).split())
+    if text.startswith("Unable to determine table name") and rule is not None:
+        ls = rule.logsource
+        source = ", ".join(f"{k}: {v}" for k, v in (("product", ls.product), ("category", ls.category),
+                                                    ("service", ls.service)) if v)
+        text = (f"no table for logsource ({source or 'none'}): pySigma's Kusto pipelines choose the table "
+                "from the logsource category or the EventID, and know neither for this rule")
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
 def _run(backend: SplunkBackend | KustoBackend, sigma_yaml: str, fmt: str = "default") -> str:
@@ -96,11 +123,12 @@ def _run(backend: SplunkBackend | KustoBackend, sigma_yaml: str, fmt: str = "def
     try:
         out = backend.convert_rule(rule, fmt)
     except SigmaError as exc:
-        raise QueryError(str(exc).splitlines()[0]) from exc
+        raise QueryError(backend_reason(exc, rule)) from exc
     except (ValueError, KeyError, TypeError) as exc:  # backends raise these on shapes they do not handle
-        raise QueryError(f"{type(exc).__name__}: {exc}") from exc
+        raise QueryError(f"{type(exc).__name__}: {backend_reason(exc)}") from exc
     if not out or not isinstance(out[0], str):
-        raise QueryError("the backend produced no query")
+        raise QueryError("the backend produced no query (nothing of the rule maps to this target; "
+                         "the Kusto pipelines drop an EventID condition)")
     return out[0]
 
 
@@ -201,21 +229,14 @@ def to_kql_defender(sigma_yaml: str) -> str:
 def to_kql_sentinel(sigma_yaml: str) -> str:
     """Microsoft Sentinel KQL over ASIM parsers; Defender tables when ASIM cannot express the rule."""
     if _category(sigma_yaml) in ("dns_query", "dns"):
-        pipeline = _remap(_ASIM_DNS_FIELDS) + kusto_value_pipeline() + sentinel_asim_pipeline(query_table="_Im_Dns")
+        pipeline = (_remap(_ASIM_DNS_FIELDS) + kusto_value_pipeline(asim=True)
+                    + sentinel_asim_pipeline(query_table="_Im_Dns"))
     else:
-        pipeline = sentinel_registry_pipeline() + kusto_value_pipeline() + sentinel_asim_pipeline()
+        pipeline = sentinel_registry_pipeline() + kusto_value_pipeline(asim=True) + sentinel_asim_pipeline()
     try:
         return _kusto_finish(_run(IntegerAwareKustoBackend(pipeline), sigma_yaml), "TimeGenerated")
     except QueryError:
         return defender_tables_for_sentinel(to_kql_defender(sigma_yaml))
-
-
-DEFENDER_TABLES_LABEL = "// Defender tables: no ASIM parser expresses this rule (needs Defender XDR data in Sentinel)"
-
-
-def defender_tables_for_sentinel(kql: str) -> str:
-    """A Defender query offered as the Sentinel hunt, labelled so nobody mistakes it for ASIM."""
-    return kql if kql.startswith(DEFENDER_TABLES_LABEL) else f"{DEFENDER_TABLES_LABEL}\n{kql}"
 
 
 CONVERTERS: dict[str, Callable[[str], str]] = {
@@ -242,3 +263,33 @@ def convert_other(sigma_yaml: str, backend: str, pipeline: str | None = None, fm
         pipe = plugins.pipelines[pipeline]()
     backend_class: Any = plugins.backends[backend]
     return _run(backend_class(pipe), sigma_yaml, fmt)
+
+
+def _correlation_spl_raw(sigma_yaml: str) -> str:
+    # A correlation needs its base rules: pySigma converts the whole collection into one search.
+    collection = SigmaCollection.from_yaml(sigma_yaml)
+    windows = any(isinstance(r, SigmaRule) and r.logsource.product == "windows" for r in collection.rules)
+    backend = SplunkBackend(splunk_windows_pipeline() if windows else ProcessingPipeline())  # type: ignore[no-untyped-call]
+    try:
+        out = backend.convert(collection)
+    except SigmaError as exc:
+        raise QueryError(backend_reason(exc)) from exc
+    if not out or not isinstance(out[-1], str):
+        raise QueryError("the backend produced no query")
+    return pretty_spl("search " + out[-1])
+
+
+def _no_correlations(reason: str) -> Callable[[str], str]:
+    def convert(sigma_yaml: str) -> str:
+        raise QueryError(reason)
+
+    return convert
+
+
+# What converts a correlation rule (count, value count, temporal) with its base rules, per target.
+CORRELATION_CONVERTERS: dict[str, Callable[[str], str]] = {
+    "spl": _no_correlations("the Splunk CIM data-model output of pySigma converts no correlation rules"),
+    "spl_raw": _correlation_spl_raw,
+    "kql": _no_correlations("pySigma's Kusto backend converts no correlation rules"),
+    "sentinel": _no_correlations("pySigma's Kusto backend converts no correlation rules"),
+}

@@ -1,25 +1,27 @@
 """Import a folder of Sigma rules (e.g. a SigmaHQ checkout): tagged rules become extra hunts.
 
 Each rule is converted once at import time and stored with its queries in the data folder; a rule
-that fails is listed with its reason and the import goes on.
+that fails is listed with its reason and the import goes on. A file holding a correlation rule and its
+base rules gives one imported rule per document. Storage and merging: hunts.imported.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from sigma.correlations import SigmaCorrelationRule
+from sigma.rule import SigmaRule
 
 from huntfeed.attack.catalog import Catalog
 from huntfeed.errors import DataFileError, QueryError
-from huntfeed.hunts.library import ImportedRule
+from huntfeed.hunts.imported import IMPORT_FILE, ImportedRule, load_imported, save_imported
+from huntfeed.hunts.sigma_meta import rule_names, rule_platform
 from huntfeed.hunts.usecase import TARGETS
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
-from huntfeed.paths import data_dir
 
-IMPORT_FILE = "sigma-imports.json"
 _TECH_TAG = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 # Lockheed Martin phase for each ATT&CK tactic tag (DESIGN.md section 4).
 TACTIC_PHASE = {
@@ -44,7 +46,7 @@ _LEVEL_CONFIDENCE = {"critical": "High", "high": "High", "medium": "Medium"}
 
 @dataclass
 class ImportReport:
-    """What an import did: rules imported, skipped (no technique tag) and failed, each with a reason."""
+    """What an import did: rules imported, skipped (with the reason) and failed, each with a reason."""
 
     imported: list[ImportedRule] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -59,6 +61,11 @@ class ImportReport:
     remapped_techniques: Counter[str] = field(default_factory=Counter)  # "old -> new" (revoked ids)
     never_fire: list[tuple[str, str]] = field(default_factory=list)  # every technique id unknown
     kql_checked: bool = False
+    kql_unchecked_why: str = "Kusto.Language not found"  # said in the summary when not kql_checked
+    _ids: dict[str, str] = field(default_factory=dict, repr=False)  # rule id -> the file that gave it
+
+    def skip_counts(self) -> Counter[str]:
+        return Counter(reason.split(":")[0].split(" (")[0] for _, reason in self.skipped)
 
     def summary(self) -> list[str]:
         """The table printed after an import: per target, then the totals."""
@@ -68,12 +75,14 @@ class ImportReport:
             rows.append(
                 f"{target:<10} {self.converted[target]:>9} {self.convert_failed[target]:>7} {rejected:>13}"
             )
+        skips = ", ".join(f"{n} {why}" for why, n in sorted(self.skip_counts().items()))
         rows.append(
-            f"{len(self.imported)} imported ({len(self.partial)} partly), {len(self.skipped)} skipped (no "
-            f"technique tag), {len(self.failed)} failed; {len(self.never_fire)} imported with no known "
+            f"{len(self.imported)} imported ({len(self.partial)} partly), {len(self.skipped)} skipped"
+            + (f" ({skips})" if skips else "")
+            + f", {len(self.failed)} failed; {len(self.never_fire)} imported with no known "
             f"technique (cannot fire); {sum(self.unknown_techniques.values())} unknown and "
             f"{sum(self.remapped_techniques.values())} revoked technique tags"
-            + ("" if self.kql_checked else "; KQL not analysed (Kusto.Language not found)")
+            + ("" if self.kql_checked else f"; KQL not analysed ({self.kql_unchecked_why})")
         )
         return rows
 
@@ -81,12 +90,12 @@ class ImportReport:
 _KQL_TARGETS = ("kql", "sentinel")
 
 
-def _convert_all(text: str, report: ImportReport) -> tuple[dict[str, str], list[str]]:
-    from huntfeed.hunts.convert import CONVERTERS  # pySigma loads only when rules are imported
+def _convert_all(text: str, report: ImportReport, *, correlation: bool = False) -> tuple[dict[str, str], list[str]]:
+    from huntfeed.hunts.convert import CONVERTERS, CORRELATION_CONVERTERS
 
     queries: dict[str, str] = {}
     errors: list[str] = []
-    for target, convert in CONVERTERS.items():
+    for target, convert in (CORRELATION_CONVERTERS if correlation else CONVERTERS).items():
         try:  # each target on its own: one backend's exception never costs the others
             queries[target] = convert(text)
             report.converted[target] += 1
@@ -115,44 +124,110 @@ def _techniques(tags: list[str], path: Path, report: ImportReport, catalog: Cata
     return tuple(out)
 
 
-def _rule_from_file(
-    path: Path, report: ImportReport, catalog: Catalog | None, checker: KustoChecker | None
-) -> ImportedRule | None:
-    from huntfeed.hunts.convert import parse_rule  # pySigma loads only when rules are imported
+_OBSOLETES = re.compile(r"(?m)^([ \t]*(?:-[ \t]+)?type:[ \t]*)obsoletes[ \t]*$")
+_DOC_SPLIT = re.compile(r"(?m)^---[ \t]*$")
+_DOC_ID = re.compile(r"(?m)^id:[ \t]*(\S+)[ \t]*$")
 
-    text = path.read_text(encoding="utf-8", errors="replace")
-    rule = parse_rule(text)
-    tags = [m.group(1).upper() for tag in rule.tags if (m := _TECH_TAG.match(f"{tag.namespace}.{tag.name}"))]
-    if not tags:
-        return None
-    techniques = _techniques(tags, path, report, catalog)
-    tactics = [
-        tag.name.lower()
-        for tag in rule.tags
-        if tag.namespace == "attack" and not _TECH_TAG.match(f"attack.{tag.name}")
-    ]
-    phase = next((TACTIC_PHASE[t] for t in tactics if t in TACTIC_PHASE), "actions-on-objectives")
-    level = rule.level.name.lower() if rule.level else ""
-    queries, errors = _convert_all(text, report)
+
+def normalise(text: str) -> str:
+    """SigmaHQ writes ``related: type: obsoletes``, which pySigma (and the specification: ``obsolete``)
+    rejects; a relation is metadata, so the word is read as the specification's and the rule converts."""
+    return _OBSOLETES.sub(r"\1obsolete", text)
+
+
+def _documents_by_id(text: str) -> dict[str, str]:
+    out = {}
+    for doc in _DOC_SPLIT.split(text):
+        m = _DOC_ID.search(doc)
+        if m is not None:
+            out[m.group(1).strip("'\"")] = doc
+    return out
+
+
+def _rule_tags(rule: SigmaRule | SigmaCorrelationRule) -> list[str]:
+    return [m.group(1).upper() for tag in rule.tags if (m := _TECH_TAG.match(f"{tag.namespace}.{tag.name}"))]
+
+
+def _rules_from_file(
+    path: Path, report: ImportReport, catalog: Catalog | None, checker: KustoChecker | None
+) -> None:
+    """Every rule in one file: one document, or a correlation rule with its base rules (one each)."""
+    from huntfeed.hunts.convert import parse_collection  # pySigma loads only when rules are imported
+
+    text = normalise(path.read_text(encoding="utf-8", errors="replace"))
+    rules = parse_collection(text)
+    docs = _documents_by_id(text) if len(rules) > 1 else {}
+    for rule in rules:
+        where = str(path) if len(rules) == 1 else f"{path} ({rule.title})"
+        # A base rule converts from its own document; a correlation needs the whole file.
+        doc = docs.get(str(rule.id), text) if isinstance(rule, SigmaRule) else text
+        partly = ""
+        try:
+            converted = _convert_rule(rule, doc, report, checker)
+        except _Partial as part:
+            converted, partly = part.queries, part.reason
+        except QueryError as exc:
+            report.failed.append((where, exc.message))
+            continue
+        imported = _record(rule, converted, path, report, catalog)
+        if imported is None:
+            report.skipped.append((where, "no technique tag (attack.tNNNN)"))
+        elif imported.id in report._ids:
+            report.skipped.append((where, f"duplicate rule id: {imported.id} also in {report._ids[imported.id]}"))
+        else:
+            report._ids[imported.id] = where
+            report.imported.append(imported)
+            if partly:
+                report.partial.append((where, partly))
+
+
+def _convert_rule(rule: SigmaRule | SigmaCorrelationRule, text: str, report: ImportReport,
+                  checker: KustoChecker | None) -> dict[str, str]:
+    if not _rule_tags(rule):
+        return {}  # skipped, not converted: nothing would fire it
+    if isinstance(rule, SigmaCorrelationRule):
+        queries, errors = _convert_all(text, report, correlation=True)
+    else:
+        queries, errors = _convert_all(text, report)
     if checker is not None:
-        errors += _drop_bad_kql(queries, checker, report, path.stem)
+        errors += _drop_bad_kql(queries, checker, report, str(rule.id or rule.title))
     if not queries:
         raise QueryError("no target converts: " + "; ".join(errors))
     queries["sigma"] = text
-    rule_id = "SIGMA_" + (str(rule.id) if rule.id else path.stem).replace("-", "_").upper()[:60]
-    imported = ImportedRule(
-        id=rule_id,
+    if errors:
+        raise _Partial(queries, "; ".join(errors))
+    return queries
+
+
+def _record(rule: SigmaRule | SigmaCorrelationRule, queries: dict[str, str], path: Path,
+            report: ImportReport, catalog: Catalog | None) -> ImportedRule | None:
+    tags = _rule_tags(rule)
+    if not tags:
+        return None
+    tactics = [t.name.lower() for t in rule.tags if t.namespace == "attack" and not _TECH_TAG.match(f"attack.{t.name}")]
+    level = rule.level.name.lower() if rule.level else ""
+    logsource = rule.logsource if isinstance(rule, SigmaRule) else None
+    return ImportedRule(
+        id="SIGMA_" + (str(rule.id) if rule.id else path.stem).replace("-", "_").upper()[:60],
         title=rule.title,
         description=(rule.description or "").strip(),
-        techniques=techniques,
-        phase=phase,
+        techniques=_techniques(tags, path, report, catalog),
+        phase=next((TACTIC_PHASE[t] for t in tactics if t in TACTIC_PHASE), "actions-on-objectives"),
         confidence=_LEVEL_CONFIDENCE.get(level, "Low"),
         queries=queries,
-        product=(rule.logsource.product or "").lower(),
+        product=((logsource.product or "") if logsource else "").lower(),
+        level=level,
+        category=((logsource.category or "") if logsource else "").lower(),
+        service=((logsource.service or "") if logsource else "").lower(),
+        platform=rule_platform(rule) if isinstance(rule, SigmaRule) else _correlated_platform(rule),
+        names=rule_names(rule, path),
+        source=str(path),
     )
-    if errors:
-        raise _Partial(imported, "; ".join(errors))
-    return imported
+
+
+def _correlated_platform(rule: SigmaCorrelationRule) -> str:
+    platforms = {rule_platform(r.rule) for r in rule.rules or () if isinstance(r.rule, SigmaRule)}
+    return platforms.pop() if len(platforms) == 1 else ""
 
 
 def _drop_bad_kql(queries: dict[str, str], checker: KustoChecker, report: ImportReport, qid: str) -> list[str]:
@@ -170,9 +245,9 @@ def _drop_bad_kql(queries: dict[str, str], checker: KustoChecker, report: Import
 
 
 class _Partial(Exception):
-    def __init__(self, rule: ImportedRule, reason: str) -> None:
+    def __init__(self, queries: dict[str, str], reason: str) -> None:
         super().__init__(reason)
-        self.rule = rule
+        self.queries = queries
         self.reason = reason
 
 
@@ -187,55 +262,15 @@ def import_dir(
     report = ImportReport(kql_checked=checker is not None)
     if not source.is_dir():
         raise DataFileError("not a folder", where=str(source))
-    for path in sorted(p for p in source.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()):
+    files = (p for p in source.rglob("*") if p.suffix.lower() in (".yml", ".yaml") and p.is_file())
+    for path in sorted(files):
         try:
-            rule = _rule_from_file(path, report, catalog, checker)
-        except _Partial as part:
-            report.imported.append(part.rule)
-            report.partial.append((str(path), part.reason))
-            continue
+            _rules_from_file(path, report, catalog, checker)
         except (QueryError, OSError, UnicodeError) as exc:
             report.failed.append((str(path), getattr(exc, "message", str(exc))))
-            continue
         except Exception as exc:  # noqa: BLE001 - one odd rule must not stop the import
             report.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
-            continue
-        if rule is None:
-            report.skipped.append((str(path), "no ATT&CK technique tag (attack.tNNNN)"))
-        else:
-            report.imported.append(rule)
     return report
 
 
-def save_imported(rules: list[ImportedRule], target: Path | None = None) -> Path:
-    """Store imported rules (with their converted queries) for HuntLibrary.load."""
-    path = target or data_dir() / IMPORT_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(r) for r in rules], indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def load_imported(path: Path | None = None) -> tuple[ImportedRule, ...]:
-    """Imported rules saved by ``huntfeed usecases import-sigma`` (none when nothing was imported)."""
-    if path is None:
-        path = data_dir() / IMPORT_FILE
-    if not path.is_file():
-        return ()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(
-            ImportedRule(
-                id=r["id"],
-                title=r["title"],
-                description=r["description"],
-                techniques=tuple(r["techniques"]),
-                phase=r["phase"],
-                confidence=r["confidence"],
-                queries=dict(r["queries"]),
-                product=str(r.get("product", "")),
-            )
-            for r in raw
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(f"unreadable imported rules: {exc}", where=str(path)) from exc
+__all__ = ["IMPORT_FILE", "ImportReport", "import_dir", "load_imported", "normalise", "save_imported"]

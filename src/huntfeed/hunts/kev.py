@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from huntfeed.errors import DataFileError, FetchError, HTTPStatusError, TooLargeError
 from huntfeed.paths import data_dir
+
+if TYPE_CHECKING:  # loaded by update_kev only: scoring reads the catalog and never fetches (0.06 s of a start)
+    import httpx
 
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 KEV_FILE = "kev.json"
@@ -54,6 +55,8 @@ def update_kev(
     transport: httpx.BaseTransport | None = None,
 ) -> tuple[Path, int]:
     """Download the KEV catalog, check it, and replace the cached copy atomically; returns (path, count)."""
+    import httpx
+
     target = target or data_dir() / KEV_FILE
     try:
         with (

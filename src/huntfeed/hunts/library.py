@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex
+from huntfeed.hunts.compiled import QueryCache, Scan, TriggerIndex, context_key, defender_tables_for_sentinel
 from huntfeed.hunts.exploitation import ExploitationCues, load_exploitation_cues
-from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
+from huntfeed.hunts.imported import ImportedRule
+from huntfeed.hunts.imported_rank import imported_hunts
+from huntfeed.hunts.match import Evidence, Fired, fill_slots, match_usecase, phrase_pattern, rank
 from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
 from huntfeed.hunts.prepared import prepared_usecases
 from huntfeed.hunts.sweeps import build_sweeps
@@ -17,20 +19,6 @@ from huntfeed.model import Hunt, Indicator, Inference
 from huntfeed.paths import package_data
 
 MAX_USECASES = 8
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedRule:
-    """A user's Sigma rule, converted at import time, fired by its ATT&CK tags."""
-
-    id: str
-    title: str
-    description: str
-    techniques: tuple[str, ...]
-    phase: str
-    confidence: str
-    queries: dict[str, str]
-    product: str = ""  # the rule's logsource product: gates it by platform like the library's own
 
 
 @dataclass
@@ -51,7 +39,7 @@ class HuntLibrary:
     @classmethod
     def load(cls, path: Path | None = None, *, imports: Path | None = None) -> HuntLibrary:
         """Load the use cases in ``path`` (default: the bundled library) and any imported Sigma rules."""
-        from huntfeed.hunts.import_sigma import load_imported
+        from huntfeed.hunts.imported import load_imported
 
         cases = prepared_usecases(path or package_data("usecases"))  # load_usecases, kept as JSON once
         lib = cls(cases, load_imported(imports))
@@ -77,8 +65,6 @@ class HuntLibrary:
             cached = {t: uc.overrides[t] if t in uc.overrides else converted[t]
                       for t in TARGETS if t in uc.overrides or t in converted}
             if "sentinel" not in cached and "kql" in cached:
-                from huntfeed.hunts.convert import defender_tables_for_sentinel  # pySigma loads lazily
-
                 cached["sentinel"] = defender_tables_for_sentinel(cached["kql"])  # labelled, not ASIM
             cached["sigma"] = uc.sigma
             self._queries[uc.id] = cached
@@ -111,31 +97,32 @@ class HuntLibrary:
         return rank(fired)
 
     def _phrase_evidence(self, uc: UseCase, ev: Evidence, scan: Scan | None) -> Evidence:
-        # The automaton already found this use case's phrase matches: its pattern then runs over those
-        # matches alone, NUL-separated (no phrase holds a NUL, and a NUL is a word boundary), which
-        # gives the same matches in the same order as a pass over the whole article.
-        # Context words (rank only) are looked for in the whole article, not among the phrase matches.
-        if scan is None or self._index is None or uc.id in self._index.always or uc.triggers.context:
+        # The automaton already found this use case's phrase and context-word matches: its patterns then
+        # run over those alone (TriggerIndex.evidence_text), with the same results as over the whole article.
+        if scan is None or self._index is None:
             return ev
-        return replace(ev, text="\0".join(scan.phrases.get(uc.id, ())))
+        text = self._index.evidence_text(scan, uc.id, uc.triggers.context, self._patterns.get(uc.id))
+        return ev if text is None else replace(ev, text=text)
 
     def _trigger_index(self) -> TriggerIndex:
         # A platform built without its words listed runs its own pattern on every text, as before.
         cues = {n: self.platforms.words.get(n, ("\0",)) for n in self.platforms.patterns}
-        return TriggerIndex({uc.id: uc.triggers.phrases for uc in self.usecases}, cues)
+        keys = {uc.id: uc.triggers.phrases for uc in self.usecases}
+        keys.update({context_key(uc.id, c): (c,) for uc in self.usecases for c in uc.triggers.context})
+        return TriggerIndex(keys, cues)
 
     def hunts_for(
         self, text: str, indicators: tuple[Indicator, ...], inference: Inference, *, limit: int = MAX_USECASES,
         sweep_indicators: tuple[Indicator, ...] | None = None,
     ) -> tuple[Hunt, ...]:
-        """Fired use cases (best first), then imported rules for observed techniques, then IOC sweeps.
+        """Fired use cases (best first, ``limit`` behaviours), then imported rules, then IOC sweeps.
 
         ``sweep_indicators`` (default: ``indicators``) are the values to sweep for: the pipeline leaves
         out those past their lifetime.
         """
-        hunts = [self._hunt(f) for f in self.fire(text, indicators, inference)[:limit]]
+        hunts = [self._hunt(f) for f in fill_slots(self.fire(text, indicators, inference), limit)]
         last_text, named = self._named  # what fire found (the same as platforms.named: hunts.compiled)
-        hunts += self._imported_hunts(inference, named if last_text == text else self.platforms.named(text))
+        hunts += self._imported_hunts(inference, named if last_text == text else self.platforms.named(text), text)
         hunts += build_sweeps(indicators if sweep_indicators is None else sweep_indicators)
         return tuple(hunts)
 
@@ -147,32 +134,13 @@ class HuntLibrary:
             phase=uc.phase,
             confidence=uc.confidence,
             queries=self.queries(uc),
-            kind="usecase",
+            kind="audit" if uc.grade == "audit" else "usecase",  # audit hunts do not count in severity
             techniques=uc.techniques,
             reasons=f.reasons,
             description=uc.description,
             false_positives=uc.false_positives,
         )
 
-    def _imported_hunts(self, inference: Inference, named: frozenset[str]) -> list[Hunt]:
-        # Ranked after the library's own hunts, and gated by platform the same way.
-        observed = {t.id for t in inference.observed}
-        out = []
-        for rule in self.imported:
-            hits = [t for t in rule.techniques if t in observed]
-            if not hits or not self.platforms.allows(rule.product, named):
-                continue
-            out.append(
-                Hunt(
-                    use_case=rule.id,
-                    title=rule.title,
-                    phase=rule.phase,
-                    confidence=rule.confidence,
-                    queries=dict(rule.queries),
-                    kind="sigma-import",
-                    techniques=rule.techniques,
-                    reasons=tuple(f"technique {t} observed (imported Sigma rule)" for t in hits),
-                    description=rule.description,
-                )
-            )
-        return out[:MAX_USECASES]
+    def _imported_hunts(self, inference: Inference, named: frozenset[str], text: str = "") -> list[Hunt]:
+        # Gated, ranked and capped in hunts.imported_rank; they follow the library's own hunts.
+        return imported_hunts(self.imported, {t.id for t in inference.observed}, text, named, self.platforms)

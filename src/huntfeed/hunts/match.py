@@ -107,7 +107,29 @@ def match_usecase(uc: UseCase, ev: Evidence, pattern: re.Pattern[str] | None) ->
 
 
 def rank(fired: list[Fired]) -> list[Fired]:
-    """Best first: more points, then higher confidence, then id for a stable order."""
+    """Best first: alert-grade before audit-grade, more points, higher confidence, then id (stable)."""
     return sorted(
-        fired, key=lambda f: (-f.points, _CONFIDENCE_RANK.get(f.usecase.confidence, 3), f.usecase.id)
+        fired,
+        key=lambda f: (
+            f.usecase.grade == "audit",
+            -f.points,
+            _CONFIDENCE_RANK.get(f.usecase.confidence, 3),
+            f.usecase.id,
+        ),
     )
+
+
+def fill_slots(ranked: list[Fired], limit: int) -> list[Fired]:
+    """The first ``limit`` behaviours of a ranked list, each with the twins of its group right after it.
+
+    A group's best-ranked member takes the slot; its other members (the same behaviour in another log
+    source) follow it without taking one, so two forms of one hunt never push a third behaviour out.
+    """
+    slots: dict[str, list[Fired]] = {}
+    for f in ranked:
+        key = f.usecase.group or f.usecase.id
+        if key in slots:
+            slots[key].append(f)
+        elif len(slots) < limit:
+            slots[key] = [f]
+    return [f for members in slots.values() for f in members]

@@ -17,6 +17,8 @@ class PlatformCues:
 
     patterns: dict[str, re.Pattern[str]]
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the cue words, for hunts.compiled
+    # Cloud and SaaS platforms (services.yaml): a rule for one fires only where the report names it.
+    services: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def named(self, text: str) -> frozenset[str]:
         """The platforms whose cue words appear in the text."""
@@ -26,6 +28,14 @@ class PlatformCues:
         """A use case for ``product`` fits an article naming ``named`` (no cue at all fits every one)."""
         return product not in self.patterns or not named or product in named
 
+    def allows_rule(self, platform: str, text: str, named: frozenset[str]) -> bool:
+        """An imported rule watching ``platform`` fits the text: host platforms as ``allows``; a cloud or
+        SaaS platform, or any other named product, only where the text names it; no platform fits all."""
+        if not platform or platform in self.patterns:
+            return self.allows(platform, named)
+        rx = self.services.get(platform) or _service_pattern([platform.replace("_", " ")])
+        return rx.search(text) is not None
+
 
 def _pattern(words: list[str]) -> re.Pattern[str]:
     # ".exe" is an extension: it follows a name, so only its end needs a boundary.
@@ -34,16 +44,29 @@ def _pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
 
 
-def load_platform_cues(path: Path | None = None) -> PlatformCues:
-    """Load the platform cue words (default: the bundled ``hunts/platforms.yaml``); errors give file:line."""
-    path = path or package_data("hunts", "platforms.yaml")
+def _cue_file(path: Path) -> dict[str, tuple[str, ...]]:
     doc = load_yaml(path)
     if not isinstance(doc, LineDict) or not doc:
         raise DataFileError("expected a mapping of platform to cue words", where=f"{path}:1")
-    patterns, cue_words = {}, {}
+    cue_words = {}
     for name, words in doc.items():
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise DataFileError(f"{name!r} must be a list of words", where=f"{path}:{doc.line_of(name)}")
-        patterns[name.lower()] = _pattern([w.strip().lower() for w in words])
-        cue_words[name.lower()] = tuple(w.strip().lower() for w in words)
-    return PlatformCues(patterns, cue_words)
+        cue_words[str(name).lower()] = tuple(w.strip().lower() for w in words)
+    return cue_words
+
+
+def load_platform_cues(path: Path | None = None, services: Path | None = None) -> PlatformCues:
+    """Load the platform cue words (default: the bundled ``hunts/platforms.yaml``) and the cloud and SaaS
+    ones (``hunts/services.yaml``); errors give file:line."""
+    cue_words = _cue_file(path or package_data("hunts", "platforms.yaml"))
+    cloud = _cue_file(services or package_data("hunts", "services.yaml"))
+    return PlatformCues({n: _pattern(list(w)) for n, w in cue_words.items()}, cue_words,
+                        {n: _service_pattern(list(w)) for n, w in cloud.items()})
+
+
+def _service_pattern(words: list[str]) -> re.Pattern[str]:
+    # A cloud named inside a file path ("~/.aws/credentials", a stealer's target list) is not the report
+    # naming that cloud as where the attack happens.
+    alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
+    return re.compile(r"(?<![\w./\\~-])(?:" + "|".join(alts) + r")(?![\w/\\-])", re.IGNORECASE)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from sigma.conditions import ConditionOR
-from sigma.modifiers import SigmaContainsModifier, SigmaEndswithModifier
+from sigma.modifiers import SigmaContainsModifier, SigmaEndswithModifier, SigmaStartswithModifier
 from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition, RuleProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
@@ -70,10 +70,13 @@ class SplitRegistryValueName(DetectionItemTransformation):
     value_set: bool = True
 
     def _one(self, tail: str) -> SigmaDetection | None:
-        key, _, name = tail.rpartition("\\")
+        key, sep, name = tail.rpartition("\\")
         if not name or tail.endswith("\\"):
             return None
-        value_only = SigmaDetectionItem(self.value_field, [], [_with_text(name, False)])
+        if not sep:  # "endswith '$'": the end of the value's name, not the whole of it
+            value_only = SigmaDetectionItem(self.value_field, [SigmaEndswithModifier], [_with_text(name, True)])
+        else:
+            value_only = SigmaDetectionItem(self.value_field, [], [_with_text(name, False)])
         if key.strip("\\"):
             key_item = SigmaDetectionItem("TargetObject", [SigmaEndswithModifier], [_with_text(key, True)])
             split = SigmaDetection([key_item, value_only])
@@ -96,6 +99,41 @@ class SplitRegistryValueName(DetectionItemTransformation):
             if form is None:
                 return None
             forms.append(form)
+        if not forms:
+            return None
+        return forms[0] if len(forms) == 1 else SigmaDetection(forms, item_linking=ConditionOR)  # type: ignore[return-value]
+
+
+@dataclass
+class SplitContainsAcrossValueName(DetectionItemTransformation):
+    """``TargetObject|contains '...\\System\\EnableLUA'`` may end in the value's name: the key contains the
+    whole text, or it ends in the part before the last backslash and the value name starts with the rest.
+
+    Defender and ASIM keep the value name out of the key, so the unsplit ``RegistryKey contains`` never
+    sees ``EnableLUA``. Text without an inner backslash, or ending in one, is left to the other steps.
+    """
+
+    value_field: str = "RegistryValueName"
+
+    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetection | None:
+        if detection_item.field != "TargetObject" or detection_item.modifiers != [SigmaContainsModifier]:
+            return None
+        star = SpecialChars.WILDCARD_MULTI
+        forms: list[SigmaDetectionItem | SigmaDetection] = []
+        for v in detection_item.value:
+            parts = v.s if isinstance(v, SigmaString) else ()
+            text = parts[1] if len(parts) == 3 and parts[0] == star == parts[2] and isinstance(parts[1], str) else ""
+            key, _, name = text.rpartition("\\")
+            if not key.strip("\\") or not name:
+                return None
+            starts = SigmaString()
+            starts.s = [name, star]
+            split = SigmaDetection([
+                SigmaDetectionItem("TargetObject", [SigmaEndswithModifier], [_with_text(key, True)]),
+                SigmaDetectionItem(self.value_field, [SigmaStartswithModifier], [starts]),
+            ])
+            whole = SigmaDetectionItem("TargetObject", [SigmaContainsModifier], [v])
+            forms.append(SigmaDetection([whole, split], item_linking=ConditionOR))
         if not forms:
             return None
         return forms[0] if len(forms) == 1 else SigmaDetection(forms, item_linking=ConditionOR)  # type: ignore[return-value]
@@ -170,6 +208,7 @@ def _registry_items(prefix: str, value_field: str, dword: str) -> list[Processin
     return [
         item("registry_value_name", SplitRegistryValueName(value_field), VALUE_CATEGORIES),
         item("registry_key_or_value_name", SplitRegistryValueName(value_field, value_set=False), KEY_CATEGORIES),
+        item("registry_contains_value_name", SplitContainsAcrossValueName(value_field), REGISTRY_CATEGORIES),
         item("registry_key_backslash", TrimKeyBackslash(), REGISTRY_CATEGORIES),
         item("registry_dword", NormaliseDword(dword), REGISTRY_CATEGORIES),
     ]

@@ -18,9 +18,13 @@ CONFIDENCES = ("High", "Medium", "Low")
 TARGETS = ("spl", "spl_raw", "kql", "sentinel")
 TECHNIQUE_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
 ID_RE = re.compile(r"^UC_[A-Z0-9_]{3,60}$")
+GROUP_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+# alert: a hit is a lead to chase; audit: every occurrence of an event that is also routine (a cleared
+# log), listed for review, ranked after the alert-grade hunts and left out of severity.
+GRADES = ("alert", "audit")
 
 _REQUIRED = ("id", "title", "description", "phase", "confidence", "techniques", "triggers", "sigma")
-_OPTIONAL = ("false_positives", "overrides", "references", "samples")
+_OPTIONAL = ("false_positives", "overrides", "references", "samples", "grade", "group")
 _TRIGGER_KEYS = ("techniques", "phrases", "indicator_types", "cve", "require_phrase", "context", "exploitation")
 
 
@@ -70,6 +74,10 @@ class UseCase:
     sigma_line: int = 0
     product: str = ""  # the Sigma logsource product (windows, linux, azure...): gates firing by platform
     samples: Samples = field(default_factory=Samples)
+    grade: str = "alert"  # alert | audit
+    # Use cases hunting one behaviour in different log sources (schtasks.exe and Security 4698) share
+    # one of a profile's use-case slots, so twins never push another behaviour out.
+    group: str = ""
 
 
 def _str(doc: LineDict, key: str, where: str, *, required: bool = True) -> str:
@@ -151,9 +159,30 @@ def parse_usecase(doc: Any, where: str) -> UseCase:
         overrides={k: v.strip() for k, v in overrides.items()},
         references=_str_list(doc, "references", where),
         samples=_samples(doc, where),
+        grade=_choice(doc, "grade", GRADES, where),
+        group=_group(doc, where),
         path=where,
         sigma_line=doc.line_of("sigma") + 1,
     )
+
+
+def _choice(doc: LineDict, key: str, allowed: tuple[str, ...], where: str) -> str:
+    value = doc.get(key, allowed[0])
+    if value not in allowed:
+        raise DataFileError(
+            f"{key} {value!r} is not one of {', '.join(allowed)}", where=f"{where}:{doc.line_of(key)}"
+        )
+    return str(value)
+
+
+def _group(doc: LineDict, where: str) -> str:
+    value = doc.get("group", "")
+    if value != "" and not (isinstance(value, str) and GROUP_RE.match(value)):
+        raise DataFileError(
+            f"group {value!r} must be a lower-case slug (letters, digits, hyphens)",
+            where=f"{where}:{doc.line_of('group')}",
+        )
+    return str(value)
 
 
 def _events(raw: Any, where: str) -> tuple[Event, ...]:

@@ -1,0 +1,126 @@
+"""Which imported Sigma rules fire for a report, and in what order: gated, ranked, capped, counted.
+
+A rule fires when one of its techniques is observed, its platform fits the report (hunts.platforms) and,
+when it is written for a named malware, actor or CVE, the report names it. Fired rules are ranked by
+how specific they are to this report: its named entity found, techniques observed, platform named, log
+source implied, Sigma level. The last hunt kept says how many more were left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from huntfeed.errors import DataFileError
+from huntfeed.hunts.imported import ImportedRule
+from huntfeed.hunts.platforms import PlatformCues
+from huntfeed.hunts.yamlfile import LineDict, load_yaml
+from huntfeed.model import Hunt
+from huntfeed.paths import package_data
+
+MAX_IMPORTED = 8
+# Points per kind of specificity; the named entity outweighs everything else together but a technique.
+W_NAME = 4.0
+W_TECHNIQUE = 3.0
+W_PLATFORM_NAMED = 2.0
+W_LOGSOURCE = 1.0
+W_LEVEL = {"critical": 2.0, "high": 1.5, "medium": 1.0, "low": 0.5}
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRule:
+    rule: ImportedRule
+    points: float
+    reasons: tuple[str, ...]
+
+
+def _words(words: list[str]) -> re.Pattern[str]:
+    alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
+
+
+@cache
+def load_logsource_cues(path: Path | None = None) -> dict[str, re.Pattern[str]]:
+    """Log-source cue words (default: the bundled ``hunts/logsources.yaml``); errors give file:line."""
+    path = path or package_data("hunts", "logsources.yaml")
+    doc = load_yaml(path)
+    if not isinstance(doc, LineDict) or not doc:
+        raise DataFileError("expected a mapping of log source to cue words", where=f"{path}:1")
+    out = {}
+    for name, words in doc.items():
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise DataFileError(f"{name!r} must be a list of words", where=f"{path}:{doc.line_of(name)}")
+        out[str(name)] = _words([w.strip() for w in words])
+    return out
+
+
+def name_in_text(name: str, text: str, compact: str) -> bool:
+    """A rule's named entity in the report: as a whole word, or with its spaces written out
+    ("cobaltstrike" for "Cobalt Strike"), the latter only for names long enough not to occur by chance."""
+    if re.search(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", text):
+        return True
+    return len(name) >= 6 and name.replace("-", "") in compact
+
+
+def _rank_one(rule: ImportedRule, observed: set[str], text: str, compact: str,
+              platforms: PlatformCues, named: frozenset[str]) -> RankedRule | None:
+    hits = [t for t in rule.techniques if t in observed]
+    platform = rule.platform or rule.product
+    if not hits or not platforms.allows_rule(platform, text, named):
+        return None
+    found = [n for n in rule.names if name_in_text(n, text, compact)]
+    if rule.names and not found:
+        return None  # written for a named threat the report does not name
+    points = W_TECHNIQUE * len(hits) + W_LEVEL.get(rule.level, 0.0)
+    reasons = [f"technique {t} observed (imported Sigma rule)" for t in hits]
+    if found:
+        points += W_NAME
+        reasons.append(f"'{found[0]}' named in the report (the rule is written for it)")
+    if platform and (platform in named or (rx := platforms.services.get(platform)) is not None and rx.search(text)):
+        points += W_PLATFORM_NAMED
+        reasons.append(f"platform {platform} named in the report")
+    cues = load_logsource_cues()
+    source = next((s for s in (rule.category, rule.service) if s in cues and cues[s].search(text)), "")
+    if source:
+        points += W_LOGSOURCE
+        reasons.append(f"log source {source} implied by the report")
+    return RankedRule(rule, points, tuple(reasons))
+
+
+def rank_imported(rules: tuple[ImportedRule, ...], observed: set[str], text: str, named: frozenset[str],
+                  platforms: PlatformCues) -> list[RankedRule]:
+    """Every imported rule that fires, most specific first (then higher level, then id)."""
+    lowered = text.lower()
+    compact = re.sub(r"[\s_.\-]+", "", lowered)
+    ranked = [r for rule in rules if (r := _rank_one(rule, observed, lowered, compact, platforms, named))]
+    return sorted(ranked, key=lambda r: (-r.points, r.rule.id))
+
+
+def imported_hunts(rules: tuple[ImportedRule, ...], observed: set[str], text: str, named: frozenset[str],
+                   platforms: PlatformCues, limit: int = MAX_IMPORTED) -> list[Hunt]:
+    """The best ``limit`` imported rules as hunts; the last one says how many more fitted."""
+    ranked = rank_imported(rules, observed, text, named, platforms)
+    kept, left = ranked[:limit], len(ranked) - limit
+    hunts = [_hunt(r) for r in kept]
+    if left > 0 and hunts:
+        note = (f"{left} more imported Sigma rule{'s' if left != 1 else ''} fitted this report and "
+                f"{'were' if left != 1 else 'was'} left out (at most {limit}, most specific first)")
+        hunts[-1] = replace(hunts[-1], reasons=(*hunts[-1].reasons, note))
+    return hunts
+
+
+def _hunt(r: RankedRule) -> Hunt:
+    rule = r.rule
+    return Hunt(
+        use_case=rule.id,
+        title=rule.title,
+        phase=rule.phase,
+        confidence=rule.confidence,
+        queries=dict(rule.queries),
+        kind="sigma-import",
+        techniques=rule.techniques,
+        reasons=r.reasons,
+        description=rule.description,
+    )

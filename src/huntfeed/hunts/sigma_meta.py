@@ -1,0 +1,99 @@
+"""What an imported Sigma rule is about, read once at import: its platform and the threats it names.
+
+Both decide when the rule may fire (hunts.imported_rank): an AWS rule needs a report about AWS, a rule
+written for the Kapeka backdoor or CVE-2024-3094 needs a report that names it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import Any
+
+from sigma.correlations import SigmaCorrelationRule
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+
+# The platform a logsource service belongs to, for rules that name a service but no product.
+SERVICE_PLATFORM = {
+    "cloudtrail": "aws",
+    "okta": "okta",
+    "onelogin": "onelogin",
+    "gcp.audit": "gcp",
+    "google_workspace.admin": "google_workspace",
+    "activitylogs": "azure",
+    "auditlogs": "azure",
+    "signinlogs": "azure",
+    "security": "windows",
+    "system": "windows",
+    "sysmon": "windows",
+    "powershell": "windows",
+    "auditd": "linux",
+    "syslog": "linux",
+}
+# What a product-less rule's values say about the platform it watches: Windows paths and programs,
+# Unix paths. A value like "\\rundll32.exe" in a proxy or DNS rule still means a Windows host.
+_WINDOWS_VALUE = re.compile(r"(?:^|\\)[\w.-]+\.(?:exe|dll|ps1|bat|vbs|hta|lnk)\b|^[a-z]:\\|\\windows\\", re.I)
+_UNIX_VALUE = re.compile(r"(?:^|[\s'\"])/(?:bin|usr|etc|tmp|var|dev/shm|home)/")
+# SigmaHQ names emerging-threat rules <category>_<product>_<malware|apt|exploit>_<name>_...; its folders
+# are rules-emerging-threats/<year>/<Malware|TA|Exploits>/<name>/.
+_STEM_NAME = re.compile(r"(?:^|_)(?:malware|apt|exploit)_(cve_\d{4}_\d{4,7}|[a-z0-9]+)", re.I)
+_NAME_FOLDERS = {"malware", "ta", "exploits"}
+# Hack-tool and PUA rules (SigmaHQ: ..._hktl_<tool>_..., ..._pua_<tool>_...) detect one tool's artefacts.
+_TOOL_STEM = re.compile(r"(?:^|_)(?:hktl|pua)_([a-z0-9]+)", re.I)
+_CVE = re.compile(r"^cve[-_](\d{4})[-_](\d{4,7})$", re.I)
+_CVE_ANYWHERE = re.compile(r"\bcve[-_](\d{4})[-_](\d{4,7})\b", re.I)
+
+
+def _values(items: list[Any]) -> Iterator[str]:
+    for item in items:
+        if isinstance(item, SigmaDetection):
+            yield from _values(item.detection_items)
+        elif isinstance(item, SigmaDetectionItem):
+            yield from (str(v) for v in item.original_value or ())
+
+
+def rule_values(rule: SigmaRule) -> list[str]:
+    """Every value the rule's detection looks for, as written."""
+    return [v for det in rule.detection.detections.values() for v in _values(det.detection_items)]
+
+
+def rule_platform(rule: SigmaRule) -> str:
+    """The platform the rule watches: its product; else its service's platform; else what it queries."""
+    ls = rule.logsource
+    product = (ls.product or "").lower()
+    if product:
+        return product
+    service = (ls.service or "").lower()
+    if service:
+        return SERVICE_PLATFORM.get(service, service)
+    values = rule_values(rule)
+    if any(_WINDOWS_VALUE.search(v) for v in values):
+        return "windows"
+    if any(_UNIX_VALUE.search(v) for v in values):
+        return "linux"
+    return ""
+
+
+def _cve(name: str) -> str:
+    m = _CVE.match(name)
+    return f"cve-{m.group(1)}-{m.group(2)}" if m else name.lower()
+
+
+def rule_names(rule: SigmaRule | SigmaCorrelationRule, path: PurePath) -> tuple[str, ...]:
+    """Named threats the rule is written for (lower case): its CVE tags and the CVEs its title or file
+    name carries, the hack tool or PUA its file name names, and, for an emerging-threat rule, the
+    malware, actor or exploit its folder or file name carries."""
+    names = [_cve(f"cve-{t.name}") for t in rule.tags if t.namespace.lower() == "cve"]
+    # A CVE in the title or file name ("Log4j RCE CVE-2021-44228 Generic") ties the rule to it too.
+    names += [f"cve-{y}-{n}" for y, n in _CVE_ANYWHERE.findall(f"{rule.title} {path.stem}")]
+    if (tool := _TOOL_STEM.search(path.stem)) is not None:
+        names.append(tool.group(1).lower())
+    emerging = any(t.namespace.lower() == "detection" and t.name.lower().replace("_", "-") == "emerging-threats"
+                   for t in rule.tags) or any("emerging" in p.lower() for p in path.parts)
+    if emerging:
+        parts = [p.lower() for p in path.parts[:-1]]
+        names += [_cve(parts[i + 1]) for i, p in enumerate(parts[:-1]) if p in _NAME_FOLDERS]
+        if (m := _STEM_NAME.search(path.stem)) is not None:
+            names.append(_cve(m.group(1)))
+    return tuple(dict.fromkeys(n for n in names if len(n) >= 3))
