@@ -131,3 +131,36 @@ def test_log_clear_audit_hunt_follows_the_alert_grade_ones_and_leaves_severity(l
             "kev": frozenset()}
     without = tuple(h for h in hunts if h.kind != "audit")
     assert score(hunts=hunts, rubric=rubric, **args) == score(hunts=without, rubric=rubric, **args)  # type: ignore[arg-type]
+
+
+def _uc(uc_id: str, techniques: tuple[str, ...], group: str, grade: str = "alert") -> UseCase:
+    return UseCase(uc_id, "t", "d", "installation", "High", techniques, Triggers(techniques=techniques), "s",
+                   path=f"{uc_id.lower()}.yaml", group=group, grade=grade)
+
+
+# Class of error a group name can hide: a misspelt group (the twin takes its own slot again), two
+# behaviours sharing one slot, a group that only ranks last.
+@pytest.mark.parametrize(
+    ("cases", "messages"),
+    [
+        ([("UC_A", ("T1053.005",), "tasks"), ("UC_B", ("T1053.005",), "tasks")], []),
+        ([("UC_A", ("T1053.005",), "tasks"), ("UC_B", ("T1053.005",), "task")],
+         ["group 'task' has no other member (a misspelt group?)", "group 'tasks' has no other member (a misspelt group?)"]),
+        ([("UC_A", ("T1053.005",), "mix"), ("UC_B", ("T1003.001",), "mix")],
+         ["group 'mix' members share no technique: UC_A, UC_B"]),
+        ([("UC_A", ("T1070.001",), "clears", "audit"), ("UC_B", ("T1070.001",), "clears", "audit")],
+         ["group 'clears' has no alert-grade member"]),
+    ],
+)
+def test_lint_checks_groups(cases: list[tuple[str, ...]], messages: list[str]) -> None:
+    from huntfeed.hunts.lint import group_problems
+
+    ucs = tuple(_uc(c[0], c[1], c[2], *(c[3:] or ("alert",))) for c in cases)  # type: ignore[arg-type]
+    assert sorted(p.message for p in group_problems(ucs)) == sorted(messages)
+
+
+def test_library_groups_lint_clean(lib: HuntLibrary) -> None:
+    from huntfeed.hunts.lint import group_problems
+
+    assert group_problems(lib.usecases) == []
+    assert len({uc.group for uc in lib.usecases if uc.group}) == 11

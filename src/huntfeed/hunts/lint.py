@@ -81,9 +81,36 @@ def _converts(uc: UseCase, target: str) -> bool:
     return True
 
 
+def group_problems(cases: tuple[UseCase, ...]) -> list[Problem]:
+    """A group is twins of one behaviour: at least two members, sharing a technique, with one alert-grade.
+
+    A group of one is a misspelt name (its twin takes a slot of its own); members with no technique in
+    common are two behaviours that would share a slot and push a third out of a profile unseen; a group
+    of audit hunts only ranks last and reaches no profile with a lead.
+    """
+    groups: dict[str, list[UseCase]] = {}
+    for uc in cases:
+        if uc.group:
+            groups.setdefault(uc.group, []).append(uc)
+    out: list[Problem] = []
+    for name, members in sorted(groups.items()):
+        first = members[0]
+        where = f"{first.path}:1"
+        if len(members) < 2:
+            out.append(Problem(where, first.id, f"group {name!r} has no other member (a misspelt group?)"))
+            continue
+        common = set(first.techniques).intersection(*(m.techniques for m in members[1:]))
+        if not common:
+            ids = ", ".join(m.id for m in members)
+            out.append(Problem(where, first.id, f"group {name!r} members share no technique: {ids}"))
+        if all(m.grade == "audit" for m in members):
+            out.append(Problem(where, first.id, f"group {name!r} has no alert-grade member"))
+    return out
+
+
 def lint_library(lib: HuntLibrary, checker: KustoChecker | None = None) -> list[Problem]:
     """All problems of the library; KQL is analysed when a checker is given."""
-    problems: list[Problem] = []
+    problems: list[Problem] = group_problems(lib.usecases)
     kql: list[tuple[UseCase, str, str]] = []
     for uc in lib.usecases:
         where = f"{uc.path}:{uc.sigma_line}"
