@@ -57,7 +57,8 @@ def _reference_window(model: SentenceModel, texts: list[str], width: int) -> tup
 
 
 def _reference_scores(engine: AttackEngine, sentences: list[Sentence]) -> dict[str, object]:
-    """sentence_scores as it was: a loop over every margin above the keep floor."""
+    """sentence_scores as it was: a loop over every margin above the keep floor (then each margin named
+    by the sentence that carries it, as `classifier._carriers` does)."""
     model = engine.model
     assert model is not None
     keep = [i for i, s in enumerate(sentences) if len(s.text) >= _MIN_CHARS]
@@ -79,8 +80,25 @@ def _reference_scores(engine: AttackEngine, sentences: list[Sentence]) -> dict[s
         if tid is None or tid in result:
             continue
         vals = sorted(((v, i) for i, v in per.items()), reverse=True)
-        result[tid] = (vals[:_TOP_SENTENCES], len(vals), sum(1 for v, _ in vals if v > 0))
+        c = model.labels.index(label)
+        width = int(model.meta.get("windows") or 1)  # type: ignore[call-overload]
+        top = [
+            (v, _carrier(scores, keep, i, c, v, width) if k == 0 or v >= 0 else i)
+            for k, (v, i) in enumerate(vals[:_TOP_SENTENCES])
+        ]
+        result[tid] = (top, len(vals), sum(1 for v, _ in vals if v > 0))
     return result
+
+
+def _carrier(scores: np.ndarray, keep: list[int], i: int, c: int, v: float, width: int) -> int:
+    """The sentence that carries margin v of label c credited to sentence i: i itself where v is its own
+    margin, else the member of its longest run with the best own margin (the first on ties).  Only a
+    label's best margin and positive ones are renamed (the others are neither shown nor support)."""
+    r = keep.index(i)
+    if scores[r, c] >= v:
+        return i
+    members = range(r, min(r + width, len(keep)))
+    return keep[max(members, key=lambda j: (float(scores[j, c]), -j))]
 
 
 def test_sentence_scores_equal_the_per_margin_loop_on_the_demo_and_dev_reports(engine: AttackEngine) -> None:

@@ -35,9 +35,10 @@ def test_is_outline(line: str, outline: bool) -> None:
     assert is_outline(line) is outline
 
 
-# (a lead-in sentence such as "The backdoor supports these commands:" would be credited by the classifier's
-# runs of neighbouring sentences, so the list here stands under a heading)
 CAPABILITIES = "### Command handlers\n\n- Collect running processes\n- Take screenshots\n"
+# a lead-in sentence is not the evidence of the list under it: the classifier's run over both is named by
+# the line that carries it (classifier._carriers), so the list stays a list
+LEAD_IN = "The backdoor supports these commands:\n\n- Collect running processes\n- Take screenshots\n"
 NARRATED = "Once installed, the backdoor collected the running processes and took screenshots of the desktop.\n"
 
 
@@ -45,6 +46,7 @@ NARRATED = "Once installed, the backdoor collected the running processes and too
     ("text", "observed"),
     [
         (CAPABILITIES, set()),
+        (LEAD_IN, set()),
         (NARRATED, {"T1057", "T1113"}),
         (CAPABILITIES + "\n" + NARRATED, {"T1057", "T1113"}),
         # an id the author wrote next to a bullet is their own mapping

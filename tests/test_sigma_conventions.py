@@ -32,9 +32,11 @@ CASES = [
      '(RegistryKey endswith "Policies\\\\System" and RegistryValue startswith "EnableLUA")'),
     # Security's logon type number as the name Defender and ASIM write
     ("logon_type", AUTH.format(items="    EventID: 4624\n    LogonType: 9\n"),
-     'LogonType =~ "NewCredentials"', 'LogonType =~ "NewCredentials"'),
+     'ActionType =~ "LogonSuccess" and LogonType =~ "NewCredentials"',
+     'ActionType =~ "LogonSuccess" and LogonType =~ "NewCredentials"'),
     ("logon_types", AUTH.format(items="    EventID: 4624\n    LogonType: [3, 10]\n"),
-     'LogonType in~ ("Network", "RemoteInteractive")', 'LogonType in~ ("Network", "RemoteInteractive")'),
+     'ActionType =~ "LogonSuccess" and (LogonType in~ ("Network", "RemoteInteractive"))',
+     'ActionType =~ "LogonSuccess" and (LogonType in~ ("Network", "RemoteInteractive"))'),
     # Sysmon's Initiated as ASIM's direction (Defender's pipeline drops it: its table has no such column)
     ("initiated", NET.format(items="    Image|endswith: '\\dfsvc.exe'\n    Initiated: 'true'\n"),
      'InitiatingProcessFolderPath endswith "\\\\dfsvc.exe"',
@@ -78,3 +80,18 @@ def test_conventions_pass_kusto_language() -> None:
             kc.set_schema(schema)
             for name, rule, *_ in CASES:
                 assert kc.check(CONVERTERS[target](rule), qid=name).errors == (), (name, target)
+
+
+# Class of error: the XDR pipeline dropped a Security EventID after choosing DeviceLogonEvents, so a
+# 4624 (logon success) hunt matched failed logons too, and a 4625 rule converted to no query at all.
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ("    EventID: 4624\n    LogonType: 9\n", 'ActionType =~ "LogonSuccess" and LogonType =~ "NewCredentials"'),
+        ("    EventID: 4625\n", 'ActionType =~ "LogonFailed"'),
+        ("    EventID: [4624, 4625]\n", 'ActionType in~ ("LogonSuccess", "LogonFailed")'),
+    ],
+)
+def test_logon_event_ids_as_defender_action_types(items: str, expected: str) -> None:
+    assert _filter(CONVERTERS["kql"](AUTH.format(items=items))) == expected
+    assert CONVERTERS["kql"](AUTH.format(items=items)).splitlines()[0] == "DeviceLogonEvents"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -173,6 +174,7 @@ class SentenceModel:
         # labels in the order a row-by-row scan of all margins (sentences, then each run length)
         # first meets them (two labels may resolve to one id).
         best = np.full((n, len(self.labels)), CLF_KEEP, dtype=np.float32)
+        own = np.empty_like(best)  # each sentence's own margins, to name the sentence that carries a run
         first_hit = np.full(len(self.labels), np.iinfo(np.int64).max, dtype=np.int64)
         for start in range(0, n, block):
             # Runs starting in this block may reach width - 1 sentences into the next one.
@@ -183,6 +185,7 @@ class SentenceModel:
             if not mine.all():  # (a copy of the block's margins: only when a next block exists)
                 rows, scores, owners = rows[mine], scores[mine], owners[mine]
             size = min(block, n - start)
+            own[start : start + size] = scores[:size]
             best[start : start + size] = margins.best_margins(scores, owners, size, CLF_KEEP)
             above = scores > CLF_KEEP
             seen = np.nonzero(above.any(axis=0))[0]
@@ -190,7 +193,7 @@ class SentenceModel:
             first_hit[seen] = np.minimum(first_hit[seen], hit)
         cols = np.nonzero(first_hit < np.iinfo(np.int64).max)[0]
         order = cols[np.lexsort((cols, first_hit[cols]))]
-        summaries = margins.label_summaries(best, keep, CLF_KEEP, _TOP_SENTENCES)
+        summaries = _carriers(margins.label_summaries(best, keep, CLF_KEEP, _TOP_SENTENCES), own, keep, width)
         ids = self._label_ids(catalog)
         result: dict[str, tuple[list[tuple[float, int]], int, int]] = {}
         for c in order.tolist():
@@ -249,6 +252,42 @@ class SentenceModel:
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"cannot load ATT&CK model: {exc}", where=str(path)) from exc
+
+
+def _carriers(
+    summaries: dict[int, tuple[list[tuple[float, int]], int, int]], own: np.ndarray, keep: Sequence[int], width: int
+) -> dict[int, tuple[list[tuple[float, int]], int, int]]:
+    """The same margins, each named by the sentence that carries it rather than the first of its run.
+
+    A run of neighbouring sentences is credited to its first sentence, so a lead-in ("The file
+    corruptor:", own margin -0.93) stood as the evidence of what the lines after it describe (issue
+    18, fourth session: 28 of the 54 classifier evidence sentences on the dev reports).  Where a
+    sentence's margin is not its own, the member of its longest run with the best own margin for
+    that label is named instead.  Margins and counts are unchanged (the combiner reads only those).
+    Negative margins after a label's best are neither shown nor support, and keep their index.
+    """
+    if width <= 1 or not summaries:
+        return summaries
+    tops = [top for top, _, _ in summaries.values()]
+    sizes = [len(t) for t in tops]
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(tops)), np.float64, 2 * sum(sizes)).reshape(-1, 2)
+    cols = np.repeat(np.fromiter(summaries, dtype=np.int64, count=len(tops)), sizes)  # (margin, sentence) rows
+    rows = np.searchsorted(np.asarray(keep, dtype=np.int64), flat[:, 1].astype(np.int64))
+    where = np.cumsum([0, *sizes])  # entry number -> (label's list, position in it)
+    first = np.zeros(len(flat), dtype=bool)
+    first[where[:-1]] = True
+    # Margins that are not the sentence's own, among those the engine shows or counts as support (a
+    # label's best, and positive ones: the combiner's method floor is 0); the others keep their index.
+    moved = np.nonzero((own[rows, cols] < flat[:, 0].astype(np.float32)) & (first | (flat[:, 0] >= 0.0)))[0]
+    if moved.size == 0:
+        return summaries
+    span = np.minimum(rows[moved, None] + np.arange(width)[None, :], len(keep) - 1)  # clipped at the last sentence
+    pick = span[np.arange(moved.size), np.argmax(own[span, cols[moved, None]], axis=1)]
+    label_at = (np.searchsorted(where, moved, side="right") - 1).tolist()
+    at = (moved - where[label_at]).tolist()
+    for t, k, r in zip(label_at, at, pick.tolist(), strict=True):
+        tops[t][k] = (tops[t][k][0], keep[r])
+    return summaries
 
 
 def _global_rows(owners: np.ndarray, n: int, start: int, width: int) -> np.ndarray:

@@ -10,7 +10,9 @@ Each class of error here passed Kusto.Language but could never match, or matched
 * ``|base64`` and ``|base64offset`` values are encodings whose letter case is the content: compared
   with ``contains_cs`` and friends, not the case-insensitive ``contains``;
 * Security's ``LogonType: 9`` compared a number with Defender's and ASIM's names (``"NewCredentials"``);
-* Sysmon's ``Initiated: 'true'`` became ASIM ``NetworkDirection =~ "true"``; ASIM says ``"Outbound"``.
+* Sysmon's ``Initiated: 'true'`` became ASIM ``NetworkDirection =~ "true"``; ASIM says ``"Outbound"``;
+* a Security ``EventID: 4624`` was dropped by the XDR pipeline, so a logon-success hunt matched failures
+  too: Defender's ``ActionType`` says ``LogonSuccess`` / ``LogonFailed``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sigma.modifiers import SigmaBase64Modifier, SigmaBase64OffsetModifier
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations.base import DetectionItemTransformation
-from sigma.rule import SigmaDetectionItem
+from sigma.rule import SigmaDetection, SigmaDetectionItem
 from sigma.types import SigmaCasedString, SigmaCIDRExpression, SigmaNumber, SigmaString, SigmaType
 
 from huntfeed.errors import QueryError
@@ -45,6 +47,9 @@ LOGON_TYPE_NAMES = {
     12: "CachedRemoteInteractive",
     13: "CachedUnlock",
 }
+# Security logon events as Defender's DeviceLogonEvents ActionType: pySigma's XDR pipeline drops the
+# EventID after choosing the table, which made a 4624 (success) hunt match failed logons too.
+LOGON_EVENT_ACTIONS = {4624: "LogonSuccess", 4625: "LogonFailed"}
 # Sysmon network_connection's Initiated as ASIM's NetworkDirection.
 INITIATED_DIRECTION = {"true": "Outbound", "false": "Inbound"}
 
@@ -119,6 +124,23 @@ class LogonTypeNames(DetectionItemTransformation):
 
 
 @dataclass
+class LogonEventAction(DetectionItemTransformation):
+    """``EventID: 4624`` as ``ActionType: LogonSuccess`` in DeviceLogonEvents (4625: ``LogonFailed``); the
+    table is set here, as the XDR pipeline would have chosen it from the EventID this replaces."""
+
+    def apply_detection_item(self, detection_item: SigmaDetectionItem) -> SigmaDetection | None:
+        if detection_item.field != "EventID" or detection_item.modifiers or not detection_item.value:
+            return None
+        actions = [LOGON_EVENT_ACTIONS.get(int(v.number)) if isinstance(v, SigmaNumber) else None
+                   for v in detection_item.value]
+        if None in actions:
+            return None
+        self._pipeline.state["query_table"] = "DeviceLogonEvents"  # type: ignore[union-attr]
+        values: list[SigmaType] = [SigmaString(a) for a in dict.fromkeys(actions) if a is not None]
+        return SigmaDetection([SigmaDetectionItem("ActionType", [], values)])
+
+
+@dataclass
 class InitiatedAsDirection(DetectionItemTransformation):
     """Sysmon's ``Initiated: 'true'`` as ASIM's ``NetworkDirection: Outbound``."""
 
@@ -144,6 +166,9 @@ def kusto_value_pipeline(*, asim: bool = False) -> ProcessingPipeline:
         ProcessingItem(identifier="huntfeed_kusto_logon_type_names", transformation=LogonTypeNames(),
                        rule_conditions=[LogsourceCondition(product="windows")]),
     ]
+    if not asim:
+        items.append(ProcessingItem(identifier="huntfeed_xdr_logon_event_action", transformation=LogonEventAction(),
+                                    rule_conditions=[LogsourceCondition(product="windows", service="security")]))
     if asim:
         items.append(ProcessingItem(identifier="huntfeed_asim_initiated_direction",
                                     transformation=InitiatedAsDirection(),
