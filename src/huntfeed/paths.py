@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -46,6 +47,34 @@ def write_cache_file(target: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)  # gone after the replace; left only by a failed write
+    prune_cache_family(target)
+
+
+# Each prepared file is keyed by its sources' paths, sizes and times, so every upgrade, checkout or
+# edited data file adds one; without pruning the cache only grows (2 GB seen on a developer machine).
+CACHE_KEEP = 4
+
+
+def prune_cache_family(target: Path, keep: int = CACHE_KEEP) -> None:
+    """Remove all but the ``keep`` newest entries of ``target``'s family (its name up to the last '-'
+    and its suffix: ``attack-model-<key>``, ``hunt-queries-<key>.json``), ``target`` always kept.
+
+    Several installations may share one cache, hence more than one kept. Deleting an entry another
+    process reads costs that process a rebuild, never a failure; an entry that cannot go stays.
+    """
+    stem, sep, _ = target.name.rpartition("-")
+    if not sep:
+        return
+    family = [p for p in target.parent.glob(f"{stem}-*{target.suffix}")
+              if p != target and p.name.rpartition("-")[0] == stem and p.suffix == target.suffix]
+    with contextlib.suppress(OSError):
+        family.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in family[max(keep - 1, 0):]:
+        with contextlib.suppress(OSError):
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
 
 
 def default_db_url() -> str:

@@ -39,7 +39,7 @@ from huntfeed.attack.catalog import Catalog, Entity, Procedure, Tactic, Techniqu
 from huntfeed.attack.classifier import SentenceModel
 from huntfeed.attack.combine import Combiner
 from huntfeed.attack.offline import load_offline, offline_sources
-from huntfeed.paths import cache_dir, write_cache_file
+from huntfeed.paths import cache_dir, prune_cache_family, write_cache_file
 
 _MODEL_CODE = ("classifier.py", "combine.py", "prepared.py")
 _CATALOG_CODE = ("catalog.py", "offline.py", "prepared.py")
@@ -110,6 +110,7 @@ def _write_model(model: SentenceModel, target: Path) -> None:
         os.rename(tmp, target)  # atomic: a reader sees all the files or none
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # gone after the rename; left over when another process won
+    prune_cache_family(target)
 
 
 # How each Catalog field is kept: dataclasses as tuples of their fields (in order), the rest as is.
