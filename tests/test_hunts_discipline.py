@@ -323,13 +323,15 @@ level: low
 def test_kusto_ports_are_integers_and_ipv6_ranges_use_ipv6_is_in_range() -> None:
     # Class of error: RemotePort in~ ("80", "443") (strings vs an int column) and ipv4_is_in_range("fc00::/7"),
     # then IPv6 ranges silently dropped from a `not` filter (a wider hunt than the rule).
+    # And a `not` of ipv4_is_in_range, null for an IPv6 address, dropped every IPv6 row: coalesce(..., false).
     from huntfeed.hunts.convert import to_kql_defender, to_kql_sentinel
 
     rule = NET_RULE % "['10.0.0.0/8', 'fc00::/7']"
     assert to_kql_defender(rule).splitlines()[2] == (
         '| where InitiatingProcessFolderPath endswith "\\\\powershell.exe" and '
         '(not(((RemotePort == 80 or RemotePort == 443) or '
-        '(ipv4_is_in_range(RemoteIP, "10.0.0.0/8") or ipv6_is_in_range(RemoteIP, "fc00::/7")))))'
+        '(coalesce(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"), false) or '
+        'coalesce(ipv6_is_in_range(RemoteIP, "fc00::/7"), false)))))'
     )
     assert "DstPortNumber == 80 or DstPortNumber == 443" in to_kql_sentinel(rule)
 
@@ -338,7 +340,7 @@ def test_kusto_ipv6_only_range() -> None:
     from huntfeed.hunts.convert import to_kql_defender
 
     assert to_kql_defender(NET_RULE % "['fc00::/7']").splitlines()[2].endswith(
-        'or ipv6_is_in_range(RemoteIP, "fc00::/7"))))'
+        'or coalesce(ipv6_is_in_range(RemoteIP, "fc00::/7"), false))))'
     )
 
 

@@ -42,10 +42,12 @@ CASES = [
      'InitiatingProcessFolderPath endswith "\\\\dfsvc.exe"',
      '(SrcProcessName endswith "\\\\dfsvc.exe" or DstProcessName endswith "\\\\dfsvc.exe") and '
      'NetworkDirection =~ "Outbound"'),
-    # IPv6 ranges kept, in the IPv6 function
+    # IPv6 ranges kept, in the IPv6 function; each range test false (not null) for the other family
     ("ipv6_kept", NET.format(items="    DestinationIp|cidr: ['10.0.0.0/8', '::1/128']\n"),
-     'ipv4_is_in_range(RemoteIP, "10.0.0.0/8") or ipv6_is_in_range(RemoteIP, "::1/128")',
-     'ipv4_is_in_range(DstIpAddr, "10.0.0.0/8") or ipv6_is_in_range(DstIpAddr, "::1/128")'),
+     'coalesce(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"), false) or '
+     'coalesce(ipv6_is_in_range(RemoteIP, "::1/128"), false)',
+     'coalesce(ipv4_is_in_range(DstIpAddr, "10.0.0.0/8"), false) or '
+     'coalesce(ipv6_is_in_range(DstIpAddr, "::1/128"), false)'),
     # base64 text is case-sensitive
     ("base64offset", PROC.format(items="    CommandLine|base64offset|contains: 'IEX'\n"),
      'ProcessCommandLine contains_cs "SUVY" or ProcessCommandLine contains_cs "lFW" or '

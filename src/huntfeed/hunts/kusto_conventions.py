@@ -6,7 +6,9 @@ Each class of error here passed Kusto.Language but could never match, or matched
 * a list of port numbers became ``RemotePort in~ ("80", "443")`` (strings against an integer column):
   one integer equality per value instead;
 * every CIDR became ``ipv4_is_in_range``, which never matches an IPv6 network (and dropping IPv6 ranges
-  from a ``not`` filter widens the hunt): IPv6 networks go to ``ipv6_is_in_range``;
+  from a ``not`` filter widens the hunt): IPv6 networks go to ``ipv6_is_in_range``; both wrapped in
+  ``coalesce(..., false)``, since they are null for an address of the other family and a ``not`` of
+  null drops the row;
 * ``|base64`` and ``|base64offset`` values are encodings whose letter case is the content: compared
   with ``contains_cs`` and friends, not the case-insensitive ``contains``;
 * Security's ``LogonType: 9`` compared a number with Defender's and ASIM's names (``"NewCredentials"``);
@@ -62,7 +64,11 @@ class IntegerAwareKustoBackend(KustoBackend):
     case_sensitive_startswith_expression: ClassVar[str | None] = "{field} startswith_cs {value}"
     case_sensitive_endswith_expression: ClassVar[str | None] = "{field} endswith_cs {value}"
     case_sensitive_contains_expression: ClassVar[str | None] = "{field} contains_cs {value}"
-    ipv6_cidr_expression: ClassVar[str] = 'ipv6_is_in_range({field}, "{value}")'
+    # Kusto's range functions give null, not false, for an address of the other family, and
+    # not(null) is null: `not(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"))` silently dropped every IPv6
+    # destination from a "not a private address" filter. coalesce makes the other family plain false.
+    cidr_expression: ClassVar[str] = 'coalesce(ipv4_is_in_range({field}, "{value}"), false)'
+    ipv6_cidr_expression: ClassVar[str] = 'coalesce(ipv6_is_in_range({field}, "{value}"), false)'
 
     def decide_convert_condition_as_in_expression(
         self, cond: ConditionOR | ConditionAND, state: ConversionState
