@@ -175,6 +175,22 @@ def test_platform_cue_file_is_strict(tmp_path: Path) -> None:
     assert err.value.where == f"{bad}:2"
 
 
+def test_logsource_cue_file_is_strict_and_matches_whole_words(tmp_path: Path) -> None:
+    from huntfeed.hunts.imported_rank import load_logsource_cues
+
+    bad = tmp_path / "logsources.yaml"
+    bad.write_text("process_access: [lsass]\npipe_created: []\n")
+    with pytest.raises(DataFileError) as err:
+        load_logsource_cues(bad)
+    assert err.value.where == f"{bad}:2"
+    good = tmp_path / "good.yaml"
+    good.write_text("Process_Access: [LSASS, process memory]\n")
+    cues = load_logsource_cues(good)
+    assert list(cues) == ["process_access"]
+    assert [bool(cues["process_access"].search(t)) for t in ("read lsass memory", "dumped Process  Memory",
+                                                            "lsass.exe", "xlsass")] == [True, False, True, False]
+
+
 def test_ids_listed_by_the_source_fire_use_cases_with_their_own_reason(lib: HuntLibrary) -> None:
     listed = Inference(source_mapped=(TechniqueHit(id="T1003.001", name="LSASS Memory"),))
     hunts = {h.use_case: h for h in lib.hunts_for("", (), listed)}

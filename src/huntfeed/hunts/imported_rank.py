@@ -13,10 +13,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from huntfeed.errors import DataFileError
 from huntfeed.hunts.imported import ImportedRule
-from huntfeed.hunts.platforms import PlatformCues
-from huntfeed.hunts.yamlfile import LineDict, load_yaml
+from huntfeed.hunts.platforms import PlatformCues, cue_file, cue_pattern
 from huntfeed.model import Hunt
 from huntfeed.paths import package_data
 
@@ -36,24 +34,11 @@ class RankedRule:
     reasons: tuple[str, ...]
 
 
-def _words(words: list[str]) -> re.Pattern[str]:
-    alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
-
-
 @cache
 def load_logsource_cues(path: Path | None = None) -> dict[str, re.Pattern[str]]:
     """Log-source cue words (default: the bundled ``hunts/logsources.yaml``); errors give file:line."""
-    path = path or package_data("hunts", "logsources.yaml")
-    doc = load_yaml(path)
-    if not isinstance(doc, LineDict) or not doc:
-        raise DataFileError("expected a mapping of log source to cue words", where=f"{path}:1")
-    out = {}
-    for name, words in doc.items():
-        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
-            raise DataFileError(f"{name!r} must be a list of words", where=f"{path}:{doc.line_of(name)}")
-        out[str(name)] = _words([w.strip() for w in words])
-    return out
+    cues = cue_file(path or package_data("hunts", "logsources.yaml"))
+    return {name: cue_pattern(list(words)) for name, words in cues.items()}
 
 
 def name_in_text(name: str, text: str, compact: str) -> bool:

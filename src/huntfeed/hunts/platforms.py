@@ -37,17 +37,18 @@ class PlatformCues:
         return rx.search(text) is not None
 
 
-def _pattern(words: list[str]) -> re.Pattern[str]:
+def cue_pattern(words: list[str]) -> re.Pattern[str]:
     # ".exe" is an extension: it follows a name, so only its end needs a boundary.
     alts = sorted(((re.escape(w) if w.startswith(".") else r"(?<![\w-])" + re.escape(w)) for w in words),
                   key=len, reverse=True)
     return re.compile("(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
 
 
-def _cue_file(path: Path) -> dict[str, tuple[str, ...]]:
+def cue_file(path: Path) -> dict[str, tuple[str, ...]]:
+    """A strict cue-word file: a mapping of name to a non-empty list of words (lower-cased)."""
     doc = load_yaml(path)
     if not isinstance(doc, LineDict) or not doc:
-        raise DataFileError("expected a mapping of platform to cue words", where=f"{path}:1")
+        raise DataFileError("expected a mapping of name to cue words", where=f"{path}:1")
     cue_words = {}
     for name, words in doc.items():
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
@@ -59,9 +60,9 @@ def _cue_file(path: Path) -> dict[str, tuple[str, ...]]:
 def load_platform_cues(path: Path | None = None, services: Path | None = None) -> PlatformCues:
     """Load the platform cue words (default: the bundled ``hunts/platforms.yaml``) and the cloud and SaaS
     ones (``hunts/services.yaml``); errors give file:line."""
-    cue_words = _cue_file(path or package_data("hunts", "platforms.yaml"))
-    cloud = _cue_file(services or package_data("hunts", "services.yaml"))
-    return PlatformCues({n: _pattern(list(w)) for n, w in cue_words.items()}, cue_words,
+    cue_words = cue_file(path or package_data("hunts", "platforms.yaml"))
+    cloud = cue_file(services or package_data("hunts", "services.yaml"))
+    return PlatformCues({n: cue_pattern(list(w)) for n, w in cue_words.items()}, cue_words,
                         {n: _service_pattern(list(w)) for n, w in cloud.items()})
 
 
