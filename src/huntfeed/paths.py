@@ -55,6 +55,14 @@ def write_cache_file(target: Path, data: bytes) -> None:
 CACHE_KEEP = 4
 
 
+def _mtime(path: Path) -> int:
+    # An entry gone or unreadable counts as oldest, so a failed stat never reorders the others.
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def prune_cache_family(target: Path, keep: int = CACHE_KEEP) -> None:
     """Remove all but the ``keep`` newest entries of ``target``'s family (its name up to the last '-'
     and its suffix: ``attack-model-<key>``, ``hunt-queries-<key>.json``), ``target`` always kept.
@@ -67,8 +75,7 @@ def prune_cache_family(target: Path, keep: int = CACHE_KEEP) -> None:
         return
     family = [p for p in target.parent.glob(f"{stem}-*{target.suffix}")
               if p != target and p.name.rpartition("-")[0] == stem and p.suffix == target.suffix]
-    with contextlib.suppress(OSError):
-        family.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    family.sort(key=_mtime, reverse=True)
     for old in family[max(keep - 1, 0):]:
         with contextlib.suppress(OSError):
             if old.is_dir():
