@@ -115,7 +115,8 @@ def test_scheduled_task_twins_share_one_slot(lib: HuntLibrary) -> None:
     assert len(alone) == 8 and len(set(ids)) > 8
 
 
-def test_log_clear_audit_hunt_follows_the_alert_grade_ones_and_leaves_severity(lib: HuntLibrary) -> None:
+def test_log_clear_audit_hunt_follows_the_alert_grade_ones_and_leaves_severity() -> None:
+    lib = HuntLibrary.load(imports=Path("/nonexistent/none.json"), packs=("audit",))
     text = "The operator then cleared the event logs with Mimikatz event::clear."
     hunts = lib.hunts_for(text, (), inf("T1070.001"))
     cases = [(h.use_case, h.kind) for h in hunts if h.kind in ("usecase", "audit")]
