@@ -117,7 +117,7 @@ def test_cli_usecases_test(tmp_path: Path) -> None:
     ok = runner.invoke(cli, ["usecases", "test", "UC_LSASS_MEMORY_ACCESS"])
     assert ok.exit_code == 0, ok.output
     assert ok.output.splitlines() == [
-        "ok    UC_LSASS_MEMORY_ACCESS: 3 matched, 3 look-alikes quiet",
+        "ok    UC_LSASS_MEMORY_ACCESS: 4 matched, 4 look-alikes quiet",
         "1 of 1 use cases pass their samples",
     ]
     _case(
