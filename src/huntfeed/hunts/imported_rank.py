@@ -53,7 +53,7 @@ def _rank_one(rule: ImportedRule, observed: set[str], text: str, compact: str,
               platforms: PlatformCues, named: frozenset[str]) -> RankedRule | None:
     hits = [t for t in rule.techniques if t in observed]
     platform = rule.platform or rule.product
-    if not hits or not platforms.allows_rule(platform, text, named):
+    if not hits or not platforms.fits(platform, text, named):
         return None
     found = [n for n in rule.names if name_in_text(n, text, compact)]
     if rule.names and not found:
@@ -63,7 +63,7 @@ def _rank_one(rule: ImportedRule, observed: set[str], text: str, compact: str,
     if found:
         points += W_NAME
         reasons.append(f"'{found[0]}' named in the report (the rule is written for it)")
-    if platform and (platform in named or (rx := platforms.services.get(platform)) is not None and rx.search(text)):
+    if platform and (platform in named or (platform in platforms.clouds and platforms.cloud_named(platform, text))):
         points += W_PLATFORM_NAMED
         reasons.append(f"platform {platform} named in the report")
     cues = load_logsource_cues()

@@ -88,7 +88,7 @@ class HuntLibrary:
             techniques=frozenset(t.id for t in inference.observed),
             indicator_types=frozenset(i.type for i in indicators),
             mapped=frozenset(t.id for t in inference.source_mapped),
-            fits_platform=lambda product: self.platforms.allows(product, named),
+            fits_platform=lambda product: self.platforms.fits(product, text, named),  # one gate with imported rules
             exploitation_denied=self.exploitation.denied(text),
         )
         fired = []

@@ -6,6 +6,7 @@ written for the Kapeka backdoor or CVE-2024-3094 needs a report that names it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
@@ -14,23 +15,10 @@ from typing import Any
 from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
-# The platform a logsource service belongs to, for rules that name a service but no product.
-SERVICE_PLATFORM = {
-    "cloudtrail": "aws",
-    "okta": "okta",
-    "onelogin": "onelogin",
-    "gcp.audit": "gcp",
-    "google_workspace.admin": "google_workspace",
-    "activitylogs": "azure",
-    "auditlogs": "azure",
-    "signinlogs": "azure",
-    "security": "windows",
-    "system": "windows",
-    "sysmon": "windows",
-    "powershell": "windows",
-    "auditd": "linux",
-    "syslog": "linux",
-}
+from huntfeed.hunts.platforms import PlatformCues, load_platform_cues
+
+_platforms = functools.cache(load_platform_cues)  # the bundled table, read once per process
+
 # What a product-less rule's values say about the platform it watches: Windows paths and programs,
 # Unix paths. A value like "\\rundll32.exe" in a proxy or DNS rule still means a Windows host.
 _WINDOWS_VALUE = re.compile(r"(?:^|\\)[\w.-]+\.(?:exe|dll|ps1|bat|vbs|hta|lnk)\b|^[a-z]:\\|\\windows\\", re.I)
@@ -58,15 +46,13 @@ def rule_values(rule: SigmaRule) -> list[str]:
     return [v for det in rule.detection.detections.values() for v in _values(det.detection_items)]
 
 
-def rule_platform(rule: SigmaRule) -> str:
-    """The platform the rule watches: its product; else its service's platform; else what it queries."""
+def rule_platform(rule: SigmaRule, platforms: PlatformCues | None = None) -> str:
+    """The platform the rule watches: its product; else its service's platform (the platform table,
+    hunts.platforms); else what it queries."""
     ls = rule.logsource
-    product = (ls.product or "").lower()
-    if product:
-        return product
-    service = (ls.service or "").lower()
-    if service:
-        return SERVICE_PLATFORM.get(service, service)
+    product, service = (ls.product or "").lower(), (ls.service or "").lower()
+    if product or service:
+        return (platforms or _platforms()).platform_of(product, service)
     values = rule_values(rule)
     if any(_WINDOWS_VALUE.search(v) for v in values):
         return "windows"
