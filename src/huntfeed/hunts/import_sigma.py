@@ -18,7 +18,7 @@ from sigma.rule import SigmaRule
 from huntfeed.attack.catalog import Catalog
 from huntfeed.errors import DataFileError, QueryError
 from huntfeed.hunts.imported import IMPORT_FILE, ImportedRule, load_imported, save_imported
-from huntfeed.hunts.sigma_meta import rule_names, rule_platform
+from huntfeed.hunts.sigma_meta import rule_names, rule_platform, web_attack_cues
 from huntfeed.hunts.usecase import TARGETS
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
 
@@ -207,11 +207,12 @@ def _record(rule: SigmaRule | SigmaCorrelationRule, queries: dict[str, str], pat
     tactics = [t.name.lower() for t in rule.tags if t.namespace == "attack" and not _TECH_TAG.match(f"attack.{t.name}")]
     level = rule.level.name.lower() if rule.level else ""
     logsource = rule.logsource if isinstance(rule, SigmaRule) else None
+    techniques = _techniques(tags, path, report, catalog)
     return ImportedRule(
         id="SIGMA_" + (str(rule.id) if rule.id else path.stem).replace("-", "_").upper()[:60],
         title=rule.title,
         description=(rule.description or "").strip(),
-        techniques=_techniques(tags, path, report, catalog),
+        techniques=techniques,
         phase=next((TACTIC_PHASE[t] for t in tactics if t in TACTIC_PHASE), "actions-on-objectives"),
         confidence=_LEVEL_CONFIDENCE.get(level, "Low"),
         queries=queries,
@@ -221,6 +222,7 @@ def _record(rule: SigmaRule | SigmaCorrelationRule, queries: dict[str, str], pat
         service=((logsource.service or "") if logsource else "").lower(),
         platform=rule_platform(rule) if isinstance(rule, SigmaRule) else _correlated_platform(rule),
         names=rule_names(rule, path),
+        cues=web_attack_cues(rule, path, techniques),
         source=str(path),
     )
 

@@ -24,6 +24,7 @@ W_NAME = 4.0
 W_TECHNIQUE = 3.0
 W_PLATFORM_NAMED = 2.0
 W_LOGSOURCE = 1.0
+W_CUE = 1.0  # a web-attack rule's attack class named in the report
 W_LEVEL = {"critical": 2.0, "high": 1.5, "medium": 1.0, "low": 0.5}
 
 
@@ -58,11 +59,17 @@ def _rank_one(rule: ImportedRule, observed: set[str], text: str, compact: str,
     found = [n for n in rule.names if name_in_text(n, text, compact)]
     if rule.names and not found:
         return None  # written for a named threat the report does not name
+    cue = next((c for c in rule.cues if name_in_text(c, text, "")), "")
+    if rule.cues and not cue:
+        return None  # a web-attack rule whose attack class (or product) the report does not name
     points = W_TECHNIQUE * len(hits) + W_LEVEL.get(rule.level, 0.0)
     reasons = [f"technique {t} observed (imported Sigma rule)" for t in hits]
     if found:
         points += W_NAME
         reasons.append(f"'{found[0]}' named in the report (the rule is written for it)")
+    if cue:
+        points += W_CUE
+        reasons.append(f"'{cue}' in the report (the web attack the rule detects)")
     if platform and (platform in named or (platform in platforms.clouds and platforms.cloud_named(platform, text))):
         points += W_PLATFORM_NAMED
         reasons.append(f"platform {platform} named in the report")
