@@ -120,3 +120,63 @@ def test_the_web_attack_file_is_strict(tmp_path: Path) -> None:
     with pytest.raises(DataFileError) as err:
         load_web_attacks(bad)
     assert err.value.where == f"{bad}:4" and "exactly 'rule' and 'report'" in str(err.value)
+
+
+PROC = """title: {title}
+id: 00000000-0000-4000-8000-0000000004{n:02d}
+status: test
+logsource: {{category: process_creation, product: windows}}
+detection:
+  sel:
+    CommandLine|contains: 'whoami'
+  condition: sel
+level: high
+tags: [attack.discovery, attack.t1033{extra}]
+"""
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory: pytest.TempPathFactory) -> tuple[HuntLibrary, object]:
+    from huntfeed.attack.engine import load_catalog
+
+    root = tmp_path_factory.mktemp("named")
+    rows = [("APT28 recon", ", attack.g0007"), ("Cobalt Strike recon", ", attack.s0154"),
+            ("Unknown group recon", ", attack.g9999"), ("Plain recon", "")]
+    for n, (title, extra) in enumerate(rows):
+        (root / f"r{n}.yml").write_text(PROC.format(title=title, n=n, extra=extra))
+    report = import_dir(root, catalog=load_catalog(Path("/nonexistent-huntfeed-home")))
+    assert len(report.imported) == len(rows), report.failed
+    return HuntLibrary.load(imports=save_imported(report.imported, root / "imports.json")), report
+
+
+# Class of error: a rule tagged with an ATT&CK group or software (attack.g0007, attack.s0154) fired on any
+# report with its technique, as if written for everyone. Each row: report text, imported rules that fire.
+@pytest.mark.parametrize(
+    ("text", "fired"),
+    [
+        ("The operators ran whoami.", ["Plain recon", "Unknown group recon"]),
+        ("APT28 operators ran whoami.", ["APT28 recon", "Plain recon", "Unknown group recon"]),
+        ("Fancy Bear ran whoami.", ["APT28 recon", "Plain recon", "Unknown group recon"]),  # an alias
+        ("Forest Blizzard ran whoami.", ["APT28 recon", "Plain recon", "Unknown group recon"]),
+        ("APT29 ran whoami.", ["Plain recon", "Unknown group recon"]),
+        ("A Cobalt Strike beacon ran whoami.", ["Cobalt Strike recon", "Plain recon", "Unknown group recon"]),
+        ("A CobaltStrike beacon ran whoami.", ["Cobalt Strike recon", "Plain recon", "Unknown group recon"]),
+    ],
+)
+def test_group_and_software_tags_are_required_names(named: tuple[HuntLibrary, object], text: str,
+                                                     fired: list[str]) -> None:
+    assert _fired(named[0], text, "T1033") == fired
+
+
+def test_group_tags_give_names_and_aliases_and_unknown_ids_are_reported(named: tuple[HuntLibrary, object]) -> None:
+    lib, report = named
+    rules = {r.title: r for r in lib.imported}
+    assert rules["APT28 recon"].names[:3] == ("apt28", "iron twilight", "snakemackerel")
+    assert "fancy bear" in rules["APT28 recon"].names
+    assert rules["Cobalt Strike recon"].names == ("cobalt strike",)
+    assert rules["Unknown group recon"].names == ()
+    assert dict(report.unknown_entities) == {"G9999": 1}  # type: ignore[attr-defined]
+    hunt = next(h for h in lib.hunts_for("Fancy Bear ran whoami.", (),
+                                         Inference(observed=(TechniqueHit(id="T1033", name="t"),)))
+                if h.title == "APT28 recon")
+    assert "'fancy bear' named in the report (the rule is written for it)" in hunt.reasons

@@ -248,6 +248,7 @@ def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool, replace_all: 
                     "never_fire": [{"file": f, "reason": r} for f, r in report.never_fire],
                     "unknown_techniques": dict(report.unknown_techniques),
                     "remapped_techniques": dict(report.remapped_techniques),
+                    "unknown_entities": dict(report.unknown_entities),
                     "summary": [*report.summary(), f"{merged.line()}; {severity}"],
                 },
                 indent=2,
@@ -261,6 +262,9 @@ def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool, replace_all: 
     if report.unknown_techniques:
         ids = ", ".join(f"{t} ({n})" for t, n in report.unknown_techniques.most_common())
         click.echo(f"unknown technique ids (not in the ATT&CK catalog; run `huntfeed attack update`): {ids}")
+    if report.unknown_entities:
+        ids = ", ".join(f"{t} ({n})" for t, n in report.unknown_entities.most_common())
+        click.echo(f"unknown group/software ids (not in the ATT&CK catalog; those rules fire without the name): {ids}")
     for line in report.summary():
         click.echo(line)
     click.echo(f"{merged.line()}; {severity}")

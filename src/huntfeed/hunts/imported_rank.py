@@ -42,12 +42,16 @@ def load_logsource_cues(path: Path | None = None) -> dict[str, re.Pattern[str]]:
     return {name: cue_pattern(list(words)) for name, words in cues.items()}
 
 
+_SQUEEZE = re.compile(r"[\s_.\-]+")
+
+
 def name_in_text(name: str, text: str, compact: str) -> bool:
     """A rule's named entity in the report: as a whole word, or with its spaces written out
     ("cobaltstrike" for "Cobalt Strike"), the latter only for names long enough not to occur by chance."""
     if re.search(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", text):
         return True
-    return len(name) >= 6 and name.replace("-", "") in compact
+    squeezed = _SQUEEZE.sub("", name)  # compared as the text's compact form is built
+    return len(squeezed) >= 6 and squeezed in compact
 
 
 def _rank_one(rule: ImportedRule, observed: set[str], text: str, compact: str,
@@ -85,7 +89,7 @@ def rank_imported(rules: tuple[ImportedRule, ...], observed: set[str], text: str
                   platforms: PlatformCues) -> list[RankedRule]:
     """Every imported rule that fires, most specific first (then higher level, then id)."""
     lowered = text.lower()
-    compact = re.sub(r"[\s_.\-]+", "", lowered)
+    compact = _SQUEEZE.sub("", lowered)
     ranked = [r for rule in rules if (r := _rank_one(rule, observed, lowered, compact, platforms, named))]
     return sorted(ranked, key=lambda r: (-r.points, r.rule.id))
 
