@@ -143,6 +143,7 @@ class HuntLibrary:
             reasons=f.reasons,
             description=uc.description,
             false_positives=uc.false_positives,
+            group=uc.group,
         )
 
     def _imported_hunts(self, inference: Inference, named: frozenset[str], text: str = "") -> list[Hunt]:
