@@ -43,6 +43,7 @@ import attack_eval as ae  # noqa: E402
 from huntfeed.attack.build import base_engine, evaluate_methods, label_space  # noqa: E402
 from huntfeed.attack.catalog import load_bundle  # noqa: E402
 from huntfeed.attack.classifier import SentenceModel  # noqa: E402
+from huntfeed.attack.engine import AttackEngine  # noqa: E402
 from huntfeed.attack.evaluate import roll_up  # noqa: E402
 from huntfeed.attack.labelled import load_labelled  # noqa: E402
 from huntfeed.attack.rules import RuleMatcher, load_rules  # noqa: E402
@@ -62,6 +63,7 @@ Doc = dict[str, Any]
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$", re.M)
 SUMMARY = re.compile(r"\b(?:key takeaways?|summary|overview|conclusions?|executive|highlights|at a glance)\b", re.I)
 CODE = re.compile(r"`|^\s*[\w.\\/:%-]+\.exe\b|^\s*(?:cmd|powershell|/bin/\w+)\b|[{};=]\s*$|^\s*[\w.]+\(", re.I | re.M)
+TICKS = re.compile(r"`[^`]+`")
 
 
 def _doc(engine: Any, text: str, gold: set[str], kind: str, name: str, space: set[str] | None) -> Doc:
@@ -72,15 +74,21 @@ def _doc(engine: Any, text: str, gold: set[str], kind: str, name: str, space: se
     for h in engine.infer(text).observed:
         s = sig.get(h.id) or next((sig[t] for t in sorted(sig) if t.split(".")[0] == h.id), None)
         sup = sorted(set(support_of(s, view, ends, engine.combiner.clf_floor))) if s else []
-        techs.append({"id": h.id, "conf": h.confidence, "methods": list(h.methods),
-                      "sup": [(sents[i].start, sents[i].end) for i in sup],
-                      "roll": sorted(roll_up({h.id}, space)) if space is not None else [h.id]})
+        techs.append(
+            {
+                "id": h.id,
+                "conf": h.confidence,
+                "methods": list(h.methods),
+                "sup": [(sents[i].start, sents[i].end) for i in sup],
+                "roll": sorted(roll_up({h.id}, space)) if space is not None else [h.id],
+            }
+        )
     return {"set": kind, "doc": name, "text": text, "gold": sorted(gold), "techs": techs}
 
 
 def dump(cat: Any, models: Path, cache: Path) -> list[Doc]:
     """Reported techniques of the dev set, the stand-in and the TRAM2 folds, with their support."""
-    shipped = dataclasses.replace(AttackEngineLoad(), catalog=cat)
+    shipped = dataclasses.replace(AttackEngine.load(Path(tempfile.mkdtemp())), catalog=cat)
     labelled = load_labelled(SHARED / "eval" / "ttp_train.jsonl")
     space = label_space(labelled, cat)
     docs = []
@@ -94,7 +102,9 @@ def dump(cat: Any, models: Path, cache: Path) -> list[Doc]:
         merged = ae._Merged(fold, shipped.model, space)
         x, y, _ = combiner_rows([s for s in signals if fold_of(s.doc.id, 5) != k], cat)
         w, b = fit_combiner_weights(x, y)
-        cv = dataclasses.replace(shipped, model=merged, combiner=dataclasses.replace(shipped.combiner, weights=w, bias=b))
+        cv = dataclasses.replace(
+            shipped, model=merged, combiner=dataclasses.replace(shipped.combiner, weights=w, bias=b)
+        )
         standin = dataclasses.replace(shipped, model=merged)
         for d in labelled.docs:
             if fold_of(d.id, 5) != k:
@@ -107,16 +117,16 @@ def dump(cat: Any, models: Path, cache: Path) -> list[Doc]:
     return docs
 
 
-def AttackEngineLoad() -> Any:  # noqa: N802 - a constructor in all but name
-    from huntfeed.attack.engine import AttackEngine
-
-    return AttackEngine.load(Path(tempfile.mkdtemp()))
-
-
-def annotate(docs: list[Doc]) -> None:
+def annotate(docs: list[Doc], cat: Any) -> None:
     """Per reported technique: the signals the candidate rules read."""
     fam = lambda t: t.split(".")[0]  # noqa: E731
     for d in docs:
+        per_tactic: dict[str, int] = defaultdict(int)
+        for t in sorted(d["techs"], key=lambda t: -t["conf"]):
+            tech = cat.techniques.get(t["id"])
+            tactic = tech.tactics[0] if tech is not None and tech.tactics else ""
+            per_tactic[tactic] += 1
+            t["tactic"], t["tactic_rank"] = tactic, per_tactic[tactic]
         heads = [(m.start(), m.group(1)) for m in HEADING.finditer(d["text"])]
         d["has_summary"] = any(SUMMARY.search(h) for _, h in heads)
         sup = {t["id"]: {tuple(x) for x in t["sup"]} for t in d["techs"]}
@@ -130,6 +140,7 @@ def annotate(docs: list[Doc]) -> None:
             t["shadowed_higher"] = bool(mine) and all(any(x in sup[u["id"]] for u in higher) for x in mine)
             t["in_summary"] = any(SUMMARY.search(_section(heads, a)) for a, _ in t["sup"])
             t["code_only"] = bool(mine) and all(CODE.search(d["text"][a:b]) for a, b in mine)
+            t["ticks_only"] = bool(mine) and all(TICKS.search(d["text"][a:b]) for a, b in mine)
             p = fam(t["id"])
             t["sub_with_parent"] = "." in t["id"] and p in conf
             t["sub_under_parent"] = t["sub_with_parent"] and conf[p] >= t["conf"]
@@ -169,25 +180,34 @@ CANDIDATES: dict[str, Callable[[Doc, dict[str, Any]], bool]] = {
     "(b) ... higher confidence, and own confidence < 0.5": lambda d, t: t["shadowed_higher"] and t["conf"] < 0.5,
     "(b) ... higher confidence, and own confidence < 0.6": lambda d, t: t["shadowed_higher"] and t["conf"] < 0.6,
     "(a) report with a summary section: outside it, confidence < 0.5": (
-        lambda d, t: d["has_summary"] and not t["in_summary"] and t["conf"] < 0.5),
+        lambda d, t: d["has_summary"] and not t["in_summary"] and t["conf"] < 0.5
+    ),
     "(a) report with a summary section: confidence < 0.5 (no exemption)": (
-        lambda d, t: d["has_summary"] and t["conf"] < 0.5),
+        lambda d, t: d["has_summary"] and t["conf"] < 0.5
+    ),
     "(a) plain cut-off, confidence < 0.5 (every report)": lambda d, t: t["conf"] < 0.5,
     "every supporting line is code or a command": lambda d, t: t["code_only"],
+    "(a) every supporting sentence quotes code in backticks (a code walk-through)": lambda d, t: t["ticks_only"],
+    "per-tactic budget: at most 2 techniques of a first tactic": lambda d, t: t["tactic_rank"] > 2,
+    "per-tactic budget: at most 2 discovery techniques": lambda d, t: (
+        t["tactic"] == "discovery" and t["tactic_rank"] > 2
+    ),
     "sub-technique whose parent is reported": lambda d, t: t["sub_with_parent"],
     "sub-technique whose parent is reported with at least its confidence": lambda d, t: t["sub_under_parent"],
 }
 
 
-def run_rules(docs: list[Doc]) -> None:
-    annotate(docs)
+def run_rules(docs: list[Doc], cat: Any) -> None:
+    annotate(docs, cat)
     print("\n### Candidate rules (drop a reported technique when ...; an id in prose is always kept)\n")
     print("| rule | dev P / R / F1 | stand-in P / R / F1 | TRAM2 folds per-doc F1 (micro P) |\n|---|---|---|---|")
     for name, drop in CANDIDATES.items():
         r = scores(docs, drop)
         dv, si, tr = r["dev"], r["standin"], r["tram"]
-        print(f"| {name} | {dv[0]:.3f} / {dv[1]:.3f} / {dv[2]:.3f} | {si[0]:.3f} / {si[1]:.3f} / {si[2]:.3f} "
-              f"| {tr[3]:.3f} ({tr[0]:.3f}) |")
+        print(
+            f"| {name} | {dv[0]:.3f} / {dv[1]:.3f} / {dv[2]:.3f} | {si[0]:.3f} / {si[1]:.3f} / {si[2]:.3f} "
+            f"| {tr[3]:.3f} ({tr[0]:.3f}) |"
+        )
 
 
 def private_cv(cat: Any, models: Path) -> None:
@@ -218,7 +238,9 @@ def private_cv(cat: Any, models: Path) -> None:
     def factory(model: Any) -> Any:  # called once per fold, in fold order
         k = calls[0]
         calls[0] += 1
-        kept = [r for r in rules if r.exclude or f"{cat.resolve(r.technique) or r.technique}|{r.phrase}" not in private[k]]
+        kept = [
+            r for r in rules if r.exclude or f"{cat.resolve(r.technique) or r.technique}|{r.phrase}" not in private[k]
+        ]
         return dataclasses.replace(engine, model=model, matcher=RuleMatcher(kept))
 
     full, raw = training_corpus(cat, labelled, cfg)
@@ -249,7 +271,7 @@ def main() -> None:
             docs = dump(cat, args.models, args.cache)
             if args.dump:
                 args.dump.write_text(json.dumps(docs), encoding="utf-8")
-        run_rules(docs)
+        run_rules(docs, cat)
     if "private" not in skip:
         private_cv(cat, args.models)
 
