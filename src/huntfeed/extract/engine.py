@@ -17,7 +17,7 @@ from huntfeed.extract.digest import build as build_digest
 from huntfeed.extract.fang import Fanged
 from huntfeed.extract.fidelity import Policy, Signals, own_site_of
 from huntfeed.extract.patterns import HASH_LABEL_RE
-from huntfeed.extract.rules import decide
+from huntfeed.extract.rules import RULE_OF, decide
 from huntfeed.extract.scan import scan
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
@@ -219,7 +219,7 @@ def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: Extr
         doc_lists=any(a[_IN_IOC] for a in accs.values()),
     )
     out: list[tuple[int, int, Row]] = []
-    high, cve, order = Fidelity.HIGH, IndicatorType.CVE, _TYPE_ORDER
+    high, cve, order, rule_of = Fidelity.HIGH, IndicatorType.CVE, _TYPE_ORDER, RULE_OF
     for (kind, value), acc in accs.items():
         start, end, raw, defanged, _, all_loose, in_ioc, all_refs, all_version, roles, plain = acc
         if kind is cve:
@@ -229,7 +229,7 @@ def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: Extr
             sig = _new_tuple(
                 Signals, (defanged, defanged and all_loose, in_ioc, all_refs, False, roles, all_version, raw)
             )
-            fidelity, reason = decide(kind, value, sig, policy)
+            fidelity, reason = rule_of[kind](value, sig, policy)  # decide(), one call less
             if plain and reason in _C2_CAN_CHANGE:
                 for p, s, e in plain:
                     if c2_context(p, s, e):

@@ -169,9 +169,14 @@ RULES: dict[IndicatorType, Rule] = {
 }
 
 
+# Every type's rule, the default filled in: engine.rows() calls a value's rule straight from here
+# (one Python call per value instead of two, 16,000 values per 63 real reports).
+RULE_OF: dict[IndicatorType, Rule] = {k: RULES.get(k, _listed_rule) for k in IndicatorType}
+
+
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> Verdict:
     """Fidelity and reason for one distinct indicator of a document."""
     return RULES.get(kind, _listed_rule)(value, sig, pol)
 
 
-__all__ = ["RULES", "Rule", "Verdict", "decide"]
+__all__ = ["RULES", "RULE_OF", "Rule", "Verdict", "decide"]
