@@ -101,17 +101,28 @@ def _carrier(scores: np.ndarray, keep: list[int], i: int, c: int, v: float, widt
     return keep[max(members, key=lambda j: (float(scores[j, c]), -j))]
 
 
+# The kernel's product adds each margin's float32 terms in another order than SciPy's (margins.DenseRows):
+# margins agree within this, absolute (a few 1e-7 are seen), everything else exactly.
+TOL = 1e-5
+
+
+def _assert_scores_close(got: dict[str, object], want: dict[str, object]) -> None:
+    assert list(got) == list(want)  # the same ids in the same order
+    for tid, (top, weak, positive) in got.items():  # type: ignore[misc]
+        ref_top, ref_weak, ref_positive = want[tid]  # type: ignore[misc]
+        assert (weak, positive, [i for _, i in top]) == (ref_weak, ref_positive, [i for _, i in ref_top]), tid
+        assert np.allclose([m for m, _ in top], [m for m, _ in ref_top], rtol=0, atol=TOL), tid
+
+
 def test_sentence_scores_equal_the_per_margin_loop_on_the_demo_and_dev_reports(engine: AttackEngine) -> None:
     model = engine.model
     assert model is not None and model.meta.get("window_mode") != "exact"
     for text in _texts():
         sentences = split_sentences(text)
-        want = _reference_scores(engine, sentences)
-        got = model.sentence_scores(sentences, engine.catalog)
-        assert list(got.items()) == list(want.items())  # the same values, ties and id order
+        _assert_scores_close(model.sentence_scores(sentences, engine.catalog), _reference_scores(engine, sentences))
 
 
-def test_window_margins_are_the_same_floats(engine: AttackEngine) -> None:
+def test_window_margins_are_the_same_floats_within_rounding(engine: AttackEngine) -> None:
     model = engine.model
     assert model is not None
     for text in _texts()[:12]:
@@ -119,7 +130,7 @@ def test_window_margins_are_the_same_floats(engine: AttackEngine) -> None:
         want, want_first = _reference_window(model, texts, 3)
         got, got_first = model.window_decision(texts, 3)
         assert got_first == want_first
-        assert np.array_equal(got, want)
+        assert got.shape == want.shape and np.allclose(got, want, rtol=0, atol=TOL)
 
 
 def test_scale_rows_lays_out_and_multiplies_as_diags_times_x() -> None:
@@ -146,13 +157,12 @@ def test_product_is_scipys_product(rows: int, monkeypatch: pytest.MonkeyPatch) -
     assert np.array_equal(margins.product(x, w), want)
 
 
-@pytest.mark.parametrize(("heavy", "slots"), [(1000, 4096), (30, 4096), (30, 64), (0, 64), (30, 3)])
-def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # heavy rows dense for good, the others per chunk; few slots: many chunks; 3 slots: rows with
-    # more light terms than slots go to the sparse kernel. Every case gives SciPy's floats exactly.
+@pytest.mark.parametrize("heavy", [1000, 30, 0])
+def test_product_by_dense_rows_adds_the_same_terms(heavy: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # heavy rows dense for good, the others weight by weight (1000: none heavy, 0: all heavy); the
+    # same terms as SciPy's product in another order, so equal within float32 rounding
     monkeypatch.setattr(margins, "HEAVY_LABELS", heavy)
-    monkeypatch.setattr(margins, "LIGHT_SLOTS", slots)
-    rng = np.random.default_rng(heavy + slots)
+    rng = np.random.default_rng(heavy)
     x = sp.random(300, 2000, density=0.02, format="csr", dtype=np.float32, random_state=rng)
     w = sp.random(2000, 120, density=0.05, format="csr", dtype=np.float32, random_state=rng)
     common = rng.choice(2000, 200, replace=False)  # rows with most labels, as the common n-grams have
@@ -161,11 +171,6 @@ def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monk
     dense[rng.choice(2000, 300, replace=False)] = 0.0  # features with no weights at all
     w = sp.csr_matrix(dense)
     x.data = (x.data - np.float32(0.3)) * np.float32(3.0)  # negative terms too: cancellations
-    want = (x @ w).toarray()
-    got = margins.product(x, w)
-    assert got.tobytes() == want.tobytes()  # bit for bit (no -0.0 where SciPy stores nothing)
-    # Rows stored in ascending and in descending column order (scale_rows' layout, the pipeline's)
-    # both take the feature-by-feature kernel; rows in no order, SciPy's sparse kernel.
     x.sort_indices()
     flipped = margins.scale_rows(x, np.ones(x.shape[0], dtype=np.float32))
     assert (np.diff(flipped.indices)[np.diff(flipped.indices) != 0] < 0).any()  # really reversed
@@ -174,10 +179,11 @@ def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monk
         a, b = shuffled.indptr[r], shuffled.indptr[r + 1]
         perm = a + rng.permutation(b - a)
         shuffled.indices[a:b], shuffled.data[a:b] = shuffled.indices[perm], shuffled.data[perm]
-    for layout in (x, flipped, shuffled):
-        assert margins.product(layout, w).tobytes() == (layout @ w).toarray().tobytes()
+    exact = x.astype(np.float64) @ w.astype(np.float64)
+    for layout in (x, flipped, shuffled):  # any order of a row's entries
+        got = margins.product(layout, w)
+        assert got.dtype == np.float32 and np.allclose(got, exact.toarray(), rtol=0, atol=TOL)
     assert margins.dense_rows(w).n_heavy == int((np.diff(w.indptr) >= heavy).sum())
-    assert not margins.dense_rows(w).chunk.any()  # the buffer is emptied
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
