@@ -9,7 +9,7 @@ matrix, and `sentence_scores` keeps, per label, each sentence's best margin.  He
   vectorises, feature by feature), where the sparse kernel walks each stored weight with a
   branch.  The terms are added in another order than SciPy's, so a margin may differ from
   ``(x @ w).toarray()`` in its last bits (see `DenseRows`);
-* `scale_rows` is ``diags(v) @ x`` as one multiplication per stored value (the same products);
+* `neighbour_dots` is ``x[:-lag].multiply(x[lag:]).sum(axis=1)`` without copying the slices (the same floats);
 * `best_per_sentence` and `label_summaries` replace a Python loop over every margin above the
   keep floor (thousands per report) with array operations that give the same values, ties and
   label order.
@@ -26,9 +26,9 @@ import numpy as np
 import scipy.sparse as sp
 
 try:  # SciPy's kernels behind ``csr @ csr`` and ``csc @ dense``; without them the public operator
-    from scipy.sparse._sparsetools import csc_matvecs, csr_matmat, csr_tocsc
+    from scipy.sparse._sparsetools import csc_matvecs, csr_elmul_csr, csr_matmat, csr_tocsc
 except ImportError:  # pragma: no cover - a SciPy that moved them
-    csc_matvecs = csr_matmat = csr_tocsc = None
+    csc_matvecs = csr_elmul_csr = csr_matmat = csr_tocsc = None
 
 _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
 # Weight rows with this many labels or more are kept dense for the whole process: the common
@@ -180,22 +180,25 @@ def row_sums(x: sp.csr_matrix, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def scale_rows(x: sp.csr_matrix, factors: np.ndarray) -> sp.csr_matrix:
-    """``sp.diags(factors) @ x`` for a CSR ``x`` without duplicate entries, laid out as SciPy's product lays it out.
+def neighbour_dots(x: sp.csr_matrix, lag: int) -> np.ndarray:
+    """``x[:-lag].multiply(x[lag:]).sum(axis=1)`` for a CSR ``x`` with sorted indices, the same floats.
 
-    Every stored value is multiplied by its row's factor once (the same products); SciPy's kernel
-    emits each row's columns in reverse order, and the weight product that follows adds its terms
-    in stored order, so the same order is kept here for the same float32 sums.
+    SciPy's element-wise kernel run on the rows where they are (no copies of the two slices) and
+    each row's products added in stored order, as ``sum(axis=1)`` adds them.
     """
-    lengths = np.diff(x.indptr).astype(np.int64)
-    starts = np.repeat(x.indptr[:-1].astype(np.int64), lengths)
-    ends = np.repeat(x.indptr[1:].astype(np.int64), lengths)
-    perm = starts + ends - 1 - np.arange(x.nnz, dtype=np.int64)  # each row reversed
-    dtype = np.result_type(x.dtype, factors.dtype)
-    scaled = x.data[perm].astype(dtype, copy=False) * np.repeat(factors.astype(dtype, copy=False), lengths)
-    out = sp.csr_matrix((scaled, x.indices[perm], x.indptr.copy()), shape=x.shape)
-    out.has_sorted_indices = False
-    out.eliminate_zeros()
+    m = max(x.shape[0] - lag, 0)
+    if csr_elmul_csr is None or not x.has_sorted_indices:  # SciPy's operators (their own order)
+        return np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel()[:m]
+    a, b = x.indptr[: m + 1], x.indptr[lag : lag + m + 1]
+    cap = int(a[-1] - a[0]) if m else 0  # a row's products are at most its stored entries
+    cp = np.empty(m + 1, dtype=x.indptr.dtype)
+    cj = np.empty(cap, dtype=x.indices.dtype)
+    cx = np.empty(cap, dtype=x.dtype)
+    csr_elmul_csr(m, x.shape[1], a, x.indices, x.data, b, x.indices, x.data, cp, cj, cx)
+    out = np.zeros(m, dtype=x.dtype)
+    rows = np.flatnonzero(np.diff(cp))
+    if rows.size:
+        out[rows] = np.add.reduceat(cx[: int(cp[-1])], cp[rows])
     return out
 
 
