@@ -117,11 +117,10 @@ class SentenceModel:
             return np.zeros((0, len(self.labels)), dtype=np.float32), []
         x = margins.tfidf(raw_counts(texts, self.char_ngrams), self.idf)  # (counts * idf), zeros dropped
         norms = np.sqrt(margins.row_sums(x, x.data * x.data))  # the norms of x.multiply(x).sum(axis=1)
-        safe = np.where(norms > 0, norms, 1.0).reshape(-1, 1)
-        # W.x for the unnormalised vectors, then each row divided by its norm: the margins of the
-        # normalised rows without normalising the 40,000 stored values of a report first
-        unnorm = np.asarray(margins.product(x, self.weights), dtype=np.float64)
-        raw = unnorm / safe
+        safe = np.where(norms > 0, norms, 1.0)
+        xn = margins.scale_rows(x, 1.0 / safe)  # sp.diags(1.0 / safe) @ x, the same values and order
+        raw = np.asarray(margins.product(xn, self.weights), dtype=np.float64)  # (xn @ weights).toarray()
+        unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
         sizes = [max(0, n - size + 1) for size in range(1, width + 1)]
         scores = np.empty((sum(sizes), len(self.labels)), dtype=np.float32)
         bias = self.bias.reshape(1, -1)

@@ -3,40 +3,42 @@
 `classifier.SentenceModel.window_decision` multiplies the sentences' TF-IDF rows by the weight
 matrix, and `sentence_scores` keeps, per label, each sentence's best margin.  Here:
 
-* `product` adds, for every margin, the same float32 terms as SciPy's sparse kernel (``csr_matmat``,
-  behind ``x @ w``), the common n-grams' as whole rows of the weights: each term is one
-  multiply-add over a dense weight row of every label (SciPy's ``csc_matvecs``, which the compiler
-  vectorises, feature by feature), where the sparse kernel walks each stored weight with a
-  branch.  The terms are added in another order than SciPy's, so a margin may differ from
-  ``(x @ w).toarray()`` in its last bits (see `DenseRows`);
+* `product` adds, for every margin, the same float32 terms in the same order as SciPy's sparse
+  kernel (``csr_matmat``, behind ``x @ w``), but as whole rows of the weights: each term of a
+  sentence's row is one multiply-add over a dense weight row of every label (SciPy's
+  ``csc_matvecs``, which the compiler vectorises, feature by feature), where the sparse kernel
+  walks each stored weight with a branch.  A weight the sparse row does not store is a zero in the
+  dense one and adds an exact zero, so every sum is the same float (see `DenseRows`);
+* `scale_rows` is ``diags(v) @ x`` as one multiplication per stored value (the same products);
 * `neighbour_dots` is ``x[:-lag].multiply(x[lag:]).sum(axis=1)`` without copying the slices (the same floats);
 * `best_per_sentence` and `label_summaries` replace a Python loop over every margin above the
   keep floor (thousands per report) with array operations that give the same values, ties and
   label order.
 
-``tests/test_attack_margins.py`` checks each against the code it replaces (the product within a
-float32 rounding tolerance, the rest value for value).
+``tests/test_attack_margins.py`` checks each against the code it replaces.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 try:  # SciPy's kernels behind ``csr @ csr`` and ``csc @ dense``; without them the public operator
-    from scipy.sparse._sparsetools import csc_matvecs, csr_elmul_csr, csr_matmat, csr_tocsc
+    from scipy.sparse._sparsetools import csc_matvecs, csr_elmul_csr, csr_matmat, csr_row_index, csr_todense
 except ImportError:  # pragma: no cover - a SciPy that moved them
-    csc_matvecs = csr_elmul_csr = csr_matmat = csr_tocsc = None
+    csc_matvecs = csr_elmul_csr = csr_matmat = csr_row_index = csr_todense = None
 
 _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
 # Weight rows with this many labels or more are kept dense for the whole process: the common
 # n-grams (6,700 rows of the shipped model, 16 MB) that carry most of a report's multiply-adds.
-# The rest are walked weight by weight. (With the row-by-row kernel, 50 labels (28 MB) took 2-3 ms
-# less per real report in process but no less in the whole one, and the analyze process's peak
-# was 271 MB instead of 250.)
+# The rest are made dense per chunk of features, from their stored weights. (With the row-by-row
+# kernel, 50 labels (28 MB) took 2-3 ms less per real report in process but no less in the whole
+# one, and the analyze process's peak was 271 MB instead of 250.)
 HEAVY_LABELS = 100
+LIGHT_SLOTS = 2048  # features whose weight rows are put into the buffer at a time (5 MB)
 LIGHT, NONE = -1, -2  # `DenseRows.kind` of a feature that is not a heavy row
 _BUILD_ROWS = 512  # heavy rows filled at a time when the buffer is built
 
@@ -48,12 +50,12 @@ def _spans(counts: np.ndarray) -> np.ndarray:
 
 
 class DenseRows:
-    """One weight matrix's common rows as dense float32 rows for `product`, built on first use.
+    """One weight matrix's rows as dense float32 rows for `product`: the heavy rows for good, and a
+    buffer of ``LIGHT_SLOTS`` rows that each chunk of features fills (heavy rows copied, the others
+    from their stored weights by SciPy's ``csr_row_index`` and ``csr_todense``) and empties again
+    (heavy rows zeroed, the others by adding their negated weights: v + -v is +0.0 for finite v).
 
-    The heavy rows (``HEAVY_LABELS`` labels or more) carry most of a report's multiply-adds and are
-    added as whole rows, one vectorised multiply-add over every label per term; the light ones are
-    walked weight by weight, which for a row of a few dozen labels is cheaper than a dense row of
-    600 (and costs no buffer to fill and empty).
+    The buffer is shared, so one chunk at a time uses it (a lock); it is built on first use.
     """
 
     def __init__(self, w: sp.csr_matrix) -> None:
@@ -71,64 +73,94 @@ class DenseRows:
         # A few hundred rows at a time: the positions of all 1.5 million heavy weights at once took
         # 50 MB for a moment, which stayed the worker's peak memory.
         for a in range(0, self.n_heavy, _BUILD_ROWS):
-            which = heavy[a : a + _BUILD_ROWS]
-            starts = w.indptr[which].astype(np.int64)
-            counts = w.indptr[which + 1].astype(np.int64) - starts
-            src = np.repeat(starts, counts) + _spans(counts)
-            at = np.arange(a, a + len(which), dtype=np.int64) * w.shape[1]
-            buffer[np.repeat(at, counts) + w.indices[src]] = w.data[src]
+            flat, values = self._entries(heavy[a : a + _BUILD_ROWS], a)
+            buffer[flat] = values
+        self.chunk = np.zeros((LIGHT_SLOTS, w.shape[1]), dtype=np.float32)
+        self.lock = threading.Lock()
+        self.finite = bool(np.isfinite(w.data).all())  # else light rows are emptied by zeroing whole rows
+
+    def _entries(self, which: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flat buffer positions and values of every stored weight of rows ``which``, put from buffer row ``first``."""
+        return self._entries_at(which, np.arange(first, first + len(which), dtype=np.int64))
+
+    def _entries_at(self, which: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat positions and values of every stored weight of rows ``which``, row ``which[j]`` put at row ``at[j]``."""
+        w = self.w
+        starts = w.indptr[which].astype(np.int64)
+        counts = w.indptr[which + 1].astype(np.int64) - starts
+        src = np.repeat(starts, counts) + _spans(counts)
+        return np.repeat(at * w.shape[1], counts) + w.indices[src], w.data[src]
 
     def product(self, x: sp.csr_matrix, out: np.ndarray) -> None:
-        """``out += (x @ w).toarray()``, rounded differently: float32 sums in another order.
+        """``out[:] = (x @ w).toarray()``, float for float; ``out`` is zeros.
 
-        The heavy terms go feature by feature (SciPy's ``csc_matvecs``: each heavy row is read once
-        per call and added into every sentence that has the feature), the light ones through SciPy's
-        sparse kernel (``csr_matmat``), whose sums are then added in. Each margin is the same terms
-        as SciPy's product added in another order, so it may differ in its last bits (a few 1e-7
-        relative); ``tests/test_attack_identity.py`` bounds that and pins every rendered output.
+        Feature by feature: SciPy's ``csc_matvecs`` adds, for each feature (a column of ``x``) in turn,
+        its weight row times each sentence's value into that sentence's margins, so every weight row
+        is read once per chunk instead of once per sentence that has it (memory traffic was the cost).
+        A sentence's terms then arrive in the order its features are visited; visiting them in the
+        order each row stores them (descending, as `scale_rows` lays rows out; or ascending) adds
+        every margin's terms in the row-by-row kernel's order, so the floats are the same. Rows in
+        any other order go to SciPy's sparse kernel, which adds the same terms in stored order.
         """
-        n, labels = x.shape[0], self.w.shape[1]
-        assert out.flags.c_contiguous  # the kernels write through out's rows as one flat view
-        kind = self.kind[x.indices]
-        heavy = kind >= 0
-        hp = _row_pointers(x.indptr, heavy)
-        hj, hx = kind[heavy].astype(np.int32), x.data[heavy]
-        colptr = np.empty(self.n_heavy + 1, dtype=np.int32)
-        hrows, hdata = np.empty(len(hj), dtype=np.int32), np.empty(len(hj), dtype=np.float32)
-        csr_tocsc(n, self.n_heavy, hp, hj, hx, colptr, hrows, hdata)  # heavy terms feature by feature
-        csc_matvecs(n, self.n_heavy, labels, colptr, hrows, hdata, self.rows.ravel(), out.ravel())
-        light = kind == LIGHT
-        if light.any():
-            lp = _row_pointers(x.indptr, light)
-            _add_sparse(n, lp, x.indices[light], x.data[light], self.w, out)
+        n = x.shape[0]
+        assert out.flags.c_contiguous  # the kernel writes through out's rows as one flat view
+        slot = self.kind[x.indices]
+        used = slot != NONE  # a term without weights adds nothing in either kernel
+        rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(x.indptr))[used]
+        cols = x.indices[used]
+        step = np.diff(cols)[rows[1:] == rows[:-1]]  # between neighbouring terms of one row
+        descending = bool((step < 0).all())
+        if not descending and not (step > 0).all():
+            out[:] = _sparse_product(x, self.w)
+            return
+        order = np.argsort(cols, kind="stable")
+        if descending:
+            order = order[::-1]
+        cols = cols[order]
+        new = np.empty(len(cols), dtype=bool)
+        new[:1] = True
+        np.not_equal(cols[1:], cols[:-1], out=new[1:])
+        first = np.append(np.flatnonzero(new), len(cols))  # each feature's first term, in visiting order
+        self._features(n, cols[first[:-1]], slot[used][order][first[:-1]], first, rows[order],
+                       x.data[used][order], out)
 
+    def _features(self, n: int, feats: np.ndarray, kinds: np.ndarray, first: np.ndarray, rows: np.ndarray,
+                  data: np.ndarray, out: np.ndarray) -> None:
+        """The kernel over chunks of ``LIGHT_SLOTS`` features: their rows put into the buffer, then emptied."""
+        labels, size = self.w.shape[1], self.chunk.shape[0]
+        flat_out, buffer = out.ravel(), self.chunk.ravel()
+        with self.lock:
+            for a in range(0, len(feats), size):
+                b = min(len(feats), a + size)
+                kind = kinds[a:b]
+                heavy = np.flatnonzero(kind >= 0)
+                self.chunk[heavy] = self.rows[kind[heavy]]
+                slots, lp, lj, lx = self._light_rows(feats[a:b], kind < 0)
+                csr_todense(b - a, labels, lp, lj, lx, buffer)  # (adds into the zeros)
+                p0, p1 = int(first[a]), int(first[b])
+                colptr = (first[a : b + 1] - p0).astype(np.int32)
+                try:
+                    csc_matvecs(n, b - a, labels, colptr, rows[p0:p1], data[p0:p1], buffer, flat_out)
+                finally:
+                    self.chunk[heavy] = 0.0
+                    if self.finite:
+                        csr_todense(b - a, labels, lp, lj, np.negative(lx), buffer)
+                    else:
+                        self.chunk[slots] = 0.0
 
-def _row_pointers(indptr: np.ndarray, selected: np.ndarray) -> np.ndarray:
-    """The row pointers of a CSR matrix's ``selected`` entries alone."""
-    before = np.zeros(len(selected) + 1, dtype=np.int32)
-    np.cumsum(selected, out=before[1:])
-    out: np.ndarray = before[indptr]
-    return out
-
-
-def _add_sparse(n: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, w: sp.csr_matrix,
-                out: np.ndarray) -> None:
-    """``out += (x @ w).toarray()`` for the CSR ``x`` given by its arrays, by SciPy's sparse kernel,
-    ``_CHUNK_ROWS`` rows at a time without the pass SciPy runs first to size its output."""
-    labels = w.shape[1]
-    flat = out.ravel()
-    for a in range(0, n, _CHUNK_ROWS):
-        b = min(n, a + _CHUNK_ROWS)
-        p0, p1 = int(indptr[a]), int(indptr[b])
-        cap = (b - a) * labels
-        cp = np.empty(b - a + 1, dtype=np.int32)
-        cj = np.empty(cap, dtype=np.int32)
-        cx = np.empty(cap, dtype=np.float32)
-        csr_matmat(b - a, labels, indptr[a : b + 1] - np.int32(p0), indices[p0:p1], data[p0:p1],
-                   w.indptr, w.indices, w.data, cp, cj, cx)
-        nnz = int(cp[-1])
-        at = np.repeat(np.arange(a, b, dtype=np.int64) * labels, np.diff(cp)) + cj[:nnz]
-        flat[at] += cx[:nnz]  # one entry per (row, label): no repeats within a call
+    def _light_rows(self, feats: np.ndarray, light: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The stored weights of the ``light`` features as a CSR matrix over all of ``feats`` (the others empty)."""
+        w = self.w
+        slots = np.flatnonzero(light)
+        which = feats[slots].astype(w.indptr.dtype)
+        lengths = np.zeros(len(feats), dtype=w.indptr.dtype)
+        lengths[slots] = w.indptr[which + 1] - w.indptr[which]
+        indptr = np.zeros(len(feats) + 1, dtype=w.indptr.dtype)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=w.indices.dtype)
+        values = np.empty(int(indptr[-1]), dtype=w.data.dtype)
+        csr_row_index(len(which), which, w.indptr, w.indices, w.data, indices, values)
+        return slots, indptr, indices, values
 
 
 _DENSE: dict[int, DenseRows] = {}
@@ -136,7 +168,7 @@ _DENSE: dict[int, DenseRows] = {}
 
 def dense_rows(w: sp.csr_matrix) -> DenseRows:
     """The process's `DenseRows` of ``w``, by identity: a process has one model; another one (a test,
-    a reload) replaces it, so at most one set of dense rows (16 MB) is kept."""
+    a reload) replaces it, so at most one set of buffers (21 MB) is kept."""
     found = _DENSE.get(id(w))
     if found is None or found.w is not w:
         _DENSE.clear()
@@ -145,17 +177,36 @@ def dense_rows(w: sp.csr_matrix) -> DenseRows:
 
 
 def product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
-    """``(x @ w).toarray()`` as float32: the same terms, added in another order (`DenseRows.product`)."""
+    """``(x @ w).toarray()`` as float32, with the same terms added in the same order (`DenseRows`)."""
     n, labels = x.shape[0], w.shape[1]
     out = np.zeros((n, labels), dtype=np.float32)
     arrays = (x.indptr, x.indices, w.indptr, w.indices)
-    kernels = csc_matvecs is not None and csr_matmat is not None and csr_tocsc is not None
+    kernels = None not in (csc_matvecs, csr_matmat, csr_row_index, csr_todense)
     if not kernels or x.dtype != np.float32 or w.dtype != np.float32 or any(a.dtype != np.int32 for a in arrays):
         if n:
             out[:] = (x @ w).toarray()
         return out
     if n:
         dense_rows(w).product(x, out)
+    return out
+
+
+def _sparse_product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
+    """``(x @ w).toarray()`` by SciPy's sparse kernel, without the pass SciPy runs first to size its output."""
+    n, labels = x.shape[0], w.shape[1]
+    out = np.zeros((n, labels), dtype=np.float32)
+    for a in range(0, n, _CHUNK_ROWS):
+        b = min(n, a + _CHUNK_ROWS)
+        p0, p1 = int(x.indptr[a]), int(x.indptr[b])
+        cap = (b - a) * labels
+        cp = np.empty(b - a + 1, dtype=np.int32)
+        cj = np.empty(cap, dtype=np.int32)
+        cx = np.empty(cap, dtype=np.float32)
+        indptr = x.indptr[a : b + 1] - np.int32(p0)
+        csr_matmat(b - a, labels, indptr, x.indices[p0:p1], x.data[p0:p1], w.indptr, w.indices, w.data, cp, cj, cx)
+        nnz = int(cp[-1])
+        rows = np.repeat(np.arange(a, b), np.diff(cp))
+        out[rows, cj[:nnz]] = cx[:nnz]
     return out
 
 
@@ -199,6 +250,25 @@ def neighbour_dots(x: sp.csr_matrix, lag: int) -> np.ndarray:
     rows = np.flatnonzero(np.diff(cp))
     if rows.size:
         out[rows] = np.add.reduceat(cx[: int(cp[-1])], cp[rows])
+    return out
+
+
+def scale_rows(x: sp.csr_matrix, factors: np.ndarray) -> sp.csr_matrix:
+    """``sp.diags(factors) @ x`` for a CSR ``x`` without duplicate entries, laid out as SciPy's product lays it out.
+
+    Every stored value is multiplied by its row's factor once (the same products); SciPy's kernel
+    emits each row's columns in reverse order, and the weight product that follows adds its terms
+    in stored order, so the same order is kept here for the same float32 sums.
+    """
+    lengths = np.diff(x.indptr).astype(np.int64)
+    starts = np.repeat(x.indptr[:-1].astype(np.int64), lengths)
+    ends = np.repeat(x.indptr[1:].astype(np.int64), lengths)
+    perm = starts + ends - 1 - np.arange(x.nnz, dtype=np.int64)  # each row reversed
+    dtype = np.result_type(x.dtype, factors.dtype)
+    scaled = x.data[perm].astype(dtype, copy=False) * np.repeat(factors.astype(dtype, copy=False), lengths)
+    out = sp.csr_matrix((scaled, x.indices[perm], x.indptr.copy()), shape=x.shape)
+    out.has_sorted_indices = False
+    out.eliminate_zeros()
     return out
 
 
