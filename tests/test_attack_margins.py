@@ -134,6 +134,20 @@ def test_scale_rows_lays_out_and_multiplies_as_diags_times_x() -> None:
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 40])
+def test_neighbour_dots_are_scipys_floats(n: int) -> None:
+    rng = np.random.default_rng(n)
+    x = sp.random(n, 300, density=0.08, format="csr", dtype=np.float32, random_state=rng)
+    if n > 5:
+        x.data[x.indptr[3] : x.indptr[5]] = 0.0  # empty rows, neighbours of each other
+        x.eliminate_zeros()
+    x.data = (x.data - np.float32(0.5)) * np.float32(3.0)  # cancellations
+    for lag in (1, 2, 3):
+        want = np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel()[: max(n - lag, 0)]
+        got = margins.neighbour_dots(x, lag)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize("rows", [0, 1, 7, 2500])  # 2500: more than one kernel call
 def test_product_is_scipys_product(rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(rows)
@@ -178,6 +192,18 @@ def test_product_by_dense_rows_adds_the_same_floats(heavy: int, slots: int, monk
         assert margins.product(layout, w).tobytes() == (layout @ w).toarray().tobytes()
     assert margins.dense_rows(w).n_heavy == int((np.diff(w.indptr) >= heavy).sum())
     assert not margins.dense_rows(w).chunk.any()  # the buffer is emptied
+
+
+def test_a_weight_that_is_not_finite_empties_the_buffer_by_zeroing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # light rows are emptied by adding their negated weights, which leaves nan where a weight is inf
+    monkeypatch.setattr(margins, "HEAVY_LABELS", 30)
+    rng = np.random.default_rng(5)
+    x = sp.random(50, 400, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    w = sp.random(400, 60, density=0.05, format="csr", dtype=np.float32, random_state=rng)
+    w.data[::97] = np.inf
+    got, want = margins.product(x, w), (x @ w).toarray()
+    assert np.array_equal(got, want, equal_nan=True)
+    assert not margins.dense_rows(w).finite and not margins.dense_rows(w).chunk.any()
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -105,6 +105,7 @@ def test_a_back_reference_or_a_character_that_folds_to_ascii_gets_no_answer() ->
     assert pf.candidates("did not") == [0] and pf.candidates("did nothing") == [0] and pf.candidates("did") == []
     assert pf.candidates("naïve not") == [0] and pf.candidates("naïve \u201cmove\u201d") == []  # others stand for themselves
     assert pf.candidates("\u017fo not") is None and pf.candidates("NO\u212a") is None
+    assert pf.pointed("naïve not") == [0] and pf.pointed("naïve move") == [] and pf.pointed("NO\u212a") is None
 
 
 def test_the_characters_that_fold_to_ascii_are_every_such_code_point() -> None:
@@ -129,6 +130,12 @@ def test_the_key_clause_index_gives_the_candidates_of_the_definition(words: list
     pf = prefilter.build(ordered)
     text = " ".join(words)
     assert pf.candidates(text) == _every_clause_met(pf, text)
+    # pointed() skips the other clauses' test: the same and more, never fewer, and no pattern whose key
+    # clause is unmet
+    pointed = pf.pointed(text)
+    assert pointed is not None and set(pointed) >= set(_every_clause_met(pf, text)) and pointed == sorted(pointed)
+    keyed_met = {i for lit, pats in pf.keyed.items() if lit in {v for _, v in pf.automaton.iter(text.lower())} for i in pats}  # type: ignore[union-attr]
+    assert set(pointed) == keyed_met | set(pf.always)
 
 
 def test_the_key_clause_is_the_one_with_the_longest_shortest_literal() -> None:
@@ -137,6 +144,7 @@ def test_the_key_clause_is_the_one_with_the_longest_shortest_literal() -> None:
     assert pf.always == (1,)
     assert dict(pf.keyed) == {lit["loader"]: (0,), lit["run"]: (2,)}
     assert pf.candidates("x loader") == [0, 1] and pf.candidates("loader") == [1] and pf.candidates("running it") == [1, 2]
+    assert pf.pointed("x loader") == [0, 1] and pf.pointed("loader") == [0, 1] and pf.pointed("x") == [1]
 
 
 # --- whole-text scans from the leading words (prefilter.finditer) ---------------------------------

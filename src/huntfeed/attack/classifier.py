@@ -126,7 +126,7 @@ class SentenceModel:
         bias = self.bias.reshape(1, -1)
         np.add(raw, bias, out=scores[:n], casting="unsafe")  # in float64, then rounded to float32
         owners = list(range(n))
-        dots = {lag: np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel() for lag in range(1, width)}
+        dots = {lag: margins.neighbour_dots(x, lag) for lag in range(1, width)}
         at, num = n, unnorm
         for size in range(2, width + 1):
             m = n - size + 1

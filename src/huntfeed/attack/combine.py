@@ -11,6 +11,7 @@ with a floor so that nothing below ``floor`` is ever shown.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ CLF_KEEP = -1.0  # classifier margins at or below this are not kept (and stand i
 
 def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int]) -> list[float]:
     """Feature vector (in FEATURES order) for one technique in one document."""
+    if not s.rule_spans and not s.explicit and not s.strong:  # the classifier alone: 19 techniques in 20
+        return _classifier_only(s, len(sentences))
     rule_sents = {sentence_index(sentences, start, ends) for start, _, _ in s.rule_spans}
     explicit = 0.0
     for start, _ in s.explicit:
@@ -58,6 +61,22 @@ def features_for(s: Signals, sentences: Sequence[Sentence], ends: Sequence[int])
         math.log1p(s.clf_weak),
         math.log1p(s.clf_pos),
         math.log(max(len(sentences), 1)),
+    ]
+
+
+def _classifier_only(s: Signals, n_sentences: int) -> list[float]:
+    """`features_for` of a technique with neither ids nor phrase rules, the same values without the sets."""
+    clf, k = s.clf, len(s.clf)
+    return [
+        0.0,
+        0.0,
+        0.0,
+        max(clf[0][0], CLF_KEEP) if k > 0 else CLF_KEEP,
+        max(clf[1][0], CLF_KEEP) if k > 1 else CLF_KEEP,
+        max(clf[2][0], CLF_KEEP) if k > 2 else CLF_KEEP,
+        math.log1p(s.clf_weak),
+        math.log1p(s.clf_pos),
+        math.log(max(n_sentences, 1)),
     ]
 
 
@@ -104,7 +123,9 @@ class Combiner:
     def confidence(self, tid: str, feats: Sequence[float]) -> float:
         """Probability that the technique is really described in the document."""
         z = self.bias + self.tech_bias.get(tid, 0.0)
-        z += sum(w * f for w, f in zip(self.weights, feats, strict=True))
+        if len(feats) != len(self.weights):
+            raise ValueError(f"{len(feats)} features for {len(self.weights)} weights")
+        z += sum(map(operator.mul, self.weights, feats))  # the same products added in the same order
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         if feats[0] >= 1.0:
             return max(p, EXPLICIT_MIN)

@@ -10,6 +10,7 @@ matrix, and `sentence_scores` keeps, per label, each sentence's best margin.  He
   walks each stored weight with a branch.  A weight the sparse row does not store is a zero in the
   dense one and adds an exact zero, so every sum is the same float (see `DenseRows`);
 * `scale_rows` is ``diags(v) @ x`` as one multiplication per stored value (the same products);
+* `neighbour_dots` is ``x[:-lag].multiply(x[lag:]).sum(axis=1)`` without copying the slices (the same floats);
 * `best_per_sentence` and `label_summaries` replace a Python loop over every margin above the
   keep floor (thousands per report) with array operations that give the same values, ties and
   label order.
@@ -26,9 +27,9 @@ import numpy as np
 import scipy.sparse as sp
 
 try:  # SciPy's kernels behind ``csr @ csr`` and ``csc @ dense``; without them the public operator
-    from scipy.sparse._sparsetools import csc_matvecs, csr_matmat
+    from scipy.sparse._sparsetools import csc_matvecs, csr_elmul_csr, csr_matmat, csr_row_index, csr_todense
 except ImportError:  # pragma: no cover - a SciPy that moved them
-    csc_matvecs = csr_matmat = None
+    csc_matvecs = csr_elmul_csr = csr_matmat = csr_row_index = csr_todense = None
 
 _CHUNK_ROWS = 2048  # rows per sparse-kernel call: bounds the dense-sized buffers (~15 MB at 600 labels)
 # Weight rows with this many labels or more are kept dense for the whole process: the common
@@ -51,7 +52,8 @@ def _spans(counts: np.ndarray) -> np.ndarray:
 class DenseRows:
     """One weight matrix's rows as dense float32 rows for `product`: the heavy rows for good, and a
     buffer of ``LIGHT_SLOTS`` rows that each chunk of features fills (heavy rows copied, the others
-    from their stored weights) and empties again.
+    from their stored weights by SciPy's ``csr_row_index`` and ``csr_todense``) and empties again
+    (heavy rows zeroed, the others by adding their negated weights: v + -v is +0.0 for finite v).
 
     The buffer is shared, so one chunk at a time uses it (a lock); it is built on first use.
     """
@@ -75,6 +77,7 @@ class DenseRows:
             buffer[flat] = values
         self.chunk = np.zeros((LIGHT_SLOTS, w.shape[1]), dtype=np.float32)
         self.lock = threading.Lock()
+        self.finite = bool(np.isfinite(w.data).all())  # else light rows are emptied by zeroing whole rows
 
     def _entries(self, which: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
         """Flat buffer positions and values of every stored weight of rows ``which``, put from buffer row ``first``."""
@@ -132,15 +135,32 @@ class DenseRows:
                 kind = kinds[a:b]
                 heavy = np.flatnonzero(kind >= 0)
                 self.chunk[heavy] = self.rows[kind[heavy]]
-                light = np.flatnonzero(kind < 0)
-                flat, values = self._entries_at(feats[a + light], light.astype(np.int64))
-                buffer[flat] = values
+                slots, lp, lj, lx = self._light_rows(feats[a:b], kind < 0)
+                csr_todense(b - a, labels, lp, lj, lx, buffer)  # (adds into the zeros)
                 p0, p1 = int(first[a]), int(first[b])
                 colptr = (first[a : b + 1] - p0).astype(np.int32)
                 try:
                     csc_matvecs(n, b - a, labels, colptr, rows[p0:p1], data[p0:p1], buffer, flat_out)
                 finally:
-                    self.chunk[: b - a] = 0.0
+                    self.chunk[heavy] = 0.0
+                    if self.finite:
+                        csr_todense(b - a, labels, lp, lj, np.negative(lx), buffer)
+                    else:
+                        self.chunk[slots] = 0.0
+
+    def _light_rows(self, feats: np.ndarray, light: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The stored weights of the ``light`` features as a CSR matrix over all of ``feats`` (the others empty)."""
+        w = self.w
+        slots = np.flatnonzero(light)
+        which = feats[slots].astype(w.indptr.dtype)
+        lengths = np.zeros(len(feats), dtype=w.indptr.dtype)
+        lengths[slots] = w.indptr[which + 1] - w.indptr[which]
+        indptr = np.zeros(len(feats) + 1, dtype=w.indptr.dtype)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=w.indices.dtype)
+        values = np.empty(int(indptr[-1]), dtype=w.data.dtype)
+        csr_row_index(len(which), which, w.indptr, w.indices, w.data, indices, values)
+        return slots, indptr, indices, values
 
 
 _DENSE: dict[int, DenseRows] = {}
@@ -161,7 +181,7 @@ def product(x: sp.csr_matrix, w: sp.csr_matrix) -> np.ndarray:
     n, labels = x.shape[0], w.shape[1]
     out = np.zeros((n, labels), dtype=np.float32)
     arrays = (x.indptr, x.indices, w.indptr, w.indices)
-    kernels = csc_matvecs is not None and csr_matmat is not None
+    kernels = None not in (csc_matvecs, csr_matmat, csr_row_index, csr_todense)
     if not kernels or x.dtype != np.float32 or w.dtype != np.float32 or any(a.dtype != np.int32 for a in arrays):
         if n:
             out[:] = (x @ w).toarray()
@@ -208,6 +228,28 @@ def row_sums(x: sp.csr_matrix, values: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(np.diff(x.indptr))
     if rows.size:
         out[rows] = np.add.reduceat(values, x.indptr[rows])
+    return out
+
+
+def neighbour_dots(x: sp.csr_matrix, lag: int) -> np.ndarray:
+    """``x[:-lag].multiply(x[lag:]).sum(axis=1)`` for a CSR ``x`` with sorted indices, the same floats.
+
+    SciPy's element-wise kernel run on the rows where they are (no copies of the two slices) and
+    each row's products added in stored order, as ``sum(axis=1)`` adds them.
+    """
+    m = max(x.shape[0] - lag, 0)
+    if csr_elmul_csr is None or not x.has_sorted_indices:  # SciPy's operators (their own order)
+        return np.asarray(x[:-lag].multiply(x[lag:]).sum(axis=1)).ravel()[:m]
+    a, b = x.indptr[: m + 1], x.indptr[lag : lag + m + 1]
+    cap = int(a[-1] - a[0]) if m else 0  # a row's products are at most its stored entries
+    cp = np.empty(m + 1, dtype=x.indptr.dtype)
+    cj = np.empty(cap, dtype=x.indices.dtype)
+    cx = np.empty(cap, dtype=x.dtype)
+    csr_elmul_csr(m, x.shape[1], a, x.indices, x.data, b, x.indices, x.data, cp, cj, cx)
+    out = np.zeros(m, dtype=x.dtype)
+    rows = np.flatnonzero(np.diff(cp))
+    if rows.size:
+        out[rows] = np.add.reduceat(cx[: int(cp[-1])], cp[rows])
     return out
 
 

@@ -107,6 +107,8 @@ class Prefilter:
     # literals point at are checked (one or two per sentence, instead of all sixty).
     always: tuple[int, ...] = field(init=False, default=())
     keyed: Mapping[int, tuple[int, ...]] = field(init=False, default_factory=dict)
+    # The key clauses' literals alone (`pointed`): a sentence has 26 literal hits on average, 1.9 of these.
+    keys: ahocorasick.Automaton | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         keyed: dict[int, list[int]] = {}
@@ -117,9 +119,16 @@ class Prefilter:
                     keyed.setdefault(lit, []).append(i)
         object.__setattr__(self, "always", tuple(i for i, cnf in enumerate(self.clauses) if not cnf))
         object.__setattr__(self, "keyed", {lit: tuple(v) for lit, v in keyed.items()})
+        if self.automaton is not None and keyed:
+            keys = ahocorasick.Automaton()
+            for word, lit in self.automaton.items():
+                if lit in keyed:
+                    keys.add_word(word, lit)
+            keys.make_automaton()
+            object.__setattr__(self, "keys", keys)
 
-    def candidates(self, text: str) -> list[int] | None:
-        """Indices of the patterns that may match ``text`` (the others cannot), ascending; None = no answer."""
+    def _searchable(self, text: str) -> str | None:
+        """``text`` as the literal test may read it, or None when the prefilter has no answer for it."""
         if self.free:
             return None
         if not text.isascii():
@@ -129,13 +138,36 @@ class Prefilter:
             if folds_to_ascii(text):
                 return None
             text = text.encode("ascii", "replace").decode("ascii")
+        return text
+
+    def candidates(self, text: str) -> list[int] | None:
+        """Indices of the patterns that may match ``text`` (the others cannot), ascending; None = no answer."""
+        text_ = self._searchable(text)
+        if text_ is None:
+            return None
         if self.automaton is None:
             return list(self.always)
-        present = {lit for _, lit in self.automaton.iter(text.lower())}
+        present = {lit for _, lit in self.automaton.iter(text_.lower())}
         keyed, clauses = self.keyed, self.clauses
         pointed = {i for lit in present for i in keyed.get(lit, ())}
         found = [i for i in pointed if all(not c.isdisjoint(present) for c in clauses[i])]
         return sorted([*self.always, *found]) if found else list(self.always)
+
+    def pointed(self, text: str) -> list[int] | None:
+        """`candidates` and possibly more: the patterns whose key clause has a literal in ``text``, their
+        other clauses unchecked, and those that require nothing; ascending; None = no answer.
+
+        For the evidence patterns searching the few extra ones costs less than finding every literal
+        of every clause: the evidence view 3.4-4.1 -> 1.9-2.2 ms per real report.
+        """
+        text_ = self._searchable(text)
+        if text_ is None:
+            return None
+        if self.keys is None:
+            return list(self.always)
+        keyed = self.keyed
+        pointed = {i for _, lit in self.keys.iter(text_.lower()) for i in keyed[lit]}
+        return sorted([*self.always, *pointed]) if pointed else list(self.always)
 
 
 def build(patterns: Iterable[re.Pattern[str]]) -> Prefilter:
@@ -179,7 +211,7 @@ def first_match(
         ordered = tuple((name, rx) for name in order for rx in sections.get(name, ()))
         found = _BUILT[id(combined)] = (combined, build(rx for _, rx in ordered), ordered)
     _, pf, ordered = found
-    picks = pf.candidates(text)
+    picks = pf.pointed(text)
     if picks is None:
         return False, None
     for i in picks:
