@@ -23,6 +23,7 @@ on a one-line file (the start). CPU time of the process itself, median of ``--ru
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import gc
 import os
@@ -230,8 +231,13 @@ def _real_mode(size: int, repeat: int, runs: int, base_src: Path | None = None) 
             tools["huntfeed (base)"] = tools["huntfeed"]
             envs["huntfeed (base)"] = {"PYTHONPATH": str(base_src)}
             tools = {k: tools[k] for k in ("huntfeed", "huntfeed (base)", *[t for t in tools if t.startswith("ioc")])}
+        # Bytecode for every timed tree, written here: with PYTHONDONTWRITEBYTECODE set (as in some
+        # shells and CI images) the warm-up run writes none, and a tree without it (a `git archive`
+        # for --base-src) then compiles every module in every timed process (190 M instructions).
+        for src in [ROOT / "src", *([base_src] if base_src is not None else [])]:
+            compileall.compile_dir(str(src), quiet=1)
         for name, (_, cmd_one) in tools.items():
-            rr.timed_process(cmd_one, cpu=core, env=envs.get(name))  # warm the page cache, .pyc, caches: untimed
+            rr.timed_process(cmd_one, cpu=core, env=envs.get(name))  # warm the page cache, caches: untimed
         # Round-robin: each round runs every tool once, so a change in the machine's load between
         # rounds weighs on every tool alike and the same-run ratio stays fair.
         big: dict[str, list[rr.Run]] = {name: [] for name in tools}
