@@ -9,11 +9,15 @@ not labelled with the rule's techniques) it fired on.  Then the totals against t
 
     recall by data set >= 0.50 (goal 0.80) over use cases with telemetry
     <= 0.2 benign false-alarm events per use case
-    no alert-grade use case firing on more than 5% of the other attack data sets (an audit-grade use
-    case lists every occurrence of a routine event, a cleared log, for review: its rate is printed,
-    marked "(audit)", and judged by the recall and benign targets only)
+    no use case of the library firing on more than 5% of the other attack data sets
 
-    python bench/hunt_telemetry.py [--events FILE] [--db CACHE.sqlite] [--usecases DIR] [--detail] [--check]
+The default library is scored.  ``--audit-pack`` also scores the opt-in audit pack
+(data/usecase_packs/audit: every cleared event log, a lab reset or an intruder alike) in a table of its
+own and prints its rate, so the listing the default library left out stays in view; the pack is not
+in the totals or the verdict, as it is not in the library a user gets by default.
+
+    python bench/hunt_telemetry.py [--events FILE] [--db CACHE.sqlite] [--usecases DIR] [--audit-pack]
+                                   [--detail] [--check] [--match exact]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HUNTFEED_SHARED") or ROOT.parent / "shared")
 TELEMETRY = SHARED / "telemetry"
 USECASES = ROOT / "src" / "huntfeed" / "data" / "usecases"
+AUDIT_PACK = ROOT / "src" / "huntfeed" / "data" / "usecase_packs" / "audit"
 TARGET_RECALL = 0.50
 TARGET_BENIGN = 0.2
 TARGET_OTHER = 0.05
@@ -50,13 +55,6 @@ def load_scorer() -> ModuleType:
 
 def other_rate(r: dict[str, Any]) -> float:
     return r["fa_other_datasets"] / r["other_with_logsource"] if r["other_with_logsource"] else 0.0
-
-
-def grades(usecases: Path) -> dict[str, str]:
-    """Use-case id -> grade (alert | audit), read with huntfeed's own strict loader."""
-    from huntfeed.hunts.usecase import load_usecases
-
-    return {uc.id: uc.grade for uc in load_usecases(usecases)}
 
 
 def group_recall(results: list[dict[str, Any]], usecases: Path) -> tuple[int, int, int]:
@@ -79,16 +77,15 @@ def group_recall(results: list[dict[str, Any]], usecases: Path) -> tuple[int, in
     return len(avail), sum(len(v) for v in fired.values()), sum(len(v) for v in avail.values())
 
 
-def print_table(results: list[dict[str, Any]], detail: bool, grade: dict[str, str]) -> None:
+def print_table(results: list[dict[str, Any]], detail: bool) -> None:
     print("| use case | techniques | avail | fired | recall | FA benign ev | other ds fired | other % |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         if r["error"] and not r.get("query"):
             continue
         recall = f"{r['fired'] / r['available']:.2f}" if r["available"] else "-"
-        audit = " (audit)" if grade.get(r["id"]) == "audit" else ""
         print(
-            f"| {r['id']}{audit} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
+            f"| {r['id']} | {', '.join(r['techniques'])} | {r['available']} | {r['fired']} | {recall} "
             f"| {r['fa_benign_events']} | {r['fa_other_datasets']}/{r['other_with_logsource']} "
             f"| {100 * other_rate(r):.1f} |"
         )
@@ -98,7 +95,8 @@ def print_table(results: list[dict[str, Any]], detail: bool, grade: dict[str, st
             for ds, n in r["fa_other_top"]:
                 print(f"      other  {n:5d} {ds}")
     none = [r["id"] for r in results if r["error"] and not r.get("query")]
-    print(f"\nno log source in the telemetry ({len(none)}): {', '.join(none)}")
+    if none:
+        print(f"\nno log source in the telemetry ({len(none)}): {', '.join(none)}")
 
 
 SETUP_WINDOW_S = 10.0  # the publishers' log clearing lands in the first second of a recording
@@ -165,8 +163,8 @@ def thin_denominators(results: list[dict[str, Any]], meta: dict[str, Any], score
     return out
 
 
-def verdict(summary: dict[str, Any], results: list[dict[str, Any]], grade: dict[str, str]) -> list[str]:
-    """The targets that do not hold (empty when all do)."""
+def verdict(summary: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
+    """The targets that do not hold (empty when all do); every use case of the library is held to 5%."""
     failures = []
     recall = summary["recall_micro"] or 0.0
     if recall < TARGET_RECALL:
@@ -174,15 +172,45 @@ def verdict(summary: dict[str, Any], results: list[dict[str, Any]], grade: dict[
     if (summary["benign_false_alarm_events_per_use_case"] or 0.0) > TARGET_BENIGN:
         failures.append(f"benign false alarms {summary['benign_false_alarm_events_per_use_case']} per use case")
     for r in results:
-        if other_rate(r) > TARGET_OTHER and grade.get(r["id"]) != "audit":
+        if other_rate(r) > TARGET_OTHER:
             failures.append(f"{r['id']} fires on {100 * other_rate(r):.1f}% of the other attack data sets")
     return failures
+
+
+def evaluate(scorer: ModuleType, events: Path, db: Path, usecases: Path) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, tuple[int, int]], list[str]]:
+    """(results, data-set metadata, recording-start counts of the rules over 5%, thin denominators)."""
+    conn, meta = scorer.load([str(events)], str(db))
+    results = scorer.evaluate(conn, meta, scorer.load_rules(str(usecases), []))
+    over = {r["id"]: recording_start_only(conn, meta, scorer, r) for r in results if other_rate(r) > TARGET_OTHER}
+    thin = thin_denominators(results, meta, scorer)
+    conn.close()
+    return results, meta, over, thin
+
+
+def print_over(over: dict[str, tuple[int, int]]) -> None:
+    for uc, (setup, other) in over.items():
+        print(
+            f"{uc}: {setup} of the {other} other attack data sets it fires on match only in the recording's first {SETUP_WINDOW_S:.0f} s"
+        )
+
+
+def print_audit_pack(scorer: ModuleType, events: Path, db: Path, pack: Path, detail: bool) -> None:
+    """The opt-in audit pack's own table and rates: out of the totals, kept in view."""
+    results, _, over, _ = evaluate(scorer, events, db, pack)
+    print(f"\naudit pack ({pack.name}, opt-in, not in the default library's totals):")
+    print_table(results, detail)
+    print_over(over)
+    rates = [f"{r['id']} {r['fa_other_datasets']}/{r['other_with_logsource']} = {100 * other_rate(r):.1f}%"
+             for r in results if r.get("query")]
+    print("audit pack, other attack data sets fired: " + "; ".join(rates))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=Path, default=TELEMETRY / "events_dev.jsonl.gz")
     ap.add_argument("--usecases", type=Path, default=USECASES)
+    ap.add_argument("--audit-pack", nargs="?", type=Path, const=AUDIT_PACK, default=None, metavar="DIR",
+                    help=f"also score the opt-in audit pack (default folder: {AUDIT_PACK.relative_to(ROOT)})")
     ap.add_argument("--db", type=Path, help="SQLite cache of the events to build once and reuse")
     ap.add_argument("--match", choices=("family", "exact"), default="family")
     ap.add_argument("--detail", action="store_true", help="list missed and falsely fired data sets")
@@ -195,39 +223,33 @@ def main(argv: list[str] | None = None) -> int:
     scorer.MATCH = a.match
     with tempfile.TemporaryDirectory() as tmp:
         db = a.db or Path(tmp) / "telemetry.sqlite"
-        conn, meta = scorer.load([str(a.events)], str(db))
-        results = scorer.evaluate(conn, meta, scorer.load_rules(str(a.usecases), []))
-        over = {r["id"]: recording_start_only(conn, meta, scorer, r) for r in results if other_rate(r) > TARGET_OTHER}
-        thin = thin_denominators(results, meta, scorer)
-        conn.close()
-    grade = grades(a.usecases)
-    print_table(results, a.detail, grade)
-    for uc, (setup, other) in over.items():
+        results, meta, over, thin = evaluate(scorer, a.events, db, a.usecases)
+        print_table(results, a.detail)
+        print_over(over)
+        if thin:
+            print(f"\nthin denominators (< {SMALL_OTHER} other attack data sets with the log source):")
+            print("\n".join("  " + line for line in thin))
+        summary = scorer.summary(results, meta)
+        worst = max(results, key=other_rate)
         print(
-            f"{uc}: {setup} of the {other} other attack data sets it fires on match only in the recording's first {SETUP_WINDOW_S:.0f} s"
+            f"\n{summary['use_cases']} use cases, {summary['with_telemetry']} with telemetry "
+            f"({summary['use_cases_firing_at_least_once']} fire at least once); "
+            f"recall by data set {summary['recall_micro']} (macro {summary['recall_macro']}); "
+            f"benign false-alarm events per use case {summary['benign_false_alarm_events_per_use_case']}; "
+            f"other attack data sets fired {100 * (summary['other_dataset_fire_rate'] or 0):.1f}% overall, "
+            f"worst use case {worst['id']} {100 * other_rate(worst):.1f}%"
         )
-    if thin:
-        print(f"\nthin denominators (< {SMALL_OTHER} other attack data sets with the log source):")
-        print("\n".join("  " + line for line in thin))
-    summary = scorer.summary(results, meta)
-    worst = max((r for r in results if grade.get(r["id"]) != "audit"), key=other_rate)
-    audits = [f"{r['id']} {100 * other_rate(r):.1f}%" for r in results if grade.get(r["id"]) == "audit"]
-    print(
-        f"\n{summary['use_cases']} use cases, {summary['with_telemetry']} with telemetry "
-        f"({summary['use_cases_firing_at_least_once']} fire at least once); "
-        f"recall by data set {summary['recall_micro']} (macro {summary['recall_macro']}); "
-        f"benign false-alarm events per use case {summary['benign_false_alarm_events_per_use_case']}; "
-        f"other attack data sets fired {100 * (summary['other_dataset_fire_rate'] or 0):.1f}% overall, "
-        f"worst alert-grade use case {worst['id']} {100 * other_rate(worst):.1f}%"
-        + (f"; audit grade (every occurrence, not an alert): {', '.join(audits)}" if audits else "")
-    )
-    behaviours, g_fired, g_avail = group_recall(results, a.usecases)
-    print(
-        f"by behaviour (a group's twins together): {behaviours} behaviours, recall by data set "
-        f"{g_fired / g_avail:.3f} ({g_fired} of {g_avail})"
-    )
-    failures = verdict(summary, results, grade)
-    print("targets: " + ("all hold" if not failures else "NOT MET: " + "; ".join(failures)))
+        behaviours, g_fired, g_avail = group_recall(results, a.usecases)
+        print(
+            f"by behaviour (a group's twins together): {behaviours} behaviours, recall by data set "
+            f"{g_fired / g_avail:.3f} ({g_fired} of {g_avail})"
+        )
+        failures = verdict(summary, results)
+        print("targets: " + ("all hold" if not failures else "NOT MET: " + "; ".join(failures)))
+        if a.audit_pack is not None:
+            print_audit_pack(scorer, a.events, db, a.audit_pack, a.detail)
+        else:
+            print("(the opt-in audit pack is not scored: --audit-pack)")
     return 1 if failures and a.check else 0
 
 

@@ -22,6 +22,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("huntfeed-home")
     monkeypatch.setenv("HUNTFEED_HOME", str(home))
     monkeypatch.delenv("HUNTFEED_DB", raising=False)
+    monkeypatch.delenv("HUNTFEED_CONFIG", raising=False)  # the root --config flag sets it for the process
 
 
 def shared_path(*parts: str) -> Path:

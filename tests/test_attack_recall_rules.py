@@ -84,6 +84,11 @@ def _found(matcher: RuleMatcher, text: str) -> dict[str, bool]:
         ("T1082", "It runs wmic csproduct get UUID to fingerprint the machine.", True),
         # DLL side-loading: any form of the word is strong (it names the technique)
         ("T1574.002", "The signed program side-loads a malicious DLL from its own folder.", True),
+        # BITS jobs named (fifth session: the technique had no rule at all)
+        ("T1197", "The backdoor creates a BITS job that uploads the archive to its server.", True),
+        ("T1197", "Persistence comes from bitsadmin /SetNotifyCmdLine on the download job.", True),
+        ("T1197", "It queues the download through the Background Intelligent Transfer Service.", True),
+        ("T1197", "The low bits of the counter select which job the worker runs.", False),
     ],
 )
 def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> None:
@@ -101,6 +106,7 @@ def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> 
         # removing security products' hooks, and the hardware UUID query, name their technique
         ("It unhooks ntdll.dll by mapping a fresh copy from disk.", "T1562.001", True),
         ("It runs wmic csproduct get UUID to fingerprint the machine.", "T1082", True),
+        ("The backdoor creates a BITS job that uploads the archive to its server.", "T1197", True),
         # "encrypted files" as a noun phrase stays a weak phrase: a loader's payload may be one of them
         ("The loader decrypts the third of the encrypted files into memory.", "T1486", False),
     ],

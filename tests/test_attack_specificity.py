@@ -34,6 +34,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> AttackEngine:
         ("T1203", "The actor exploited the file transfer server's upload handler.", False),
         ("T1203", "Opening the RTF document exploits the equation editor.", True),
         ("T1203", "It abuses the ActiveX objects of the MSHTML engine (CVE-2021-40444).", True),
+        ("T1027.013", "The configuration strings are Base64 encoded.", False),
+        ("T1027.013", "Each key is encrypted with AES-CBC before it is stored.", False),
+        ("T1027.013", "The second stage is an XOR-encrypted DLL stored next to the loader.", True),
+        ("T1027.013", "It drops an encoded payload into the temp folder.", True),
+        ("T1027.002", "Other sub-techniques of a covered family keep their name.", True),
         ("T1105", "Anything outside the listed families keeps its name.", True),
     ],
 )

@@ -91,6 +91,6 @@ def test_demo_environment_affects_two_product_articles_and_names_blind_spots(  #
     err = capsys.readouterr().err
     assert f"Affects the example team (environment.toml in {package_data('demo', 'environment')}): " \
            f"{len(profiles)} of {len(everything)} profile(s)" in err
-    assert "Blind spots:" in err and "would close it: Splunk CIM" in err
+    assert "Blind spots:" in err and "would close it: Defender DeviceEvents" in err
     assert "covered already: UC_LSASS_DUMP by deployed rule 'Credential dumping tools touching LSASS (SOC rule 114)'" \
         in err

@@ -1,8 +1,9 @@
 """bench/hunt_telemetry.py on a few events written for the test, in the shared telemetry's layout.
 
-The bench judges the 5% rule on alert-grade use cases only, prints an audit-grade one's rate marked
-"(audit)", lists thin denominators and the recall by behaviour (a group's twins together). It needs the
-data set's own scorer (../shared/telemetry/eval_sigma.py); the events here are ours.
+The bench holds every use case of the scored library to the 5% rule; with --audit-pack it scores the
+opt-in audit pack in a table of its own and prints its rate, outside the totals and the verdict. It
+lists thin denominators and the recall by behaviour (a group's twins together). It needs the data
+set's own scorer (../shared/telemetry/eval_sigma.py); the events here are ours.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 USECASES = ROOT / "src" / "huntfeed" / "data" / "usecases"
+AUDIT = ROOT / "src" / "huntfeed" / "data" / "usecase_packs" / "audit" / "uc_log_cleared_events.yaml"
 
 
 def _bench() -> ModuleType:
@@ -80,37 +82,61 @@ def events(tmp_path: Path) -> Path:
 def usecases(tmp_path: Path) -> Path:
     d = tmp_path / "usecases"
     d.mkdir()
-    for name in ("uc_schtasks_create.yaml", "uc_schtask_security_log.yaml", "uc_log_cleared_events.yaml",
-                 "uc_log_cleared_service_account.yaml"):
+    for name in ("uc_schtasks_create.yaml", "uc_schtask_security_log.yaml", "uc_log_cleared_service_account.yaml"):
         shutil.copy(USECASES / name, d / name)
     return d
 
 
-def test_bench_exempts_audit_grade_from_the_5_percent_rule(
-    events: Path, usecases: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.fixture()
+def pack(tmp_path: Path) -> Path:
+    d = tmp_path / "audit"
+    d.mkdir()
+    shutil.copy(AUDIT, d / AUDIT.name)
+    return d
+
+
+def _rows(out: str) -> dict[str, str]:
+    return {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines() if line.startswith("| UC_")}
+
+
+def test_bench_scores_the_audit_pack_apart_from_the_library(
+    events: Path, usecases: Path, pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = bench.main(["--events", str(events), "--usecases", str(usecases), "--db", str(tmp_path / "t.db"),
-                       "--check"])
+                       "--audit-pack", str(pack)])
     out = capsys.readouterr().out
     assert code == 0, out
-    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines() if line.startswith("| UC_")}
-    # every clear: the labelled set and the 20 cleared others (of 22 other attack sets); marked, not a failure
-    assert rows["UC_EVENT_LOG_CLEARED_EVENTS (audit)"].endswith("| 1 | 1 | 1.00 | 0 | 20/22 | 90.9 |")
+    library, audit = out.split("\naudit pack (audit, opt-in, not in the default library's totals):\n")
     # by a service account: none of these clears
-    assert rows["UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT"].endswith("| 1 | 0 | 0.00 | 0 | 0/22 | 0.0 |")
-    assert rows["UC_SCHTASKS_CREATE"].endswith("| 2 | 1 | 0.50 | 0 | 0/20 | 0.0 |")
-    assert "targets: all hold" in out
-    assert "audit grade (every occurrence, not an alert): UC_EVENT_LOG_CLEARED_EVENTS 90.9%" in out
-    # the scheduled-task twins are one behaviour; the log-clear trio another
-    assert "by behaviour (a group's twins together): 2 behaviours, recall by data set 0.667 (2 of 3)" in out
-    assert "thin denominators (< 30 other attack data sets with the log source):" in out
+    assert _rows(library)["UC_EVENT_LOG_CLEARED_BY_SERVICE_ACCOUNT"].endswith("| 1 | 0 | 0.00 | 0 | 0/22 | 0.0 |")
+    assert _rows(library)["UC_SCHTASKS_CREATE"].endswith("| 2 | 1 | 0.50 | 0 | 0/20 | 0.0 |")
+    assert "UC_EVENT_LOG_CLEARED_EVENTS" not in library
+    assert "3 use cases, 2 with telemetry (1 fire at least once); recall by data set 0.333" in library
+    # the library's own targets: recall misses here (few events), the 5% rule holds, the pack is not judged
+    assert "targets: NOT MET: recall by data set 0.333 < 0.5\n" in library
+    # the scheduled-task twins are one behaviour; the log clear another
+    assert "by behaviour (a group's twins together): 2 behaviours, recall by data set 0.333 (1 of 3)" in library
+    assert "thin denominators (< 30 other attack data sets with the log source):" in library
+    # every clear: the labelled set and the 20 cleared others (of 22 other attack sets), in view
+    assert list(_rows(audit)) == ["UC_EVENT_LOG_CLEARED_EVENTS"]
+    assert _rows(audit)["UC_EVENT_LOG_CLEARED_EVENTS"].endswith("| 1 | 1 | 1.00 | 0 | 20/22 | 90.9 |")
+    assert "audit pack, other attack data sets fired: UC_EVENT_LOG_CLEARED_EVENTS 20/22 = 90.9%" in audit
 
 
-def test_an_alert_grade_use_case_over_5_percent_fails_the_check(
+def test_without_the_flag_the_pack_is_not_scored(
     events: Path, usecases: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    audit = usecases / "uc_log_cleared_events.yaml"
-    audit.write_text(audit.read_text().replace("grade: audit\n", ""))
+    assert bench.main(["--events", str(events), "--usecases", str(usecases), "--db", str(tmp_path / "t.db")]) == 0
+    out = capsys.readouterr().out
+    assert "UC_EVENT_LOG_CLEARED_EVENTS" not in out
+    assert out.rstrip().endswith("(the opt-in audit pack is not scored: --audit-pack)")
+
+
+def test_any_use_case_of_the_library_over_5_percent_fails_the_check(
+    events: Path, usecases: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The 5% rule is literal for the library: an audit-grade use case put back into it fails the check.
+    shutil.copy(AUDIT, usecases / AUDIT.name)
     code = bench.main(["--events", str(events), "--usecases", str(usecases), "--db", str(tmp_path / "t.db"),
                        "--check"])
     out = capsys.readouterr().out

@@ -169,7 +169,7 @@ def test_platform_cue_file_is_strict(tmp_path: Path) -> None:
     from huntfeed.hunts.platforms import load_platform_cues
 
     bad = tmp_path / "platforms.yaml"
-    bad.write_text("windows: [powershell]\nlinux: bash\n")
+    bad.write_text("windows: {kind: host, words: [powershell]}\nlinux: {kind: host, words: bash}\n")
     with pytest.raises(DataFileError) as err:
         load_platform_cues(bad)
     assert err.value.where == f"{bad}:2"

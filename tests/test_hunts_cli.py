@@ -140,7 +140,7 @@ def test_kev_update_refuses_errors_and_keeps_old_copy(kev_server: str, tmp_path:
 
 def test_usecases_list_and_validate_cli() -> None:
     runner = CliRunner()
-    out = runner.invoke(cli, ["usecases", "list", "--json"])
+    out = runner.invoke(cli, ["usecases", "list", "--json", "--pack", "audit"])
     assert out.exit_code == 0
     rows = {r["id"]: r for r in json.loads(out.output)}
     assert len(rows) >= 50

@@ -122,7 +122,7 @@ def _reference_fire(lib: HuntLibrary, text: str, observed: list[str]) -> list[Fi
     """Every use case matched over the whole lower-cased text by its own patterns."""
     named = lib.platforms.named(text)
     ev = Evidence(text=text.lower(), techniques=frozenset(observed), indicator_types=frozenset(),
-                  fits_platform=lambda product: lib.platforms.allows(product, named),
+                  fits_platform=lambda product: lib.platforms.fits(product, text, named),
                   exploitation_denied=lib.exploitation.denied(text))
     return rank([f for uc in lib.usecases
                  if (f := match_usecase(uc, ev, phrase_pattern(uc.triggers.phrases))) is not None])

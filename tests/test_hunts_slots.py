@@ -12,7 +12,7 @@ from huntfeed.errors import DataFileError
 from huntfeed.hunts import HuntLibrary
 from huntfeed.hunts.match import Fired, fill_slots, rank
 from huntfeed.hunts.usecase import Triggers, UseCase, load_usecase
-from huntfeed.model import Inference, TechniqueHit
+from huntfeed.model import Hunt, Inference, TechniqueHit
 from huntfeed.score import load_rubric, score
 
 USECASE = """id: UC_TEST_SLOT
@@ -115,7 +115,8 @@ def test_scheduled_task_twins_share_one_slot(lib: HuntLibrary) -> None:
     assert len(alone) == 8 and len(set(ids)) > 8
 
 
-def test_log_clear_audit_hunt_follows_the_alert_grade_ones_and_leaves_severity(lib: HuntLibrary) -> None:
+def test_log_clear_audit_hunt_follows_the_alert_grade_ones_and_leaves_severity() -> None:
+    lib = HuntLibrary.load(imports=Path("/nonexistent/none.json"), packs=("audit",))
     text = "The operator then cleared the event logs with Mimikatz event::clear."
     hunts = lib.hunts_for(text, (), inf("T1070.001"))
     cases = [(h.use_case, h.kind) for h in hunts if h.kind in ("usecase", "audit")]
@@ -164,3 +165,46 @@ def test_library_groups_lint_clean(lib: HuntLibrary) -> None:
 
     assert group_problems(lib.usecases) == []
     assert len({uc.group for uc in lib.usecases if uc.group}) == 11
+
+
+def _h(uc_id: str, confidence: str, group: str = "") -> Hunt:
+    return Hunt(use_case=uc_id, title=uc_id.lower(), phase="installation", confidence=confidence, group=group)
+
+
+def _usecase_reason(hunts: tuple[Hunt, ...]) -> str:
+    verdict = score(text="", indicators=(), inference=Inference(), hunts=hunts, source_reliability="C",
+                    rubric=load_rubric(), kev=frozenset())
+    return verdict.reasons[0]
+
+
+# Default rubric: 0.75 per use case, +0.25 when High, at most 5 counted.
+# Class of error: severity counted a group's twins (one behaviour in two log sources) as two use cases,
+# so a profile with both scheduled-task hunts scored a point more than one with either, and the twins
+# took two of the 5 counted places.
+@pytest.mark.parametrize(
+    ("hunts", "reason"),
+    [
+        ((_h("UC_A", "High", "tasks"), _h("UC_B", "Medium", "tasks"), _h("UC_C", "Medium")),
+         "3 use cases fired (2 behaviours: a group's twins count once): UC_A (uc_a, High confidence); "
+         "UC_B (uc_b, Medium confidence); UC_C (uc_c, Medium confidence) (+1.75)."),
+        ((_h("UC_A", "Medium", "tasks"), _h("UC_B", "High", "tasks")),  # the group is High when a twin is
+         "2 use cases fired (1 behaviours: a group's twins count once): UC_A (uc_a, Medium confidence); "
+         "UC_B (uc_b, High confidence) (+1)."),
+        ((_h("UC_A", "High"), _h("UC_B", "Medium")),
+         "2 use cases fired: UC_A (uc_a, High confidence); UC_B (uc_b, Medium confidence) (+1.75)."),
+        # the cap (5) counts behaviours: three twins and four others are five behaviours, all counted
+        ((_h("UC_T1", "Medium", "g"), _h("UC_T2", "Medium", "g"), _h("UC_T3", "Medium", "g"),
+          *(_h(f"UC_S{i}", "Medium") for i in range(4))),
+         "7 use cases fired (5 behaviours: a group's twins count once): UC_T1 (uc_t1, Medium confidence); "
+         "UC_T2 (uc_t2, Medium confidence); UC_T3 (uc_t3, Medium confidence); UC_S0 (uc_s0, Medium confidence); "
+         "UC_S1 (uc_s1, Medium confidence); UC_S2 (uc_s2, Medium confidence); UC_S3 (uc_s3, Medium confidence) (+3.75)."),
+    ],
+)
+def test_severity_counts_a_group_once(hunts: tuple[Hunt, ...], reason: str) -> None:
+    assert _usecase_reason(hunts) == reason
+
+
+def test_library_hunts_carry_their_group(lib: HuntLibrary) -> None:
+    text = "The loader registered a scheduled task with schtasks /create to run its payload."
+    groups = {h.use_case: h.group for h in lib.hunts_for(text, (), inf("T1053.005")) if h.kind == "usecase"}
+    assert groups["UC_SCHTASKS_CREATE"] == groups["UC_SCHEDULED_TASK_SECURITY_LOG"] == "scheduled-task-creation"

@@ -11,6 +11,9 @@ The file is ``$HUNTFEED_HOME/config.toml`` (or ``--config PATH``)::
     deadline = 30         # seconds for a whole response
     max_bytes = 10485760  # decoded bytes per response
     user_agent = "huntfeed (+mailto:soc@example.org)"
+
+    [usecases]
+    packs = ["audit"]     # opt-in use-case packs (hunts.packs); none by default
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from huntfeed.errors import ConfigError
 from huntfeed.feeds.fetch_settings import USER_AGENT, FetchSettings
 from huntfeed.paths import data_dir, default_db_url
 
-_TOP = {"db", "out", "allow_hosts", "fetch"}
+_TOP = {"db", "out", "allow_hosts", "fetch", "usecases"}
+_USECASES = {"packs"}
 _FETCH = {"timeout": (int, float), "deadline": (int, float), "max_bytes": (int,), "user_agent": (str,)}
 
 
@@ -37,6 +41,7 @@ class Settings:
     out_dir: Path | None = None
     allow_hosts: frozenset[str] = frozenset()
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    usecase_packs: tuple[str, ...] = ()  # [usecases] packs: opt-in use-case packs (names checked when loaded)
 
     def with_flags(self, *, db_url: str | None = None, out_dir: Path | None = None,
                    allow_hosts: tuple[str, ...] = ()) -> Settings:
@@ -46,6 +51,7 @@ class Settings:
             db_url=db_url or self.db_url,
             out_dir=out_dir or self.out_dir,
             allow_hosts=hosts,
+            usecase_packs=self.usecase_packs,
             fetch=FetchSettings(
                 timeout=self.fetch.timeout,
                 deadline=self.fetch.deadline,
@@ -84,6 +90,7 @@ def load_settings(path: Path | None = None) -> Settings:
     hosts = data.get("allow_hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
         raise ConfigError("allow_hosts must be a list of host names", where=str(file))
+    packs = _usecase_packs(data.get("usecases", {}), str(file))
     out = data.get("out")
     db = os.environ.get("HUNTFEED_DB") or data.get("db") or default_db_url()
     allow = frozenset(h.lower() for h in hosts)
@@ -91,6 +98,7 @@ def load_settings(path: Path | None = None) -> Settings:
         db_url=str(db),
         out_dir=Path(out) if out else None,
         allow_hosts=allow,
+        usecase_packs=packs,
         fetch=FetchSettings(
             timeout=float(fetch.get("timeout", 20.0)),
             deadline=float(fetch.get("deadline", 30.0)),
@@ -99,3 +107,13 @@ def load_settings(path: Path | None = None) -> Settings:
             allow_hosts=allow,
         ),
     )
+
+
+def _usecase_packs(table: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(table, dict):
+        raise ConfigError("[usecases] must be a table", where=where)
+    _check(table, _USECASES, f"{where} [usecases]")
+    packs = table.get("packs", [])
+    if not isinstance(packs, list) or not all(isinstance(p, str) and p.strip() for p in packs):
+        raise ConfigError("[usecases] packs must be a list of pack names", where=where)
+    return tuple(p.strip() for p in packs)

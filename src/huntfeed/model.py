@@ -214,6 +214,7 @@ class Hunt:
     reasons: tuple[str, ...] = ()
     description: str = ""
     false_positives: str = ""
+    group: str = ""  # use cases of one behaviour in different log sources share a group: severity counts it once
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,14 +261,16 @@ def score(
     imported_count = w.get("imported_rules_count", 0.0) > 0
     cases = [h for h in hunts if h.kind == "usecase" or (h.kind == "sigma-import" and imported_count)]
     if cases:
-        counted = cases[: int(w["usecase_cap"])]
-        pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(
-            h.confidence == "High" for h in counted
-        )
+        slots: dict[str, bool] = {}  # behaviour -> any of its hunts High confidence; a group's twins count once
+        for h in cases:
+            slots[h.group or h.use_case] = slots.get(h.group or h.use_case, False) or h.confidence == "High"
+        counted = list(slots.values())[: int(w["usecase_cap"])]
+        pts = w["usecase"] * len(counted) + w["usecase_high_confidence"] * sum(counted)
         points += pts
         signals.add("usecase")
         names = "; ".join(f"{h.use_case} ({h.title}, {h.confidence} confidence)" for h in cases)
-        reasons.append(f"{_plural(len(cases), 'use case')} fired: {names} (+{pts:g}).")
+        twins = f" ({len(slots)} behaviours: a group's twins count once)" if len(slots) < len(cases) else ""
+        reasons.append(f"{_plural(len(cases), 'use case')} fired{twins}: {names} (+{pts:g}).")
 
     techs = inference.observed
     if techs:

@@ -7,6 +7,7 @@ keeping them apart lets each area own its commands without touching the others.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -126,6 +127,8 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
       huntfeed analyze report.html       # one document to one profile
     """
     ctx.obj = SettingsRef(config_path)  # read when a command first needs it
+    if config_path is not None:  # library code reading the config (use-case packs) reads this file too
+        os.environ["HUNTFEED_CONFIG"] = str(config_path)
 
 
 assert isinstance(cli, LazyGroup)

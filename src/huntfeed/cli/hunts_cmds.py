@@ -12,6 +12,18 @@ import click
 from huntfeed.errors import QueryError
 
 
+def _pack_option(f: Any) -> Any:
+    return click.option("--pack", "packs", multiple=True, metavar="NAME",
+                        help="Also load this opt-in use-case pack (e.g. audit; repeatable). "
+                             "The config file's [usecases] packs are loaded too.")(f)
+
+
+def _packs(flags: tuple[str, ...]) -> tuple[str, ...]:
+    from huntfeed.hunts.packs import configured_packs
+
+    return tuple(dict.fromkeys((*configured_packs(), *flags)))
+
+
 @click.group("usecases")
 def usecases() -> None:
     """Browse, lint and extend the detection use-case library.
@@ -29,16 +41,18 @@ def usecases() -> None:
     "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-def list_cmd(path: Path | None, as_json: bool) -> None:
+@_pack_option
+def list_cmd(path: Path | None, as_json: bool, packs: tuple[str, ...]) -> None:
     """List use cases with phase, confidence and techniques.
 
     \b
     Example:
       huntfeed usecases list --json | jq '.[].id'
+      huntfeed usecases list --pack audit
     """
     from huntfeed.hunts import HuntLibrary
 
-    lib = HuntLibrary.load(path)
+    lib = HuntLibrary.load(path, packs=_packs(packs))
     rows = [
         {
             "id": uc.id,
@@ -70,7 +84,9 @@ def list_cmd(path: Path | None, as_json: bool) -> None:
 )
 @click.option("--backend", help="Any installed pySigma backend instead (e.g. elasticsearch).")
 @click.option("--pipeline", help="pySigma pipeline for --backend (e.g. ecs_windows).")
-def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str | None) -> None:
+@_pack_option
+def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str | None,
+             packs: tuple[str, ...]) -> None:
     """Print a use case's queries.
 
     \b
@@ -81,7 +97,7 @@ def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str 
     from huntfeed.hunts import HuntLibrary
     from huntfeed.hunts.convert import convert_other
 
-    lib = HuntLibrary.load()
+    lib = HuntLibrary.load(packs=_packs(packs))
     try:
         uc = lib.get(uc_id)
     except KeyError:
@@ -103,7 +119,8 @@ def show_cmd(uc_id: str, target: str | None, backend: str | None, pipeline: str 
     "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
 )
 @click.option("--no-kql", is_flag=True, help="Skip Kusto.Language analysis (no Node needed).")
-def lint_cmd(path: Path | None, no_kql: bool) -> None:
+@_pack_option
+def lint_cmd(path: Path | None, no_kql: bool, packs: tuple[str, ...]) -> None:
     """Check every use case: schema, Sigma, conversion to each target, SPL lint, KQL analysis.
 
     \b
@@ -114,7 +131,7 @@ def lint_cmd(path: Path | None, no_kql: bool) -> None:
     from huntfeed.hunts.lint import lint_library
     from huntfeed.hunts.validate import KustoChecker, kusto_available
 
-    lib = HuntLibrary.load(path)
+    lib = HuntLibrary.load(path, packs=_packs(packs))
     if no_kql:
         problems = lint_library(lib)
     elif not kusto_available():
@@ -137,7 +154,8 @@ def lint_cmd(path: Path | None, no_kql: bool) -> None:
 @click.option(
     "--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Use-case folder."
 )
-def test_cmd(uc_id: str | None, path: Path | None) -> None:
+@_pack_option
+def test_cmd(uc_id: str | None, path: Path | None, packs: tuple[str, ...]) -> None:
     """Evaluate each use case's Sigma rule on its sample events (pySigma SQLite backend).
 
     Every 'match' event must fire the rule and no 'nomatch' look-alike may.
@@ -151,7 +169,7 @@ def test_cmd(uc_id: str | None, path: Path | None) -> None:
     from huntfeed.hunts.sampletest import run_samples
     from huntfeed.hunts.usecase import UseCase
 
-    lib = HuntLibrary.load(path)
+    lib = HuntLibrary.load(path, packs=_packs(packs))
     if uc_id:
         try:
             cases: tuple[UseCase, ...] = (lib.get(uc_id),)
@@ -230,6 +248,7 @@ def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool, replace_all: 
                     "never_fire": [{"file": f, "reason": r} for f, r in report.never_fire],
                     "unknown_techniques": dict(report.unknown_techniques),
                     "remapped_techniques": dict(report.remapped_techniques),
+                    "unknown_entities": dict(report.unknown_entities),
                     "summary": [*report.summary(), f"{merged.line()}; {severity}"],
                 },
                 indent=2,
@@ -243,6 +262,9 @@ def import_sigma_cmd(directory: Path, as_json: bool, no_kql: bool, replace_all: 
     if report.unknown_techniques:
         ids = ", ".join(f"{t} ({n})" for t, n in report.unknown_techniques.most_common())
         click.echo(f"unknown technique ids (not in the ATT&CK catalog; run `huntfeed attack update`): {ids}")
+    if report.unknown_entities:
+        ids = ", ".join(f"{t} ({n})" for t, n in report.unknown_entities.most_common())
+        click.echo(f"unknown group/software ids (not in the ATT&CK catalog; those rules fire without the name): {ids}")
     for line in report.summary():
         click.echo(line)
     click.echo(f"{merged.line()}; {severity}")

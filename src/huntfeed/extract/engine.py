@@ -14,9 +14,10 @@ from typing import Any
 
 from huntfeed.extract.context import _inside, c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
+from huntfeed.extract.fang import Fanged
 from huntfeed.extract.fidelity import Policy, Signals, own_site_of
 from huntfeed.extract.patterns import HASH_LABEL_RE
-from huntfeed.extract.rules import decide
+from huntfeed.extract.rules import RULE_OF, decide
 from huntfeed.extract.scan import scan
 from huntfeed.model import Fidelity, Indicator, IndicatorType
 
@@ -73,14 +74,15 @@ _HASHES = frozenset((IndicatorType.MD5, IndicatorType.SHA1, IndicatorType.SHA256
 def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str], Acc]:
     """Group occurrences by (type, value), with each value's first occurrence and context flags."""
     accs: dict[tuple[IndicatorType, str], Acc] = {}
-    hashes, net_types = _HASHES, _NET_TYPES
+    hashes, net_types, ipv4, filename = _HASHES, _NET_TYPES, IndicatorType.IPV4, IndicatorType.FILENAME
+    role_sets, get = _ROLE_SETS, accs.get
     for base, piece in pieces:
         dig = build_digest(piece)
         sections = find_sections(piece)
         fanged, occs = scan(dig.text)
         # Two maps compose: refanged digest -> digest (the replacements) -> piece (the segments).
         fns, fne, fos, foe = fanged.new_starts, fanged.new_ends, fanged.old_starts, fanged.old_ends
-        floose = fanged.loose
+        floose, nf = fanged.loose, len(fanged.new_starts)
         dstarts, ostarts = dig.dstarts, dig.ostarts
         whole = len(dstarts) == 1 and dstarts[0] == ostarts[0] == 0
         ioc, refs = sections.ioc, sections.refs
@@ -88,17 +90,20 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
         ioc_lo, ioc_hi = ioc[0] if one_ioc else (0, 0)
         for s, e, kind, value, role in occs:
             defanged = loose = False
-            if fns:
+            if nf:
                 i = bisect_right(fns, s) - 1
-                j = bisect_left(fns, e) - 1
-                lo = i if i >= 0 and fne[i] > s else i + 1
-                if i >= 0:
-                    s = fos[i] if s < fne[i] else foe[i] + (s - fne[i])
-                if j >= 0:
-                    e = foe[j] if e <= fne[j] else foe[j] + (e - fne[j])
-                if j >= lo:
-                    defanged = True
-                    loose = True in floose[lo : j + 1]
+                if i + 1 < nf and fns[i + 1] < e:
+                    s, e, defanged, loose = _through_replacements(fanged, s, e, i)
+                elif i >= 0:
+                    # At most one replacement, the one at or before the start: the usual case,
+                    # settled with one bisection (the span either starts inside it or after it).
+                    if s < fne[i]:
+                        defanged, loose = True, floose[i]
+                        s, e = fos[i], foe[i] + (e - fne[i] if e > fne[i] else 0)
+                    else:
+                        shift = foe[i] - fne[i]
+                        s += shift
+                        e += shift
             if not whole:
                 k = bisect_right(dstarts, s) - 1
                 shift = ostarts[k] - dstarts[k]
@@ -109,13 +114,18 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 if relabelled is None:
                     continue  # an imphash or authentihash is not a file hash
                 kind = relabelled
-            if loose and kind is IndicatorType.FILENAME:
+            if loose and kind is filename:
                 continue  # "Look for .aspx or .jsp files": a guessed refang never makes a file name
             in_ioc = ioc_lo <= s < ioc_hi if one_ioc else bool(ioc) and _inside(ioc, s)
             key = (kind, value)
-            acc = accs.get(key)
+            acc = get(key)
             if acc is None:
-                acc = accs[key] = _new_acc(piece, base, s, e, kind, role, defanged, loose, in_ioc, refs)
+                # The first occurrence (three in four of them are): its accumulator, built inline.
+                accs[key] = acc = [
+                    base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
+                    bool(refs) and _inside(refs, s), kind is ipv4 and version_context(piece, s),
+                    role_sets.get(role) or frozenset((role,)), None,
+                ]  # fmt: skip
             else:
                 if base + s < acc[_START]:
                     acc[_START], acc[_END], acc[_RAW] = base + s, base + e, piece[s:e]
@@ -125,12 +135,25 @@ def collect(pieces: Iterable[tuple[int, str]]) -> dict[tuple[IndicatorType, str]
                 acc[_ALL_LOOSE] = acc[_ALL_LOOSE] and loose
                 acc[_IN_IOC] = acc[_IN_IOC] or in_ioc
                 acc[_ALL_REFS] = acc[_ALL_REFS] and bool(refs) and _inside(refs, s)
-                acc[_ALL_VERSION] = acc[_ALL_VERSION] and kind is IndicatorType.IPV4 and version_context(piece, s)
+                acc[_ALL_VERSION] = acc[_ALL_VERSION] and kind is ipv4 and version_context(piece, s)
                 if role not in acc[_ROLES]:
                     acc[_ROLES] = acc[_ROLES] | {role}
             if kind in net_types and not in_ioc and not defanged:
                 _keep_plain(acc, piece, s, e)
     return accs
+
+
+def _through_replacements(fanged: Fanged, s: int, e: int, i: int) -> tuple[int, int, bool, bool]:
+    """A span of the refanged text that a replacement starts inside (after its first character):
+    (start, end) in the text before refanging, refanged, loosely refanged. ``i``: the index of the
+    last replacement starting at or before ``s`` (-1 for none)."""
+    fns, fne, fos, foe = fanged.new_starts, fanged.new_ends, fanged.old_starts, fanged.old_ends
+    j = bisect_left(fns, e) - 1
+    lo = i if i >= 0 and fne[i] > s else i + 1
+    if i >= 0:
+        s = fos[i] if s < fne[i] else foe[i] + (s - fne[i])
+    e = foe[j] if e <= fne[j] else foe[j] + (e - fne[j])
+    return s, e, True, True in fanged.loose[lo : j + 1]
 
 
 def _hash_kind(piece: str, s: int, kind: IndicatorType) -> IndicatorType | None:
@@ -143,19 +166,6 @@ def _hash_kind(piece: str, s: int, kind: IndicatorType) -> IndicatorType | None:
             return None
         return IndicatorType.JA3
     return kind
-
-
-def _new_acc(
-    piece: str, base: int, s: int, e: int, kind: IndicatorType, role: str,
-    defanged: bool, loose: bool, in_ioc: bool, refs: tuple[tuple[int, int], ...],
-) -> Acc:  # fmt: skip
-    """The accumulator of a value's first occurrence (made once per distinct value)."""
-    return [
-        base + s, base + e, piece[s:e], defanged, defanged and not loose, loose, in_ioc,
-        bool(refs) and _inside(refs, s),
-        kind is IndicatorType.IPV4 and version_context(piece, s),
-        _ROLE_SETS.get(role) or frozenset((role,)), None,
-    ]  # fmt: skip
 
 
 def _keep_plain(acc: Acc, piece: str, s: int, e: int) -> None:
@@ -209,7 +219,7 @@ def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: Extr
         doc_lists=any(a[_IN_IOC] for a in accs.values()),
     )
     out: list[tuple[int, int, Row]] = []
-    high, cve, order = Fidelity.HIGH, IndicatorType.CVE, _TYPE_ORDER
+    high, cve, order, rule_of = Fidelity.HIGH, IndicatorType.CVE, _TYPE_ORDER, RULE_OF
     for (kind, value), acc in accs.items():
         start, end, raw, defanged, _, all_loose, in_ioc, all_refs, all_version, roles, plain = acc
         if kind is cve:
@@ -219,7 +229,7 @@ def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: Extr
             sig = _new_tuple(
                 Signals, (defanged, defanged and all_loose, in_ioc, all_refs, False, roles, all_version, raw)
             )
-            fidelity, reason = decide(kind, value, sig, policy)
+            fidelity, reason = rule_of[kind](value, sig, policy)  # decide(), one call less
             if plain and reason in _C2_CAN_CHANGE:
                 for p, s, e in plain:
                     if c2_context(p, s, e):

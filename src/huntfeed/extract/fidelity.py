@@ -93,16 +93,24 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
         return LOW, "own-site"
     if pol.reference_domains and _under(domain, pol.reference_domains):
         return LOW, "reference-link"
-    if _under(domain, report_sites()):
-        return LOW, "reference-link"  # a sandbox or knowledge-base page, even inside an IOC list
-    index = _known_domains()
-    hit = _suffix_hit(domain, index)
+    # One walk up the parents for both lists (a report site at any level wins over the first
+    # listed parent, as two walks would say): 6,000 host names per 63 real reports.
+    sites, index = report_sites(), _known_domains()
+    hit, d, k = "", domain, domain.find(".")
+    while k >= 0:
+        if d in sites:
+            return LOW, "reference-link"  # a sandbox or knowledge-base page, even inside an IOC list
+        if not hit and d in index:
+            hit = d
+        d = d[k + 1 :]
+        k = d.find(".")
     if hit and not sig.in_ioc:
         # Inside the report's own IOC list the author's word outranks the list: abused services
         # (dynamic DNS, CDN objects, tenants, file shares) are listed there on purpose. The hunt
         # then matches the full URL or the listed sub-domain, never the shared parent.
         return LOW, index[hit]
-    if tld_of(domain) in file_ext_tlds() and ("_" in domain or _CAMEL.search(sig.raw)):
+    ext_tld = tld_of(domain) in file_ext_tlds()
+    if ext_tld and ("_" in domain or _CAMEL.search(sig.raw)):
         # deepseek_release_X64[.]zip, YoudaoDictSetup[.]zip: some authors defang file names too;
         # a registered host name holds no underscore and is not written in CamelCase.
         return LOW, "file-name"
@@ -110,7 +118,7 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
         return None  # authors defang hosts; package ids and other files stay with the rules below
     if _package_id(domain):
         return LOW, "package-id"
-    if tld_of(domain) in file_ext_tlds() and _file_name(domain, sig, pol):
+    if ext_tld and _file_name(domain, sig, pol):
         return LOW, "file-name"
     if not sig.in_ioc and (sig.roles == _CODE or _code_identifier(domain, sig.raw)):
         return LOW, "code-identifier"

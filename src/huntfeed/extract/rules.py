@@ -114,7 +114,9 @@ def _hash_rule(value: str, sig: Signals, pol: Policy) -> Verdict:
     hit = warninglists.hash_list(value)
     if hit:
         return LOW, f"warninglist:{hit}"
-    if len(set(value)) <= 4:
+    # Five different characters among the first eight settle it for a real digest (4,500 per 63
+    # real reports) without a set of all 64 or 128.
+    if len(set(value[:8])) <= 4 and len(set(value)) <= 4:
         return LOW, "placeholder"
     return (HIGH, "in-ioc-section") if sig.in_ioc else (HIGH, "hash")
 
@@ -169,9 +171,14 @@ RULES: dict[IndicatorType, Rule] = {
 }
 
 
+# Every type's rule, the default filled in: engine.rows() calls a value's rule straight from here
+# (one Python call per value instead of two, 16,000 values per 63 real reports).
+RULE_OF: dict[IndicatorType, Rule] = {k: RULES.get(k, _listed_rule) for k in IndicatorType}
+
+
 def decide(kind: IndicatorType, value: str, sig: Signals, pol: Policy) -> Verdict:
     """Fidelity and reason for one distinct indicator of a document."""
     return RULES.get(kind, _listed_rule)(value, sig, pol)
 
 
-__all__ = ["RULES", "Rule", "Verdict", "decide"]
+__all__ = ["RULES", "RULE_OF", "Rule", "Verdict", "decide"]

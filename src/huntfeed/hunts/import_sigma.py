@@ -18,11 +18,12 @@ from sigma.rule import SigmaRule
 from huntfeed.attack.catalog import Catalog
 from huntfeed.errors import DataFileError, QueryError
 from huntfeed.hunts.imported import IMPORT_FILE, ImportedRule, load_imported, save_imported
-from huntfeed.hunts.sigma_meta import rule_names, rule_platform
+from huntfeed.hunts.sigma_meta import rule_names, rule_platform, web_attack_cues
 from huntfeed.hunts.usecase import TARGETS
 from huntfeed.hunts.validate import KustoChecker, defender_schema, sentinel_schema
 
 _TECH_TAG = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
+_ENTITY_TAG = re.compile(r"^attack\.([gs]\d{4})$", re.IGNORECASE)  # an ATT&CK group or software id
 # Lockheed Martin phase for each ATT&CK tactic tag (DESIGN.md section 4).
 TACTIC_PHASE = {
     "reconnaissance": "reconnaissance",
@@ -59,6 +60,7 @@ class ImportReport:
     kql_rejected: Counter[str] = field(default_factory=Counter)
     unknown_techniques: Counter[str] = field(default_factory=Counter)  # ids the ATT&CK catalog lacks
     remapped_techniques: Counter[str] = field(default_factory=Counter)  # "old -> new" (revoked ids)
+    unknown_entities: Counter[str] = field(default_factory=Counter)  # attack.gNNNN/sNNNN ids the catalog lacks
     never_fire: list[tuple[str, str]] = field(default_factory=list)  # every technique id unknown
     kql_checked: bool = False
     kql_unchecked_why: str = "Kusto.Language not found"  # said in the summary when not kql_checked
@@ -122,6 +124,36 @@ def _techniques(tags: list[str], path: Path, report: ImportReport, catalog: Cata
     if tags and not out:
         report.never_fire.append((str(path), "no technique id in the ATT&CK catalog: " + ", ".join(tags)))
     return tuple(out)
+
+
+_ENTITY_INDEX: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
+
+
+def _entity_index(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """ATT&CK group/software id -> its name and aliases (lower case), built once per catalog."""
+    held = _ENTITY_INDEX.get(id(catalog))
+    if held is None or held[0] is not catalog:
+        index = {e.id.upper(): tuple(n.lower() for n in (e.name, *e.aliases) if len(n) >= 3)
+                 for e in catalog.entities.values() if _ENTITY_TAG.match(f"attack.{e.id}")}
+        held = _ENTITY_INDEX[id(catalog)] = (catalog, index)
+    return held[1]
+
+
+def _entity_names(rule: SigmaRule | SigmaCorrelationRule, report: ImportReport, catalog: Catalog | None) -> list[str]:
+    """The names and aliases of the groups and software the rule's attack.gNNNN/sNNNN tags name: a rule
+    written for APT28 or for Cobalt Strike needs one of them in the report (like a CVE tag). Without a
+    catalog none are known; with one, an id it lacks is counted and the rule goes without that name."""
+    ids = [m.group(1).upper() for tag in rule.tags if (m := _ENTITY_TAG.match(f"{tag.namespace}.{tag.name}"))]
+    if not ids or catalog is None:
+        return []
+    index = _entity_index(catalog)
+    names: list[str] = []
+    for eid in ids:
+        if eid in index:
+            names += index[eid]
+        else:
+            report.unknown_entities[eid] += 1
+    return names
 
 
 _OBSOLETES = re.compile(r"(?m)^([ \t]*(?:-[ \t]+)?type:[ \t]*)obsoletes[ \t]*$")
@@ -207,11 +239,12 @@ def _record(rule: SigmaRule | SigmaCorrelationRule, queries: dict[str, str], pat
     tactics = [t.name.lower() for t in rule.tags if t.namespace == "attack" and not _TECH_TAG.match(f"attack.{t.name}")]
     level = rule.level.name.lower() if rule.level else ""
     logsource = rule.logsource if isinstance(rule, SigmaRule) else None
+    techniques = _techniques(tags, path, report, catalog)
     return ImportedRule(
         id="SIGMA_" + (str(rule.id) if rule.id else path.stem).replace("-", "_").upper()[:60],
         title=rule.title,
         description=(rule.description or "").strip(),
-        techniques=_techniques(tags, path, report, catalog),
+        techniques=techniques,
         phase=next((TACTIC_PHASE[t] for t in tactics if t in TACTIC_PHASE), "actions-on-objectives"),
         confidence=_LEVEL_CONFIDENCE.get(level, "Low"),
         queries=queries,
@@ -220,7 +253,8 @@ def _record(rule: SigmaRule | SigmaCorrelationRule, queries: dict[str, str], pat
         category=((logsource.category or "") if logsource else "").lower(),
         service=((logsource.service or "") if logsource else "").lower(),
         platform=rule_platform(rule) if isinstance(rule, SigmaRule) else _correlated_platform(rule),
-        names=rule_names(rule, path),
+        names=tuple(dict.fromkeys((*rule_names(rule, path), *_entity_names(rule, report, catalog)))),
+        cues=web_attack_cues(rule, path, techniques),
         source=str(path),
     )
 

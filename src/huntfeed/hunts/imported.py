@@ -39,6 +39,8 @@ class ImportedRule:
     platform: str = ""
     # Named malware, actors or CVEs the rule is written for: one of them must appear in the report.
     names: tuple[str, ...] = ()
+    # A web-attack rule (web-server logs, T1190): words naming its attack class, one must be in the report.
+    cues: tuple[str, ...] = ()
     source: str = ""  # the file it came from
 
 
@@ -100,7 +102,7 @@ def save_imported(rules: list[ImportedRule], target: Path | None = None) -> Path
     return save_store(ImportStore(tuple(rules)), target)
 
 
-_TUPLES = ("techniques", "names")
+_TUPLES = ("techniques", "names", "cues")
 
 
 def _rule(raw: Any) -> ImportedRule:

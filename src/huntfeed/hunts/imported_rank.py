@@ -24,6 +24,7 @@ W_NAME = 4.0
 W_TECHNIQUE = 3.0
 W_PLATFORM_NAMED = 2.0
 W_LOGSOURCE = 1.0
+W_CUE = 1.0  # a web-attack rule's attack class named in the report
 W_LEVEL = {"critical": 2.0, "high": 1.5, "medium": 1.0, "low": 0.5}
 
 
@@ -41,29 +42,39 @@ def load_logsource_cues(path: Path | None = None) -> dict[str, re.Pattern[str]]:
     return {name: cue_pattern(list(words)) for name, words in cues.items()}
 
 
+_SQUEEZE = re.compile(r"[\s_.\-]+")
+
+
 def name_in_text(name: str, text: str, compact: str) -> bool:
     """A rule's named entity in the report: as a whole word, or with its spaces written out
     ("cobaltstrike" for "Cobalt Strike"), the latter only for names long enough not to occur by chance."""
     if re.search(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", text):
         return True
-    return len(name) >= 6 and name.replace("-", "") in compact
+    squeezed = _SQUEEZE.sub("", name)  # compared as the text's compact form is built
+    return len(squeezed) >= 6 and squeezed in compact
 
 
 def _rank_one(rule: ImportedRule, observed: set[str], text: str, compact: str,
               platforms: PlatformCues, named: frozenset[str]) -> RankedRule | None:
     hits = [t for t in rule.techniques if t in observed]
     platform = rule.platform or rule.product
-    if not hits or not platforms.allows_rule(platform, text, named):
+    if not hits or not platforms.fits(platform, text, named):
         return None
     found = [n for n in rule.names if name_in_text(n, text, compact)]
     if rule.names and not found:
         return None  # written for a named threat the report does not name
+    cue = next((c for c in rule.cues if name_in_text(c, text, "")), "")
+    if rule.cues and not cue:
+        return None  # a web-attack rule whose attack class (or product) the report does not name
     points = W_TECHNIQUE * len(hits) + W_LEVEL.get(rule.level, 0.0)
     reasons = [f"technique {t} observed (imported Sigma rule)" for t in hits]
     if found:
         points += W_NAME
         reasons.append(f"'{found[0]}' named in the report (the rule is written for it)")
-    if platform and (platform in named or (rx := platforms.services.get(platform)) is not None and rx.search(text)):
+    if cue:
+        points += W_CUE
+        reasons.append(f"'{cue}' in the report (the web attack the rule detects)")
+    if platform and (platform in named or (platform in platforms.clouds and platforms.cloud_named(platform, text))):
         points += W_PLATFORM_NAMED
         reasons.append(f"platform {platform} named in the report")
     cues = load_logsource_cues()
@@ -78,7 +89,7 @@ def rank_imported(rules: tuple[ImportedRule, ...], observed: set[str], text: str
                   platforms: PlatformCues) -> list[RankedRule]:
     """Every imported rule that fires, most specific first (then higher level, then id)."""
     lowered = text.lower()
-    compact = re.sub(r"[\s_.\-]+", "", lowered)
+    compact = _SQUEEZE.sub("", lowered)
     ranked = [r for rule in rules if (r := _rank_one(rule, observed, lowered, compact, platforms, named))]
     return sorted(ranked, key=lambda r: (-r.points, r.rule.id))
 

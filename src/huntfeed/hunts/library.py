@@ -37,11 +37,15 @@ class HuntLibrary:
     _named: tuple[str, frozenset[str]] = field(default=("", frozenset()), init=False, repr=False)
 
     @classmethod
-    def load(cls, path: Path | None = None, *, imports: Path | None = None) -> HuntLibrary:
-        """Load the use cases in ``path`` (default: the bundled library) and any imported Sigma rules."""
+    def load(cls, path: Path | None = None, *, imports: Path | None = None,
+             packs: tuple[str, ...] | None = None) -> HuntLibrary:
+        """Load the use cases in ``path`` (default: the bundled library), the opt-in packs (``packs``;
+        None: those the config file enables, hunts.packs) and any imported Sigma rules."""
         from huntfeed.hunts.imported import load_imported
+        from huntfeed.hunts.packs import configured_packs, load_packs, with_packs
 
         cases = prepared_usecases(path or package_data("usecases"))  # load_usecases, kept as JSON once
+        cases = with_packs(cases, load_packs(configured_packs() if packs is None else packs))
         lib = cls(cases, load_imported(imports))
         for uc in cases:
             lib._patterns[uc.id] = phrase_pattern(uc.triggers.phrases)
@@ -84,7 +88,7 @@ class HuntLibrary:
             techniques=frozenset(t.id for t in inference.observed),
             indicator_types=frozenset(i.type for i in indicators),
             mapped=frozenset(t.id for t in inference.source_mapped),
-            fits_platform=lambda product: self.platforms.allows(product, named),
+            fits_platform=lambda product: self.platforms.fits(product, text, named),  # one gate with imported rules
             exploitation_denied=self.exploitation.denied(text),
         )
         fired = []
@@ -139,6 +143,7 @@ class HuntLibrary:
             reasons=f.reasons,
             description=uc.description,
             false_positives=uc.false_positives,
+            group=uc.group,
         )
 
     def _imported_hunts(self, inference: Inference, named: frozenset[str], text: str = "") -> list[Hunt]:

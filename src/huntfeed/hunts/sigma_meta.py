@@ -6,31 +6,23 @@ written for the Kapeka backdoor or CVE-2024-3094 needs a report that names it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from pathlib import PurePath
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
 from sigma.correlations import SigmaCorrelationRule
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
-# The platform a logsource service belongs to, for rules that name a service but no product.
-SERVICE_PLATFORM = {
-    "cloudtrail": "aws",
-    "okta": "okta",
-    "onelogin": "onelogin",
-    "gcp.audit": "gcp",
-    "google_workspace.admin": "google_workspace",
-    "activitylogs": "azure",
-    "auditlogs": "azure",
-    "signinlogs": "azure",
-    "security": "windows",
-    "system": "windows",
-    "sysmon": "windows",
-    "powershell": "windows",
-    "auditd": "linux",
-    "syslog": "linux",
-}
+from huntfeed.errors import DataFileError
+from huntfeed.hunts.platforms import PlatformCues, cue_pattern, load_platform_cues
+from huntfeed.hunts.yamlfile import LineDict, load_yaml
+from huntfeed.paths import package_data
+
+_platforms = functools.cache(load_platform_cues)  # the bundled table, read once per process
+
 # What a product-less rule's values say about the platform it watches: Windows paths and programs,
 # Unix paths. A value like "\\rundll32.exe" in a proxy or DNS rule still means a Windows host.
 _WINDOWS_VALUE = re.compile(r"(?:^|\\)[\w.-]+\.(?:exe|dll|ps1|bat|vbs|hta|lnk)\b|^[a-z]:\\|\\windows\\", re.I)
@@ -58,15 +50,13 @@ def rule_values(rule: SigmaRule) -> list[str]:
     return [v for det in rule.detection.detections.values() for v in _values(det.detection_items)]
 
 
-def rule_platform(rule: SigmaRule) -> str:
-    """The platform the rule watches: its product; else its service's platform; else what it queries."""
+def rule_platform(rule: SigmaRule, platforms: PlatformCues | None = None) -> str:
+    """The platform the rule watches: its product; else its service's platform (the platform table,
+    hunts.platforms); else what it queries."""
     ls = rule.logsource
-    product = (ls.product or "").lower()
-    if product:
-        return product
-    service = (ls.service or "").lower()
-    if service:
-        return SERVICE_PLATFORM.get(service, service)
+    product, service = (ls.product or "").lower(), (ls.service or "").lower()
+    if product or service:
+        return (platforms or _platforms()).platform_of(product, service)
     values = rule_values(rule)
     if any(_WINDOWS_VALUE.search(v) for v in values):
         return "windows"
@@ -97,3 +87,57 @@ def rule_names(rule: SigmaRule | SigmaCorrelationRule, path: PurePath) -> tuple[
         if (m := _STEM_NAME.search(path.stem)) is not None:
             names.append(_cve(m.group(1)))
     return tuple(dict.fromkeys(n for n in names if len(n) >= 3))
+
+
+@dataclass(frozen=True, slots=True)
+class WebAttackClass:
+    """One class of web attack: the words naming it in a rule and in a report."""
+
+    name: str
+    rule: re.Pattern[str]
+    report: tuple[str, ...]
+
+
+def load_web_attacks(path: Path | None = None) -> tuple[WebAttackClass, ...]:
+    """The web-attack classes (default: the bundled ``hunts/web_attacks.yaml``); errors give file:line."""
+    path = path or package_data("hunts", "web_attacks.yaml")
+    doc = load_yaml(path)
+    if not isinstance(doc, LineDict) or not doc:
+        raise DataFileError("expected a mapping of web-attack class to its rule and report words", where=f"{path}:1")
+    classes = []
+    for name, entry in doc.items():
+        where = f"{path}:{doc.line_of(name)}"
+        if not isinstance(entry, LineDict) or set(entry) != {"rule", "report"}:
+            raise DataFileError(f"class {name!r} must have exactly 'rule' and 'report' word lists", where=where)
+        words = {k: _word_list(entry[k], f"class {name!r} {k}", where) for k in ("rule", "report")}
+        classes.append(WebAttackClass(str(name), cue_pattern(list(words["rule"])), words["report"]))
+    return tuple(classes)
+
+
+def _word_list(raw: Any, what: str, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(w, str) and w.strip() for w in raw):
+        raise DataFileError(f"{what} must be a list of words", where=where)
+    return tuple(w.strip().lower() for w in raw)
+
+
+_web_attacks = functools.cache(load_web_attacks)
+
+
+def web_attack_cues(rule: SigmaRule | SigmaCorrelationRule, path: PurePath, techniques: tuple[str, ...],
+                    classes: tuple[WebAttackClass, ...] | None = None) -> tuple[str, ...]:
+    """The words one of which a report must hold for a web-attack rule to fit it (empty: not such a rule).
+
+    A web-attack rule reads web-server logs and detects exploitation (T1190). Its cue is the attack
+    class its title, description or file name names (path traversal, SQL injection, ...); else the
+    product or service its logsource names; else any class's report words (the report names a web attack).
+    """
+    ls = rule.logsource if isinstance(rule, SigmaRule) else None
+    if ls is None or (ls.category or "").lower() != "webserver" or "T1190" not in techniques:
+        return ()
+    classes = _web_attacks() if classes is None else classes
+    about = f"{rule.title} {rule.description or ''} {path.stem.replace('_', ' ')}"
+    named = [c for c in classes if c.rule.search(about)]
+    if named:
+        return tuple(dict.fromkeys(w for c in named for w in c.report))
+    own = tuple(dict.fromkeys(v.lower() for v in (ls.product, ls.service) if v))
+    return own or tuple(dict.fromkeys(w for c in classes for w in c.report))
