@@ -246,6 +246,7 @@ def test_query_file_writes_are_coalesced_and_flushed_at_exit(tmp_path: Path, mon
     monkeypatch.setattr(compiled, "write_cache_file", lambda path, data: (writes.append(len(data)), real_write(path, data)))
     monkeypatch.setattr(compiled, "_convert", lambda target, sigma: f"{target} of {sigma}")
     monkeypatch.setattr(compiled, "SAVE_EVERY", 3600.0)
+    monkeypatch.setattr(compiled, "_PENDING", set())  # other tests' caches may be pending in this process
     cache = QueryCache.open(tmp_path)
     for k in range(30):
         cache.convert(f"rule {k}", ("spl", "kql"))
