@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huntfeed.feeds.article import document_text
-from huntfeed.hunts import HuntLibrary
+from huntfeed.hunts import HuntLibrary, compiled
 from huntfeed.hunts.compiled import FOLD, QueryCache, TriggerIndex, context_key, fold
 from huntfeed.hunts.convert import CONVERTERS
 from huntfeed.hunts.match import Evidence, Fired, match_usecase, phrase_pattern, rank
@@ -181,6 +182,7 @@ def test_queries_convert_once_and_come_back_from_disk_identical(lib: HuntLibrary
     sample = lib.usecases[:: max(1, len(lib.usecases) // 8)]
     first = {uc.id: cold.convert(uc.sigma, TARGETS) for uc in sample}
     assert cold.path is not None and cold.path.is_file()
+    cold.flush()  # writes are coalesced (SAVE_EVERY): what the last seconds converted is written now
     warm = QueryCache.open(tmp_path)
     assert warm.entries == cold.entries
     for uc in sample:
@@ -233,7 +235,41 @@ def test_threads_converting_at_once_share_one_consistent_cache(lib: HuntLibrary,
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda sigma: cache.convert(sigma, TARGETS), rules * 2))
     assert results[:12] == results[12:]
+    cache.flush()
     assert QueryCache.open(tmp_path).entries == cache.entries
+
+
+def test_query_file_writes_are_coalesced_and_flushed_at_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the file was rewritten whole after every conversion: quadratic in the rules converted
+    writes: list[int] = []
+    real_write = compiled.write_cache_file
+    monkeypatch.setattr(compiled, "write_cache_file", lambda path, data: (writes.append(len(data)), real_write(path, data)))
+    monkeypatch.setattr(compiled, "_convert", lambda target, sigma: f"{target} of {sigma}")
+    monkeypatch.setattr(compiled, "SAVE_EVERY", 3600.0)
+    monkeypatch.setattr(compiled, "_PENDING", set())  # other tests' caches may be pending in this process
+    cache = QueryCache.open(tmp_path)
+    for k in range(30):
+        cache.convert(f"rule {k}", ("spl", "kql"))
+    assert len(writes) == 1  # the first conversion at once, the others pending
+    assert len(QueryCache.open(tmp_path).entries) == 2
+    compiled._flush_pending()  # what atexit runs
+    assert len(writes) == 2 and QueryCache.open(tmp_path).entries == cache.entries and len(cache.entries) == 60
+    compiled._flush_pending()
+    assert len(writes) == 2  # nothing pending, nothing written
+    monkeypatch.setattr(compiled, "SAVE_EVERY", 0.0)
+    cache.convert("rule 30", ("spl",))
+    assert len(writes) == 3  # the interval passed: written at once
+
+
+def test_pending_queries_are_written_when_the_process_exits(tmp_path: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; import huntfeed.hunts.compiled as c\n"
+        "c._convert = lambda target, sigma: target + ' of ' + sigma\n"
+        "cache = c.QueryCache.open(Path(sys.argv[1]))\n"
+        "for k in range(5): cache.convert(f'rule {k}', ('spl',))\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
+    assert len(QueryCache.open(tmp_path).entries) == 5
 
 
 def test_prepared_use_cases_equal_the_strict_load_and_follow_edits(tmp_path: Path) -> None:

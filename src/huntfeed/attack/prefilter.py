@@ -322,3 +322,12 @@ def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         if at >= end and (m := pattern.match(text, at)) is not None:
             yield m
             end = max(m.end(), at + 1)
+
+
+def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern.search(text)``, trying the pattern only where one of its `leads` occurs (`finditer`).
+
+    The hunt library's whole-word cue patterns ("(?<![\\w-])(?:azure|entra id|...)(?![\\w-])") each
+    scanned a 30 KB report at every position, 1.35 ms a search, ten per real report.
+    """
+    return next(finditer(pattern, text), None)

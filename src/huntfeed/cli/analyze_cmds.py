@@ -152,11 +152,12 @@ def analyze_cmd(source: str, fmt: str, jsonl: bool, title: str, allow_hosts: tup
     Input is read up to 5 MiB and text analysed up to 300,000 characters (the profile notes a cut);
     binary or empty input is refused with exit 1.
     """
-    from huntfeed.pipeline import Knowledge, analyse
+    from huntfeed.pipeline import Knowledge, analyse, settle_heap
 
     environment = load_for_command(environment_file)  # a bad file fails before any input is read
     if jsonl:
         kb = Knowledge.load(environment=environment)
+        settle_heap()  # many documents, one knowledge: the collector no longer walks it
         if source == "-":
             failures = _jsonl(sys.stdin, kb, allow_hosts)
         else:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from huntfeed.config import load_settings
 from huntfeed.feeds.fetch import Fetcher
-from huntfeed.pipeline import Knowledge
+from huntfeed.pipeline import Knowledge, settle_heap
 from huntfeed.store import Store
 
 _lock = threading.Lock()
@@ -33,6 +33,7 @@ def knowledge() -> Knowledge:
 
             # The same environment.toml as the dispatcher's: $HUNTFEED_ENVIRONMENT or the data folder.
             _knowledge = Knowledge.load(kev_path=Path(kev) if kev else None, environment=find_environment())
+            settle_heap()  # a worker analyses many articles with it: the collector no longer walks it
             stats["knowledge_loads"] += 1
         return _knowledge
 

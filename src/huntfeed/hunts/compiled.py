@@ -14,12 +14,14 @@ Two costs used to grow with the library on every article:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -201,7 +203,21 @@ def defender_tables_for_sentinel(kql: str) -> str:
     return kql if kql.startswith(DEFENDER_TABLES_LABEL) else f"{DEFENDER_TABLES_LABEL}\n{kql}"
 
 
-@dataclass
+# Seconds between two writes of the query file while rules convert: each write is the whole file, and
+# writing it after every conversion grew with the square of the rules converted (57 writes for the 21
+# real reports of bench/throughput.py; an imported SigmaHQ library would convert thousands). What is
+# left unwritten is written by `QueryCache.flush`, which also runs when the process exits.
+SAVE_EVERY = 2.0
+_PENDING: set[QueryCache] = set()  # (held until written: a command drops its library before the process exits)
+
+
+@atexit.register
+def _flush_pending() -> None:
+    for cache in list(_PENDING):
+        cache.flush()
+
+
+@dataclass(eq=False)  # (hashed by identity: it sits in _PENDING while it has unwritten entries)
 class QueryCache:
     """Converted queries by (target, SHA-256 of the Sigma text); ``None`` records a failed conversion."""
 
@@ -210,6 +226,7 @@ class QueryCache:
     entries: dict[str, str | None] = field(default_factory=dict)
     _used: set[str] = field(default_factory=set)
     _dirty: bool = False
+    _saved_at: float | None = None  # time.monotonic() of the last write
     # The web app analyses in worker threads: one conversion and one file write at a time.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -241,12 +258,23 @@ class QueryCache:
                 if (query := self.entries[key]) is not None:
                     out[target] = query
             if self._dirty:
-                self.save()
+                if self._saved_at is None or time.monotonic() - self._saved_at >= SAVE_EVERY:
+                    self.save()  # the first conversion of a process is written at once
+                else:
+                    _PENDING.add(self)
         return out
+
+    def flush(self) -> None:
+        """Write the entries converted since the last write, if any."""
+        with self._lock:
+            if self._dirty:
+                self.save()
 
     def save(self) -> None:
         """Write the file atomically (under the lock); an unwritable folder only costs the next process time."""
         self._dirty = False
+        self._saved_at = time.monotonic()
+        _PENDING.discard(self)
         if self.path is None:
             return
         entries = self.entries

@@ -49,8 +49,10 @@ class PlatformCues:
 
     def cloud_named(self, platform: str, text: str) -> bool:
         """The text names this cloud platform (a product not in the table: its own name, as words)."""
+        from huntfeed.attack import prefilter  # (the analysis has it loaded; hunts commands need not)
+
         rx = self.clouds.get(platform) or _service_pattern([platform.replace("_", " ")])
-        return rx.search(text) is not None
+        return prefilter.search(rx, text) is not None  # rx.search, tried only where its words occur
 
     def platform_of(self, product: str, service: str) -> str:
         """The platform a logsource watches: its product, else the platform its service belongs to,
