@@ -23,6 +23,7 @@ extracting from the same reports as a yardstick.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy/sklearn load: one core means one core
@@ -176,6 +177,13 @@ def bench_distributed(archive: Path, n: int, k: int, pg: object, redis_url: str,
     return n / elapsed, peaks
 
 
+def _compile_trees() -> None:
+    trees = [ROOT / "src", *(Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    for tree in trees:
+        if tree.is_dir():
+            compileall.compile_dir(str(tree), quiet=1)
+
+
 def bench_real(runs: int, size: int, repeat: int, peer_python: Path) -> None:
     import real_reports as rr
 
@@ -197,6 +205,10 @@ def bench_real(runs: int, size: int, repeat: int, peer_python: Path) -> None:
         # other checkout and process on the machine, and one that rewrote the query cache for other rules
         # made the next start convert them again (pySigma, ~1 s) - one source of the start's noise.
         private = {"HUNTFEED_CACHE": str(work / "cache")}
+        # Bytecode for the timed tree (this checkout's src and any PYTHONPATH tree, e.g. a `git archive`
+        # compared against): with PYTHONDONTWRITEBYTECODE set the warm-up writes none, and a tree without
+        # it compiles every module in every timed start (bench/ioc_peers.py does the same).
+        _compile_trees()
         rr.timed_process(hf + ["analyze", "--jsonl", str(all_docs)], cpu=core, env=private)  # untimed: caches, .pyc
 
         def timed(cmd: list[str]) -> list[rr.Run]:
