@@ -38,6 +38,8 @@ GATE = [
     ("", "Anything at all.", True),
     ("salesforce", "Records were exported from Salesforce.", True),  # not in the table: its own name
     ("salesforce", "Records were exported.", False),
+    ("service_now", "Tickets in the Service Now instance were read.", True),  # "_" read as a space
+    ("service_now", "Tickets were read.", False),
 ]
 
 

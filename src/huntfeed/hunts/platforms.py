@@ -8,6 +8,7 @@ that names them (or a platform their ``with`` lists).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ class PlatformCues:
         """The text names this cloud platform (a product not in the table: its own name, as words)."""
         from huntfeed.attack import prefilter  # (the analysis has it loaded; hunts commands need not)
 
-        rx = self.clouds.get(platform) or _service_pattern([platform.replace("_", " ")])
+        rx = self.clouds.get(platform) or _product_pattern(platform)
         return prefilter.search(rx, text) is not None  # rx.search, tried only where its words occur
 
     def platform_of(self, product: str, service: str) -> str:
@@ -134,6 +135,13 @@ def load_platform_cues(path: Path | None = None) -> PlatformCues:
         service_platform={s: n for n, e in table.items() for s in e.services},
         fits_with={n: e.fits_with for n, e in table.items() if e.fits_with},
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _product_pattern(product: str) -> re.Pattern[str]:
+    # A product the table does not know is gated by its own name: built once per name, not once per
+    # rule and article.
+    return _service_pattern([product.replace("_", " ")])
 
 
 def _service_pattern(words: list[str]) -> re.Pattern[str]:
