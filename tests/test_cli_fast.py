@@ -1,5 +1,5 @@
 """`huntfeed extract` without click (cli/fast.py): the forms it takes give click's own values, every
-other form goes to click, and the plain form imports no click at all."""
+other form goes to click, and the plain form imports neither click nor huntfeed.model."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from huntfeed import kinds, model
 from huntfeed.cli.extract_cmds import extract_cmd
 from huntfeed.cli.fast import ExtractArgs, parse
 
@@ -96,7 +97,7 @@ sys.argv = ["huntfeed", *json.loads(sys.argv[1])]
 try:
     main()
 finally:
-    sys.stderr.write(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "click")))
+    sys.stderr.write(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "click" or m == "huntfeed.model")))
 """
 
 
@@ -110,7 +111,7 @@ def test_the_plain_form_imports_no_click_and_writes_what_click_writes(tmp_path: 
     doc = tmp_path / "doc.txt"
     doc.write_text("C2: hxxp://update-check[.]top/gate.php and 45.137.21.9\n", encoding="utf-8")
     fast = _run(["extract", str(doc), "--all", "--format", "text"])
-    assert json.loads(fast.stderr) == []
+    assert json.loads(fast.stderr) == []  # nor huntfeed.model's dataclasses: rows need only huntfeed.kinds
     slow = _run(["extract", str(doc), "--all", "--format", "text"], "root")
     assert json.loads(slow.stderr) != []
     assert fast.returncode == slow.returncode == 0
@@ -126,3 +127,7 @@ def test_a_bad_document_ends_as_the_root_command_ends(tmp_path: Path) -> None:
     assert fast.stdout == slow.stdout and '"id": "a"' in fast.stdout
     assert fast.stderr.split("[")[0] == slow.stderr.split("[")[0]  # the message; the module lists differ
     assert fast.stderr.startswith("huntfeed: error: ") and ":2: bad JSONL document" in fast.stderr
+
+
+def test_model_re_exports_the_extractors_enumerations() -> None:
+    assert (model.IndicatorType, model.Fidelity) == (kinds.IndicatorType, kinds.Fidelity)

@@ -16,7 +16,7 @@ from typing import IO, Any
 from huntfeed.errors import ParseError
 from huntfeed.extract import ExtractContext
 from huntfeed.extract.engine import CHUNK, Row, collect, rows
-from huntfeed.model import Fidelity, IndicatorType
+from huntfeed.kinds import Fidelity, IndicatorType
 
 _FIELDS = ("type", "value", "raw", "start", "end", "defanged", "fidelity", "reason")
 # json.dumps's own string encoder (the C one where present), so the hand-joined line below is
