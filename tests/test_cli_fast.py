@@ -131,3 +131,13 @@ def test_a_bad_document_ends_as_the_root_command_ends(tmp_path: Path) -> None:
 
 def test_model_re_exports_the_extractors_enumerations() -> None:
     assert (model.IndicatorType, model.Fidelity) == (kinds.IndicatorType, kinds.Fidelity)
+
+
+def test_a_missing_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    # Both ways in: the plain form hands a missing file to click, which names it (before this
+    # check, click opened it unchecked and the command ended in a FileNotFoundError traceback).
+    for entry in ("main", "root"):
+        done = _run(["extract", str(tmp_path / "missing.txt"), "--all"], entry)
+        assert done.returncode == 2
+        assert "Error: Invalid value for '[PATH]': File" in done.stderr and "does not exist" in done.stderr
+        assert "Traceback" not in done.stderr

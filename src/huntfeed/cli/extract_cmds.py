@@ -10,7 +10,7 @@ __all__ = ["commands", "extract_cmd", "json_line"]
 
 
 @click.command("extract")
-@click.argument("path", required=False, default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("path", required=False, default="-", type=click.Path(exists=True, allow_dash=True, dir_okay=False))
 @click.option(
     "--all", "all_", is_flag=True, help="Every syntactically valid indicator, not only high-fidelity ones."
 )
