@@ -48,7 +48,7 @@ from huntfeed.attack.evaluate import roll_up  # noqa: E402
 from huntfeed.attack.labelled import load_labelled  # noqa: E402
 from huntfeed.attack.rules import RuleMatcher, load_rules  # noqa: E402
 from huntfeed.attack.specificity import support_of  # noqa: E402
-from huntfeed.attack.text import sentence_ends, sentence_index, split_sentences  # noqa: E402
+from huntfeed.attack.text import sentence_ends, sentence_index, split_sentences, unwrap  # noqa: E402
 from huntfeed.attack.train import (  # noqa: E402
     TrainConfig,
     combiner_rows,
@@ -67,6 +67,7 @@ TICKS = re.compile(r"`[^`]+`")
 
 
 def _doc(engine: Any, text: str, gold: set[str], kind: str, name: str, space: set[str] | None) -> Doc:
+    text = unwrap(text)  # as AttackEngine.infer reads it
     sents = split_sentences(text)
     ends = sentence_ends(sents)
     sig, _, view = engine.features(text, sents)

@@ -138,6 +138,26 @@ def test_no_evidence_sentence_is_a_list_or_a_negation(engine: AttackEngine) -> N
         ("tallyworks-trojanised-installer", "| Domain | cdn.twsync[.]net | Fallback C2 |"),
         ("burrowdns-dns-tunnelling", "A sample task and answer, decoded, looked like this"),
         ("lanternbeacon-https-c2", "| a2929a99e279eb3b08702c2cf80ebfc044f1e8adcc132a9f871933daad3c6cfe |"),
+        # sixth session: advice without a modal, what defenders and platforms did, pointers, the normal
+        # environment, an indicator row with a domain, and headings or lead-ins without markup
+        ("burrowdns-dns-tunnelling", "Be careful with allow-lists"),
+        ("burrowdns-dns-tunnelling", "Apart from e-mail security and a few licensing tools"),
+        ("burrowdns-dns-tunnelling", "For more on DNS analytics, see our DNS hunting primer"),
+        ("burrowdns-dns-tunnelling", "How the tunnel works"),
+        ("burrowdns-dns-tunnelling", "Staging and exfiltration"),
+        ("seo-poisoning-pdf-converter", "Blocking newly registered domains at the web proxy also helps"),
+        ("seo-poisoning-pdf-converter", "Search engine operators said they remove malicious adverts"),
+        ("velvetine-infostealer", "Telegram's API host is used by millions of legitimate applications"),
+        ("spoolmoth-invoicing-plugin", "The malicious MSI is detected by several antivirus products"),
+        ("lsass-credential-dumping", "The classic command sequence privilege::debug"),
+        ("hoarfrost-docker-cryptojacking", "Initial access"),
+        ("hollowgrain-ransomware-intrusion", "Days 7-8: exfiltration with rclone"),
+        ("hollowgrain-ransomware-intrusion", "Days 4-6: credential access and lateral movement"),
+        ("hollowgrain-ransomware-intrusion", "The command line was:"),
+        ("hollowgrain-ransomware-intrusion", "| files.grainstore.top | rclone WebDAV destination |"),
+        ("hollowgrain-ransomware-intrusion", "| C:\\ProgramData\\Microsoft\\Crypto\\rclone.conf | rclone configuration |"),
+        ("burrowdns-dns-tunnelling", "- Flag TXT queries from workstations"),
+        ("filegate-leak-extortion", "Web shells and a week of silence"),
     ],
 )
 def test_demo_sentence_is_not_evidence(engine: AttackEngine, post: str, sentence: str) -> None:

@@ -14,10 +14,10 @@ from huntfeed.attack.combine import Combiner, feature_table
 from huntfeed.attack.evidence import EvidenceRules, default_rules
 from huntfeed.attack.infer import CLASSIFIER, EXPLICIT, Signals, collect_signals
 from huntfeed.attack.killchain import load_mapping, phases_for, resolve_mapping
-from huntfeed.attack.outline import outline_only
+from huntfeed.attack.outline import is_heading, outline_only
 from huntfeed.attack.rules import RuleMatcher, load_rules
 from huntfeed.attack.specificity import generalise
-from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences
+from huntfeed.attack.text import Sentence, sentence_ends, sentence_index, split_sentences, unwrap
 from huntfeed.model import Evidence, Inference, TechniqueHit
 from huntfeed.paths import data_dir, package_data
 
@@ -126,6 +126,7 @@ class AttackEngine:
 
     def infer(self, text: str) -> Inference:
         """Observed techniques, associated techniques, actors and kill-chain phases for one text."""
+        text = unwrap(text)  # a hard-wrapped sentence is read whole; offsets are unchanged
         sentences = split_sentences(text)
         ends = sentence_ends(sentences)
         sig, table, view = self.features(text, sentences)
@@ -219,18 +220,25 @@ def _evidence(
 ) -> tuple[Evidence, ...]:
     """Up to three evidence sentences: ids in prose, then rule hits, then the classifier's best.
 
-    A sentence the evidence filter rejected (a list of ids, a negation...) is never shown.
+    A sentence the evidence filter rejected (a list of ids, a negation...) is never shown, nor a heading
+    or a lead-in line ("How the tunnel works", "The command line was:"): it names a topic, not behaviour.
     """
     picked: dict[int, str] = {}
+
+    def shown(i: int) -> bool:
+        return bool(view[i].text) and not is_heading(sentences[i], text)
+
     for start, _ in s.explicit:
         i = sentence_index(sentences, start, ends)
-        if i is not None and view[i].text:
+        if i is not None and shown(i):
             picked.setdefault(i, "explicit id")
     for start, end, _phrase in s.rule_spans:
         i = sentence_index(sentences, start, ends)
-        if i is not None:
+        if i is not None and shown(i):
             picked.setdefault(i, f"phrase: {text[start:end]}")
     for score, i in s.clf:
+        if not shown(i):
+            continue
         if len(picked) >= _MAX_EVIDENCE or (score < clf_floor and picked):
             break
         picked.setdefault(i, f"{CLASSIFIER} {score:.2f}")

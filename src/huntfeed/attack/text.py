@@ -58,3 +58,51 @@ def sentence_index(sentences: Sequence[Sentence], pos: int, ends: Sequence[int] 
 def sentence_ends(sentences: Sequence[Sentence]) -> list[int]:
     """End offsets, for repeated sentence_index calls."""
     return [s.end for s in sentences]
+
+
+# Hard-wrapped prose (issue 18, sixth session): Markdown sources and plain-text reports break paragraphs
+# at a fixed width, and a sentence split at every line break leaves fragments ("... loaded the DLL
+# with" / "rundll32 and ran it") that neither phrase rules nor the classifier read whole.  A line
+# break is a soft wrap when the line before is prose of five or more words that ends in a word (not
+# a sentence end, a colon, a table or a heading) and the next line continues it with a lower-case
+# word; neither line may look like code (a path, a switch or an operator), and nothing
+# inside a fenced block is joined, so a list of commands stays one command per line.
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_NOT_PROSE = re.compile(r"^\s*(?:#{1,6}\s|\||```|~~~|>)")
+_ITEM = re.compile(r"^\s*(?:[-+*\u2022]|\d{1,3}[.)])\s")
+_WORD_END = re.compile(r"[A-Za-z0-9,)\]\"'\u2019]$")
+_CODE = re.compile(r"[\\/=<>{}|$%@;]|(?:^|\s)-\w")
+_LOWER_START = re.compile(r"^\s*[a-z(]")
+_MIN_WORDS = 5
+
+
+def _soft_wrap(before: str, after: str) -> bool:
+    """True when the line break between these two lines only wraps a sentence."""
+    head = before.rstrip()
+    if not _WORD_END.search(head) or not _LOWER_START.match(after) or len(head.split()) < _MIN_WORDS:
+        return False
+    if _NOT_PROSE.match(before) or _NOT_PROSE.match(after) or _ITEM.match(after):
+        return False
+    return not _CODE.search(before) and not _CODE.search(after)
+
+
+def unwrap(text: str) -> str:
+    """The text with soft-wrap line breaks turned into spaces: same length, so every offset holds."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    breaks: list[int] = []
+    pos, fenced = 0, False
+    for before, after in zip(lines, lines[1:], strict=False):
+        pos += len(before)
+        if _FENCE.match(before):
+            fenced = not fenced
+        if not fenced and _soft_wrap(before, after):
+            breaks.append(pos)
+        pos += 1
+    if not breaks:
+        return text
+    chars = list(text)
+    for i in breaks:
+        chars[i] = " "
+    return "".join(chars)

@@ -24,7 +24,7 @@ from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.classifier import CHAR_NGRAMS, SentenceModel, raw_counts
 from huntfeed.attack.combine import Combiner, empty_features
 from huntfeed.attack.labelled import Labelled, LabelledDoc, clean_stix_text
-from huntfeed.attack.text import split_sentences
+from huntfeed.attack.text import split_sentences, unwrap
 
 Log = Callable[[str], None]
 
@@ -306,6 +306,7 @@ class DocSignals:
 
 def doc_features(engine: object, text: str) -> tuple[dict[str, list[float]], int]:
     """Features of every candidate technique of a text, through the engine's own signal path."""
+    text = unwrap(text)  # as AttackEngine.infer reads it
     sentences = split_sentences(text)
     _, table, _ = engine.features(text, sentences)  # type: ignore[attr-defined]
     return table, len(sentences)
