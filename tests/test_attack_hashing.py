@@ -84,6 +84,24 @@ def test_random_text_gives_scikit_learns_matrix(texts: list[str]) -> None:
     _assert_same(texts)
 
 
+# A batch is joined into one string around a cut mark (a control character absent from the batch):
+# texts holding such characters, every one of them (one text at a time then), empty texts, and
+# lower-casing whose result depends on the neighbours (final sigma) at the texts' ends.
+BATCHES = [
+    ["a\x00b c\x01d", "\x00", "x\x02 \x03y", "plain words here", ""],
+    ["".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x1C)])) + " all the cut marks", "and a second text", "x"],
+    ["ΟΔΟΣ", "Σ", "ΑΣ\u0301", "\u0301Σα", "ΑΣ'", "'Σ", "ΣΣ ΣΑ"],
+    ["", "", "one", "", "two words", ""],
+    ["ends with a dot.", "-starts with a dash", "a.b.", ".", "-", "_"],
+]
+
+
+@pytest.mark.parametrize("texts", BATCHES)
+def test_a_batch_joined_around_a_cut_mark_gives_scikit_learns_matrix(texts: list[str]) -> None:
+    _assert_same(texts)
+    _assert_same(texts[::-1])
+
+
 def test_a_full_cache_starts_again_and_gives_the_same_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hashing, "_CACHE_MAX", 3)
     monkeypatch.setattr(hashing, "_HASHERS", {})
@@ -116,3 +134,12 @@ def test_the_array_murmur3_is_mmh3(keys: list[bytes]) -> None:
         buf = np.frombuffer(b"".join(same), dtype=np.uint8)
         starts = np.arange(len(same), dtype=np.int64) * length
         assert hashing.murmur3_abs(buf, starts, length).tolist() == [abs(mmh3.hash(k)) for k in same]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=14), min_size=1, max_size=20))
+def test_the_array_murmur3_of_keys_of_mixed_lengths_is_mmh3(keys: list[bytes]) -> None:
+    buf = np.frombuffer(b"".join(keys), dtype=np.uint8)
+    lengths = np.array([len(k) for k in keys], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    assert hashing.murmur3_abs(buf, starts, lengths).tolist() == [abs(mmh3.hash(k)) for k in keys]

@@ -253,3 +253,16 @@ def test_sentence_scores_in_blocks_equal_one_block(engine: AttackEngine, block: 
         assert list(model.sentence_scores(sentences, engine.catalog, block=block).items()) == list(
             model.sentence_scores(sentences, engine.catalog, block=100_000).items()
         )
+
+
+@pytest.mark.parametrize("top", [1, 2**16 - 1, 2**16, 2**21, 2**33, 2**50])
+def test_stable_order_is_numpys_stable_argsort(top: int) -> None:
+    rng = np.random.default_rng(top)
+    for size in (0, 1, 7, 5000):
+        keys = rng.integers(0, top, size, endpoint=True)
+        keys[: size // 3] = keys[size // 2 : size // 2 + size // 3]  # many ties: their order is the point
+        for dtype in (np.int32, np.int64):
+            if top < 2**31 or dtype is np.int64:
+                k = keys.astype(dtype)
+                assert np.array_equal(margins.stable_order(k), np.argsort(k, kind="stable"))
+    assert np.array_equal(margins.stable_order(np.array([3, -1, 3, 0])), [1, 3, 0, 2])

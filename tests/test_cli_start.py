@@ -110,7 +110,7 @@ def test_the_lazy_table_lists_every_command_with_its_own_help() -> None:
               for module in COMMAND_MODULES for command in importlib.import_module(module).commands
               if (name := command.name)}
     missing = {k: v for k, v in actual.items() if LAZY_COMMANDS.get(k) != v}
-    assert not missing, f"update LAZY_COMMANDS in huntfeed/cli/__init__.py with: {missing!r}"
+    assert not missing, f"update LAZY_COMMANDS in huntfeed/cli/root.py with: {missing!r}"
 
 
 def test_help_is_the_same_as_with_every_command_loaded() -> None:

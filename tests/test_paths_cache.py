@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from huntfeed.paths import cache_dir, prune_cache_family, write_cache_file
+from huntfeed.paths import cache_dir, package_data, prune_cache_family, write_cache_file
 
 
 def test_write_cache_file_replaces_whole_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -60,3 +61,9 @@ def test_prune_removes_old_model_folders(tmp_path: Path) -> None:
         _aged(folder, age)
     prune_cache_family(tmp_path / f"attack-model-{0:032x}", keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"attack-model-{0:032x}", f"attack-model-{1:032x}"]
+
+
+def test_package_data_is_where_importlib_resources_finds_it() -> None:
+    for parts in [("extract", "reference_domains.txt"), ("attack",), ()]:
+        assert package_data(*parts) == Path(str(resources.files("huntfeed").joinpath("data", *parts)))
+    assert package_data("extract", "reference_domains.txt").is_file()

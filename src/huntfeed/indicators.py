@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from typing import TYPE_CHECKING
 
 from huntfeed.errors import DataFileError
-from huntfeed.model import Fidelity, Indicator, IndicatorType
+from huntfeed.kinds import Fidelity, IndicatorType
 from huntfeed.paths import package_data
+
+if TYPE_CHECKING:  # annotations only: the extractor reads common_file_names without model's dataclasses
+    from huntfeed.model import Indicator
 
 NOT_IOCS = frozenset((IndicatorType.CVE, IndicatorType.ATTACK_ID))
 # Listed, but no severity points of their own: a file name or a GUID alone says little.

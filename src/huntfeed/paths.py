@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
-from importlib import resources
 from pathlib import Path
 
-import platformdirs
+# platformdirs, shutil and tempfile are imported where they are used: `huntfeed extract` with
+# $HUNTFEED_CACHE set needs none of them, and they cost a tenth of its start on a small file.
+_PACKAGE = Path(__file__).parent  # huntfeed/: what importlib.resources.files("huntfeed") names
 
 
 def data_dir() -> Path:
     """The user's data folder ($HUNTFEED_HOME, else the platform's data dir); created on demand."""
-    root = os.environ.get("HUNTFEED_HOME") or platformdirs.user_data_dir("huntfeed", appauthor=False)
+    root = os.environ.get("HUNTFEED_HOME")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_data_dir("huntfeed", appauthor=False)
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -30,6 +33,8 @@ def cache_dir() -> Path:
         return Path(env)
     if home := os.environ.get("HUNTFEED_HOME"):
         return Path(home) / "cache"
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir("huntfeed", appauthor=False))
 
 
@@ -38,6 +43,8 @@ def write_cache_file(target: Path, data: bytes) -> None:
 
     Raises OSError; callers treat an unwritable cache as a cost, never as a failure.
     """
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -76,6 +83,8 @@ def prune_cache_family(target: Path, keep: int = CACHE_KEEP) -> None:
     family = [p for p in target.parent.glob(f"{stem}-*{target.suffix}")
               if p != target and p.name.rpartition("-")[0] == stem and p.suffix == target.suffix]
     family.sort(key=_mtime, reverse=True)
+    import shutil
+
     for old in family[max(keep - 1, 0):]:
         with contextlib.suppress(OSError):
             if old.is_dir():
@@ -91,4 +100,6 @@ def default_db_url() -> str:
 
 def package_data(*parts: str) -> Path:
     """A path inside the package's bundled data folder."""
-    return Path(str(resources.files("huntfeed").joinpath("data", *parts)))
+    # The package folder itself, as importlib.resources.files("huntfeed") gives it for a package on
+    # disk (the only kind the data is read from): importlib.resources pulls in zipfile, bz2 and lzma.
+    return _PACKAGE.joinpath("data", *parts)

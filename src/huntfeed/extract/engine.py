@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huntfeed.extract.context import _inside, c2_context, find_sections, version_context
 from huntfeed.extract.digest import build as build_digest
@@ -19,7 +19,10 @@ from huntfeed.extract.fidelity import Policy, Signals, own_site_of
 from huntfeed.extract.patterns import HASH_LABEL_RE
 from huntfeed.extract.rules import RULE_OF, decide
 from huntfeed.extract.scan import scan
-from huntfeed.model import Fidelity, Indicator, IndicatorType
+from huntfeed.kinds import Fidelity, IndicatorType
+
+if TYPE_CHECKING:
+    from huntfeed.model import Indicator
 
 CHUNK = 1 << 20
 _TYPE_ORDER = {t: i for i, t in enumerate(IndicatorType)}
@@ -184,24 +187,21 @@ def _keep_plain(acc: Acc, piece: str, s: int, e: int) -> None:
 # A frozen dataclass's __init__ sends every field through object.__setattr__ (2 us per value);
 # writing the slots directly builds the same object in half the time.
 _FIELDS = ("type", "value", "raw", "start", "end", "defanged", "fidelity", "reason")
-_PUT = tuple(getattr(Indicator, f).__set__ for f in _FIELDS)
 
 
-def _indicator(
-    kind: IndicatorType,
-    value: str,
-    raw: str,
-    start: int,
-    end: int,
-    defanged: bool,
-    fidelity: Fidelity,
-    reason: str,
-    _p: tuple[Callable[[Indicator, object], None], ...] = _PUT,
-) -> Indicator:
-    ind: Indicator = object.__new__(Indicator)
-    _p[0](ind, kind), _p[1](ind, value), _p[2](ind, raw), _p[3](ind, start)
-    _p[4](ind, end), _p[5](ind, defanged), _p[6](ind, fidelity), _p[7](ind, reason)
-    return ind
+def _indicators(found: list[Row]) -> tuple[Indicator, ...]:
+    # huntfeed.model is imported here, not at start: `huntfeed extract` writes rows, never Indicators.
+    from huntfeed.model import Indicator
+
+    p: tuple[Callable[[Indicator, object], None], ...] = tuple(getattr(Indicator, f).__set__ for f in _FIELDS)
+    new = object.__new__
+    out = []
+    for kind, value, raw, start, end, defanged, fidelity, reason in found:
+        ind: Indicator = new(Indicator)
+        p[0](ind, kind), p[1](ind, value), p[2](ind, raw), p[3](ind, start)
+        p[4](ind, end), p[5](ind, defanged), p[6](ind, fidelity), p[7](ind, reason)
+        out.append(ind)
+    return tuple(out)
 
 
 # One decided value, as the command line writes it: (type, value, raw, start, end, defanged,
@@ -246,7 +246,7 @@ def finish(
     accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: ExtractContext | None
 ) -> tuple[Indicator, ...]:
     """Decide fidelity for each grouped value and build the Indicators."""
-    return tuple([_indicator(*row) for row in rows(accs, all=all, context=context)])
+    return _indicators(rows(accs, all=all, context=context))
 
 
 _ORDER = itemgetter(0, 1)

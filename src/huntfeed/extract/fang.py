@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from huntfeed.extract import rx as _rx
-from huntfeed.model import IndicatorType
+from huntfeed.kinds import IndicatorType
 
 _OPEN = r"(?:[\[\(\{<]|\\[\[\(\{])"
 _CLOSE = r"(?:[\]\)\}>]|\\[\]\)\}])"

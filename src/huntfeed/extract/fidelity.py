@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from huntfeed.extract import prepared, rx, warninglists
 from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, report_sites
 from huntfeed.extract.tld import registrable, tld_of
-from huntfeed.model import Fidelity, IndicatorType
+from huntfeed.kinds import Fidelity, IndicatorType
 
 HIGH, LOW = Fidelity.HIGH, Fidelity.LOW
 T = IndicatorType

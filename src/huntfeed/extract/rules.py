@@ -30,7 +30,7 @@ from huntfeed.extract.fidelity import (
 )
 from huntfeed.extract.knowledge import reference_domains
 from huntfeed.indicators import common_file_names
-from huntfeed.model import Fidelity, IndicatorType
+from huntfeed.kinds import Fidelity, IndicatorType
 
 T = IndicatorType
 

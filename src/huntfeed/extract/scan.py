@@ -24,7 +24,7 @@ from huntfeed.extract.fang import Fanged, fang_map
 from huntfeed.extract.marks import emphasis as _emphasis
 from huntfeed.extract.marks import link_role as _link_role
 from huntfeed.extract.tld import valid_tld
-from huntfeed.model import IndicatorType
+from huntfeed.kinds import IndicatorType
 
 T = IndicatorType
 _HASH_TYPES = {32: T.MD5, 40: T.SHA1, 64: T.SHA256, 128: T.SHA512}

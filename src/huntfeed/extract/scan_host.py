@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from huntfeed.extract import patterns as P
 from huntfeed.extract import rx as _rx
-from huntfeed.model import IndicatorType
+from huntfeed.kinds import IndicatorType
 
 if TYPE_CHECKING:
     from huntfeed.extract.scan import Ctx
