@@ -20,6 +20,10 @@ def matcher() -> RuleMatcher:
 @pytest.mark.parametrize(
     ("tid", "text", "fires"),
     [
+        # a shadow copy made or read to steal the AD database is credential access (sixth session)
+        ("T1490", "The operators copied ntds.dit out of a volume shadow copy of the domain controller.", False),
+        ("T1490", "They ran vssadmin create shadow /for=C: and took the SYSTEM hive as well.", False),
+        ("T1490", "The encryptor deletes all shadow copies with vssadmin before it starts.", True),
         # a wiper or ransomware overwriting the MBR is not a bootkit
         ("T1542.003", "The first stage overwrites the Master Boot Record so the host no longer boots.", False),
         ("T1542.003", "Stage one replaces the master boot record with a ransom note.", False),
