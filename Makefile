@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test venv kql lint typecheck bench clean
 KQL := tests/kql/node_modules/.package-lock.json
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt setup.py $(wildcard src/huntfeed/_native/*.c)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,scale]'
