@@ -66,11 +66,25 @@ def tram_cv(cat: object, labelled: Labelled, cfg: TrainConfig, cache: Path | Non
     print(HEADER)
     for name, (sc, note) in res.items():
         print(sc.row(f"{name} ({note})"))
+    _fixed_setting(signals, cat, cfg, space)
     print(f"\n(cross-validation took {time.time() - t0:.0f}s)")
     comb, oof = fit_combiner(signals, cat, cfg)  # type: ignore[arg-type]
     print(f"chosen setting: floor {comb.floor}, expected-F1 selection {comb.expected_f1}")
     _tram_false_positives(signals, cat, cfg, space)
     return comb
+
+
+def _fixed_setting(signals: list[object], cat: object, cfg: TrainConfig, space: set[str]) -> None:
+    """The combined row at the shipped model's setting, which the tuner's flips between settings within
+    0.001 of each other do not move: a rule's own effect shows here (compare like with like)."""
+    from huntfeed.attack.build import golds
+    from huntfeed.attack.evaluate import oof_probabilities, roll_up, select_all
+
+    shipped = AttackEngine.load(Path(tempfile.mkdtemp())).combiner
+    gold = [roll_up(g, space) for g in golds(signals, cat)]  # type: ignore[arg-type]
+    probs = oof_probabilities(signals, cat, cfg.folds)  # type: ignore[arg-type]
+    sc = score(gold, select_all(probs, shipped.floor, shipped.expected_f1, space))
+    print(sc.row(f"combined at the shipped setting (floor {shipped.floor}, expected-F1 {shipped.expected_f1})"))
 
 
 def _tram_false_positives(signals: list[object], cat: object, cfg: TrainConfig, space: set[str]) -> None:
@@ -294,6 +308,8 @@ def main() -> None:
     ap.add_argument("--windows", type=int, default=3, help="score runs of up to N neighbouring sentences")
     ap.add_argument("--window-mode", default="fast", choices=["fast", "exact"])
     ap.add_argument("--skip", default="", help="comma list of: tram,tables,procedures,evidence,dev,speed")
+    ap.add_argument("--shipped-stand-in", action="store_true",
+                    help="score the stand-in a second time with the shipped combiner (not refitted)")
     ap.add_argument("--dev-out", type=Path, help="folder for the dev set's profiles and predictions")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
@@ -312,6 +328,8 @@ def main() -> None:
         comb = tram_cv(cat, labelled, cfg, args.cache, models)
     if "tables" not in skip and "tram" not in skip:
         table_proxy(cat, labelled, cfg, models, comb)
+        if args.shipped_stand_in:  # the same reports through the shipped combiner: a rule's own effect
+            table_proxy(cat, labelled, cfg, models, AttackEngine.load(Path(tempfile.mkdtemp())).combiner)
     if "procedures" not in skip:
         procedures_holdout(cat, labelled, cfg, args.procedures, comb)
     if "evidence" not in skip:

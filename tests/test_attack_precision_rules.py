@@ -20,6 +20,21 @@ def matcher() -> RuleMatcher:
 @pytest.mark.parametrize(
     ("tid", "text", "fires"),
     [
+        # a command line as what detection rules key on is not a command run (seventh session)
+        ("T1059.003", "Some builds call the export by ordinal to dodge command-line rules.", False),
+        ("T1059.003", "The loader pads its arguments to slip past command-line detections.", False),
+        ("T1059.003", "Command-line logging showed the operator running whoami and net group.", True),
+        ("T1059.003", "The implant passes the command line to cmd.exe and returns the output.", True),
+        # the user opening their own app, settings or a page is what an overlay waits for (seventh session)
+        ("T1204.002", "When the victim opens one of the 34 targeted banking apps, a fake login is drawn over it.", False),
+        ("T1204.002", "It presses Back whenever the user opens its settings page.", False),
+        ("T1204.002", "The lure only runs once the user opens the attached invoice.", True),
+        ("T1204.002", "The payload waits until the victim opens the document and enables macros.", True),
+        # a download page or website served over HTTPS is the victims' download, not C2 (seventh session)
+        ("T1071.001", "The vendor's download page links to the installer over HTTPS.", False),
+        ("T1071.001", "Visitors reach the cloned website over HTTPS with a valid certificate.", False),
+        ("T1071.001", "The implant beacons over HTTPS every five minutes.", True),
+        ("T1071.001", "It posts the stolen data to its C2 web page over HTTPS.", True),
         # a shadow copy made or read to steal the AD database is credential access (sixth session)
         ("T1490", "The operators copied ntds.dit out of a volume shadow copy of the domain controller.", False),
         ("T1490", "They ran vssadmin create shadow /for=C: and took the SYSTEM hive as well.", False),

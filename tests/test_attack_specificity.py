@@ -98,6 +98,10 @@ def test_a_listed_id_confirmed_by_the_narrative_is_observed_with_that_sentence(e
         ("site/posts/seo-poisoning-pdf-converter.html", {"T1059.007"}, {"T1486", "T1059.005"}),
         ("site/posts/corvane-filegate-exploitation.html", set(), {"T1203"}),
         ("site/posts/oauth-consent-token-theft.html", {"T1566.002", "T1534", "T1098.005", "T1564.008"}, set()),
+        # seventh session: evidence of another class (detection rules, the victims' download, a mobile overlay)
+        ("site/posts/lsass-credential-dumping.html", {"T1003.001", "T1218.011"}, {"T1059", "T1059.003"}),
+        ("site/posts/tallyworks-trojanised-installer.html", {"T1071.001", "T1574.001"}, set()),
+        ("update/posts/quillfang-android-banking-trojan.html", set(), {"T1204.002"}),
     ],
 )
 def test_demo_profiles(engine: AttackEngine, post: str, present: set[str], absent: set[str]) -> None:
@@ -105,6 +109,25 @@ def test_demo_profiles(engine: AttackEngine, post: str, present: set[str], absen
     got = {h.id for h in engine.infer(document_text(html, "")).observed}
     assert present <= got
     assert not absent & got
+
+
+# A sentence the demo showed as evidence of a technique it does not describe (seventh session, from a
+# hunter's reading): one row per class; the technique may still be observed from other sentences.
+@pytest.mark.parametrize(
+    ("post", "tid", "sentence"),
+    [
+        ("site/posts/lsass-credential-dumping.html", "T1059", "Variants rename the output to look like log files"),
+        ("site/posts/tallyworks-trojanised-installer.html", "T1071", "Few users noticed: the download page links"),
+        ("update/posts/quillfang-android-banking-trojan.html", "T1204", "When the victim opens one of the 34"),
+        ("update/posts/quillfang-android-banking-trojan.html", "T1204", "It hides its icon after installation"),
+    ],
+)
+def test_demo_sentence_is_not_evidence_of(engine: AttackEngine, post: str, tid: str, sentence: str) -> None:
+    html = package_data("demo", *post.split("/")).read_text(encoding="utf-8")
+    text = document_text(html, "")
+    assert sentence in text  # the row guards a sentence the post really has
+    family = [h for h in engine.infer(text).observed if h.id.split(".")[0] == tid]
+    assert not [e.text for h in family for e in h.evidence if e.text.startswith(sentence)]
 
 
 def test_no_evidence_sentence_is_a_list_or_a_negation(engine: AttackEngine) -> None:
