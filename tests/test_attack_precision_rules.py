@@ -35,7 +35,11 @@ def matcher() -> RuleMatcher:
         ("T1071.001", "Visitors reach the cloned website over HTTPS with a valid certificate.", False),
         ("T1071.001", "The implant beacons over HTTPS every five minutes.", True),
         ("T1071.001", "It posts the stolen data to its C2 web page over HTTPS.", True),
-        # a shadow copy made or read to steal the AD database is credential access (sixth session)
+        # a compressed archive as the kind of file delivered is not collected data archived (seventh session)
+        ("T1560", "The link pulls down the next stage, which is a compressed archive holding the loader.", False),
+        ("T1560", "Office documents since 2007 are compressed archives.", False),
+        ("T1560", "Stolen documents are packed into a compressed archive before upload.", True),
+        ("T1542.003", "It then writes 512 bytes over the master boot record.", False),
         ("T1490", "The operators copied ntds.dit out of a volume shadow copy of the domain controller.", False),
         ("T1490", "They ran vssadmin create shadow /for=C: and took the SYSTEM hive as well.", False),
         ("T1490", "The encryptor deletes all shadow copies with vssadmin before it starts.", True),

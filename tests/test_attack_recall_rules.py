@@ -89,6 +89,14 @@ def _found(matcher: RuleMatcher, text: str) -> dict[str, bool]:
         ("T1197", "Persistence comes from bitsadmin /SetNotifyCmdLine on the download job.", True),
         ("T1197", "It queues the download through the Background Intelligent Transfer Service.", True),
         ("T1197", "The low bits of the counter select which job the worker runs.", False),
+        # processes stopped before encryption (seventh session: ATT&CK's T1489 names processes as well as services)
+        ("T1489", "Before encrypting, it runs taskkill /f /im sqlservr.exe.", True),
+        ("T1489", "The encryptor kills database and mail processes so their files can be opened.", True),
+        ("T1489", "The loader terminates its own process when a debugger is attached.", False),
+        # a public exploit or proof-of-concept code taken by the adversary (seventh session)
+        ("T1588.005", "The actor reused a public exploit for the VPN appliance.", True),
+        ("T1588.005", "Its first stage was copied from an exploit proof-of-concept on a code-sharing site.", True),
+        ("T1588.005", "The actor exploited the appliance with a custom payload.", False),
     ],
 )
 def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> None:
@@ -107,6 +115,9 @@ def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> 
         ("It unhooks ntdll.dll by mapping a fresh copy from disk.", "T1562.001", True),
         ("It runs wmic csproduct get UUID to fingerprint the machine.", "T1082", True),
         ("The backdoor creates a BITS job that uploads the archive to its server.", "T1197", True),
+        ("Before encrypting, it runs taskkill /f /im sqlservr.exe.", "T1489", True),
+        ("The actor reused a public exploit for the VPN appliance.", "T1588.005", True),
+        ("The encryptor kills database and mail processes so their files can be opened.", "T1489", False),
         # "encrypted files" as a noun phrase stays a weak phrase: a loader's payload may be one of them
         ("The loader decrypts the third of the encrypted files into memory.", "T1486", False),
     ],
