@@ -39,7 +39,7 @@ def _relative(tid: str, ids: set[str]) -> str | None:
 
 def _miss_cause(tid: str, reported: set[str], prob: float | None, sig: object, floor: float) -> str:
     if _relative(tid, reported):
-        return "sub-technique vs parent"
+        return "a relative reported instead"
     if sig is None:
         return "no signal"
     if sig.explicit and not sig.rule_spans and not (sig.clf and sig.clf[0][0] > 0):  # type: ignore[attr-defined]
@@ -48,7 +48,7 @@ def _miss_cause(tid: str, reported: set[str], prob: float | None, sig: object, f
         return "candidate below selection"
     if sig.rule_spans:  # type: ignore[attr-defined]
         return "phrase hit, low confidence"
-    return "weak classifier only"
+    return "no phrase, classifier margin only"
 
 
 def analyse(engine: AttackEngine) -> list[dict[str, object]]:
@@ -79,7 +79,7 @@ def analyse(engine: AttackEngine) -> list[dict[str, object]]:
             h = hits[tid]
             out.append({
                 "doc": r["id"], "id": tid, "kind": "fp",
-                "cause": "sub-technique vs parent" if _relative(tid, gold) else "",
+                "cause": "a relative of a listed id" if _relative(tid, gold) else "",
                 "relative": _relative(tid, gold), "conf": h.confidence, "methods": list(h.methods),
                 "evidence": [e.text[:220] for e in h.evidence],
             })
