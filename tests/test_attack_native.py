@@ -9,7 +9,7 @@ same arrays and the same floats, bit for bit. Inputs in, exact outputs out, then
 from __future__ import annotations
 
 import json
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import mmh3
 import numpy as np
@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from huntfeed._native import load
 from huntfeed.attack import hashing, margins
-from huntfeed.attack.classifier import CHAR_NGRAMS
+from huntfeed.attack.classifier import CHAR_NGRAMS, SentenceModel
 from huntfeed.attack.engine import AttackEngine
 from huntfeed.attack.text import split_sentences
 from huntfeed.feeds.article import document_text
@@ -269,3 +269,65 @@ def test_pure_python_gives_the_same_margins_on_the_demo_corpus(monkeypatch: pyte
     fast = margins_now()
     monkeypatch.setenv("HUNTFEED_PURE", "1")
     assert margins_now() == fast
+
+
+# ---- the window margins ----
+
+
+def _window_inputs(rng: np.random.Generator, n: int, labels: int, width: int) -> tuple[np.ndarray, ...]:
+    product = rng.standard_normal((n, labels)).astype(np.float32)
+    norms = (rng.random(n) * 3).astype(np.float32)
+    norms[::5] = 0.0  # empty sentences: the floor 1e-12 under the square root
+    dots = tuple((rng.random(max(n - lag, 0)) * 2 - 0.5).astype(np.float32) for lag in range(1, width))
+    bias = rng.standard_normal(labels).astype(np.float32)
+    return product, norms, dots, bias
+
+
+def _rows(n: int, width: int) -> int:
+    return sum(max(0, n - size + 1) for size in range(1, width + 1))
+
+
+@pytest.mark.parametrize(("n", "width"), [(0, 3), (1, 3), (2, 3), (3, 3), (40, 1), (40, 2), (57, 3), (30, 5)])
+def test_the_window_margins_are_the_twins_float_for_float(native: ModuleType, n: int, width: int) -> None:
+    rng = np.random.default_rng(n * 10 + width)
+    product, norms, dots, bias = _window_inputs(rng, n, 37, width)
+    got = np.full((_rows(n, width), 37), np.nan, dtype=np.float32)
+    want = got.copy()
+    native.windows(product, norms, dots, bias, width, got)
+    SentenceModel._windows(SimpleNamespace(bias=bias), product, norms, dict(enumerate(dots, 1)), width, want)  # type: ignore[arg-type]
+    assert got.tobytes() == want.tobytes()
+
+
+def test_window_margins_keep_nan_and_inf_as_numpy_does(native: ModuleType) -> None:
+    rng = np.random.default_rng(5)
+    product, norms, dots, bias = _window_inputs(rng, 6, 4, 3)
+    product[1, 2], product[3, 0], norms[4], dots[0][2] = np.nan, np.inf, np.nan, -np.inf
+    got, want = (np.zeros((_rows(6, 3), 4), dtype=np.float32) for _ in range(2))
+    with np.errstate(all="ignore"):
+        native.windows(product, norms, dots, bias, 3, got)
+        SentenceModel._windows(SimpleNamespace(bias=bias), product, norms, dict(enumerate(dots, 1)), 3, want)  # type: ignore[arg-type]
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"dots": ()}, TypeError),  # not width - 1 arrays
+        ({"dots": [np.zeros(5, np.float32), np.zeros(4, np.float32)]}, TypeError),  # a list
+        ({"dots": (np.zeros(5, np.float32), np.zeros(3, np.float32))}, ValueError),
+        ({"norms": np.zeros(6, np.float64)}, TypeError),
+        ({"bias": np.zeros(5, np.float32)}, ValueError),
+        ({"out": np.zeros((14, 4), np.float32)}, ValueError),
+        ({"out": np.zeros(60, np.float32)}, ValueError),
+        ({"width": 0}, ValueError),
+        ({"width": 100}, ValueError),
+        ({"raw": "text"}, TypeError),
+    ],
+)
+def test_window_margins_reject_wrong_input(native: ModuleType, change: dict[str, object], error: type) -> None:
+    product, norms, dots, bias = _window_inputs(np.random.default_rng(2), 6, 4, 3)
+    args: dict[str, object] = {"raw": product, "norms": norms, "dots": dots, "bias": bias, "width": 3,
+                               "out": np.zeros((_rows(6, 3), 4), np.float32)}
+    args.update(change)
+    with pytest.raises(error):
+        native.windows(*args.values())

@@ -16,6 +16,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #define N_WORD (1u << 20)
@@ -486,12 +487,94 @@ done:
     return result;
 }
 
+/* ---------- the window margins ---------- */
+
+/* numpy's maximum: NaN when either is NaN. */
+static inline float np_maximum(float a, float b) { return a != a ? a : (b != b ? b : (a >= b ? a : b)); }
+
+/* classifier.SentenceModel.window_decision after the product, float for float: NumPy's float64 and
+   float32 steps done in the same types and the same order, without its n x labels temporaries. */
+static PyObject *windows(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *o_raw, *o_norms, *o_dots, *o_bias, *o_out;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "OOOOnO:windows", &o_raw, &o_norms, &o_dots, &o_bias, &width, &o_out)) return NULL;
+    if (width < 1 || width > 64) { PyErr_SetString(PyExc_ValueError, "width must be 1..64"); return NULL; }
+    if (!PyTuple_Check(o_dots) || PyTuple_GET_SIZE(o_dots) != width - 1) {
+        PyErr_SetString(PyExc_TypeError, "dots must be a tuple of width - 1 arrays");
+        return NULL;
+    }
+    buf b[4 + 63];
+    memset(b, 0, sizeof b);
+    PyObject *result = NULL;
+    double *num = NULL;
+    if (get_buf(o_raw, &b[0], "raw", "f", 0) < 0 || get_buf(o_norms, &b[1], "norms", "f", 0) < 0
+        || get_buf(o_bias, &b[2], "bias", "f", 0) < 0 || get_buf(o_out, &b[3], "out", "f", 1) < 0)
+        goto done;
+    for (Py_ssize_t lag = 1; lag < width; lag++)
+        if (get_buf(PyTuple_GET_ITEM(o_dots, lag - 1), &b[3 + lag], "dots", "f", 0) < 0) goto done;
+    if (b[0].b.ndim != 2 || b[3].b.ndim != 2) { PyErr_SetString(PyExc_ValueError, "raw and out must be 2-d"); goto done; }
+    Py_ssize_t n = b[0].b.shape[0], L = b[0].b.shape[1], total = 0;
+    for (Py_ssize_t size = 1; size <= width; size++) total += n - size + 1 > 0 ? n - size + 1 : 0;
+    int fits = items(&b[1]) == n && items(&b[2]) == L && b[3].b.shape[0] == total && b[3].b.shape[1] == L;
+    for (Py_ssize_t lag = 1; lag < width && fits; lag++) fits = items(&b[3 + lag]) == (n - lag > 0 ? n - lag : 0);
+    if (!fits) { PyErr_SetString(PyExc_ValueError, "windows: array sizes do not fit together"); goto done; }
+    if (n > 0 && (size_t)n > SIZE_MAX / sizeof(double) / (size_t)(L ? L : 1)) { PyErr_NoMemory(); goto done; }
+    num = PyMem_Malloc(n && L ? (size_t)n * (size_t)L * sizeof(double) : 1);
+    if (!num) { PyErr_NoMemory(); goto done; }
+    const float *raw = b[0].b.buf, *norms = b[1].b.buf, *bias = b[2].b.buf;
+    float *out = b[3].b.buf;
+    Py_BEGIN_ALLOW_THREADS
+    /* Single sentences: raw (as float64) + bias, rounded to float32; num = raw * norm (float64). */
+    for (Py_ssize_t j = 0; j < n; j++) {
+        double nj = norms[j];
+        for (Py_ssize_t l = 0; l < L; l++) {
+            double r = raw[j * L + l];
+            out[j * L + l] = (float)(r + (double)bias[l]);
+            num[j * L + l] = r * nj;
+        }
+    }
+    Py_ssize_t at = n;
+    for (Py_ssize_t size = 2; size <= width; size++) {
+        Py_ssize_t m = n - size + 1;
+        if (m <= 0) break;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            /* The squared norm of the run's sum in float32: the members' squares, then twice each
+               pair's dot product, lag by lag, in window_decision's order. */
+            float sq = 0.0f;
+            for (Py_ssize_t k = 0; k < size; k++) sq = sq + norms[j + k] * norms[j + k];
+            for (Py_ssize_t lag = 1; lag < size; lag++) {
+                const float *d = b[3 + lag].b.buf;
+                for (Py_ssize_t k = 0; k < size - lag; k++) sq = sq + 2.0f * d[j + k];
+            }
+            double den = sqrtf(np_maximum(sq, (float)1e-12));
+            const float *next = raw + (j + size - 1) * L;
+            double nn = norms[j + size - 1];
+            double *row = num + j * L;
+            float *dst = out + (at + j) * L;
+            for (Py_ssize_t l = 0; l < L; l++) {
+                row[l] = row[l] + (double)next[l] * nn;
+                dst[l] = (float)(row[l] / den + (double)bias[l]);
+            }
+        }
+        at += m;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(num);
+    release(b, 4 + 63);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"term_counts", term_counts, METH_VARARGS,
      "term_counts(texts, lo, hi) -> (indptr, indices, counts) as int32/int32/float32 bytes, for lower-cased texts."},
     {"product", product, METH_VARARGS,
      "product(x_indptr, x_indices, x_data, kind, rows, w_indptr, w_indices, w_data, out): out += x @ w, "
      "each margin's terms in the row's stored order."},
+    {"windows", windows, METH_VARARGS,
+     "windows(raw, norms, dots, bias, width, out): the margins of every sentence and run of up to width "
+     "sentences, as SentenceModel.window_decision computes them from the product."},
     {NULL, NULL, 0, NULL},
 };
 
