@@ -48,12 +48,16 @@ def _reference(texts: list[str], char_ngrams: tuple[int, int]) -> sp.csr_matrix:
 
 
 def _assert_same(texts: list[str], char_ngrams: tuple[int, int] = CHAR_NGRAMS) -> None:
-    want, got = _reference(texts, char_ngrams), hashing.raw_counts(texts, char_ngrams)
-    assert got.shape == want.shape
-    for name in ("indptr", "indices", "data"):
-        a, b = getattr(got, name), getattr(want, name)
-        assert a.dtype == b.dtype, name
-        assert np.array_equal(a, b), name
+    """`raw_counts` (the C kernel where it is built) and the Python twin both give scikit-learn's matrix."""
+    want = _reference(texts, char_ngrams)
+    twin = hashing.twin_counts(texts, char_ngrams)
+    twin.data = 1.0 + np.log(twin.data)
+    for got in (hashing.raw_counts(texts, char_ngrams), twin):
+        assert got.shape == want.shape
+        for name in ("indptr", "indices", "data"):
+            a, b = getattr(got, name), getattr(want, name)
+            assert a.dtype == b.dtype, name
+            assert np.array_equal(a, b), name
 
 
 def _corpus() -> list[str]:
@@ -124,6 +128,8 @@ def test_a_lone_surrogate_fails_as_in_scikit_learn() -> None:
         _reference(["bad \ud800 text"], CHAR_NGRAMS)
     with pytest.raises(UnicodeEncodeError):
         hashing.raw_counts(["bad \ud800 text"], CHAR_NGRAMS)
+    with pytest.raises(UnicodeEncodeError):
+        hashing.twin_counts(["bad \ud800 text"], CHAR_NGRAMS)
 
 
 @settings(max_examples=100, deadline=None)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from huntfeed._native import load
 from huntfeed.attack import hashing, margins
 from huntfeed.attack.catalog import Catalog
 from huntfeed.attack.combine import CLF_KEEP, Combiner
@@ -119,14 +120,27 @@ class SentenceModel:
         norms = np.sqrt(margins.row_sums(x, x.data * x.data))  # the norms of x.multiply(x).sum(axis=1)
         safe = np.where(norms > 0, norms, 1.0)
         xn = margins.scale_rows(x, 1.0 / safe)  # sp.diags(1.0 / safe) @ x, the same values and order
-        raw = np.asarray(margins.product(xn, self.weights), dtype=np.float64)  # (xn @ weights).toarray()
-        unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
+        product = margins.product(xn, self.weights)  # (xn @ weights).toarray(), float32
         sizes = [max(0, n - size + 1) for size in range(1, width + 1)]
         scores = np.empty((sum(sizes), len(self.labels)), dtype=np.float32)
+        owners = [j for m in sizes for j in range(m)]
+        dots = {lag: margins.neighbour_dots(x, lag) for lag in range(1, width)}
+        native = load("attack_kernels")
+        if native is not None and width <= 64 and self.bias.dtype == norms.dtype == x.dtype == np.float32:
+            # The same float64 and float32 steps as below, in one pass (attack_kernels.c `windows`).
+            native.windows(product, norms, tuple(dots[lag] for lag in range(1, width)), self.bias, width, scores)
+            return scores, owners
+        self._windows(product, norms, dots, width, scores)
+        return scores, owners
+
+    def _windows(self, product: np.ndarray, norms: np.ndarray, dots: dict[int, np.ndarray], width: int,
+                 scores: np.ndarray) -> None:
+        """`window_decision`'s margins from the product, in NumPy (the C kernel's twin)."""
+        n = len(norms)
+        raw = np.asarray(product, dtype=np.float64)
+        unnorm = raw * norms.reshape(-1, 1)  # W.x for the unnormalised vectors
         bias = self.bias.reshape(1, -1)
         np.add(raw, bias, out=scores[:n], casting="unsafe")  # in float64, then rounded to float32
-        owners = list(range(n))
-        dots = {lag: margins.neighbour_dots(x, lag) for lag in range(1, width)}
         at, num = n, unnorm
         for size in range(2, width + 1):
             m = n - size + 1
@@ -140,9 +154,7 @@ class SentenceModel:
                     sq = sq + 2.0 * dots[lag][k : k + m]
             den = np.sqrt(np.maximum(sq, 1e-12)).reshape(-1, 1)
             np.add(num / den, bias, out=scores[at : at + m], casting="unsafe")
-            owners.extend(range(m))
             at += m
-        return scores, owners
 
     def _window_scores(self, texts: list[str], width: int) -> tuple[np.ndarray, list[int]]:
         """Margins of every text and run of up to ``width`` texts, with each row's first text."""

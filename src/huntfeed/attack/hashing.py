@@ -18,11 +18,14 @@ from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import compress
+from types import ModuleType
 from typing import Final
 
 import mmh3
 import numpy as np
 import scipy.sparse as sp
+
+from huntfeed._native import load
 
 N_WORD: Final = 2**20
 N_CHAR: Final = 2**20
@@ -237,10 +240,33 @@ def hasher(char_ngrams: tuple[int, int]) -> TermHasher:
 
 
 def raw_counts(texts: Sequence[str], char_ngrams: tuple[int, int]) -> sp.csr_matrix:
-    """Sub-linear term counts (1 + log count) over both hashed spaces: `classifier.raw_counts`."""
-    n = len(texts)
-    if n == 0:
+    """Sub-linear term counts (1 + log count) over both hashed spaces: `classifier.raw_counts`.
+
+    By the C accelerator (``_native/attack_kernels.c``) where it is built, else by `TermHasher`
+    (the twin: the same matrix, array for array).
+    """
+    if len(texts) == 0:
         return sp.csr_matrix((0, N_TOTAL), dtype=np.float32)
+    native = load("attack_kernels")
+    x = native_counts(native, texts, char_ngrams) if native is not None else twin_counts(texts, char_ngrams)
+    x.data = 1.0 + np.log(x.data)
+    return x
+
+
+def native_counts(native: ModuleType, texts: Sequence[str], char_ngrams: tuple[int, int]) -> sp.csr_matrix:
+    """The term counts (before the log) by the C kernel: each text lower-cased on its own, as scikit-learn does."""
+    low = list(map(str.lower, texts))  # (a text that is not a str: TypeError, as the twin's join raises)
+    indptr, indices, counts = native.term_counts(low, *char_ngrams)
+    arrays = (np.frombuffer(bytearray(counts), dtype=np.float32), np.frombuffer(bytearray(indices), dtype=np.int32),
+              np.frombuffer(bytearray(indptr), dtype=np.int32))
+    x = sp.csr_matrix(arrays, shape=(len(texts), N_TOTAL))
+    x.has_canonical_format = True  # sorted columns, no duplicates (the kernel counted them)
+    return x
+
+
+def twin_counts(texts: Sequence[str], char_ngrams: tuple[int, int]) -> sp.csr_matrix:
+    """The term counts (before the log) in Python and NumPy: `TermHasher` and SciPy's per-row counting."""
+    n = len(texts)
     rows, cols = hasher(char_ngrams).entries(texts)
     # Grouped by text (a radix sort of small ints), then each text's columns sorted and counted by
     # SciPy's per-row kernels: a third less time than one sort of all (text, column) keys.
@@ -250,5 +276,4 @@ def raw_counts(texts: Sequence[str], char_ngrams: tuple[int, int]) -> sp.csr_mat
     np.cumsum(np.bincount(small, minlength=n), out=indptr[1:])
     x = sp.csr_matrix((np.ones(len(order), dtype=np.float32), cols[order].astype(np.int32), indptr), shape=(n, N_TOTAL))
     x.sum_duplicates()  # sorted columns, each with its count (exact in float32)
-    x.data = 1.0 + np.log(x.data)
     return x

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from huntfeed._native import load
+
 try:  # SciPy's kernels behind ``csr @ csr`` and ``csc @ dense``; without them the public operator
     from scipy.sparse._sparsetools import csc_matvecs, csr_elmul_csr, csr_matmat, csr_row_index, csr_todense
 except ImportError:  # pragma: no cover - a SciPy that moved them
@@ -104,6 +106,11 @@ class DenseRows:
         """
         n = x.shape[0]
         assert out.flags.c_contiguous  # the kernel writes through out's rows as one flat view
+        native = load("attack_kernels")
+        if native is not None:  # row by row in stored order, any order (the same floats; attack_kernels.c)
+            w = self.w
+            native.product(x.indptr, x.indices, x.data, self.kind, self.rows, w.indptr, w.indices, w.data, out)
+            return
         slot = self.kind[x.indices]
         used = slot != NONE  # a term without weights adds nothing in either kernel
         rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(x.indptr))[used]
