@@ -29,6 +29,7 @@ def matcher() -> RuleMatcher:
         ("T1204.002", "When the victim opens one of the 34 targeted banking apps, a fake login is drawn over it.", False),
         ("T1204.002", "It presses Back whenever the user opens its settings page.", False),
         ("T1204.002", "The lure only runs once the user opens the attached invoice.", True),
+        ("T1204.002", "The dropper runs as soon as the victim opens the trojanised app.", True),
         ("T1204.002", "The payload waits until the victim opens the document and enables macros.", True),
         # a download page or website served over HTTPS is the victims' download, not C2 (seventh session)
         ("T1071.001", "The vendor's download page links to the installer over HTTPS.", False),
