@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from huntfeed._native import load as _load_native
 from huntfeed.extract import rx as _rx
 from huntfeed.kinds import IndicatorType
 
@@ -283,7 +284,23 @@ def _plain_scheme(text: str, pos: int) -> bool:
 _BR_INFO = tuple(_br_info(k) for k in _BR_KINDS)
 
 
-def _tokens(text: str) -> list[_Tok]:
+# The C twin of _bracket_tokens_py (src/huntfeed/_native/extract_fang.c): the anchor and style
+# patterns read in one loop, returning (start, end, style index); None where it is not built or
+# HUNTFEED_PURE=1.
+_NATIVE = _load_native("extract_fang")
+_BR_KIND_REP = tuple((kind, rep) for kind, _, rep in _BR_INFO)
+
+
+def _bracket_tokens(text: str) -> list[_Tok]:
+    """The replacements of the styles led by a bracket, backslash or caret, in text order."""
+    if _NATIVE is None:
+        return _bracket_tokens_py(text)
+    kind_rep = _BR_KIND_REP
+    return [(s, e, *kind_rep[k]) for s, e, k in _NATIVE.bracket_tokens(text)]
+
+
+def _bracket_tokens_py(text: str) -> list[_Tok]:
+    """``_bracket_tokens`` by the patterns: the reference the C twin is tested against, and the fallback."""
     toks: list[_Tok] = []
     last = -1
     match, info, add = _BR_RE.match, _BR_INFO, toks.append
@@ -306,6 +323,23 @@ def _tokens(text: str) -> list[_Tok]:
         elif back < 0 and pos and text[pos - 1] in " \t":
             pos = _spaces_before(text, pos)
         add((pos, last, kind, rep))
+    return toks
+
+
+_FAST_KIND_REP = tuple((kind, "." if kind in _DOT_KINDS else "@") for kind, _, _ in _FAST_RES)
+
+
+def _fast_tokens(text: str) -> list[_Tok]:
+    """The replacements of the other styles (spaced, spelled, escaped, full-width), style by style."""
+    if _NATIVE is None:
+        return _fast_tokens_py(text)
+    kind_rep = _FAST_KIND_REP
+    return [(s, e, *kind_rep[k]) for s, e, k in _NATIVE.fast_tokens(text)]
+
+
+def _fast_tokens_py(text: str) -> list[_Tok]:
+    """``_fast_tokens`` by the patterns: the reference the C twin is tested against, and the fallback."""
+    toks: list[_Tok] = []
     ascii_only = text.isascii()  # O(1) in CPython: the full-width styles need not scan
     for kind, rx, gates in _FAST_RES:
         if ascii_only and kind in _UNICODE_KINDS or gates and not any(g in text for g in gates):
@@ -314,6 +348,12 @@ def _tokens(text: str) -> list[_Tok]:
             tok = _fast_token(text, kind, m)
             if tok is not None:
                 toks.append(tok)
+    return toks
+
+
+def _tokens(text: str) -> list[_Tok]:
+    toks = _bracket_tokens(text)
+    toks += _fast_tokens(text)
     last = -1
     for at in _scheme_anchors(text):
         if at < last or _plain_scheme(text, at):

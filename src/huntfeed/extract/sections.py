@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from huntfeed._native import load as _load_native
 from huntfeed.extract import rx as _rx
 
 # The heading words, as alternations: each is searched as r"(?i)\b(?:w1|w2|...)\b" (_words).
@@ -158,7 +159,7 @@ _HEX_CLASS = bytes(0x68 if chr(i) in "0123456789abcdefABCDEF" else 0x20 for i in
 _HEX_RUN = b"h" * 32
 
 
-def _evidence(text: str, a: int, b: int) -> bool:
+def _evidence_py(text: str, a: int, b: int) -> bool:
     """True when text[a:b] holds a defanged value, an IPv4 address, a digest or an e-mail address."""
     line = text[a:b]
     if any(g in line for g in _GATES) and (
@@ -305,7 +306,7 @@ def _spans(
     return ioc, refs
 
 
-def _listed(text: str, a: int, b: int) -> bool:
+def _listed_py(text: str, a: int, b: int) -> bool:
     """A neutral section with no IOC parent is an IOC list when a quarter of its lines hold
     evidence: Unit 42 style records ("- SHA256 hash: ...", "- File size: ...") carry one per four.
     Sentences do not count either way (a list is judged by its items), and the search stops as
@@ -322,11 +323,19 @@ def _listed(text: str, a: int, b: int) -> bool:
         if hits + left < need:
             return False  # too few lines left to make a quarter
         left -= 1
-        if _evidence(item, 0, len(item)):
+        if _evidence_py(item, 0, len(item)):
             hits += 1
             if hits >= need:
                 return True
     return False
+
+
+# The C twins of _evidence_py and _listed_py (src/huntfeed/_native/extract_sections.c): one loop
+# over the characters instead of a slice, a split and up to six pattern searches per line; the
+# Python ones where the extension is not built or HUNTFEED_PURE=1.
+_NATIVE = _load_native("extract_sections")
+_evidence: Callable[[str, int, int], bool] = _NATIVE.evidence if _NATIVE is not None else _evidence_py
+_listed: Callable[[str, int, int], bool] = _NATIVE.listed if _NATIVE is not None else _listed_py
 
 
 _PROSE_END = _rx.compile(r"[.:!?][^\S\n]*+(?:\n|\Z)")  # a line that may be a sentence (is_prose decides)

@@ -1,0 +1,478 @@
+"""The extraction's C accelerators against their pure-Python twins, and their behaviour on hostile input.
+
+Each C function must give exactly what its twin gives: on the demo corpus, on the shared sets
+(skipped with a message where ../shared is absent), on random text made of the characters that
+matter, and on probes of every code point for the character classes the twin's patterns use.
+Where the extension is not built the C tests skip and say so; the pure path is tested anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+
+from huntfeed._native import load
+from huntfeed.extract import digest, fang, sections
+from huntfeed.feeds.article import html_to_text
+from huntfeed.paths import package_data
+from tests.conftest import shared_path
+
+C_DIGEST = load("extract_digest")
+C_SECTIONS = load("extract_sections")
+C_FANG = load("extract_fang")
+needs_c = pytest.mark.skipif(C_DIGEST is None, reason="C accelerator extract_digest not built (no compiler?)")
+needs_c_sections = pytest.mark.skipif(C_SECTIONS is None, reason="C accelerator extract_sections not built")
+needs_c_fang = pytest.mark.skipif(C_FANG is None, reason="C accelerator extract_fang not built")
+
+
+def _c_brackets(text: str) -> list[tuple[int, int, str, str]]:
+    return [(s, e, *fang._BR_KIND_REP[k]) for s, e, k in C_FANG.bracket_tokens(text)]
+
+
+def _c_fast(text: str) -> list[tuple[int, int, str, str]]:
+    return [(s, e, *fang._FAST_KIND_REP[k]) for s, e, k in C_FANG.fast_tokens(text)]
+
+
+def _demo_texts() -> list[str]:
+    root = package_data("demo")
+    return [
+        html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
+        for p in sorted(root.glob("*/posts/*.html"))
+    ]
+
+
+def _shared_texts(name: str, field: str) -> list[str]:
+    path = shared_path("eval", name)  # skips with a message where ../shared is absent
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [str(r.get(field) or "") for r in rows]
+
+
+# --- windows(): identity --------------------------------------------------------------------
+
+
+@needs_c
+def test_windows_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_DIGEST.windows(text) == digest.windows_py(text)
+
+
+@needs_c
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_windows_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        assert C_DIGEST.windows(text) == digest.windows_py(text)
+
+
+_ATOMS = (
+    *".@[]{}<>\\^():/,-_~%",
+    "DOT", "AT", "At ", "AS", "-dot-", "CVE", "Cve", "cve", "asn", "HK", "Mozilla/", "TA1234", "T1234",
+    "__", "_0123456789ab_", ",12,3", ",1234,5", "http", "hxxps", "(dot", "( at ", "(arroba", "(punkt",
+    "(www", "(https", " ", " ", "  ", "\n", "\t", "a", "Z", "0", "9", "x" * 20, "y" * 700, "[[" * 400,
+    ".z" * 300, "1a" * 9, "é", "’", "\u212a", "\u017f", "\x00", "\ud800", "\U0001f600", "\xa0", "\u0663",
+    "\r", "\x0b",
+)  # fmt: skip
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_windows_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(800):
+        text = "".join(rnd.choice(_ATOMS) for _ in range(rnd.choice((5, 50, 300, 1500))))
+        if rnd.random() < 0.2:
+            text = text.replace("\n", "")
+        assert C_DIGEST.windows(text) == digest.windows_py(text), repr(text[:200])
+
+
+# --- windows(): tables --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("", []),
+        ("plain prose without anchors at all " * 70, []),
+        ("word " * 40 + "see evil.com now " + "word " * 40, [(204, 212)]),  # a dot-led token
+        ("word " * 40 + "host example [.] com here " + "word " * 40, [(205, 220)]),  # reach 1 across blanks
+        ("x " * 100 + "HKCU Run key\n" + "y" * 200, [(200, 212)]),  # reach 2: to the line end
+        ("short line\nanother one\n" + "z" * 200, [(0, 22)]),  # a run of short lines is one window
+        ("w " * 90 + "Tue,12,3 " + "w " * 90, [(180, 188)]),  # ",12,3": a comma-spelled address
+    ],
+)
+def test_windows_table(text: str, spans: list[tuple[int, int]]) -> None:
+    assert digest.windows_py(text) == spans
+    if C_DIGEST is not None:
+        assert C_DIGEST.windows(text) == spans
+
+
+def _class_probe(make: str) -> str:
+    """One long line with a probe per code point, far enough apart that no windows merge."""
+    return (" " * 8).join(make.format(c=chr(cp)) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+
+
+@needs_c
+@pytest.mark.parametrize("make", ["a,1,{c}x", "a){c}", "ab]{c}", "a.{c}b", "T{c}123", "(at{c}", "(pun{c}t", "(wW{c}"])
+def test_windows_classes_match_python_re_on_every_code_point(make: str) -> None:
+    # \d (Unicode decimals), \w, \s and the case-insensitive words: the C classes against re's.
+    text = _class_probe(make)
+    assert C_DIGEST.windows(text) == digest.windows_py(text)
+
+
+def test_probe_facts_python_re() -> None:
+    # What the probes above rely on: re's classes on str are Unicode ones, and (?i) folds U+212A, U+017F.
+    assert re.fullmatch(r"\d", "\u0663") and re.fullmatch(r"\w", "é") and re.fullmatch(r"\s", "\xa0")
+    assert re.fullmatch(r"(?i:punkt)", "pun\u212at") and re.fullmatch(r"(?i:https)", "http\u017f")
+
+
+# --- windows(): hostile input -------------------------------------------------------------
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\x00" * 5000,
+        "a.b\x00c.d " * 500,
+        "\ud800.\udfff@x " * 400,
+        "\U0001f600.evil.com " * 300,
+        "[" * 200_000,
+        "." * 200_000,
+        "a" * 300_000 + ".com",
+        "@" * 100_000,
+        ("1" * 70 + " ") * 2000,
+        "\n" * 100_000,
+        "x\n" * 50_000,
+    ],
+)
+def test_windows_hostile_input_same_as_twin(text: str) -> None:
+    assert C_DIGEST.windows(text) == digest.windows_py(text)
+
+
+@needs_c
+@pytest.mark.parametrize("arg", [None, b"bytes", 3, ["a.b"], bytearray(b"x")])
+def test_windows_non_str_is_a_type_error(arg: object) -> None:
+    with pytest.raises(TypeError, match="must be str"):
+        C_DIGEST.windows(arg)
+
+
+@needs_c
+def test_windows_wrong_arity_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        C_DIGEST.windows()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        C_DIGEST.windows("a", "b")  # type: ignore[call-arg]
+
+
+# --- evidence() and listed(): identity ------------------------------------------------------
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+@needs_c_sections
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_evidence_and_listed_same_on_shared_sets(name: str, field: str) -> None:
+    rnd = random.Random(7)
+    for text in _shared_texts(name, field):
+        for a, b in _line_spans(text):
+            assert C_SECTIONS.evidence(text, a, b) == sections._evidence_py(text, a, b), text[a:b]
+        for _ in range(10):
+            a = rnd.randrange(len(text) + 1)
+            b = rnd.randrange(a, len(text) + 1)
+            assert C_SECTIONS.listed(text, a, b) == sections._listed_py(text, a, b), (a, b)
+
+
+@needs_c_sections
+def test_evidence_and_listed_same_on_demo_corpus() -> None:
+    for text in _demo_texts():
+        for a, b in _line_spans(text):
+            assert C_SECTIONS.evidence(text, a, b) == sections._evidence_py(text, a, b), text[a:b]
+        assert C_SECTIONS.listed(text, 0, len(text)) == sections._listed_py(text, 0, len(text))
+
+
+_EV_ATOMS = (
+    *"[](){}.@:/-+_ \n\t", "[.]", "[dot]", "[AT]", "(.)", "{.}", "hxxp", "HXXP", "xxP", "xXp", "1.2.3.4",
+    "10.0.0.1", "1.2.3.4.5", "1234.1.1.1", "\u0663.1.1.1", "a@b.c", "x@y-z.Com", "@\u212a", "@a.\u0130",
+    "a" * 5, "0123456789abcdef" * 2, "f" * 129, "F" * 128, "\xe9", "\u2028", "\xa0", "\ud800", "\U0001f600",
+    "word " * 14 + "end.", "a/b/c/d ",
+)  # fmt: skip
+
+
+@needs_c_sections
+@pytest.mark.parametrize("seed", range(3))
+def test_evidence_and_listed_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(4000):
+        text = "".join(rnd.choice(_EV_ATOMS) for _ in range(rnd.randint(0, 30)))
+        a, b = rnd.randint(-5, len(text) + 3), rnd.randint(-5, len(text) + 5)  # slice bounds, as Python reads them
+        assert C_SECTIONS.evidence(text, a, b) == sections._evidence_py(text, a, b), (text, a, b)
+        assert C_SECTIONS.listed(text, a, b) == sections._listed_py(text, a, b), (text, a, b)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("evil[.]com", True),
+        ("see hxxp://x", True),
+        ("hxxP://x", False),  # the twin's gate lists five spellings of "xxp", not this one
+        ("contact a@b.Co", True),
+        ("a@b.\u212a", True),  # [a-z] under IGNORECASE takes the Kelvin sign
+        ("10.0.0.1", True),
+        ("10.0.0.1.5", False),
+        ("1234.0.0.1", False),
+        ("\u0663.1.1.1", True),  # \d is any decimal digit
+        ("d41d8cd98f00b204e9800998ecf8427e", True),
+        ("d41d8cd98f00b204e9800998ecf8427", False),  # 31 hex characters
+        ("f" * 129, False),
+        ("", False),
+    ],
+)
+def test_evidence_table(line: str, expected: bool) -> None:
+    assert sections._evidence_py(line, 0, len(line)) is expected
+    if C_SECTIONS is not None:
+        assert C_SECTIONS.evidence(line, 0, len(line)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- 10.0.0.1\n- note\n- note\n- note\n", True),  # one item in four
+        ("- 10.0.0.1\n- note\n- note\n- note\n- note\n", False),  # one in five
+        ("This is a long sentence that mentions 10.0.0.1 in passing and goes on and on.\n- a\n", False),
+        ("", False),
+    ],
+)
+def test_listed_table(text: str, expected: bool) -> None:
+    assert sections._listed_py(text, 0, len(text)) is expected
+    if C_SECTIONS is not None:
+        assert C_SECTIONS.listed(text, 0, len(text)) is expected
+
+
+@needs_c_sections
+@pytest.mark.parametrize(
+    "text", ["", "\x00" * 5000, "\ud800@\udfff.a " * 300, "[" * 100_000, "1." * 100_000, "a" * 300_000, "\n" * 50_000]
+)
+def test_evidence_and_listed_hostile_input_same_as_twin(text: str) -> None:
+    for a, b in ((0, len(text)), (-10, 10**6), (5, 2), (len(text) // 2, -1)):
+        assert C_SECTIONS.evidence(text, a, b) == sections._evidence_py(text, a, b)
+        assert C_SECTIONS.listed(text, a, b) == sections._listed_py(text, a, b)
+
+
+@needs_c_sections
+@pytest.mark.parametrize("args", [(None, 0, 1), (b"x", 0, 1), ("x", "0", 1), ("x", 0), ("x", 0, 1, 2), ("x", 0.5, 1)])
+def test_evidence_and_listed_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
+    for fn in (C_SECTIONS.evidence, C_SECTIONS.listed):
+        with pytest.raises(TypeError):
+            fn(*args)
+
+
+@needs_c_sections
+@pytest.mark.parametrize("make", ["a,1{c}1.1.1", "1.1.1.1{c}", "a{c}@b.c", "a@b{c}.c", "a@b.{c}", "[{c}]", "{c}1.1.1.1"])
+def test_evidence_classes_match_python_re_on_every_code_point(make: str) -> None:
+    for cp in range(0, 0x110000, 1):
+        if 0xD800 <= cp < 0xE000 or cp % 7 and cp > 0x3000:
+            continue  # every BMP code point below U+3000, one in seven above
+        line = make.format(c=chr(cp))
+        assert C_SECTIONS.evidence(line, 0, len(line)) == sections._evidence_py(line, 0, len(line)), hex(cp)
+
+
+# --- bracket_tokens(): identity, tables, hostile input ------------------------------------
+
+
+@needs_c_fang
+def test_bracket_tokens_same_on_demo_corpus() -> None:
+    for text in _demo_texts():
+        assert _c_brackets(text) == fang._bracket_tokens_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_bracket_tokens_same_on_shared_sets(name: str, field: str) -> None:
+    for text in _shared_texts(name, field):
+        assert _c_brackets(text) == fang._bracket_tokens_py(text)
+        assert _c_brackets(text.upper()) == fang._bracket_tokens_py(text.upper())
+
+
+_FANG_ATOMS = (
+    *"[](){}<>\\^.,@/:- \t\nw", "dot", "DoT", "punto", "punkt", "PUNKT", "d0t", "at", "Et", "arroba", "www",
+    "WwW", "a", "Z", "9", "\u0663", "\xe9", "\u212a", "\ud800", "\U0001f600", "\xa0", "evil", "com", "\\[",
+    "\\]", "\\(", "\\.", "\\@", "^.", "[.]", "(dot)", "{.}", "[at]", "(@)", "[[[", "]]]", "index(6)",
+)  # fmt: skip
+
+
+@needs_c_fang
+@pytest.mark.parametrize("seed", range(3))
+def test_bracket_tokens_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(6000):
+        text = "".join(rnd.choice(_FANG_ATOMS) for _ in range(rnd.randint(0, 40)))
+        assert _c_brackets(text) == fang._bracket_tokens_py(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("evil[.]com", [(4, 7, "brdot", ".")]),
+        ("evil [ . ] com", [(4, 11, "brdot", ".")]),  # the blanks around are taken in
+        ("john[at]corp", [(4, 8, "brat", "@")]),
+        ("evil(dot)com", [(4, 9, "brdot", ".")]),
+        ("evil.]com", []),  # led by the dot: not a bracket style
+        ("example[.com", [(7, 9, "halfdot", ".")]),
+        ("exampledot]com", [(7, 11, "closedot3", ".")]),
+        ("a\\.b", [(1, 3, "bsdot", ".")]),
+        ("index(6)[.]html", [(8, 11, "brdot", ".")]),  # the ')' closes the path's own '('
+        ("[Link](x)", []),
+        ("", []),
+    ],
+)
+def test_bracket_tokens_table(text: str, tokens: list[tuple[int, int, str, str]]) -> None:
+    assert fang._bracket_tokens_py(text) == tokens
+    if C_FANG is not None:
+        assert _c_brackets(text) == tokens
+
+
+@needs_c_fang
+@pytest.mark.parametrize("make", ["a[{c}]b", "a[.]{c}", "a\\.{c}", "{c}\\.b", "a[:]{c}", "{c}\\@b", "a)({c}"])
+def test_bracket_tokens_classes_match_python_re_on_every_code_point(make: str) -> None:
+    text = " ".join(make.format(c=chr(cp)) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    assert _c_brackets(text) == fang._bracket_tokens_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(
+    "text", ["", "\x00" * 5000, "[" * 200_000, "]" * 200_000, "[.]" * 50_000, "\\" * 100_000, "(" * 99_999 + ")", "\ud800[.]\udfff" * 500]
+)
+def test_bracket_tokens_hostile_input_same_as_twin(text: str) -> None:
+    assert _c_brackets(text) == fang._bracket_tokens_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize("arg", [None, b"[.]", 3, ["[.]"]])
+def test_bracket_tokens_non_str_is_a_type_error(arg: object) -> None:
+    with pytest.raises(TypeError, match="must be str"):
+        C_FANG.bracket_tokens(arg)
+
+
+# --- fast_tokens(): identity, tables, hostile input ---------------------------------------
+
+
+@needs_c_fang
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_fast_tokens_same_on_shared_sets(name: str, field: str) -> None:
+    for text in _shared_texts(name, field):
+        for variant in (text, text.upper(), text.lower()):
+            assert _c_fast(variant) == fang._fast_tokens_py(variant)
+
+
+@needs_c_fang
+def test_fast_tokens_same_on_demo_corpus() -> None:
+    for text in _demo_texts():
+        assert _c_fast(text) == fang._fast_tokens_py(text)
+
+
+_FAST_ATOMS = (
+    *".@-DAT \t\n[({<\\]:", "dot", "DOT", "-dot-", "AT", "At", "at", "a", "z", "Z", "q", "9", "0", "\u0663",
+    "\xb2", "\xe9", "\u212a", "\uff0e", "\u3002", "\uff61", "\uff20", "\ud800", "\U0001f600", "\xa0", "evil",
+    "com", "corp", "x" * 30, "y" * 64, "john", "_", "+",
+)  # fmt: skip
+
+
+@needs_c_fang
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_tokens_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(8000):
+        text = "".join(rnd.choice(_FAST_ATOMS) for _ in range(rnd.randint(0, 30)))
+        assert _c_fast(text) == fang._fast_tokens_py(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("evil . com", [(4, 7, "spdot", ".")]),
+        ("evil-dot-com", [(4, 9, "worddot", ".")]),
+        ("evil DOT com", [(4, 9, "worddot", ".")]),
+        ("john @ corp.com", [(4, 7, "spat", "@")]),
+        ("john AT corp.com", [(4, 8, "spat", "@")]),
+        ("johnATcorp.com", [(4, 6, "wordat", "@")]),
+        ("example.]com", [(7, 9, "halfdot-dot", ".")]),
+        ("evil\uff0ecom", [(4, 5, "unidot", ".")]),
+        ("john\uff20corp", [(4, 5, "uniat", "@")]),
+        ("plain@corp.com", []),  # nothing to refang
+        ("", []),
+    ],
+)
+def test_fast_tokens_table(text: str, tokens: list[tuple[int, int, str, str]]) -> None:
+    assert fang._fast_tokens_py(text) == tokens
+    if C_FANG is not None:
+        assert _c_fast(text) == tokens
+
+
+@needs_c_fang
+@pytest.mark.parametrize("make", ["a{c}DOT b", "1 . {c}", "{c} . 2", "a @ b{c}.c", "a . bc{c}", "a{c} AT b.c"])
+def test_fast_tokens_classes_match_python_re_on_every_code_point(make: str) -> None:
+    text = "  ".join(make.format(c=chr(cp)) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    assert _c_fast(text) == fang._fast_tokens_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(
+    "text", ["", "\x00" * 5000, "." * 200_000, " ." * 100_000, "@" * 100_000, "a AT " * 40_000, "a" * 100 + "@" + "b" * 100_000]
+)
+def test_fast_tokens_hostile_input_same_as_twin(text: str) -> None:
+    assert _c_fast(text) == fang._fast_tokens_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize("arg", [None, b"a . b", 3])
+def test_fast_tokens_non_str_is_a_type_error(arg: object) -> None:
+    with pytest.raises(TypeError, match="must be str"):
+        C_FANG.fast_tokens(arg)
+
+
+# --- the package without the extension -------------------------------------------------------
+
+
+_DEMO_DUMP = """
+import json, sys
+from huntfeed.extract import digest, extract, fang, sections
+from huntfeed.feeds.article import html_to_text
+from huntfeed.paths import package_data
+root = package_data("demo")
+out = [digest._NATIVE is None and sections._NATIVE is None and fang._NATIVE is None]
+for p in sorted(root.glob("*/posts/*.html")):
+    text = html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
+    out.append([[i.type.value, i.value, i.start, i.end, i.fidelity.value, i.reason] for i in extract(text, all=True)])
+json.dump(out, sys.stdout)
+"""
+
+
+def _dump(pure: bool) -> list[object]:
+    env = {k: v for k, v in os.environ.items() if k != "HUNTFEED_PURE"}
+    if pure:
+        env["HUNTFEED_PURE"] = "1"
+    done = subprocess.run([sys.executable, "-c", _DEMO_DUMP], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.xdist_group("subprocess")
+def test_pure_mode_works_and_gives_the_same_indicators() -> None:
+    pure, native = _dump(True), _dump(False)
+    assert pure[0] is True  # HUNTFEED_PURE=1: no accelerator loaded
+    assert native[0] is (C_DIGEST is None and C_SECTIONS is None and C_FANG is None)
+    assert len(pure) > 10 and pure[1:] == native[1:]
