@@ -119,3 +119,12 @@ def test_the_table_is_strict(tmp_path: Path, text: str, line: int, message: str)
         load_platform_cues(path)
     assert err.value.where == f"{path}:{line}"
     assert message in str(err.value)
+
+
+def test_cloud_answers_kept_for_the_last_text_are_that_texts_and_that_tables() -> None:
+    # cloud_named keeps its answers for the text last asked about (200 questions per real report, 40 distinct)
+    a, b = "Keys were used against AWS from a VPS.", "Sign-ins to Entra ID from the stolen session cookie."
+    want = [True, False, False, True, True, False, True, False]
+    texts = (a, b, a, "".join(["Keys were used against AWS", " from a VPS."]))  # the last: equal, another object
+    for cues in (CUES, load_platform_cues(), CUES):
+        assert [cues.cloud_named(p, t) for t in texts for p in ("aws", "azure")] == want

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from huntfeed.hunts.yamlfile import LineDict, load_yaml
 from huntfeed.paths import package_data
 
 KINDS = ("host", "cloud")
+_asked = threading.local()  # `PlatformCues.cloud_named`'s answers for the last text
 _KEYS = {"kind", "words", "services", "with"}
 
 
@@ -52,8 +54,20 @@ class PlatformCues:
         """The text names this cloud platform (a product not in the table: its own name, as words)."""
         from huntfeed.attack import prefilter  # (the analysis has it loaded; hunts commands need not)
 
-        rx = self.clouds.get(platform) or _product_pattern(platform)
-        return prefilter.search(rx, text) is not None  # rx.search, tried only where its words occur
+        # The use cases and the imported rules ask about the same few platforms 200 times per real
+        # report (40 distinct): each answer is kept for the text last asked about, per thread.
+        memo: dict[tuple[int, str], tuple[PlatformCues, bool]]
+        if getattr(_asked, "text", None) is text:
+            memo = _asked.memo
+        else:
+            memo = _asked.memo = {}
+            _asked.text = text
+        key = (id(self), platform)
+        found = memo.get(key)
+        if found is None or found[0] is not self:
+            rx = self.clouds.get(platform) or _product_pattern(platform)
+            found = memo[key] = (self, prefilter.search(rx, text) is not None)  # rx.search, where its words occur
+        return found[1]
 
     def platform_of(self, product: str, service: str) -> str:
         """The platform a logsource watches: its product, else the platform its service belongs to,
