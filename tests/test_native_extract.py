@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from huntfeed._native import load
-from huntfeed.extract import digest, fang, sections
+from huntfeed.extract import digest, fang, scan, sections
 from huntfeed.feeds.article import html_to_text
 from huntfeed.paths import package_data
 from tests.conftest import shared_path
@@ -26,9 +26,11 @@ from tests.conftest import shared_path
 C_DIGEST = load("extract_digest")
 C_SECTIONS = load("extract_sections")
 C_FANG = load("extract_fang")
+C_SCAN = load("extract_scan")
 needs_c = pytest.mark.skipif(C_DIGEST is None, reason="C accelerator extract_digest not built (no compiler?)")
 needs_c_sections = pytest.mark.skipif(C_SECTIONS is None, reason="C accelerator extract_sections not built")
 needs_c_fang = pytest.mark.skipif(C_FANG is None, reason="C accelerator extract_fang not built")
+needs_c_scan = pytest.mark.skipif(C_SCAN is None, reason="C accelerator extract_scan not built")
 
 
 def _c_brackets(text: str) -> list[tuple[int, int, str, str]]:
@@ -450,11 +452,11 @@ def test_fast_tokens_non_str_is_a_type_error(arg: object) -> None:
 
 _DEMO_DUMP = """
 import json, sys
-from huntfeed.extract import digest, extract, fang, sections
+from huntfeed.extract import digest, extract, fang, scan, sections
 from huntfeed.feeds.article import html_to_text
 from huntfeed.paths import package_data
 root = package_data("demo")
-out = [digest._NATIVE is None and sections._NATIVE is None and fang._NATIVE is None]
+out = [digest._NATIVE is None and sections._NATIVE is None and fang._NATIVE is None and scan._NATIVE is None]
 for p in sorted(root.glob("*/posts/*.html")):
     text = html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
     out.append([[i.type.value, i.value, i.start, i.end, i.fidelity.value, i.reason] for i in extract(text, all=True)])
@@ -474,5 +476,109 @@ def _dump(pure: bool) -> list[object]:
 def test_pure_mode_works_and_gives_the_same_indicators() -> None:
     pure, native = _dump(True), _dump(False)
     assert pure[0] is True  # HUNTFEED_PURE=1: no accelerator loaded
-    assert native[0] is (C_DIGEST is None and C_SECTIONS is None and C_FANG is None)
+    assert native[0] is (C_DIGEST is None and C_SECTIONS is None and C_FANG is None and C_SCAN is None)
     assert len(pure) > 10 and pure[1:] == native[1:]
+
+
+# --- domain_tails(): identity, tables, hostile input --------------------------------------
+
+
+def _tails_py(text: str) -> list[tuple[int, int, int, int, int]]:
+    return scan._domain_tails_py(text, text[::-1])
+
+
+@needs_c_scan
+def test_domain_tails_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_SCAN.domain_tails(text) == _tails_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_domain_tails_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        assert C_SCAN.domain_tails(text) == _tails_py(text)
+
+
+_TAIL_ATOMS = (
+    *".-_/:@( \n", "a", "Z", "0", "9", "x", "xn--", "xn--p1ai", "com", "co", "uk", "c0m", "é", "\u0663",
+    "\u0130", "\u212a", "\U0001d7d8", "\u2167", "\x00", "\ud800", "b" * 23, "b" * 24, "b" * 62, "b" * 63,
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_domain_tails_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        text = "".join(rnd.choice(_TAIL_ATOMS) for _ in range(rnd.choice((3, 12, 40, 300))))
+        assert C_SCAN.domain_tails(text) == _tails_py(text), repr(text[:200])
+
+
+@pytest.mark.parametrize(
+    ("text", "tails"),
+    [
+        ("", []),
+        ("see evil.com now", [(4, 8, 12, 9, 12)]),
+        ("x.foo..", [(0, 1, 5, 2, 5)]),  # a dot and no label after it: the look-ahead lets it end
+        ("v1.2.3", []),  # one-character TLDs
+        ("site.xn--p1ai/", [(0, 4, 13, 5, 13)]),  # the punycode alternative
+        ("-.com", [(0, 1, 5, 2, 5)]),  # the leftward label is [\w-]: the scanner drops the hyphen
+        (".com", [(-1, 0, 4, 1, 4)]),  # no label before the dot
+        ("a.b.c.d.e.f.g.h.i.j.k.l.m.com", [(2, 3, 29, 26, 29)]),  # at most 11 labels after the dot
+        ("a." + "b" * 64 + ".com", [(3, 66, 70, 67, 70)]),  # a 64-character label is none
+        ("x" * 70 + ".com", [(7, 70, 74, 71, 74)]),  # the leftward label: 63 characters at most
+        ("ev.il.c0m", [(0, 2, 9, 6, 9)]),  # a TLD may hold a digit, not start with one
+        ("é.рф", [(0, 1, 4, 2, 4)]),
+    ],
+)
+def test_domain_tails_table(text: str, tails: list[tuple[int, int, int, int, int]]) -> None:
+    assert _tails_py(text) == tails
+    if C_SCAN is not None:
+        assert C_SCAN.domain_tails(text) == tails
+
+
+@needs_c_scan
+@pytest.mark.parametrize("make", ["x.a{c}b.com", "x.{c}om", "x.co{c}", "x.com.{c}", "{c}.com"])
+def test_domain_tails_classes_match_python_re_on_every_code_point(make: str) -> None:
+    # \w, \d (Unicode decimals) and the ASCII-only punycode class: the C classes against re's.
+    text = _class_probe(make)
+    assert C_SCAN.domain_tails(text) == _tails_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "a.b\x00c.d " * 500,
+        "\ud800.\udfff.com " * 400,
+        "\U0001f600.evil.com " * 300,
+        "." * 200_000,
+        "a" * 300_000 + ".com",
+        "a." * 100_000 + "com",
+        ("b" * 63 + ".") * 3000 + "com",
+        "xn--" + "a" * 200_000,
+        ".xn--" * 50_000,
+    ],
+)
+def test_domain_tails_hostile_input_same_as_twin(text: str) -> None:
+    assert C_SCAN.domain_tails(text) == _tails_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize("arg", [None, b"a.com", 3, ["a.com"]])
+def test_domain_tails_non_str_is_a_type_error(arg: object) -> None:
+    with pytest.raises(TypeError, match="must be str"):
+        C_SCAN.domain_tails(arg)
+
+
+@needs_c_scan
+def test_domain_tails_wrong_arity_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        C_SCAN.domain_tails()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        C_SCAN.domain_tails("a", "b")  # type: ignore[call-arg]

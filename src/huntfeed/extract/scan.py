@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from huntfeed._native import load as _load_native
 from huntfeed.extract import patterns as P
 from huntfeed.extract import rx as _rx
 from huntfeed.extract import scan_host as H
@@ -230,20 +231,36 @@ def _emails(
     return email_spans, email_hosts
 
 
+def _domain_tails_py(n: str, rev: str) -> list[tuple[int, int, int, int, int]]:
+    """(s, dot, end, tld_start, tld_end) per match of DOMAIN_TAIL_RE, s the start of the label
+    read leftwards from the dot (-1 for none): the twin of extract_scan.domain_tails."""
+    size = len(n)
+    rev_label = P.REV_LABEL_RE.match
+    out = []
+    for m in P.DOMAIN_TAIL_RE.finditer(n):
+        dot, e = m.span()
+        lm = rev_label(rev, size - dot)
+        # The label read leftwards ends, in the reversed text, where it starts.
+        out.append((-1 if lm is None else size - lm.end(), dot, e, m.start(1), m.end(1)))
+    return out
+
+
+# The C twin (src/huntfeed/_native/extract_scan.c): one loop over the characters instead of a
+# match object, a group and a reversed-text match per candidate (12,600 per 63 real reports).
+_NATIVE = _load_native("extract_scan")
+_domain_tails: Callable[[str, str], list[tuple[int, int, int, int, int]]] = (
+    _domain_tails_py if _NATIVE is None else lambda n, rev: _NATIVE.domain_tails(n)  # type: ignore[union-attr]
+)
+
+
 def _domains(ctx: Ctx) -> None:
     n, rev, add, packages = ctx.text, ctx.rev, ctx.add, ctx.packages
     size = len(n)
     bare_end = -1
-    rev_label = P.REV_LABEL_RE.match
-    for m in P.DOMAIN_TAIL_RE.finditer(n):
-        dot, e = m.span()
+    for s, dot, e, ts, te in _domain_tails(n, rev):
         # The pattern already shaped every label; only the TLD is left to check, and first.
-        if not valid_tld(m.group(1)):
+        if not valid_tld(n[ts:te]) or s < 0:
             continue
-        lm = rev_label(rev, size - dot)
-        if lm is None:
-            continue
-        s = size - lm.end()  # the label read leftwards ends, in the reversed text, where it starts
         while s < dot and n[s] == "-":
             s += 1
         if s >= dot or n[dot - 1] == "-":

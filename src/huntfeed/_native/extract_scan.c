@@ -1,0 +1,136 @@
+/* The domain scanner's candidates (huntfeed.extract.scan._domain_tails) without a pattern pass.
+ *
+ * domain_tails(text) -> [(s, dot, end, tld_start, tld_end), ...]: one entry per match of
+ * patterns.DOMAIN_TAIL_RE, as finditer finds them (each search starts where the last match
+ * ended), with s the start of the label read leftwards from the dot (REV_LABEL_RE on the reversed
+ * text: up to 63 characters of [\w-]), or -1 where none is. Why the pattern reduces to this loop:
+ * a label or the TLD is followed by '.' or by something not [\w-], so each one is a whole run of
+ * [\w-]; the greedy {0,11} then tries the most labels first and gives them back one by one until
+ * a TLD and the look-ahead fit. Classes follow Python's `re` on str: \w is alnum or '_', \d
+ * Py_UNICODE_ISDECIMAL.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+} Text;
+
+static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
+/* ASCII answers from a table (most text), the rest from the Unicode database. */
+static inline int is_word(Py_UCS4 c) {
+    if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+static inline int is_wd(Py_UCS4 c) { return c == '-' || is_word(c); } /* [\w-] */
+static inline int is_alnum(Py_UCS4 c) { return c != '_' && is_word(c); } /* [^\W_] */
+static inline int is_letter(Py_UCS4 c) { return is_alnum(c) && !Py_UNICODE_ISDECIMAL(c); } /* [^\W\d_] */
+
+/* The next '.' at or after p, else n: memchr on one-byte text, a plain loop on the others. */
+static Py_ssize_t next_dot(const Text *t, Py_ssize_t p) {
+    if (p >= t->n) return t->n;
+    if (t->kind == PyUnicode_1BYTE_KIND) {
+        const char *base = (const char *)t->data, *hit = memchr(base + p, '.', (size_t)(t->n - p));
+        return hit == NULL ? t->n : (Py_ssize_t)(hit - base);
+    }
+    if (t->kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = (const Py_UCS2 *)t->data;
+        while (p < t->n && d[p] != '.') p++;
+        return p;
+    }
+    const Py_UCS4 *d = (const Py_UCS4 *)t->data;
+    while (p < t->n && d[p] != '.') p++;
+    return p;
+}
+
+/* The end of the run of [\w-] starting at q. */
+static Py_ssize_t run_end(const Text *t, Py_ssize_t q) {
+    while (q < t->n && is_wd(at(t, q))) q++;
+    return q;
+}
+
+/* (TLD) over exactly text[q:r] (a whole run), then (?![\w-]|\.[\w-]) at r. */
+static int tld_fits(const Text *t, Py_ssize_t q, Py_ssize_t r) {
+    Py_ssize_t len = r - q;
+    int shape = len >= 2 && len <= 25 && is_letter(at(t, q)) && is_alnum(at(t, r - 1));
+    if (!shape && len >= 5 && len <= 63 && at(t, q) == 'x' && at(t, q + 1) == 'n' && at(t, q + 2) == '-' &&
+        at(t, q + 3) == '-') {
+        shape = 1;
+        for (Py_ssize_t i = q + 4; i < r && shape; i++) {
+            Py_UCS4 c = at(t, i);
+            shape = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        }
+    }
+    if (!shape) return 0;
+    return !(r + 1 < t->n && at(t, r) == '.' && is_wd(at(t, r + 1)));
+}
+
+/* The match of DOMAIN_TAIL_RE at the dot p: its end and TLD start, else 0. */
+static int tail_at(const Text *t, Py_ssize_t p, Py_ssize_t *end, Py_ssize_t *tld) {
+    Py_ssize_t starts[12];
+    int k = 0;
+    starts[0] = p + 1;
+    /* (?:LABEL\.){0,11}: each label the whole run, 1-63 long, \w at both ends, a dot after. */
+    while (k < 11) {
+        Py_ssize_t q = starts[k], r = run_end(t, q), len = r - q;
+        if (len < 1 || len > 63 || r >= t->n || at(t, r) != '.' || !is_word(at(t, q)) || !is_word(at(t, r - 1)))
+            break;
+        starts[++k] = r + 1;
+    }
+    for (; k >= 0; k--) {
+        Py_ssize_t q = starts[k], r = run_end(t, q);
+        if (tld_fits(t, q, r)) {
+            *end = r;
+            *tld = q;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *domain_tails(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U:domain_tails", &text)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    Py_ssize_t p = 0;
+    while ((p = next_dot(&t, p)) < t.n) {
+        Py_ssize_t end, tld;
+        if (!tail_at(&t, p, &end, &tld)) {
+            p++;
+            continue;
+        }
+        Py_ssize_t s = p;
+        while (s > 0 && p - s < 63 && is_wd(at(&t, s - 1))) s--;
+        Py_ssize_t vals[5] = {s < p ? s : -1, p, end, tld, end};
+        PyObject *row = PyTuple_New(5);
+        for (int i = 0; row != NULL && i < 5; i++) {
+            PyObject *v = PyLong_FromSsize_t(vals[i]);
+            if (v == NULL) Py_CLEAR(row);
+            else PyTuple_SET_ITEM(row, i, v);
+        }
+        if (row == NULL || PyList_Append(out, row) < 0) {
+            Py_XDECREF(row);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(row);
+        p = end; /* > p: the match holds at least the dot and two TLD characters */
+    }
+    return out;
+}
+
+static PyMethodDef METHODS[] = {
+    {"domain_tails", domain_tails, METH_VARARGS,
+     "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_scan",
+                                    "C twin of huntfeed.extract.scan._domain_tails_py.", -1, METHODS,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit_extract_scan(void) { return PyModule_Create(&MODULE); }
