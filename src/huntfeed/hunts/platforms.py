@@ -55,19 +55,16 @@ class PlatformCues:
         from huntfeed.attack import prefilter  # (the analysis has it loaded; hunts commands need not)
 
         # The use cases and the imported rules ask about the same few platforms 200 times per real
-        # report (40 distinct): each answer is kept for the text last asked about, per thread.
-        memo: dict[tuple[int, str], tuple[PlatformCues, bool]]
-        if getattr(_asked, "text", None) is text:
-            memo = _asked.memo
-        else:
-            memo = _asked.memo = {}
-            _asked.text = text
-        key = (id(self), platform)
-        found = memo.get(key)
-        if found is None or found[0] is not self:
+        # report (40 distinct): the answers are kept for the last (cues, text) asked about, per
+        # thread (holding the text keeps its id from being reused).
+        if getattr(_asked, "text", None) is not text or getattr(_asked, "cues", None) is not self:
+            _asked.text, _asked.cues, _asked.memo = text, self, {}
+        memo: dict[str, bool] = _asked.memo
+        found = memo.get(platform)
+        if found is None:
             rx = self.clouds.get(platform) or _product_pattern(platform)
-            found = memo[key] = (self, prefilter.search(rx, text) is not None)  # rx.search, where its words occur
-        return found[1]
+            found = memo[platform] = prefilter.search(rx, text) is not None  # rx.search, where its words occur
+        return found
 
     def platform_of(self, product: str, service: str) -> str:
         """The platform a logsource watches: its product, else the platform its service belongs to,
