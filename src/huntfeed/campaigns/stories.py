@@ -105,6 +105,28 @@ def _sources_with(previous: Profile | None, prev_chars: int, new: StorySource) -
     return (*[s for s in have if s.url != new.url], new)
 
 
+def _rebuild_reason(article: Article, previous: Profile, fullest_chars: int, margin: float) -> str:
+    """Why a joining copy rebuilds the story's profile ("" when it only adds its source).
+
+    The fullest text makes the profile: a news item may carry the indicators a stub lacked. Between
+    texts about as full, the earliest publication does (the original, not a republication): the
+    report date decides which indicators are past their lifetime, and the story must say the same
+    whichever publication the workers reached first.
+    """
+    chars = len(article.text)
+    if chars > fullest_chars * (1 + margin):
+        return "its fuller text"
+    comparable = chars * (1 + margin) >= fullest_chars
+    if comparable and article.published is not None and previous.published is not None \
+            and _utc(article.published) < _utc(previous.published):
+        return "this earlier publication"
+    return ""
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def build(article: Article, kb: Any, previous: Profile | None, placed: Placement, analyse: Analyse,
           now: datetime | None = None, cfg: DedupSettings | None = None) -> Profile:
     """The profile to store for ``article`` given where it was placed."""
@@ -117,12 +139,12 @@ def build(article: Article, kb: Any, previous: Profile | None, placed: Placement
     new = _source(article, placed.similarity)
     sources = _sources_with(previous, placed.fullest_chars, new)
     label = f"{article.source_name or article.url} ({article.url}), {placed.similarity:.2f} similar"
-    if len(article.text) > placed.fullest_chars * (1 + (cfg or settings()).fuller_margin):
-        # The fullest text makes the profile: a news item may carry the indicators a stub lacked.
-        fuller = analyse(article, kb, previous=previous, now=now)
-        return replace(fuller, id=previous.id, sources=sources,
-                       changes=(Change("source-added", label + "; the profile is now built from its fuller text"),
-                                *fuller.changes))
+    why = _rebuild_reason(article, previous, placed.fullest_chars, (cfg or settings()).fuller_margin)
+    if why:
+        rebuilt = analyse(article, kb, previous=previous, now=now)
+        return replace(rebuilt, id=previous.id, sources=sources,
+                       changes=(Change("source-added", f"{label}; the profile is now built from {why}"),
+                                *rebuilt.changes))
     digest = hashlib.sha256(f"{previous.content_hash}|{article.content_hash}".encode()).hexdigest()
     return replace(previous, version=previous.version + 1, sources=sources, content_hash=digest,
                    analysed_at=now or datetime.now(UTC), changes=(Change("source-added", label),))
