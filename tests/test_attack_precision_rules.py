@@ -52,6 +52,12 @@ def matcher() -> RuleMatcher:
         ("T1218.004", "The final payload is hollowed into a new InstallUtil process.", False),
         ("T1218.004", "The loader injects the stealer into InstallUtil.exe.", False),
         ("T1218.004", "The batch file runs the .NET assembly with InstallUtil.exe /U.", True),
+        # MIME's Base64 for e-mail attachments is not obfuscation; XOR over the plaintext is encryption (eighth session)
+        ("T1027", "The message's attachments are stored as Base64 encoded text in the email.", False),
+        ("T1027", "The MIME part carries the lure in base64.", False),
+        ("T1027", "The second stage is stored as a Base64 encoded blob in the registry.", True),
+        ("T1140", "The collected cookies go through an XOR operation performed on the plaintext before upload.", False),
+        ("T1140", "An XOR operation with the key 0x5A recovers the second stage.", True),
         # a token, key or link embedded in a file is not an embedded payload
         ("T1027.009", "The access token is embedded in the binary in plain text.", False),
         ("T1027.009", "Victims open the download link embedded in the body of the email.", False),

@@ -97,6 +97,21 @@ def _found(matcher: RuleMatcher, text: str) -> dict[str, bool]:
         ("T1588.005", "The actor reused a public exploit for the VPN appliance.", True),
         ("T1588.005", "Its first stage was copied from an exploit proof-of-concept on a code-sharing site.", True),
         ("T1588.005", "The actor exploited the appliance with a custom payload.", False),
+        # one named application's process killed, or "the process" then its name (eighth session)
+        ("T1489", "The stealer kills the browser process so the cookie store is unlocked.", True),
+        ("T1489", "It calls a Go port of psutil to kill the process, in this case Chrome.", True),
+        ("T1489", "The dropper kills the process if a debugger is attached.", False),
+        ("T1489", "When done it terminates the process and deletes itself.", False),
+        # macOS TCC bypassed or its database replaced (eighth session; T1548.006, ATT&CK v15 onwards)
+        ("T1548.006", "The operator tried to bypass TCC protections with a forged database.", True),
+        ("T1548.006", "It copies its own tcc.db over the existing TCC database.", True),
+        ("T1548.006", "The tool lists which TCC permissions the terminal already has.", False),
+        # a binary self-signed or signed ad hoc: no certificate, so the parent (eighth session)
+        ("T1553", "The implant was self-signed with the codesign utility.", True),
+        ("T1553", "The dropper is a self-signed universal binary.", True),
+        ("T1553", "The app bundle is signed ad-hoc, not with a developer identity.", True),
+        ("T1553", "The operators used self-signed certificates for their HTTPS servers.", False),
+        ("T1553", "The installers were self-signed with a certificate the actor generated.", False),
     ],
 )
 def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> None:
@@ -117,6 +132,10 @@ def test_recall_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> 
         ("The backdoor creates a BITS job that uploads the archive to its server.", "T1197", True),
         ("Before encrypting, it runs taskkill /f /im sqlservr.exe.", "T1489", True),
         ("The actor reused a public exploit for the VPN appliance.", "T1588.005", True),
+        ("The stealer kills the browser process so the cookie store is unlocked.", "T1489", True),
+        ("The operator tried to bypass TCC protections with a forged database.", "T1548.006", True),
+        ("It copies its own tcc.db over the existing TCC database.", "T1548.006", False),
+        ("The implant was self-signed with the codesign utility.", "T1553", True),
         ("The encryptor kills database and mail processes so their files can be opened.", "T1489", False),
         # "encrypted files" as a noun phrase stays a weak phrase: a loader's payload may be one of them
         ("The loader decrypts the third of the encrypted files into memory.", "T1486", False),
