@@ -123,14 +123,71 @@ static PyObject *domain_tails(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* hex_runs(text) -> [(s, e), ...]: the maximal runs of 32 or more ASCII hex digits
+ * ([0-9a-fA-F]; no other script's digits), in text order: the twin of scan.hex_runs_py (HEX_RUN_RE
+ * over a Latin-1 copy). One pass over the characters, a table for one-byte text. */
+static unsigned char HEXTAB[256];
+
+
+static int add_span(PyObject *out, Py_ssize_t s, Py_ssize_t e) {
+    PyObject *row = Py_BuildValue("(nn)", s, e);
+    if (row == NULL) return -1;
+    int rc = PyList_Append(out, row);
+    Py_DECREF(row);
+    return rc;
+}
+
+/* One loop per string kind (the kind is not switched on per character), skipping as a
+ * Boyer-Moore search does: from a place i that opens a run (0, or just after a non-hex character)
+ * a run of 32 needs text[i + 31] hex, so a non-hex character there moves i past it, and one found
+ * reading back from it moves i past that one; prose is read about once per 32 characters. */
+#define HEX(c) ((c) < 128 && HEXTAB[(c)])
+#define HEX_SCAN(TYPE)                                                         \
+    do {                                                                       \
+        const TYPE *d = (const TYPE *)t.data;                                  \
+        Py_ssize_t i = 0;                                                      \
+        while (i + 31 < t.n) {                                                 \
+            Py_ssize_t k = i + 31;                                             \
+            while (k >= i && HEX(d[k])) k--;                                   \
+            if (k >= i) {                                                      \
+                i = k + 1;                                                     \
+                continue;                                                      \
+            }                                                                  \
+            Py_ssize_t e = i + 32;                                             \
+            while (e < t.n && HEX(d[e])) e++;                                  \
+            if (add_span(out, i, e) < 0) {                                     \
+                Py_DECREF(out);                                                \
+                return NULL;                                                   \
+            }                                                                  \
+            i = e + 1;                                                         \
+        }                                                                      \
+    } while (0)
+
+static PyObject *hex_runs(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U:hex_runs", &text)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    if (t.kind == PyUnicode_1BYTE_KIND) HEX_SCAN(Py_UCS1);
+    else if (t.kind == PyUnicode_2BYTE_KIND) HEX_SCAN(Py_UCS2);
+    else HEX_SCAN(Py_UCS4);
+    return out;
+}
+
 static PyMethodDef METHODS[] = {
     {"domain_tails", domain_tails, METH_VARARGS,
      "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
+    {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_scan",
-                                    "C twin of huntfeed.extract.scan._domain_tails_py.", -1, METHODS,
+                                    "C twins of huntfeed.extract.scan._domain_tails_py and hex_runs_py.", -1, METHODS,
                                     NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit_extract_scan(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit_extract_scan(void) {
+    for (int c = 0; c < 256; c++)
+        HEXTAB[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return PyModule_Create(&MODULE);
+}

@@ -361,10 +361,18 @@ def _ipv6(ctx: Ctx) -> None:
             ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
 
-def hex_runs(n: str) -> list[tuple[int, int]]:
-    """The spans ``P.HEX_RE`` finds in ``n``: its maximal runs of 32 hex digits or more."""
+def hex_runs_py(n: str) -> list[tuple[int, int]]:
+    """The spans ``P.HEX_RE`` finds in ``n``: its maximal runs of 32 hex digits or more (the twin
+    of extract_scan.hex_runs)."""
     # Latin-1 with "?" for the rest: one byte per character, offsets unchanged, no hex digit lost.
     return [m.span() for m in P.HEX_RUN_RE.finditer(n.encode("latin-1", "replace").translate(P.HEX_CLASS))]
+
+
+# In C: one pass over the characters instead of a Latin-1 copy, a translation and a pattern pass
+# (7.5 -> ~1 ms over the 63 real reports).
+hex_runs: Callable[[str], list[tuple[int, int]]] = (
+    hex_runs_py if _NATIVE is None else _NATIVE.hex_runs
+)
 
 
 def _hashes(ctx: Ctx) -> None:
