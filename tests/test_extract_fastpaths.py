@@ -410,3 +410,45 @@ def test_masked_runs_are_the_line_by_line_ones(seed: int) -> None:
     for _ in range(3000):
         text = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 10)))
         assert digest._masked(text) == digest.masked_reference(text), repr(text)
+
+
+# --- the refanger's plain-scheme shortcut against its pattern ------------------------------
+
+_SCHEME_ATOMS = (
+    "http", "https", "ftp", "hxxp", "hxxps", "[", "]", "(", ")", "{", "}", "://", ":", "//", "/", " ", "\t",
+    "x", "é", "_", "-", "[.]", "[:]", "[://]", "(://)", "__", "\\", "tcp", "wss", "evil.com", "\n",
+)  # fmt: skip
+
+
+def _tokens_by_pattern(monkeypatch: pytest.MonkeyPatch, text: str) -> list[tuple[int, int, str, str]]:
+    from huntfeed.extract import fang
+
+    with monkeypatch.context() as m:
+        m.setattr(fang, "_plain_scheme", lambda _text, _pos: False)  # every anchor through _SCHEME_RE
+        return fang._tokens(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see (https://a.example/x) and [http://b.example/] or [(ftp://c.example/f",
+        "[https]://x.example (hxxp)://y.example ([http://z.example",
+        "a(https://x.example é(http://y.example _(ftp://z.example -[https://w.example",
+        "(https:///x (http:// y [ftp://\tz (https://",
+        "tcp(ftp://x.example wss[https://y.example udp::(http://z.example",
+    ],
+)
+def test_plain_scheme_shortcut_is_the_pattern_table(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    from huntfeed.extract import fang
+
+    assert fang._tokens(text) == _tokens_by_pattern(monkeypatch, text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plain_scheme_shortcut_is_the_pattern_on_random_text(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    from huntfeed.extract import fang
+
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        text = "".join(rnd.choice(_SCHEME_ATOMS) for _ in range(rnd.choice((4, 12, 40))))
+        assert fang._tokens(text) == _tokens_by_pattern(monkeypatch, text), repr(text)
