@@ -337,6 +337,8 @@ def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
         assert S.hex_runs(n) == _spans(P.HEX_RE.finditer(n)), n
         assert _spans(P.UNIXPATH_RE.finditer(n)) == _spans(old_unix.finditer(n)), n
         assert _spans(SH._matches_at(P.WINPATH_RE, n, SH._winpath_starts(n))) == _spans(P.WINPATH_RE.finditer(n)), n
+        got = _spans(SH._matches_at(P.UNIXPATH_RE, n, SH._unixpath_starts(n)))
+        assert got == _spans(P.UNIXPATH_RE.finditer(n)), n
         got = _spans(SH._matches_at(P.REGISTRY_RE, n, SH._registry_starts(n)))
         assert got == _spans(P.REGISTRY_RE.finditer(n)), n
 
@@ -410,3 +412,74 @@ def test_masked_runs_are_the_line_by_line_ones(seed: int) -> None:
     for _ in range(3000):
         text = "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 10)))
         assert digest._masked(text) == digest.masked_reference(text), repr(text)
+
+
+# --- the refanger's plain-scheme shortcut against its pattern ------------------------------
+
+_SCHEME_ATOMS = (
+    "http", "https", "ftp", "hxxp", "hxxps", "[", "]", "(", ")", "{", "}", "://", ":", "//", "/", " ", "\t",
+    "x", "é", "_", "-", "[.]", "[:]", "[://]", "(://)", "__", "\\", "tcp", "wss", "evil.com", "\n",
+)  # fmt: skip
+
+
+def _tokens_by_pattern(monkeypatch: pytest.MonkeyPatch, text: str) -> list[tuple[int, int, str, str]]:
+    from huntfeed.extract import fang
+
+    with monkeypatch.context() as m:
+        m.setattr(fang, "_plain_scheme", lambda _text, _pos: False)  # every anchor through _SCHEME_RE
+        return fang._tokens(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see (https://a.example/x) and [http://b.example/] or [(ftp://c.example/f",
+        "[https]://x.example (hxxp)://y.example ([http://z.example",
+        "a(https://x.example é(http://y.example _(ftp://z.example -[https://w.example",
+        "(https:///x (http:// y [ftp://\tz (https://",
+        "tcp(ftp://x.example wss[https://y.example udp::(http://z.example",
+    ],
+)
+def test_plain_scheme_shortcut_is_the_pattern_table(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    from huntfeed.extract import fang
+
+    assert fang._tokens(text) == _tokens_by_pattern(monkeypatch, text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plain_scheme_shortcut_is_the_pattern_on_random_text(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    from huntfeed.extract import fang
+
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        text = "".join(rnd.choice(_SCHEME_ATOMS) for _ in range(rnd.choice((4, 12, 40))))
+        assert fang._tokens(text) == _tokens_by_pattern(monkeypatch, text), repr(text)
+
+
+def test_unixpath_heads_are_the_pattern_folders() -> None:
+    # The start finder's folder names are UNIXPATH_RE's own: one more there would be missed.
+    assert "/)(?:" + P.UNIXPATH_DIRS + "))(?:/" in P.UNIXPATH_RE.pattern
+    assert P.UNIXPATH_HEAD_RE.pattern == "/(?:" + P.UNIXPATH_DIRS + ")"
+
+
+@pytest.mark.parametrize(
+    ("text", "paths"),
+    [
+        ("", []),
+        ("run ~/x.sh then /tmp/a/b and /usr/bin/id", ["~/x.sh", "/tmp/a/b", "/usr/bin/id"]),
+        ("x/tmp/a, ~~/a, ./tmp/a, http://h/tmp/a", []),  # after a word, '~', '.', or inside a URL
+        ("~/a+/usr/b " + "/x" * 40, ["~/a+/usr/b"]),
+        ("a+/usr" + "/b" * 40, ["/usr" + "/b" * 32]),  # 32 segments at most: the rest after a word
+    ],
+)
+def test_unix_paths_table(text: str, paths: list[str]) -> None:
+    from huntfeed.extract import scan as S2
+    from huntfeed.extract import scan_host as SH
+
+    got: list[tuple[int, int, object, str, str]] = []
+    ctx = S2.Ctx(text, text[::-1], got.append, S2._Spans([]), [], [], [], [])
+    if "http://" in text:
+        spans, hosts = S2._urls(text, text[::-1], [].append)
+        ctx = S2.Ctx(text, text[::-1], got.append, S2._Spans(spans), hosts, [], [], [])
+    SH.unix_paths(ctx)
+    assert [o[3] for o in got] == paths

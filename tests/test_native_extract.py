@@ -582,3 +582,180 @@ def test_domain_tails_wrong_arity_is_a_type_error() -> None:
         C_SCAN.domain_tails()  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         C_SCAN.domain_tails("a", "b")  # type: ignore[call-arg]
+
+
+# --- hex_runs(): identity, tables, hostile input -------------------------------------------
+
+
+@needs_c_scan
+def test_hex_runs_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_SCAN.hex_runs(text) == scan.hex_runs_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_hex_runs_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        assert C_SCAN.hex_runs(text) == scan.hex_runs_py(text)
+
+
+_HEX_ATOMS = (
+    *"0123456789abcdefABCDEF", "g", "G", " ", "\n", "x", "é", "\u00ff", "\u0663", "\uff10", "\uff41",
+    "\U0001d7d8", "\x00", "\ud800", "a" * 31, "f" * 32, "0" * 33, "d" * 64,
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_hex_runs_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        text = "".join(rnd.choice(_HEX_ATOMS) for _ in range(rnd.choice((3, 12, 40, 300))))
+        assert C_SCAN.hex_runs(text) == scan.hex_runs_py(text), repr(text[:200])
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ("", []),
+        ("a" * 31, []),
+        ("a" * 32, [(0, 32)]),
+        ("x" + "A0" * 20 + "x", [(1, 41)]),  # maximal: one run, however long
+        ("g" + "f" * 31 + "g" + "e" * 32, [(33, 65)]),  # 31 then 32: only the second
+        ("0" * 32 + "-" + "1" * 40 + "\u00e9", [(0, 32), (33, 73)]),
+        ("\uff10" * 40 + "\u0663" * 40, []),  # other scripts' digits are no hex digits
+        ("\U0001f600" + "b" * 32, [(1, 33)]),  # offsets in code points on four-byte text
+    ],
+)
+def test_hex_runs_table(text: str, runs: list[tuple[int, int]]) -> None:
+    assert scan.hex_runs_py(text) == runs
+    if C_SCAN is not None:
+        assert C_SCAN.hex_runs(text) == runs
+
+
+@needs_c_scan
+def test_hex_runs_classes_match_the_twin_on_every_code_point() -> None:
+    for make in ("a" * 31 + "{c}", "{c}" + "b" * 31, "c" * 16 + "{c}" + "d" * 15):
+        text = _class_probe(make)
+        assert C_SCAN.hex_runs(text) == scan.hex_runs_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "f" * 300_000,
+        ("a" * 31 + "\ud800") * 5000,
+        ("e" * 32 + "\U0001f600") * 3000,
+        "0123456789abcdef" * 20_000 + "z",
+        "\udfff" * 1000 + "A" * 100,
+    ],
+)
+def test_hex_runs_hostile_input_same_as_twin(text: str) -> None:
+    assert C_SCAN.hex_runs(text) == scan.hex_runs_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize("arg", [None, b"a" * 32, 3, ["a" * 32]])
+def test_hex_runs_non_str_is_a_type_error(arg: object) -> None:
+    with pytest.raises(TypeError, match="must be str"):
+        C_SCAN.hex_runs(arg)
+
+
+@needs_c_scan
+def test_hex_runs_wrong_arity_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        C_SCAN.hex_runs()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        C_SCAN.hex_runs("a", "b")  # type: ignore[call-arg]
+
+
+# --- present(): identity, tables, hostile input --------------------------------------------
+
+_WORDS = ("CVE", "cve", "Cve", "HK", "hk", ":\\", "%\\", "~/", "Mozilla/", "a", "aa", "aaa", "x" * 40)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_present_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field) + _demo_texts()
+    for text in texts + ["\n\n".join(texts)]:
+        assert C_SCAN.present(text, _WORDS) == scan.present_py(text, _WORDS)
+        assert C_SCAN.present(text, scan.P.GATE_WORDS) == scan.present_py(text, scan.P.GATE_WORDS)
+
+
+_PRESENT_ATOMS = ("C", "V", "E", "c", "v", "e", "H", "K", "h", "k", ":", "\\", "%", "~", "/", "a", "x", "é",
+                  "\u4e00", "\U0001f600", "\x00", "\ud800", "Mozilla", "Mozill", " ")  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_present_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(1500):
+        text = "".join(rnd.choice(_PRESENT_ATOMS) for _ in range(rnd.choice((0, 3, 12, 40, 300))))
+        words = tuple(rnd.sample(_WORDS, rnd.randint(0, len(_WORDS))))
+        assert C_SCAN.present(text, words) == scan.present_py(text, words), (text[:200], words)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "found"),
+    [
+        ("", ("a",), (False,)),
+        ("x", (), ()),
+        ("a CVE here", ("CVE", "cve", "here", "ere ", "e"), (True, False, True, False, True)),
+        ("Mozill", ("Mozilla/",), (False,)),  # the text ends inside the word
+        ("\U0001f600~/x", ("~/", "/x", "x/"), (True, True, False)),
+        ("é:\\Temp", (":\\", "%\\"), (True, False)),
+        ("aa", ("aa", "aa", "aaa"), (True, True, False)),  # a word twice: both answered
+    ],
+)
+def test_present_table(text: str, words: tuple[str, ...], found: tuple[bool, ...]) -> None:
+    assert scan.present_py(text, words) == found
+    if C_SCAN is not None:
+        assert C_SCAN.present(text, words) == found
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    ["\x00" * 5000, "C" * 300_000, "CV" * 100_000 + "E", "\ud800CVE\udfff", "\U0001f600" * 50_000 + "hk", "hK" * 9999],
+)
+def test_present_hostile_input_same_as_twin(text: str) -> None:
+    words = ("CVE", "hk", "HK", "C" * 64, "CVCVCVE")
+    assert C_SCAN.present(text, words) == scan.present_py(text, words)
+    many = tuple(f"{chr(65 + j % 26)}{j}" for j in range(64))  # the most words: all 64 bits
+    assert C_SCAN.present(text + " ".join(many), many) == (True,) * 64
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((None, ("a",)), TypeError),
+        (("x", ["a"]), TypeError),  # a list, not a tuple
+        (("x", ("a", 3)), TypeError),
+        (("x", ("",)), ValueError),
+        (("x", ("é",)), ValueError),  # words are ASCII
+        (("x", tuple("a" for _ in range(65))), ValueError),
+        (("x",), TypeError),
+        (("x", ("a",), 1), TypeError),
+    ],
+)
+def test_present_bad_arguments(args: tuple[object, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        C_SCAN.present(*args)
+
+
+def test_ctx_holds_answers_as_a_substring_test() -> None:
+    text = "see CVE-2024-1234 at C:\\Temp and hk"
+    found = scan.present_py(text, scan.P.GATE_WORDS)
+    words = frozenset(w for w, hit in zip(scan.P.GATE_WORDS, found, strict=True) if hit)
+    ctx = scan.Ctx(text, text[::-1], [].append, scan._Spans([]), [], [], [], [], words=words)
+    for word in (*scan.P.GATE_WORDS, "Temp", "nothing", "see"):
+        assert ctx.holds(word) == (word in text), word

@@ -11,6 +11,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 typedef struct {
     int kind;
@@ -123,14 +125,151 @@ static PyObject *domain_tails(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* hex_runs(text) -> [(s, e), ...]: the maximal runs of 32 or more ASCII hex digits
+ * ([0-9a-fA-F]; no other script's digits), in text order: the twin of scan.hex_runs_py (HEX_RUN_RE
+ * over a Latin-1 copy). One pass over the characters, a table for one-byte text. */
+static unsigned char HEXTAB[256];
+
+
+static int add_span(PyObject *out, Py_ssize_t s, Py_ssize_t e) {
+    PyObject *row = Py_BuildValue("(nn)", s, e);
+    if (row == NULL) return -1;
+    int rc = PyList_Append(out, row);
+    Py_DECREF(row);
+    return rc;
+}
+
+/* One loop per string kind (the kind is not switched on per character), skipping as a
+ * Boyer-Moore search does: from a place i that opens a run (0, or just after a non-hex character)
+ * a run of 32 needs text[i + 31] hex, so a non-hex character there moves i past it, and one found
+ * reading back from it moves i past that one; prose is read about once per 32 characters. */
+#define HEX(c) ((c) < 128 && HEXTAB[(c)])
+#define HEX_SCAN(TYPE)                                                         \
+    do {                                                                       \
+        const TYPE *d = (const TYPE *)t.data;                                  \
+        Py_ssize_t i = 0;                                                      \
+        while (i + 31 < t.n) {                                                 \
+            Py_ssize_t k = i + 31;                                             \
+            while (k >= i && HEX(d[k])) k--;                                   \
+            if (k >= i) {                                                      \
+                i = k + 1;                                                     \
+                continue;                                                      \
+            }                                                                  \
+            Py_ssize_t e = i + 32;                                             \
+            while (e < t.n && HEX(d[e])) e++;                                  \
+            if (add_span(out, i, e) < 0) {                                     \
+                Py_DECREF(out);                                                \
+                return NULL;                                                   \
+            }                                                                  \
+            i = e + 1;                                                         \
+        }                                                                      \
+    } while (0)
+
+static PyObject *hex_runs(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U:hex_runs", &text)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    if (t.kind == PyUnicode_1BYTE_KIND) HEX_SCAN(Py_UCS1);
+    else if (t.kind == PyUnicode_2BYTE_KIND) HEX_SCAN(Py_UCS2);
+    else HEX_SCAN(Py_UCS4);
+    return out;
+}
+
+/* present(text, words) -> (bool, ...): `word in text` for each of up to 64 non-empty ASCII words,
+ * in one pass (a substring test of a text that lacks the word reads it all: ~1.4 ms per test over
+ * the 63 real reports). Twin: scan.present_py. */
+#define PRESENT_MAX 64
+
+typedef struct {
+    const char *w[PRESENT_MAX];
+    Py_ssize_t len[PRESENT_MAX];
+    int count;
+    uint64_t by_first[128]; /* bit j: word j starts with this character */
+} Words;
+
+static int words_from(PyObject *seq, Words *ws) {
+    if (!PyTuple_Check(seq)) {
+        PyErr_SetString(PyExc_TypeError, "present() words must be a tuple of str");
+        return -1;
+    }
+    Py_ssize_t k = PyTuple_GET_SIZE(seq);
+    if (k > PRESENT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "present() takes at most 64 words");
+        return -1;
+    }
+    memset(ws, 0, sizeof(*ws));
+    ws->count = (int)k;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *w = PyTuple_GET_ITEM(seq, j);
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "present() words must be a tuple of str");
+            return -1;
+        }
+        if (!PyUnicode_IS_ASCII(w) || PyUnicode_GET_LENGTH(w) == 0) {
+            PyErr_SetString(PyExc_ValueError, "present() words must be non-empty ASCII");
+            return -1;
+        }
+        ws->w[j] = (const char *)PyUnicode_1BYTE_DATA(w);
+        ws->len[j] = PyUnicode_GET_LENGTH(w);
+        ws->by_first[(unsigned char)ws->w[j][0]] |= (uint64_t)1 << j;
+    }
+    return 0;
+}
+
+/* The words still missing that occur at i, cleared from *missing. */
+#define PRESENT_SCAN(TYPE)                                                                   \
+    do {                                                                                     \
+        const TYPE *d = (const TYPE *)t.data;                                                \
+        for (Py_ssize_t i = 0; i < t.n && missing; i++) {                                    \
+            Py_UCS4 c = d[i];                                                                \
+            uint64_t cand = c < 128 ? ws.by_first[c] & missing : 0;                          \
+            while (cand) {                                                                   \
+                int j = __builtin_ctzll(cand);                                               \
+                cand &= cand - 1;                                                            \
+                Py_ssize_t len = ws.len[j], q = 1;                                           \
+                if (len > t.n - i) continue;                                                 \
+                while (q < len && d[i + q] == (Py_UCS4)(unsigned char)ws.w[j][q]) q++;       \
+                if (q == len) missing &= ~((uint64_t)1 << j);                                \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
+static PyObject *present(PyObject *self, PyObject *args) {
+    PyObject *text, *seq;
+    if (!PyArg_ParseTuple(args, "UO:present", &text, &seq)) return NULL;
+    Words ws;
+    if (words_from(seq, &ws) < 0) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    uint64_t all = ws.count == 64 ? ~(uint64_t)0 : (((uint64_t)1 << ws.count) - 1), missing = all;
+    if (t.kind == PyUnicode_1BYTE_KIND) PRESENT_SCAN(Py_UCS1);
+    else if (t.kind == PyUnicode_2BYTE_KIND) PRESENT_SCAN(Py_UCS2);
+    else PRESENT_SCAN(Py_UCS4);
+    PyObject *out = PyTuple_New(ws.count);
+    if (out == NULL) return NULL;
+    for (int j = 0; j < ws.count; j++) {
+        PyObject *b = (missing >> j) & 1 ? Py_False : Py_True;
+        Py_INCREF(b);
+        PyTuple_SET_ITEM(out, j, b);
+    }
+    return out;
+}
+
 static PyMethodDef METHODS[] = {
     {"domain_tails", domain_tails, METH_VARARGS,
      "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
+    {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
+    {"present", present, METH_VARARGS, "present(text, words) -> tuple of bools: word in text, for each word."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_scan",
-                                    "C twin of huntfeed.extract.scan._domain_tails_py.", -1, METHODS,
+                                    "C twins of huntfeed.extract.scan._domain_tails_py, hex_runs_py and present_py.", -1, METHODS,
                                     NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit_extract_scan(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit_extract_scan(void) {
+    for (int c = 0; c < 256; c++)
+        HEXTAB[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return PyModule_Create(&MODULE);
+}

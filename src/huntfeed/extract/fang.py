@@ -271,13 +271,23 @@ def _closes(text: str, pos: int) -> bool:
 
 def _plain_scheme(text: str, pos: int) -> bool:
     """True for an ordinary "http://x" at ``pos`` (the '//'): the common case, settled without regex."""
-    if pos < 4 or text[pos - 1] != ":" or text[pos + 2 : pos + 3] in ("/", " ", ""):
+    # Only "//" anchors ("http:__x" is the underscore style), and no third slash or _SP ([ \t])
+    # after them: those the pattern takes into the separator.
+    if (
+        pos < 4
+        or text[pos - 1] != ":"
+        or not text.startswith("//", pos)
+        or text[pos + 2 : pos + 3] in ("/", " ", "\t", "")
+    ):
         return False
     colon = pos - 1
     for word in ("https", "http", "ftp"):
         start = colon - len(word)
         if start >= 0 and text.startswith(word, start) and (start == 0 or not text[start - 1].isalnum()):
-            return text[start - 1 : start] not in ("[", "(")
+            # Also after "(" or "[" (a Markdown link, half the anchors in real reports): the
+            # bracketed-scheme form needs a closing bracket right after the word, and here a
+            # colon follows it, so _SCHEME_RE's match is this "http://" as written.
+            return True
     return False
 
 

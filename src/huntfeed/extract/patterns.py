@@ -125,16 +125,18 @@ WINPATH_CONT_RE = _rx.compile(r"(?: [\w.()&+-]{1,30}){1,3}(?:\\[^\\/:*?\"<>|\r\n
 WINPATH_RE = _rx.compile(r"(?<![\w])(?:[A-Za-z]:|%[A-Za-z_]{2,32}%)(?:\\[^\\/:*?\"<>|\r\n\t ]{1,255}){1,32}")
 # Led by its two literals, the boundary checked by a look-behind after them: the engine skips to
 # '~' and '/' instead of trying the look-behind at every position (same matches).
-UNIXPATH_RE = _rx.compile(
-    r"(?:~(?<![\w/.:~]~)|/(?<![\w/.:~]/)(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System"
-    r"|bin|sbin|private|proc|run|srv|mnt))(?:/[\w.@+-]{1,255}){1,32}"
-)
+UNIXPATH_DIRS = "tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt"
+UNIXPATH_RE = _rx.compile(r"(?:~(?<![\w/.:~]~)|/(?<![\w/.:~]/)(?:" + UNIXPATH_DIRS + r"))(?:/[\w.@+-]{1,255}){1,32}")
 REGISTRY_GATE = "HK"
+# The words the scanners test the text for before a pattern pass (Ctx.holds): found in one pass.
+GATE_WORDS = ("CVE", "cve", "Cve", "HK", "hk", ":\\", "%\\", "~/", "Mozilla/")
 # Lower-case hives are rare, and "hk" is common inside random host names: look closer first.
 REGISTRY_LOWER_GATE_RE = _rx.compile(r"hk(?<![\w]hk)(?:ey_|lm|cu|cr|u|cc)")
-UNIXPATH_GATE_RE = _rx.compile(
-    r"/(?:tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|System|bin|sbin|private|proc|run|srv|mnt)/"
-)
+# Where a UNIXPATH_RE match can start: a '~', or a '/' before one of its folder names. Each is a
+# literal-led pass; UNIXPATH_RE itself, led by an alternation, is tried at every position.
+UNIXPATH_TILDE_RE = _rx.compile("~")
+UNIXPATH_HEAD_RE = _rx.compile(r"/(?:" + UNIXPATH_DIRS + ")")
+UNIXPATH_GATE_RE = _rx.compile(r"/(?:" + UNIXPATH_DIRS + ")/")
 JA4_GATE_RE = _rx.compile(r"_[0-9a-f]{12}_")
 FILE_EXTS = (
     "exe|dll|sys|scr|cpl|msi|msix|msp|lnk|bat|cmd|ps1|psm1|psd1|vbs|vbe|js|jse|wsf|wsh|hta|jar|"

@@ -115,6 +115,8 @@ def _ipv4_value(text: str) -> str:
 
 _CIDR_RE = _rx.compile(r"/\d{1,2}")
 _COMMENT_RE = _rx.compile(r"\([^()]*\)")
+
+
 class _Spans:
     """Sorted spans with a containment query."""
 
@@ -146,9 +148,22 @@ class Ctx:
     email_starts: list[int]
     email_hosts: list[tuple[int, int]]  # the host span of each address, same order
     packages: frozenset[tuple[int, int]] = frozenset()  # package id spans (com.example.app)
+    words: frozenset[str] | None = None  # the P.GATE_WORDS in text (None: not looked for)
+
+    def holds(self, word: str) -> bool:
+        """``word in self.text``, answered from ``words`` for the gate words."""
+        if self.words is None or word not in _GATES:
+            return word in self.text
+        return word in self.words
 
 
 Scanner = Callable[[Ctx], None]
+_GATES = frozenset(P.GATE_WORDS)
+
+
+def present_py(text: str, words: tuple[str, ...]) -> tuple[bool, ...]:
+    """``word in text`` for each word: the twin of extract_scan.present (one pass for all)."""
+    return tuple(w in text for w in words)
 
 
 def _urls(n: str, rev: str, add: Callable[[Occ], None]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -361,10 +376,19 @@ def _ipv6(ctx: Ctx) -> None:
             ctx.add((m.start(), m.end(), T.IPV6, cand.lower(), ""))
 
 
-def hex_runs(n: str) -> list[tuple[int, int]]:
-    """The spans ``P.HEX_RE`` finds in ``n``: its maximal runs of 32 hex digits or more."""
+def hex_runs_py(n: str) -> list[tuple[int, int]]:
+    """The spans ``P.HEX_RE`` finds in ``n``: its maximal runs of 32 hex digits or more (the twin
+    of extract_scan.hex_runs)."""
     # Latin-1 with "?" for the rest: one byte per character, offsets unchanged, no hex digit lost.
     return [m.span() for m in P.HEX_RUN_RE.finditer(n.encode("latin-1", "replace").translate(P.HEX_CLASS))]
+
+
+present: Callable[[str, tuple[str, ...]], tuple[bool, ...]] = present_py if _NATIVE is None else _NATIVE.present
+
+
+# In C: one pass over the characters instead of a Latin-1 copy, a translation and a pattern pass
+# (7.5 -> ~1 ms over the 63 real reports).
+hex_runs: Callable[[str], list[tuple[int, int]]] = hex_runs_py if _NATIVE is None else _NATIVE.hex_runs
 
 
 def _hashes(ctx: Ctx) -> None:
@@ -387,7 +411,7 @@ def _hashes(ctx: Ctx) -> None:
 
 def _cves(ctx: Ctx) -> None:
     for word, rx in zip(P.CVE_WORDS, P.CVE_RES, strict=True):
-        if word not in ctx.text:
+        if not ctx.holds(word):
             continue  # a substring search: most texts hold no "cve" or "Cve" at all
         for m in rx.finditer(ctx.text):
             ctx.add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
@@ -426,7 +450,9 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
     urls = _Spans(url_spans)
     emails, email_hosts = _emails(n, rev, add, urls)
     ctx = Ctx(n, rev, add, urls, hosts, emails, [a for a, _ in emails], email_hosts)
-    ctx = replace(ctx, packages=frozenset(H.packages(n, ctx)))
+    found = present(n, P.GATE_WORDS)
+    words = frozenset(w for w, hit in zip(P.GATE_WORDS, found, strict=True) if hit)
+    ctx = replace(ctx, packages=frozenset(H.packages(n, ctx)), words=words)
     for scanner in _RUN:
         scanner(ctx)
     return fanged, out

@@ -124,13 +124,21 @@ def _winpath_starts(n: str) -> list[int]:
     return out
 
 
+def _unixpath_starts(n: str) -> list[int]:
+    """A Unix path opens with '~' or with a '/' before one of the folder names UNIXPATH_RE knows."""
+    out = [m.start() for m in P.UNIXPATH_TILDE_RE.finditer(n)]
+    out += [m.start() for m in P.UNIXPATH_HEAD_RE.finditer(n)]
+    out.sort()
+    return out
+
+
 _DRIVE_RE = _rx.compile(r":\\")
 _VAR_END_RE = _rx.compile(r"%\\")
 
 
 def registry(ctx: Ctx) -> None:
     n = ctx.text
-    if P.REGISTRY_GATE not in n and not ("hk" in n and P.REGISTRY_LOWER_GATE_RE.search(n)):
+    if not ctx.holds(P.REGISTRY_GATE) and not (ctx.holds("hk") and P.REGISTRY_LOWER_GATE_RE.search(n)):
         return
     for m in _matches_at(P.REGISTRY_RE, n, _registry_starts(n)):
         value = m.group(0).replace("<", "").replace(">", "") if m.group(0).startswith("<") else m.group(0)
@@ -140,7 +148,7 @@ def registry(ctx: Ctx) -> None:
 
 def windows_paths(ctx: Ctx) -> None:
     n, urls = ctx.text, ctx.urls
-    if ":\\" not in n and "%\\" not in n:
+    if not ctx.holds(":\\") and not ctx.holds("%\\"):
         return
     for m in _matches_at(P.WINPATH_RE, n, _winpath_starts(n)):
         if not urls.overlaps(m.start(), m.end()):
@@ -158,9 +166,10 @@ def windows_paths(ctx: Ctx) -> None:
 
 def unix_paths(ctx: Ctx) -> None:
     n, urls = ctx.text, ctx.urls
-    if "~/" not in n and not P.UNIXPATH_GATE_RE.search(n):
+    if not ctx.holds("~/") and not P.UNIXPATH_GATE_RE.search(n):
         return
-    for m in P.UNIXPATH_RE.finditer(n):
+    # UNIXPATH_RE.finditer(n) from the places a match can start: 11.4 -> 2.0 ms over 63 real reports.
+    for m in _matches_at(P.UNIXPATH_RE, n, _unixpath_starts(n)):
         if not urls.overlaps(m.start(), m.end()):
             ctx.add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
 
@@ -210,6 +219,6 @@ def ja4(ctx: Ctx) -> None:
 
 
 def user_agents(ctx: Ctx) -> None:
-    if "Mozilla/" in ctx.text:
+    if ctx.holds("Mozilla/"):
         for m in P.USER_AGENT_RE.finditer(ctx.text):
             ctx.add((m.start(), m.end(), T.USER_AGENT, m.group(0), ""))
