@@ -1,0 +1,162 @@
+"""The grouping loop's C twin (_native/extract_group.c) against engine._group_py, and on hostile input.
+
+Both fold the same occurrences into accumulators; the test compares the whole dict, in order and
+by repr (a C flag that came back as 1 instead of True would show), on the demo corpus, the shared
+sets, random report-like text cut into small pieces (so values recur across pieces), and checks
+that malformed arguments raise instead of crashing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from huntfeed._native import load
+from huntfeed.extract import engine
+from huntfeed.extract.engine import chunks, collect
+from huntfeed.feeds.article import html_to_text
+from huntfeed.kinds import IndicatorType
+from huntfeed.paths import package_data
+from tests.conftest import shared_path
+
+C_GROUP = load("extract_group")
+needs_c = pytest.mark.skipif(C_GROUP is None, reason="C accelerator extract_group not built (no compiler?)")
+
+
+def _both(text: str, size: int = engine.CHUNK) -> tuple[str, str]:
+    """repr of collect()'s accumulators with the C grouper and with the Python one."""
+    out = []
+    for grouper in (C_GROUP.group, engine._group_py):
+        saved = engine._group
+        engine._group = grouper
+        try:
+            out.append(repr(list(collect(chunks(text, size)).items())))
+        finally:
+            engine._group = saved
+    return out[0], out[1]
+
+
+def _demo_texts() -> list[str]:
+    root = package_data("demo")
+    return [
+        html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
+        for p in sorted(root.glob("*/posts/*.html"))
+    ]
+
+
+@needs_c
+def test_group_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        c, py = _both(text)
+        assert c == py
+
+
+@needs_c
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_group_same_on_shared_sets(name: str, field: str) -> None:
+    path = shared_path("eval", name)  # skips with a message where ../shared is absent
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [str(r.get(field) or "") for r in rows]
+    for text in texts:
+        c, py = _both(text)
+        assert c == py
+    whole = "\n\n".join(texts)
+    for size in (engine.CHUNK, 4096):  # small pieces: values recur across pieces, bases > 0
+        c, py = _both(whole, size)
+        assert c == py
+
+
+_ATOMS = (
+    "evil[.]com", "evil.com", "bad(.)org", "1.2.3[.]4", "8.8.8.8", "10.0.0.1", "version 1.2.3.4",
+    "Chrome/129.0.0.0", "hxxp://x[.]ru/a.php", "https://github.com/a/b", "user[@]mail[.]com", "a@b.de",
+    "imphash: ", "JA3 ", "ssdeep ", "Hash: ", "ja3s ", "d41d8cd98f00b204e9800998ecf8427e",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "CVE-2024-1234", "T1059.001",
+    "payload.zip", "setup[.]exe", "C:\\Windows\\x.exe", "1,2,3,4", "evil AT host DOT com", "é", "\u212a",
+    "\U0001f600", "## Indicators of Compromise\n", "## References\n", "## Analysis\n", "| a | evil[.]net |\n",
+    "C2 server ", "downloaded from ", " ", "\n", "\n\n", ". ", "x" * 30, "word ",
+)  # fmt: skip
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_group_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(150):
+        text = "".join(rnd.choice(_ATOMS) for _ in range(rnd.choice((5, 40, 300))))
+        c, py = _both(text, rnd.choice((engine.CHUNK, 256)))
+        assert c == py, repr(text[:300])
+
+
+def _args(**over: Any) -> list[Any]:
+    piece = "see evil.com now"
+    occs = [(4, 12, IndicatorType.DOMAIN, "evil.com", "")]
+    args: dict[str, Any] = {
+        "accs": {}, "piece": piece, "base": 0, "occs": occs, "maps": ((), (), (), (), ()),
+        "dstarts": (0,), "ostarts": (0,), "ioc": (), "refs": (), "consts": engine._CONSTS,
+    }  # fmt: skip
+    args.update(over)
+    return list(args.values())
+
+
+def test_group_table() -> None:
+    # One live domain in prose: its first occurrence, no flags, its sentence kept for the C2 check.
+    accs: dict[Any, Any] = {}
+    engine._group_py(*_args(accs=accs))
+    assert accs == {
+        (IndicatorType.DOMAIN, "evil.com"): [
+            4, 12, "evil.com", False, False, False, False, False, False, frozenset(("",)),
+            [("see evil.com now", 4, 12)],
+        ]
+    }  # fmt: skip
+    if C_GROUP is not None:
+        c_accs: dict[Any, Any] = {}
+        C_GROUP.group(*_args(accs=c_accs))
+        assert repr(c_accs) == repr(accs)
+
+
+@needs_c
+@pytest.mark.parametrize(
+    ("over", "error"),
+    [
+        ({"occs": [(1, 2, IndicatorType.DOMAIN, "x")]}, TypeError),  # four items, not five
+        ({"occs": [("a", 2, IndicatorType.DOMAIN, "x", "")]}, TypeError),
+        ({"occs": [(1 << 80, 2, IndicatorType.DOMAIN, "x", "")]}, OverflowError),
+        ({"occs": 5}, TypeError),
+        ({"maps": ((1,), (), (), (), ())}, ValueError),  # the replacement arrays differ in length
+        ({"maps": ((), ())}, TypeError),
+        ({"ioc": ((1, 2, 3),)}, TypeError),
+        ({"dstarts": (0, 5), "ostarts": (0,)}, ValueError),
+        ({"dstarts": (), "ostarts": ()}, IndexError),
+        ({"piece": b"bytes"}, TypeError),
+        ({"accs": {(IndicatorType.DOMAIN, "evil.com"): [1, 2]}}, TypeError),  # not an accumulator
+        ({"consts": ()}, TypeError),
+    ],
+)
+def test_group_rejects_malformed_arguments(over: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        C_GROUP.group(*_args(**over))
+
+
+@needs_c
+def test_group_offsets_past_the_piece_slice_as_python_does() -> None:
+    # Spans outside the piece (no scanner makes them): sliced as Python slices, never read outside.
+    for occ in [(50, 90, IndicatorType.DOMAIN, "far.com", ""), (-5, 3, IndicatorType.IPV4, "1.2.3.4", "")]:
+        c_accs: dict[Any, Any] = {}
+        py_accs: dict[Any, Any] = {}
+        C_GROUP.group(*_args(accs=c_accs, occs=[occ]))
+        engine._group_py(*_args(accs=py_accs, occs=[occ]))
+        assert repr(c_accs) == repr(py_accs)
+
+
+@needs_c
+def test_group_huge_and_empty() -> None:
+    c, py = _both("")
+    assert c == py == "[]"
+    text = ("evil[.]com 1.2.3.4 " * 20000) + "\x00\ud800" * 1000
+    c, py = _both(text, 65536)
+    assert c == py
