@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import pytest
 
 from huntfeed._native import load
-from huntfeed.extract import engine
+from huntfeed.extract import context, engine, sections
 from huntfeed.extract.engine import chunks, collect
 from huntfeed.feeds.article import html_to_text
 from huntfeed.kinds import IndicatorType
@@ -160,3 +161,65 @@ def test_group_huge_and_empty() -> None:
     text = ("evil[.]com 1.2.3.4 " * 20000) + "\x00\ud800" * 1000
     c, py = _both(text, 65536)
     assert c == py
+
+
+# --- c2_keys(): the C2 sentence gate -------------------------------------------------------
+
+_C2_ATOMS = (
+    "C2", "c&C", "CNC", "Command", "BEACON", "callback", "exfiltrat", "download", "HOSTED", "payload",
+    "dropper", "Malicious", "phishing", "attacker", "threat actor", "threat  actor", "connect", "communicat",
+    "staging", "loader", "implant", "bac\u212adoor", "\u0130mplant", "\u017ftealer", "sinkhol", "ransom",
+    "stealer", "exploit", " ", "\n", ". ", "x", "é", "\x00", "\ud800", "\U0001f600", "k", "K",
+)  # fmt: skip
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_c2_keys_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(2000):
+        text = "".join(rnd.choice(_C2_ATOMS) for _ in range(rnd.choice((1, 3, 10, 60))))
+        lo, hi = rnd.randint(-5, len(text) + 5), rnd.randint(-5, len(text) + 5)
+        assert C_GROUP.c2_keys(text, lo, hi, context._C2_KEYS) == context._c2_keys_py(text, lo, hi, context._C2_KEYS), (
+            repr((text, lo, hi))
+        )
+
+
+@needs_c
+def test_c2_keys_every_code_point_lowers_as_python_does() -> None:
+    # Only U+212A (KELVIN SIGN, to "k") and U+0130 (to "i" and a combining dot) lower to ASCII.
+    keys = ("backdoor", "implant", "i")
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        for text in ("bac" + chr(cp) + "door", chr(cp) + "mplant", "x" + chr(cp)):
+            assert C_GROUP.c2_keys(text, 0, len(text), keys) is context._c2_keys_py(text, 0, len(text), keys), hex(cp)
+
+
+def test_c2_keys_table() -> None:
+    for keys in [(C_GROUP.c2_keys,) if C_GROUP is not None else (), (context._c2_keys_py,)]:
+        for fn in keys:
+            assert fn("the C2 server", 0, 13, context._C2_KEYS) is True
+            assert fn("the C2 server", 6, 13, context._C2_KEYS) is False  # "server" only
+            assert fn("a bac\u212adoor", 0, 11, context._C2_KEYS) is True
+            assert fn("", 0, 0, context._C2_KEYS) is False
+
+
+@needs_c
+def test_c2_keys_rejects_bad_keys() -> None:
+    with pytest.raises(ValueError):
+        C_GROUP.c2_keys("x", 0, 1, ("C2",))  # keys are lower-case ASCII
+    with pytest.raises(TypeError):
+        C_GROUP.c2_keys("x", 0, 1, (b"c2",))
+    with pytest.raises(TypeError):
+        C_GROUP.c2_keys(b"x", 0, 1, ("c2",))
+
+
+def test_c2_grouped_pattern_finds_what_the_alternation_finds() -> None:
+    reference = re.compile(sections._words(context._C2_WORDS))
+    rnd = random.Random(5)
+    words = [w.replace("\\w*", "").replace("\\w+", "x").replace("\\s+", " ") for w in context._C2_WORDS]
+    atoms = [*words, "download from", "downloaded  from", "hosted on", "c2x", "xc2", " ", "_", "a", "-", "ſ"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(atoms) for _ in range(rnd.choice((1, 3, 8))))
+        assert bool(context._C2_CONTEXT.search(text)) is bool(reference.search(text)), repr(text)

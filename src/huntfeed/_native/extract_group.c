@@ -416,13 +416,69 @@ fail:
     return NULL;
 }
 
+/* c2_keys(text, lo, hi, keys): one of ``keys`` (lower-case ASCII) occurs in text[lo:hi].lower()
+ * (twin: context._c2_keys_py). Only two code points lower to ASCII: U+212A to "k" and U+0130 to
+ * "i" + U+0307; every other one to non-ASCII, which no key holds, so it is written as a 0 byte. */
+static PyObject *c2_keys(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *keys;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "UnnO!:c2_keys", &text, &lo, &hi, &PyTuple_Type, &keys)) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    if (lo < 0) lo = lo + len < 0 ? 0 : lo + len; /* slice bounds, as text[lo:hi] reads them */
+    if (hi < 0) hi = hi + len < 0 ? 0 : hi + len;
+    if (hi > len) hi = len;
+    if (hi <= lo) Py_RETURN_FALSE;
+    if (hi - lo > PY_SSIZE_T_MAX / 2 - 1) return PyErr_NoMemory();
+    char *buf = PyMem_Malloc((size_t)(2 * (hi - lo) + 1));
+    if (buf == NULL) return PyErr_NoMemory();
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 128) {
+            buf[m++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+            if (c == 0) buf[m - 1] = 1; /* a NUL is no key character either; keep the buffer a C string */
+        } else if (c == 0x212A) {
+            buf[m++] = 'k';
+        } else if (c == 0x130) {
+            buf[m++] = 'i';
+            buf[m++] = 1;
+        } else {
+            buf[m++] = 1;
+        }
+    }
+    buf[m] = '\0';
+    int found = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(keys) && !found; k++) {
+        const char *key = PyUnicode_Check(PyTuple_GET_ITEM(keys, k)) ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(keys, k)) : NULL;
+        if (key == NULL) {
+            PyMem_Free(buf);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "c2_keys: keys are str");
+            return NULL;
+        }
+        for (const char *q = key; *q; q++) {
+            if ((unsigned char)*q >= 128 || (*q >= 'A' && *q <= 'Z')) {
+                PyMem_Free(buf);
+                PyErr_SetString(PyExc_ValueError, "c2_keys: keys are lower-case ASCII");
+                return NULL;
+            }
+        }
+        found = *key == '\0' || strstr(buf, key) != NULL;
+    }
+    PyMem_Free(buf);
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef METHODS[] = {
     {"group", group, METH_VARARGS,
      "group(accs, piece, base, occs, fanged, dstarts, ostarts, ioc, refs, consts): fold one piece's occurrences."},
+    {"c2_keys", c2_keys, METH_VARARGS, "c2_keys(text, lo, hi, keys) -> a key occurs in text[lo:hi].lower()."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_group",
-                                    "C twin of huntfeed.extract.engine._group_py.", -1, METHODS, NULL, NULL, NULL, NULL};
+                                    "C twins of huntfeed.extract.engine._group_py and context._c2_keys_py.", -1, METHODS, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_extract_group(void) { return PyModule_Create(&MODULE); }
