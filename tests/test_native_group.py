@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from huntfeed._native import load
-from huntfeed.extract import context, engine, sections
+from huntfeed.extract import context, engine, prepared, sections
 from huntfeed.extract.engine import chunks, collect
 from huntfeed.feeds.article import html_to_text
 from huntfeed.kinds import IndicatorType
@@ -223,3 +223,58 @@ def test_c2_grouped_pattern_finds_what_the_alternation_finds() -> None:
     for _ in range(3000):
         text = "".join(rnd.choice(atoms) for _ in range(rnd.choice((1, 3, 8))))
         assert bool(context._C2_CONTEXT.search(text)) is bool(reference.search(text)), repr(text)
+
+
+# --- packed_find(): the warninglists' packed runs ------------------------------------------
+
+
+@needs_c
+def test_packed_find_same_on_the_prepared_tables() -> None:
+    rnd = random.Random(11)
+    tables = prepared.tables()
+    for packed in (tables.hashes, tables.ip_exact):
+        for w, (blob, which, starts) in packed.runs.items():
+            n = len(blob) // w
+            keys = [bytes(blob[k * w : k * w + w]) for k in {0, n - 1, *rnd.sample(range(n), min(n, 300))}]
+            keys += [bytes(rnd.getrandbits(8) for _ in range(w)) for _ in range(300)]  # misses, nearly all
+            keys += [k[:-1] + bytes(((k[-1] + 1) % 256,)) for k in keys[:50]]  # next to a listed key
+            for raw in keys:
+                assert C_GROUP.packed_find(blob, which, starts, raw) == prepared._find_py(blob, which, starts, raw)
+            assert C_GROUP.packed_find(blob, which, starts, keys[0]) >= 0
+
+
+def test_packed_find_table() -> None:
+    packed = prepared._packed({"aabbccdd": "list-a", "aabbccee": "list-b", "00ff0000": "list-a"}, prepared._pack_hex)
+    blob, which, starts = packed.runs[4]
+    finds = [prepared._find_py] + ([C_GROUP.packed_find] if C_GROUP is not None else [])
+    for find in finds:
+        assert [find(blob, which, starts, bytes.fromhex(k)) for k in ("aabbccdd", "aabbccee", "00ff0000")] == [0, 1, 0]
+        assert find(blob, which, starts, bytes.fromhex("aabbccde")) == -1
+        assert find(blob, which, starts, bytes.fromhex("ffffffff")) == -1
+
+
+@needs_c
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((b"", b"", b"\0" * 8, b"a"), IndexError),  # a key of one byte
+        ((b"", b"", b"\0" * 4, b"ab"), ValueError),  # the bucket table ends before the key's bucket
+        # the bucket of b"ab" (0x6162) runs past the two keys of the run; the list bytes end early
+        ((b"abcd", b"\0\0", bytes(4 * 24931) + (5).to_bytes(4, "little"), b"ab"), ValueError),
+        ((b"abab", b"\0", bytes(4 * 24931) + (2).to_bytes(4, "little"), b"ab"), ValueError),
+        (("str", b"", b"", b"ab"), TypeError),
+    ],
+)
+def test_packed_find_rejects_tables_that_do_not_fit(args: tuple[Any, ...], error: type[Exception]) -> None:
+    with pytest.raises(error, match=None if error is TypeError else "key has|too short|does not fit"):
+        C_GROUP.packed_find(*args)
+    if error is ValueError and len(args[2]) > 8:
+        assert "does not fit" in _error_text(args)
+
+
+def _error_text(args: tuple[Any, ...]) -> str:
+    try:
+        C_GROUP.packed_find(*args)
+    except ValueError as exc:
+        return str(exc)
+    return ""

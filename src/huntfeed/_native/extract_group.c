@@ -13,6 +13,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 typedef struct {
     Py_ssize_t n;
@@ -471,14 +473,60 @@ static PyObject *c2_keys(PyObject *self, PyObject *args) {
     return PyBool_FromLong(found);
 }
 
+/* packed_find(blob, which, starts, raw): the list byte of ``raw`` in one run of prepared.Packed,
+ * else -1 (twin: prepared._find_py). ``blob`` holds the run's sorted keys of len(raw) bytes,
+ * ``which`` a byte per key, ``starts`` 65,537 little-endian uint32 offsets: where each value of
+ * a key's first two bytes starts. Any buffer (bytes, a read-only mmap); every read is checked. */
+static PyObject *packed_find(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer blob, which, starts, raw;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*:packed_find", &blob, &which, &starts, &raw)) return NULL;
+    PyObject *result = NULL;
+    const unsigned char *b = blob.buf, *wh = which.buf, *st = starts.buf, *r = raw.buf;
+    Py_ssize_t w = raw.len;
+    if (w < 2) {
+        PyErr_SetString(PyExc_IndexError, "packed_find: a key has two bytes or more");
+        goto done;
+    }
+    Py_ssize_t at = (Py_ssize_t)(r[0] << 8 | r[1]) * 4;
+    if (at + 8 > starts.len) {
+        PyErr_SetString(PyExc_ValueError, "packed_find: the bucket table is too short");
+        goto done;
+    }
+    Py_ssize_t lo = (Py_ssize_t)((uint32_t)st[at] | (uint32_t)st[at + 1] << 8 | (uint32_t)st[at + 2] << 16 |
+                                 (uint32_t)st[at + 3] << 24);
+    Py_ssize_t hi = (Py_ssize_t)((uint32_t)st[at + 4] | (uint32_t)st[at + 5] << 8 | (uint32_t)st[at + 6] << 16 |
+                                 (uint32_t)st[at + 7] << 24);
+    Py_ssize_t nkeys = blob.len / w;
+    if (lo > hi || hi > nkeys || which.len < nkeys) { /* no table _packed builds; never read past one */
+        PyErr_SetString(PyExc_ValueError, "packed_find: the bucket table does not fit the run");
+        goto done;
+    }
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (memcmp(b + mid * w, r, (size_t)w) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    long found = -1;
+    if (lo < nkeys && memcmp(b + lo * w, r, (size_t)w) == 0) found = wh[lo];
+    result = PyLong_FromLong(found);
+done:
+    PyBuffer_Release(&blob);
+    PyBuffer_Release(&which);
+    PyBuffer_Release(&starts);
+    PyBuffer_Release(&raw);
+    return result;
+}
+
 static PyMethodDef METHODS[] = {
     {"group", group, METH_VARARGS,
      "group(accs, piece, base, occs, fanged, dstarts, ostarts, ioc, refs, consts): fold one piece's occurrences."},
     {"c2_keys", c2_keys, METH_VARARGS, "c2_keys(text, lo, hi, keys) -> a key occurs in text[lo:hi].lower()."},
+    {"packed_find", packed_find, METH_VARARGS, "packed_find(blob, which, starts, raw) -> the list byte of raw, else -1."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_group",
-                                    "C twins of huntfeed.extract.engine._group_py and context._c2_keys_py.", -1, METHODS, NULL, NULL, NULL, NULL};
+                                    "C twins of engine._group_py, context._c2_keys_py and prepared._find_py.", -1, METHODS, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_extract_group(void) { return PyModule_Create(&MODULE); }
