@@ -246,8 +246,9 @@ def rows(accs: dict[tuple[IndicatorType, str], Acc], *, all: bool, context: Extr
     policy = Policy(
         own_site=own_site_of(ctx.source_url),
         reference_domains=frozenset(d.lower().strip(".") for d in ctx.reference_domains if d),
-        doc_defangs=any(a[_STRICT] for a in accs.values()),
-        doc_lists=any(a[_IN_IOC] for a in accs.values()),
+        # map over itemgetter, not a generator: no interpreter step per value (16,200 per 63 reports)
+        doc_defangs=any(map(itemgetter(_STRICT), accs.values())),
+        doc_lists=any(map(itemgetter(_IN_IOC), accs.values())),
     )
     out: list[tuple[int, int, Row]] = []
     high, cve, order, rule_of = Fidelity.HIGH, IndicatorType.CVE, _TYPE_ORDER, RULE_OF
