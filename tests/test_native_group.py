@@ -180,9 +180,8 @@ def test_c2_keys_same_on_random_text(seed: int) -> None:
     for _ in range(2000):
         text = "".join(rnd.choice(_C2_ATOMS) for _ in range(rnd.choice((1, 3, 10, 60))))
         lo, hi = rnd.randint(-5, len(text) + 5), rnd.randint(-5, len(text) + 5)
-        assert C_GROUP.c2_keys(text, lo, hi, context._C2_KEYS) == context._c2_keys_py(text, lo, hi, context._C2_KEYS), (
-            repr((text, lo, hi))
-        )
+        keys = context._C2_KEYS if rnd.random() < 0.9 else ("", "c2")  # an empty key: "" in "" too
+        assert C_GROUP.c2_keys(text, lo, hi, keys) == context._c2_keys_py(text, lo, hi, keys), repr((text, lo, hi))
 
 
 @needs_c
@@ -203,6 +202,7 @@ def test_c2_keys_table() -> None:
             assert fn("the C2 server", 6, 13, context._C2_KEYS) is False  # "server" only
             assert fn("a bac\u212adoor", 0, 11, context._C2_KEYS) is True
             assert fn("", 0, 0, context._C2_KEYS) is False
+            assert fn("abc", 2, 1, ("",)) is True  # "" in "" (an empty key, an empty window)
 
 
 @needs_c

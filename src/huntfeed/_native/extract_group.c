@@ -381,6 +381,7 @@ static PyObject *group(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!UnOO!OOOOO!:group", &PyDict_Type, &x.accs, &x.piece, &x.base, &occs,
                           &PyTuple_Type, &fanged, &dstarts, &ostarts, &ioc, &refs, &PyTuple_Type, &consts))
         return NULL;
+    if (PyUnicode_READY(x.piece) < 0) return NULL; /* a legacy string: its characters made readable */
     if (!PyArg_ParseTuple(consts, "O!O!OOO!OO:group consts", &PyFrozenSet_Type, &x.c.hashes, &PyFrozenSet_Type,
                           &x.c.net_types, &x.c.ipv4, &x.c.filename, &PyDict_Type, &x.c.role_sets, &x.c.hash_kind,
                           &x.c.version_context))
@@ -426,11 +427,12 @@ static PyObject *c2_keys(PyObject *self, PyObject *args) {
     PyObject *text, *keys;
     Py_ssize_t lo, hi;
     if (!PyArg_ParseTuple(args, "UnnO!:c2_keys", &text, &lo, &hi, &PyTuple_Type, &keys)) return NULL;
+    if (PyUnicode_READY(text) < 0) return NULL;
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     if (lo < 0) lo = lo + len < 0 ? 0 : lo + len; /* slice bounds, as text[lo:hi] reads them */
     if (hi < 0) hi = hi + len < 0 ? 0 : hi + len;
     if (hi > len) hi = len;
-    if (hi <= lo) Py_RETURN_FALSE;
+    if (hi < lo) hi = lo; /* an empty window: only an empty key occurs in it, as in the twin */
     if (hi - lo > PY_SSIZE_T_MAX / 2 - 1) return PyErr_NoMemory();
     char *buf = PyMem_Malloc((size_t)(2 * (hi - lo) + 1));
     if (buf == NULL) return PyErr_NoMemory();
