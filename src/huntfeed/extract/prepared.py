@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from huntfeed import __version__
+from huntfeed._native import load as _load_native
 from huntfeed.extract import rx, tld, warninglists
 from huntfeed.paths import cache_dir, package_data, write_cache_file
 
@@ -60,6 +61,27 @@ _TWO_STARTS = struct.Struct("<II").unpack_from
 Blob = bytes | mmap.mmap
 
 
+def _find_py(blob: Blob, which: Blob, starts: Blob, raw: bytes) -> int:
+    """The list byte of ``raw`` in one run (sorted keys of len(raw) bytes, a byte per key naming
+    its list, the bucket starts), else -1. The C twin: _native/extract_group.c packed_find."""
+    w = len(raw)
+    # The keys whose first two bytes are raw's: a handful, found by two reads of the bucket
+    # table instead of seventeen steps of bisection over 76,000 keys.
+    lo, hi = _TWO_STARTS(starts, (raw[0] << 8 | raw[1]) * 4)  # one call, not two slices and two ints
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if blob[mid * w : mid * w + w] < raw:
+            lo = mid + 1
+        else:
+            hi = mid
+    return which[lo] if lo < len(which) and blob[lo * w : lo * w + w] == raw else -1
+
+
+# 6,200 look-ups per 63 real reports (every hash and IPv4 address): the bisection's slices in C.
+_NATIVE = _load_native("extract_group")
+_find: Callable[[Blob, Blob, Blob, bytes], int] = _NATIVE.packed_find if _NATIVE is not None else _find_py
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Packed:
     """Key -> list name, for keys that pack into fixed-width bytes (hex digests, IPv4 addresses):
@@ -77,21 +99,11 @@ class Packed:
 
     def find(self, raw: bytes) -> str:
         """The list of the packed key ``raw``, else ''."""
-        w = len(raw)
-        run = self.runs.get(w)
+        run = self.runs.get(len(raw))
         if run is None:
             return ""
-        blob, which, starts = run
-        # The keys whose first two bytes are raw's: a handful, found by two reads of the bucket
-        # table instead of seventeen steps of bisection over 76,000 keys.
-        lo, hi = _TWO_STARTS(starts, (raw[0] << 8 | raw[1]) * 4)  # one call, not two slices and two ints
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if blob[mid * w : mid * w + w] < raw:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.names[which[lo]] if lo < len(which) and blob[lo * w : lo * w + w] == raw else ""
+        k = _find(run[0], run[1], run[2], raw)
+        return self.names[k] if k >= 0 else ""
 
     def get_hex(self, key: str) -> str:
         """The list of a lower-case hex digest (or any other key)."""
@@ -190,8 +202,6 @@ def _key() -> str:
         except OSError:
             h.update(f"{path}\0absent\n".encode())
     return h.hexdigest()[:32]
-
-
 
 
 # The file: a magic word, the header's length, the header (marshal), then every run's bytes at an
