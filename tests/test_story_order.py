@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -58,12 +59,7 @@ def test_a_naive_publication_date_counts_as_utc() -> None:
 
 
 def _profile_stub(published: datetime) -> Any:
-    class Stub:  # the rule reads only the profile's publication date
-        pass
-
-    stub = Stub()
-    stub.published = published  # type: ignore[attr-defined]
-    return stub
+    return SimpleNamespace(published=published)  # the rule reads only the profile's publication date
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 # Defined there, so that the extractor imports only them; re-exported here for every other module.
 from huntfeed.kinds import Fidelity as Fidelity
 from huntfeed.kinds import IndicatorType as IndicatorType
+
+
+def as_utc(when: datetime) -> datetime:
+    """A feed's or a store's naive date read as UTC (everything huntfeed writes is UTC)."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class Severity(str, Enum):

@@ -30,7 +30,7 @@ from huntfeed.extract import ExtractContext, extract
 from huntfeed.hunts import HuntLibrary
 from huntfeed.hunts.imported import severity_rubric
 from huntfeed.hunts.kev import load_kev_products
-from huntfeed.model import Article, Change, Fidelity, IndicatorType, Profile
+from huntfeed.model import Article, Change, Fidelity, IndicatorType, Profile, as_utc
 from huntfeed.score import Rubric, load_kev, load_rubric, score
 
 
@@ -158,8 +158,7 @@ def _reported(article: Article, now: datetime) -> datetime:
     published = article.published
     if published is None:
         return now
-    published = published if published.tzinfo else published.replace(tzinfo=UTC)
-    return min(published, now)
+    return min(as_utc(published), now)
 
 
 def diff_profiles(old: Profile, new: Profile) -> tuple[Change, ...]:

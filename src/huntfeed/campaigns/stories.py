@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from huntfeed.campaigns.fingerprint import DedupSettings, Fingerprint, band_keys, fingerprint, load_settings, same_story
-from huntfeed.model import Article, Change, Profile, StorySource
+from huntfeed.model import Article, Change, Profile, StorySource, as_utc
 from huntfeed.store.stories import StoryMember
 
 Analyse = Callable[..., Profile]
@@ -118,13 +118,9 @@ def _rebuild_reason(article: Article, previous: Profile, fullest_chars: int, mar
         return "its fuller text"
     comparable = chars * (1 + margin) >= fullest_chars
     if comparable and article.published is not None and previous.published is not None \
-            and _utc(article.published) < _utc(previous.published):
+            and as_utc(article.published) < as_utc(previous.published):
         return "this earlier publication"
     return ""
-
-
-def _utc(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def build(article: Article, kb: Any, previous: Profile | None, placed: Placement, analyse: Analyse,

@@ -12,14 +12,14 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from huntfeed.distributed.work import rebase_profile
 from huntfeed.errors import ConfigError, HuntfeedError
 from huntfeed.feeds.article import document_article, document_text
-from huntfeed.model import Article, Profile
+from huntfeed.model import Article, Profile, as_utc
 from huntfeed.pipeline import Knowledge, analyse
 from huntfeed.store import BackfillMark, Store
 
@@ -128,7 +128,7 @@ def _published(value: str) -> datetime | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return as_utc(when)
 
 
 def doc_article(doc: Doc, raw: str) -> Article:
