@@ -22,6 +22,11 @@ def as_utc(when: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def as_utc_or_none(when: datetime | None) -> datetime | None:
+    """:func:`as_utc` for a nullable column (SQLite hands back naive datetimes)."""
+    return None if when is None else as_utc(when)
+
+
 class Severity(str, Enum):
     """Profile severity, ordered LOW < MED < HIGH < CRITICAL."""
 

@@ -96,7 +96,9 @@ def parse_since(text: str | None) -> datetime | None:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"not a date or duration: {text!r} (use e.g. 7d or 2026-11-01)") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    from huntfeed.model import as_utc  # model is 15 ms of a start that may not need it
+
+    return as_utc(when)
 
 
 def err_console() -> Console:

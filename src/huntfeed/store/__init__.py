@@ -19,7 +19,7 @@ from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from huntfeed.errors import StoreError
-from huntfeed.model import Entry, Issue, Profile, Severity, Source
+from huntfeed.model import Entry, Issue, Profile, Severity, Source, as_utc_or_none
 from huntfeed.render.json_profile import profile_from_dict
 from huntfeed.store.backfill import BackfillMark, BackfillMixin, BackfillState
 from huntfeed.store.engine import describe, make_engine, safe_url, store_errors, upsert, write_tx
@@ -40,11 +40,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we write is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+_aware = as_utc_or_none  # SQLite hands back naive datetimes; everything we write is UTC
 
 
 def _require_existing(url: str) -> None:

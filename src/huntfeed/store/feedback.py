@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from huntfeed.environment.feedback import FeedbackRule
+from huntfeed.model import as_utc_or_none
 from huntfeed.store.engine import store_errors, write_tx
 from huntfeed.store.schema import feedback
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+_aware = as_utc_or_none
 
 
 @store_errors

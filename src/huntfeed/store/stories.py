@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from huntfeed.model import as_utc_or_none
 from huntfeed.store.engine import store_errors, upsert, write_tx
 from huntfeed.store.story_tables import campaign_links, profile_keys, story_bands, story_members
 
@@ -54,8 +55,7 @@ def _lock_key(band: tuple[int, str]) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _aware(v: datetime | None) -> datetime | None:
-    return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
+_aware = as_utc_or_none
 
 
 def _member(r: sa.RowMapping) -> StoryMember:

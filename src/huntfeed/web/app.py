@@ -16,7 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from huntfeed import __version__
 from huntfeed.feeds.document import MAX_DOCUMENT_BYTES
 from huntfeed.feeds.fetch import FetchSettings
-from huntfeed.model import IndicatorType, Profile, Severity, Source
+from huntfeed.model import IndicatorType, Profile, Severity, Source, as_utc
 from huntfeed.render.ioc_format import defang
 from huntfeed.web.security import SecurityHeaders, served_names
 
@@ -103,8 +103,7 @@ def _technique_url(tid: str) -> str:
 def _fmt_dt(value: datetime | None) -> str:
     if value is None:
         return "—"
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return as_utc(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _tactic_name(shortname: str) -> str:

@@ -26,7 +26,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from huntfeed import __version__
-from huntfeed.model import Profile
+from huntfeed.model import Profile, as_utc
 from huntfeed.render.ioc_format import utc
 
 TAXII = "application/taxii+json;version=2.1"
@@ -119,7 +119,7 @@ def _parse_time(value: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise HTTPException(400, f"added_after: not an RFC 3339 timestamp: {value[:60]!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 @dataclass(frozen=True, slots=True)
