@@ -255,33 +255,36 @@ Limit = Annotated[int | None, Query(ge=1)]
 Text = Annotated[str | None, Query(max_length=400)]
 
 
-@router.get("/api/collections/{cid}/objects/")
-def objects(request: Request, cid: str, added_after: Text = None, next: Text = None,  # noqa: A002 - TAXII's name
-            limit: Limit = None) -> Response:
+def _page(request: Request, cid: str, added_after: str | None, after: str | None, limit: int | None) -> Page:
+    # The objects and manifest endpoints page the same selection; only what each lists differs.
     col = _collection(request, cid)
-    start, size, ids, types = _selection(request, added_after, next, limit)
-    page = page_of(request, col, start, size, ids, types)
+    start, size, ids, types = _selection(request, added_after, after, limit)
+    return page_of(request, col, start, size, ids, types)
+
+
+def _envelope(page: Page, items: list[dict[str, Any]]) -> Response:
+    """TAXII 2.1's envelope: ``more``, the next page's token, the objects (absent when none)."""
     body: dict[str, Any] = {"more": page.more is not None}
     if page.more is not None:
         body["next"] = page.more.encode()
-    if page.entries:
-        body["objects"] = [obj for _, obj in page.entries]
+    if items:
+        body["objects"] = items
     return _taxii(body, headers=_range_headers(page.entries))
+
+
+@router.get("/api/collections/{cid}/objects/")
+def objects(request: Request, cid: str, added_after: Text = None, next: Text = None,  # noqa: A002 - TAXII's name
+            limit: Limit = None) -> Response:
+    page = _page(request, cid, added_after, next, limit)
+    return _envelope(page, [obj for _, obj in page.entries])
 
 
 @router.get("/api/collections/{cid}/manifest/")
 def manifest(request: Request, cid: str, added_after: Text = None, next: Text = None,  # noqa: A002
              limit: Limit = None) -> Response:
-    col = _collection(request, cid)
-    start, size, ids, types = _selection(request, added_after, next, limit)
-    page = page_of(request, col, start, size, ids, types)
-    body: dict[str, Any] = {"more": page.more is not None}
-    if page.more is not None:
-        body["next"] = page.more.encode()
-    if page.entries:
-        body["objects"] = [{"id": o["id"], "date_added": _stamp(at), "version": o.get("modified", o.get("created",
-                            _stamp(at))), "media_type": STIX} for at, o in page.entries]
-    return _taxii(body, headers=_range_headers(page.entries))
+    page = _page(request, cid, added_after, next, limit)
+    return _envelope(page, [{"id": o["id"], "date_added": _stamp(at), "version": o.get("modified", o.get("created",
+                             _stamp(at))), "media_type": STIX} for at, o in page.entries])
 
 
 @router.post("/api/collections/{cid}/objects/")
