@@ -220,6 +220,7 @@ def _real_mode(size: int, repeat: int, runs: int, base_src: Path | None = None) 
             else:
                 print(f"# {name}: not installed, skipped")
         core = min(os.sched_getaffinity(0))
+        print(f"# huntfeed: {' '.join(rr.huntfeed_cmd())}")
         print(f"## Real reports: {len(reports)} reports of {mb * 1e6 / len(reports) / 1000:.1f} KB on average "
               f"({mb:.2f} MB), whole process on one core (each pinned to CPU {core}, single-threaded), "
               f"CPU time, median of {runs} runs, the tools' runs interleaved\n")
