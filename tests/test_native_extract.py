@@ -759,3 +759,113 @@ def test_ctx_holds_answers_as_a_substring_test() -> None:
     ctx = scan.Ctx(text, text[::-1], [].append, scan._Spans([]), [], [], [], [], words=words)
     for word in (*scan.P.GATE_WORDS, "Temp", "nothing", "see"):
         assert ctx.holds(word) == (word in text), word
+
+
+# --- ids(): identity, tables, hostile input -------------------------------------------------
+
+
+def _ids(out: tuple[object, ...]) -> tuple[list[tuple[int, ...]], ...]:
+    return tuple([tuple(row) for row in fam] for fam in out)  # type: ignore[attr-defined]
+
+
+@needs_c_scan
+def test_ids_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_ids_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    whole = "\n\n".join(texts)
+    for text in texts + [whole, fang.fang_map(whole).text]:
+        assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+_ID_ATOMS = (
+    "T", "TA", "t", "ta", "M1", "M", "AS", "ASN", "ASN ", "as", "asn", "asn ", "CVE", "cve", "Cve", "CVe",
+    "com.", "org.", "net.", "io.", "com", ".", "-", "_", " ", "1", "3", "4", "4A", "4B", "bc1", "0", "9", "é",
+    "\u0663", "\U0001d7d8", "\u212a", "x", "ab", "@", "/", "\\", "B", "l", "I", "O", "\x00", "\ud800", "12",
+    "123", "1234", "12345", "2021-", "2021_", "2021 ", "abc", "a_b9", "Xy", "z" * 30, "b" * 62, "b" * 63,
+    "Zq" * 20, "k" * 25, "m" * 33, "A" * 93, "5" * 92, "q" * 40, ".123", ".1", "\u0660\u0661",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_ids_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    found = [0] * 6
+    for _ in range(6000):
+        text = "".join(rnd.choice(_ID_ATOMS) for _ in range(rnd.choice((2, 5, 12, 40, 200))))
+        want = _ids(scan.literal_ids_py(text))
+        assert _ids(C_SCAN.ids(text)) == want, repr(text[:200])
+        found = [f + len(w) for f, w in zip(found, want, strict=True)]
+    assert min(found) > 0, found  # every family was met
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("", ([], [], [], [], [], [])),
+        ("CVE-2024-1234 cve_2021_44228 Cve 2020 12345 CVE-2024-12345678 xCVE-2024-1234 -CVE-2024-1111",
+         ([(0, 13, 4, 9), (14, 28, 18, 23), (29, 43, 33, 38)], [], [], [], [], [])),  # pattern by pattern
+        ("T1059.001 TA0002 t1003 T1059.12 .T1234 M1036 M1036.001 T1234x T1234.567.8",
+         ([], [(0, 9), (10, 16), (17, 22), (39, 44)], [], [], [], [])),
+        ("AS13335 ASN 4134 asn9808 as15169 AS 1 AS12345678901 xAS1 AS1x",
+         ([], [], [(0, 7, 2), (8, 16, 12), (33, 37, 36), (17, 24, 20), (25, 32, 27)], [], [], [])),  # AS, asn, as
+        ("com.example.app org.foo io.a.b.c com.x.y.Z com.a.b- /com.a.b net.a_1.b9",
+         ([], [], [], [(0, 15), (61, 71), (24, 32)], [], [])),  # com, org, net, io
+        ("pay 1BoatSLRHtKNngkdXEeobR76b53LETtpyT or bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+         ([], [], [], [], [(4, 38), (42, 84)], [])),
+        ("4" + "A" + "1" * 93 + " 4A" + "1" * 94, ([], [], [], [], [], [(0, 95)])),
+        ("T\u0663\u0663\u0663\u0663 AS\u0661", ([], [(0, 5)], [(6, 9, 8)], [], [], [])),  # \d: any script's decimals
+    ],
+)  # fmt: skip
+def test_ids_table(text: str, ids: tuple[list[tuple[int, ...]], ...]) -> None:
+    assert _ids(scan.literal_ids_py(text)) == ids
+    if C_SCAN is not None:
+        assert _ids(C_SCAN.ids(text)) == ids
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "make", ["{c}T1234", "T12{c}4", "T1234{c}", "T1234.{c}", "AS{c}1", "AS1{c}", "{c}CVE-2024-1234", "com.a{c}.b",
+             "com.a.b{c}", "{c}com.a.b", "1" + "a" * 25 + "{c}", "{c}as1"],
+)  # fmt: skip
+def test_ids_classes_match_python_re_on_every_code_point(make: str) -> None:
+    # \w and \d (Unicode) around every pattern: the C classes against re's.
+    text = _class_probe(make)
+    assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "T" * 200_000,
+        "T1234" * 50_000,
+        "AS" + "1" * 300_000,
+        "com." + "a." * 100_000,
+        "com." + "a" * 300_000,
+        "1" * 300_000,
+        "4A" + "z" * 300_000,
+        "bc1" * 100_000,
+        "\ud800T1234\udfff CVE-2024-1234\ud800",
+        "\U0001f600T1234 \U0001f600as1 " * 20_000,
+        "CVE-2024-" * 30_000,
+    ],
+)
+def test_ids_hostile_input_same_as_twin(text: str) -> None:
+    assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+@needs_c_scan
+@pytest.mark.parametrize("args", [(None,), (b"T1234",), (3,), (["T1234"],), (), ("a", "b")])
+def test_ids_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
+    with pytest.raises(TypeError):
+        C_SCAN.ids(*args)

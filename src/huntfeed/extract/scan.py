@@ -14,8 +14,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 from huntfeed._native import load as _load_native
 from huntfeed.extract import patterns as P
@@ -149,6 +150,7 @@ class Ctx:
     email_hosts: list[tuple[int, int]]  # the host span of each address, same order
     packages: frozenset[tuple[int, int]] = frozenset()  # package id spans (com.example.app)
     words: frozenset[str] | None = None  # the P.GATE_WORDS in text (None: not looked for)
+    ids: Ids = ((), (), (), (), (), ())  # literal_ids(text): the literal-led families' matches
 
     def holds(self, word: str) -> bool:
         """``word in self.text``, answered from ``words`` for the gate words."""
@@ -159,6 +161,33 @@ class Ctx:
 
 Scanner = Callable[[Ctx], None]
 _GATES = frozenset(P.GATE_WORDS)
+# literal_ids' answer: (CVEs as (s, e, year start, number start), ATT&CK ids (s, e), ASNs as
+# (s, e, digits start), package ids (s, e), bitcoin candidates (s, e), Monero addresses (s, e)).
+Ids = tuple[
+    Sequence[tuple[int, int, int, int]],
+    Sequence[tuple[int, int]],
+    Sequence[tuple[int, int, int]],
+    Sequence[tuple[int, int]],
+    Sequence[tuple[int, int]],
+    Sequence[tuple[int, int]],
+]
+
+
+def literal_ids_py(n: str) -> Ids:
+    """The matches of the literal-led families' patterns, pattern by pattern (the twin of
+    extract_scan.ids, which reads them in one pass instead of seventeen): CVE_RES, ATTACK_RES,
+    ASN_RES, PACKAGE_RES, BITCOIN_RES (sorted by start) and MONERO_RE."""
+    cves = [
+        (m.start(), m.end(), m.start(1), m.start(2))
+        for word, rx in zip(P.CVE_WORDS, P.CVE_RES, strict=True)
+        if word in n  # a substring search: most texts hold no "cve" or "Cve" at all
+        for m in rx.finditer(n)
+    ]
+    attack = [m.span() for rx in P.ATTACK_RES for m in rx.finditer(n)]
+    asns = [(m.start(), m.end(), m.start(1)) for rx in P.ASN_RES for m in rx.finditer(n)]
+    packages = [m.span() for rx in P.PACKAGE_RES for m in rx.finditer(n)]
+    btc = sorted((m.span() for rx in P.BITCOIN_RES for m in rx.finditer(n)), key=itemgetter(0))
+    return cves, attack, asns, packages, btc, [m.span() for m in P.MONERO_RE.finditer(n)]
 
 
 def present_py(text: str, words: tuple[str, ...]) -> tuple[bool, ...]:
@@ -384,6 +413,9 @@ def hex_runs_py(n: str) -> list[tuple[int, int]]:
 
 
 present: Callable[[str, tuple[str, ...]], tuple[bool, ...]] = present_py if _NATIVE is None else _NATIVE.present
+# In C: one pass over the word starts instead of seventeen pattern passes, most of them led by a
+# common letter (t, a, c, o, n, i) the engine stops at everywhere (31 -> ~4 ms over 63 real reports).
+literal_ids: Callable[[str], Ids] = literal_ids_py if _NATIVE is None else _NATIVE.ids
 
 
 # In C: one pass over the characters instead of a Latin-1 copy, a translation and a pattern pass
@@ -410,11 +442,9 @@ def _hashes(ctx: Ctx) -> None:
 
 
 def _cves(ctx: Ctx) -> None:
-    for word, rx in zip(P.CVE_WORDS, P.CVE_RES, strict=True):
-        if not ctx.holds(word):
-            continue  # a substring search: most texts hold no "cve" or "Cve" at all
-        for m in rx.finditer(ctx.text):
-            ctx.add((m.start(), m.end(), T.CVE, f"CVE-{m.group(1)}-{m.group(2)}", ""))
+    n, add = ctx.text, ctx.add
+    for s, e, year, num in ctx.ids[0]:
+        add((s, e, T.CVE, f"CVE-{n[year : year + 4]}-{n[num:e]}", ""))
 
 
 # The scanners of each type, run in this order after the context is built. URLs, e-mail
@@ -449,7 +479,7 @@ def scan(text: str) -> tuple[Fanged, list[Occ]]:
     url_spans, hosts = _urls(n, rev, add)
     urls = _Spans(url_spans)
     emails, email_hosts = _emails(n, rev, add, urls)
-    ctx = Ctx(n, rev, add, urls, hosts, emails, [a for a, _ in emails], email_hosts)
+    ctx = Ctx(n, rev, add, urls, hosts, emails, [a for a, _ in emails], email_hosts, ids=literal_ids(n))
     found = present(n, P.GATE_WORDS)
     words = frozenset(w for w, hit in zip(P.GATE_WORDS, found, strict=True) if hit)
     ctx = replace(ctx, packages=frozenset(H.packages(n, ctx)), words=words)
