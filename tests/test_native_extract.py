@@ -869,3 +869,121 @@ def test_ids_hostile_input_same_as_twin(text: str) -> None:
 def test_ids_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
     with pytest.raises(TypeError):
         C_SCAN.ids(*args)
+
+
+# --- urls(): identity, tables, hostile input ------------------------------------------------
+
+
+def _urls_py(text: str) -> list[scan.UrlRow]:
+    return scan.url_candidates_py(text, text[::-1])
+
+
+@needs_c_scan
+def test_urls_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_urls_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    whole = "\n\n".join(texts)
+    for text in texts + [whole, fang.fang_map(whole).text]:
+        assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+_URL_ATOMS = (
+    "://", "http://", "HTTPS://", "ftp://", "hxxp://", "tcp://", "+", "++", "++https://", "x", "evil", "Evil.COM",
+    ".com", ".c0m", ".xn--p1ai", ".", "..", "-", "-a", "a-", "_", "@", "user@", ":", ":80", ":8080/", ":123456",
+    ":\u0663", "/", "/p", "?", "?q=1", "#", ",", ")", "(", "](", "[", "]", ";", "!", "'", '"', "*", " ", "\n",
+    "[::1]", "[::1]:80", "1.2.3.4", "256.1.1.1", "01.2.3.4", "10.0.0.1.", "é", "\u0663", "\xa0", "\x85", "\x1c",
+    "\x00", "\ud800", "\U0001f600", "b" * 63, "b" * 64, "|", "^", "{", "<", "`", "\\", "A", "9", "%2F",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_urls_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    kinds = {1: 0, 2: 0, 3: 0}
+    for _ in range(5000):
+        text = "".join(rnd.choice(_URL_ATOMS) for _ in range(rnd.choice((2, 6, 20, 80))))
+        want = _urls_py(text)
+        assert C_SCAN.urls(text, scan._SCHEMES) == want, repr(text[:300])
+        for row in want:
+            kinds[row[5]] += 1
+    assert min(kinds.values()) > 10, kinds  # every kind was met
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("", []),
+        ("see http://Evil.COM/Path.", [(8, 4, 24, 11, 19, 2, "COM", "http://evil.com/Path", False)]),
+        ("HTTP://u:p@1.2.3.4:8080/x?a,b", [(4, 0, 29, 11, 18, 1, None, "http://u:p@1.2.3.4:8080/x?a,b", False)]),
+        ("(http://a.co/x(1)), more", [(5, 1, 17, 8, 12, 2, "co", "http://a.co/x(1)", False)]),  # unpaired ')' and ','
+        ("[t](https://x.io)", [(9, 4, 16, 12, 16, 2, "io", "https://x.io", True)]),  # a Markdown link
+        ("++https://x.io/a++", [(7, 2, 16, 10, 14, 2, "io", "https://x.io/a", False)]),  # AsciiDoc passthrough
+        ("xhttp://a.com http://é.com", [(18, 14, 26, 21, 26, 3, None, None, False)]),  # a word before; non-ASCII
+        ("http://a@/b http://-a.com http://a..com http://a.com:123456", []),  # no host, bad labels, port too long
+        ("svn://a.com https://", []),  # an unknown scheme; no tail
+    ],
+)  # fmt: skip
+def test_urls_table(text: str, rows: list[scan.UrlRow]) -> None:
+    assert _urls_py(text) == rows
+    if C_SCAN is not None:
+        assert C_SCAN.urls(text, scan._SCHEMES) == rows
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "make", ["http://a{c}b.com/", "http://ab.com{c}", "{c}http://a.com", "http://a.com/{c}x", "http://a.com:{c}1/",
+             "http://a{c}@b.com", "http{c}://a.com"],
+)  # fmt: skip
+def test_urls_classes_match_python_re_on_every_code_point(make: str) -> None:
+    # \s, \d (Unicode), str.isalnum and the tail class: the C classes against re's.
+    text = _class_probe(make)
+    assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "://" * 100_000,
+        "http://" * 50_000,
+        "http://" + "a" * 300_000,
+        "http://a.com/" + ")" * 100_000,
+        "http://a.com/" + "," * 100_000,
+        "http://" + "@" * 100_000,
+        "http://" + "a." * 100_000 + "com",
+        "\ud800http://a.com\udfff \U0001f600https://b.org/\ud800",
+        "+" * 100_000 + "://x.com",
+    ],
+)
+def test_urls_hostile_input_same_as_twin(text: str) -> None:
+    assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((None, ("http",)), TypeError),
+        (("x", ["http"]), TypeError),  # a list, not a tuple
+        (("x", ("http", 3)), TypeError),
+        (("x", ("",)), ValueError),
+        (("x", ("é",)), ValueError),
+        (("x", ("a" * 11,)), ValueError),  # REV_SCHEME_RE reads at most 10 characters
+        (("x", tuple("a" for _ in range(33))), TypeError),
+        (("x",), TypeError),
+        (("x", ("http",), 1), TypeError),
+    ],
+)
+def test_urls_bad_arguments(args: tuple[object, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        C_SCAN.urls(*args)

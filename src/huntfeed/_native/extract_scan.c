@@ -18,6 +18,7 @@ typedef struct {
     int kind;
     const void *data;
     Py_ssize_t n;
+    PyObject *text; /* set where substrings are made */
 } Text;
 
 static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
@@ -509,11 +510,306 @@ fail:
     return NULL;
 }
 
+/* urls(text, schemes) -> [(sep, s, e, scheme_end, host_start, host_end, kind, tld_start, tld_end)]: the
+ * twin of scan.url_candidates_py. One row per "://" that the URL scanner's reads accept up to the
+ * host test, in text order: the scheme read leftwards (REV_SCHEME_RE: up to 10 of [A-Za-z0-9+.-],
+ * leading '+' dropped, one of ``schemes`` in lower case, no word character or "_.+-" before it
+ * unless "++" opens an AsciiDoc passthrough), the tail (URL_REST_RE: 1-2048 characters of the
+ * class), scan._trim_url's cuts, the passthrough's closing "++", and the parts of _URL_HOST_RE's
+ * match (user@ when the host after it fits, else none; a bracketed host, else a run of
+ * [^:/?#\s]; then ":port" of 1-5 decimals and the end or one of "/?#"). kind says what the
+ * host test still needs: 1 an ASCII dotted quad IPV4_FULL_RE takes (nothing), 2 an ASCII name
+ * of well-shaped labels (_LABELS_RE) whose last label text[tld_start:tld_end] must be a TLD,
+ * 3 anything else (a bracketed or non-ASCII host: the scanner runs _norm_url); ASCII hosts that
+ * can be neither are left out. */
+#define MAX_SCHEMES 32
+
+typedef struct {
+    const char *w[MAX_SCHEMES];
+    Py_ssize_t len[MAX_SCHEMES];
+    int count;
+} Schemes;
+
+static int schemes_from(PyObject *seq, Schemes *sc) {
+    if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > MAX_SCHEMES) {
+        PyErr_SetString(PyExc_TypeError, "urls() schemes must be a tuple of at most 32 str");
+        return -1;
+    }
+    sc->count = (int)PyTuple_GET_SIZE(seq);
+    for (int j = 0; j < sc->count; j++) {
+        PyObject *w = PyTuple_GET_ITEM(seq, j);
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "urls() schemes must be a tuple of at most 32 str");
+            return -1;
+        }
+        if (!PyUnicode_IS_ASCII(w) || PyUnicode_GET_LENGTH(w) == 0 || PyUnicode_GET_LENGTH(w) > 10) {
+            PyErr_SetString(PyExc_ValueError, "urls() schemes must be ASCII, 1-10 characters");
+            return -1;
+        }
+        sc->w[j] = (const char *)PyUnicode_1BYTE_DATA(w);
+        sc->len[j] = PyUnicode_GET_LENGTH(w);
+    }
+    return 0;
+}
+
+static inline int is_scheme_char(Py_UCS4 c) { /* [A-Za-z0-9+.-] */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '.' ||
+           c == '-';
+}
+static inline int is_space(Py_UCS4 c) { return c < 128 ? (c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31)) : Py_UNICODE_ISSPACE(c); }
+/* URL_REST_RE's tail class [^\s"'<>`\]\[{}|\\^] on ASCII (the rest: not \s). */
+static unsigned char URLTAB[128];
+
+/* text[s:p] in lower case is one of the schemes (all ASCII: the scheme class is). */
+static int known_scheme(const Text *t, Py_ssize_t s, Py_ssize_t p, const Schemes *sc) {
+    for (int j = 0; j < sc->count; j++) {
+        if (sc->len[j] != p - s) continue;
+        Py_ssize_t k = 0;
+        for (; k < p - s; k++) {
+            Py_UCS4 c = at(t, s + k);
+            if (c >= 'A' && c <= 'Z') c += 32;
+            if (c != (Py_UCS4)(unsigned char)sc->w[j][k]) break;
+        }
+        if (k == p - s) return 1;
+    }
+    return 0;
+}
+
+/* After the host ending at k (the raw URL ends at end): (?P<port>:\d{1,5})?(?P<rest>[/?#].*)?$.
+ * The port's end, else -1. */
+static Py_ssize_t host_tail(const Text *t, Py_ssize_t k, Py_ssize_t end) {
+    if (k == end) return k;
+    Py_UCS4 c = at(t, k);
+    if (c == '/' || c == '?' || c == '#') return k;
+    if (c != ':') return -1;
+    Py_ssize_t d = k + 1;
+    while (d < end && d - k <= 6 && is_dec(at(t, d))) d++;
+    if (d == k + 1 || d - k - 1 > 5) return -1;
+    if (d == end) return d;
+    c = at(t, d);
+    return c == '/' || c == '?' || c == '#' ? d : -1;
+}
+
+/* (?P<host>\[[0-9a-f:.]+\]|[^:/?#\s]+) at h (IGNORECASE: A-F too), with host_tail after it:
+ * *he and *pe set, else 0. */
+static int host_at(const Text *t, Py_ssize_t h, Py_ssize_t end, Py_ssize_t *he, Py_ssize_t *pe) {
+    if (h < end && at(t, h) == '[') {
+        Py_ssize_t k = h + 1;
+        for (; k < end; k++) {
+            Py_UCS4 c = at(t, k);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+                break;
+        }
+        if (k > h + 1 && k < end && at(t, k) == ']' && (*pe = host_tail(t, k + 1, end)) >= 0) {
+            *he = k + 1;
+            return 1;
+        }
+    }
+    Py_ssize_t k = h;
+    for (; k < end; k++) {
+        Py_UCS4 c = at(t, k);
+        if (c == ':' || c == '/' || c == '?' || c == '#' || is_space(c)) break;
+    }
+    if (k == h || (*pe = host_tail(t, k, end)) < 0) return 0;
+    *he = k;
+    return 1;
+}
+
+/* IPV4_FULL_RE.fullmatch on ASCII text[a:b]: four dot-separated runs of 1-3 digits, each <= 255. */
+static int ascii_quad(const Text *t, Py_ssize_t a, Py_ssize_t b) {
+    int parts = 0;
+    Py_ssize_t k = a;
+    while (1) {
+        int v = 0, len = 0;
+        while (k < b && len < 4) {
+            Py_UCS4 c = at(t, k);
+            if (c < '0' || c > '9') break;
+            v = v * 10 + (int)(c - '0');
+            len++;
+            k++;
+        }
+        if (len == 0 || len > 3 || v > 255) return 0;
+        if (++parts == 4) return k == b;
+        if (k >= b || at(t, k) != '.') return 0;
+        k++;
+    }
+}
+
+/* _LABELS_RE.fullmatch on ASCII text[a:b]: labels of 1-63 characters, none starting or ending with '-'. */
+static int good_labels(const Text *t, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t start = a;
+    for (Py_ssize_t k = a; k <= b; k++) {
+        if (k < b && at(t, k) != '.') continue;
+        if (k == start || k - start > 63 || at(t, start) == '-' || at(t, k - 1) == '-') return 0;
+        start = k + 1;
+    }
+    return 1;
+}
+
+/* text[s:e] with text[s:body] (the scheme, ASCII) and the ASCII host text[hs:he] in lower case. */
+static PyObject *lowered(const Text *t, Py_ssize_t s, Py_ssize_t e, Py_ssize_t body, Py_ssize_t hs, Py_ssize_t he) {
+    int upper = 0;
+    for (Py_ssize_t k = s; k < he && !upper; k = k + 1 == body ? hs : k + 1) {
+        Py_UCS4 c = at(t, k);
+        upper = c >= 'A' && c <= 'Z';
+    }
+    PyObject *sub = PyUnicode_Substring(t->text, s, e);
+    if (sub == NULL || !upper) return sub;
+    PyObject *out = PyUnicode_New(e - s, PyUnicode_MAX_CHAR_VALUE(sub));
+    if (out == NULL) {
+        Py_DECREF(sub);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(out);
+    void *data = PyUnicode_DATA(out);
+    for (Py_ssize_t k = s; k < e; k++) {
+        Py_UCS4 c = at(t, k);
+        if (c >= 'A' && c <= 'Z' && (k < body || (k >= hs && k < he))) c += 32;
+        PyUnicode_WRITE(kind, data, k - s, c);
+    }
+    Py_DECREF(sub);
+    return out;
+}
+
+static int url_row(const Text *t, Py_ssize_t p, const Schemes *sc, PyObject *out) {
+    Py_ssize_t s = p;
+    while (s > 0 && p - s < 10 && is_scheme_char(at(t, s - 1))) s--;
+    if (s == p) return 0;
+    while (s < p && at(t, s) == '+') s++;
+    int passthrough = s >= 2 && at(t, s - 2) == '+' && at(t, s - 1) == '+';
+    if (!known_scheme(t, s, p, sc)) return 0;
+    if (s > 0 && !passthrough) {
+        Py_UCS4 c = at(t, s - 1);
+        if (is_alnum(c) || c == '_' || c == '.' || c == '+' || c == '-') return 0;
+    }
+    /* URL_REST_RE's tail and _trim_url's comma (the first one before a '?') in one read, with the
+     * brackets counted up to where the URL may end. */
+    Py_ssize_t body = p + 3, end, comma = -1, opens = 0, closes = 0, c_opens = 0, c_closes = 0;
+#define TAIL_READ(TYPE)                                                                  \
+    do {                                                                                 \
+        const TYPE *d = (const TYPE *)t->data;                                           \
+        Py_ssize_t lim = t->n - body > 2048 ? body + 2048 : t->n;                        \
+        int query = 0;                                                                   \
+        for (end = body; end < lim; end++) {                                             \
+            Py_UCS4 c = d[end];                                                          \
+            if (c < 128 ? !URLTAB[c] : Py_UNICODE_ISSPACE(c)) break;                     \
+            if (c == '?') query = 1;                                                     \
+            else if (c == ',' && !query && comma < 0) {                                  \
+                comma = end;                                                             \
+                c_opens = opens;                                                         \
+                c_closes = closes;                                                       \
+            }                                                                            \
+            opens += c == '(';                                                           \
+            closes += c == ')';                                                          \
+        }                                                                                \
+    } while (0)
+    if (t->kind == PyUnicode_1BYTE_KIND) TAIL_READ(Py_UCS1);
+    else if (t->kind == PyUnicode_2BYTE_KIND) TAIL_READ(Py_UCS2);
+    else TAIL_READ(Py_UCS4);
+#undef TAIL_READ
+    if (end == body) return 0;
+    if (comma >= 0) { /* the scheme part holds no brackets: the counts are the raw URL's */
+        end = comma;
+        opens = c_opens;
+        closes = c_closes;
+    }
+    while (end > s) {
+        Py_UCS4 c = at(t, end - 1);
+        if (c < 128 && c && strchr(".,;:!?'\"*", (int)c) != NULL) end--;
+        else if (c == ')' && closes > opens) {
+            closes--;
+            end--;
+        } else break;
+    }
+    if (passthrough && end - s >= 2 && at(t, end - 1) == '+' && at(t, end - 2) == '+') end -= 2;
+    /* _URL_HOST_RE: the scheme group is text[s:p + 3] (the first "://"); user@ only where a host fits after it. */
+    Py_ssize_t hs = body, he, pe, u = body;
+    if (end < body) return 0;
+    for (; u < end; u++) {
+        Py_UCS4 c = at(t, u);
+        if (c == '@' || c == '/' || c == '?' || c == '#' || is_space(c)) break;
+    }
+    if (u < end && at(t, u) == '@' && host_at(t, u + 1, end, &he, &pe)) hs = u + 1;
+    else if (!host_at(t, body, end, &he, &pe)) return 0;
+    (void)pe;
+    int kind = 1, ascii = at(t, hs) != '[';
+    for (Py_ssize_t k = hs; k < he && ascii; k++) ascii = at(t, k) < 128;
+    Py_ssize_t ts = -1, te = -1;
+    if (!ascii) kind = 3;
+    else if (!ascii_quad(t, hs, he)) {
+        Py_ssize_t de = he, dot;
+        while (de > hs && at(t, de - 1) == '.') de--;
+        for (dot = de - 1; dot >= hs && at(t, dot) != '.'; dot--) {}
+        if (dot <= hs || !good_labels(t, hs, de)) return 0;
+        kind = 2;
+        ts = dot + 1;
+        te = de;
+    }
+    /* The value _norm_url makes (scheme and host in lower case) for kinds 1 and 2; the TLD for 2;
+     * whether marks.link_role can say more than "" (a "](" before, a '[' after). */
+    PyObject *value = Py_None, *tld = Py_None, *row = NULL;
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    if (kind != 3 && (value = lowered(t, s, end, body, hs, he)) == NULL) goto done;
+    if (kind == 2) {
+        Py_DECREF(tld);
+        if ((tld = PyUnicode_Substring(t->text, ts, te)) == NULL) goto done;
+    }
+    int markup = (s >= 2 && at(t, s - 2) == ']' && at(t, s - 1) == '(') || (end < t->n && at(t, end) == '[');
+    row = Py_BuildValue("(nnnnniOOO)", p, s, end, hs, he, kind, tld, value, markup ? Py_True : Py_False);
+done:
+    Py_XDECREF(value);
+    Py_XDECREF(tld);
+    if (row == NULL) return -1;
+    int rc = PyList_Append(out, row);
+    Py_DECREF(row);
+    return rc;
+}
+
+/* The next "://" at or after i, else -1: memchr for ':' on one-byte text, a tight loop per kind on the others. */
+#define FIND_COLON(TYPE)                                                \
+    do {                                                                \
+        const TYPE *d = (const TYPE *)t->data;                          \
+        while (i + 2 < t->n && d[i] != ':') i++;                        \
+    } while (0)
+
+static Py_ssize_t next_sep(const Text *t, Py_ssize_t i) {
+    for (; i + 2 < t->n; i++) {
+        if (t->kind == PyUnicode_1BYTE_KIND) {
+            const char *base = (const char *)t->data, *hit = memchr(base + i, ':', (size_t)(t->n - 2 - i));
+            if (hit == NULL) return -1;
+            i = (Py_ssize_t)(hit - base);
+        } else if (t->kind == PyUnicode_2BYTE_KIND) FIND_COLON(Py_UCS2);
+        else FIND_COLON(Py_UCS4);
+        if (i + 2 >= t->n) return -1;
+        if (at(t, i + 1) == '/' && at(t, i + 2) == '/') return i;
+    }
+    return -1;
+}
+
+static PyObject *urls(PyObject *self, PyObject *args) {
+    PyObject *text, *seq;
+    Schemes sc;
+    if (!PyArg_ParseTuple(args, "UO:urls", &text, &seq) || schemes_from(seq, &sc) < 0) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t p = next_sep(&t, 0); p >= 0; p = next_sep(&t, p + 3)) {
+        if (url_row(&t, p, &sc, out) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 static PyMethodDef METHODS[] = {
     {"domain_tails", domain_tails, METH_VARARGS,
      "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
     {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
     {"present", present, METH_VARARGS, "present(text, words) -> tuple of bools: word in text, for each word."},
+    {"urls", urls, METH_VARARGS,
+     "urls(text, schemes) -> [(sep, s, e, scheme_end, host_start, host_end, kind, tld_start, tld_end)]."},
     {"ids", ids, METH_VARARGS,
      "ids(text) -> (cves, attack, asns, packages, bitcoin, monero): the literal-led families' matches."},
     {NULL, NULL, 0, NULL},
@@ -527,6 +823,8 @@ PyMODINIT_FUNC PyInit_extract_scan(void) {
     for (int c = 0; c < 256; c++)
         HEXTAB[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     for (int c = 0; c < 128; c++) IDTAB[c] = (unsigned char)is_word((Py_UCS4)c);
+    for (int c = 0; c < 128; c++) URLTAB[c] = !is_space((Py_UCS4)c) && strchr("\"'<>`][{}|\\^", c) == NULL;
+    URLTAB[0] = 1; /* strchr finds the terminating NUL: NUL is no excluded character */
     for (const char *c = "TtMAaCconi13b4"; *c; c++) IDTAB[(unsigned char)*c] |= 2;
     return PyModule_Create(&MODULE);
 }
