@@ -8,6 +8,7 @@ Where the extension is not built the C tests skip and say so; the pure path is t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -987,3 +988,126 @@ def test_urls_hostile_input_same_as_twin(text: str) -> None:
 def test_urls_bad_arguments(args: tuple[object, ...], error: type[Exception]) -> None:
     with pytest.raises(error):
         C_SCAN.urls(*args)
+
+
+# --- domains(): identity, hostile input, bad arguments ---------------------------------------
+
+
+def _domains_both(text: str) -> tuple[list[scan.Occ], list[scan.Occ]]:
+    """The C loop's and the twin's occurrences, from one scan context of ``text``."""
+    c_out: list[scan.Occ] = []
+    py_out: list[scan.Occ] = []
+    ctx = scan.context(text, [].append)
+    scan._domains(dataclasses.replace(ctx, add=c_out.append))
+    scan._domains_py(dataclasses.replace(ctx, add=py_out.append))
+    return c_out, py_out
+
+
+@needs_c_scan
+def test_domains_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        c_out, py_out = _domains_both(fang.fang_map(text).text)
+        assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_domains_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + [fang.fang_map("\n\n".join(texts)).text]:
+        c_out, py_out = _domains_both(text)
+        assert c_out == py_out
+
+
+_DOMAIN_ATOMS = (
+    *"._-/:@( \n\\~", "%2F", "%3a", "%2a", "a", "Z", "0", "com", "co", "uk", "c0m", "xn--p1ai", "XN--P1AI", "xn--",
+    "é", "рф", "\u0130", "\u212a", "\x00", "\ud800", "evil", "EVIL", "b" * 62, "http://", "https://x.com/",
+    "user@", "mail@corp.com", "it.support@corp.com", "com.example.app", ":80/", "/path", "1.2.3.4", "send(",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_domains_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    roles: set[str] = set()
+    for _ in range(3000):
+        text = "".join(rnd.choice(_DOMAIN_ATOMS) for _ in range(rnd.choice((3, 12, 40, 150))))
+        c_out, py_out = _domains_both(text)
+        assert c_out == py_out, repr(text[:300])
+        roles |= {occ[4] for occ in py_out}
+    # every role the loop gives was met
+    assert roles >= {"", "url-host", "in-url", "email-domain", "in-path", "bare-host", "code", "bare"}, roles
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "make", ["{c}evil.com", "a{c}.com", "x.co{c}", "%2{c}evil.com", "/{c}/evil.com", "{c}\\evil.com", "evil.com{c}/x"],
+)  # fmt: skip
+def test_domains_classes_match_the_twin_on_every_code_point(make: str) -> None:
+    c_out, py_out = _domains_both(_class_probe(make))
+    assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "." * 100_000,
+        "a." * 100_000 + "com",
+        "evil.com/" * 20_000,
+        "evil.com(" * 20_000,
+        "http://a.com/ " * 10_000 + "b.com " * 10_000,
+        "x@evil.com " * 20_000,
+        "\ud800evil.com\udfff \U0001f600evil.рф",
+    ],
+)
+def test_domains_hostile_input_same_as_twin(text: str) -> None:
+    c_out, py_out = _domains_both(text)
+    assert c_out == py_out
+
+
+def _domains_args() -> tuple[tuple[object, ...], tuple[object, ...]]:
+    where = ([], [], [], [], [], [], frozenset(), [].append)
+    consts = (frozenset({"com"}), scan.valid_tld, scan._bare_url, scan.T.DOMAIN, scan.T.URL)
+    return where, consts
+
+
+@needs_c_scan
+def test_domains_bad_arguments_raise() -> None:
+    where, consts = _domains_args()
+    assert C_SCAN.domains("see evil.com", where, consts) is None
+    bad: list[tuple[object, ...]] = [
+        (None, where, consts),
+        ("x", list(where), consts),  # a list, not a tuple
+        ("x", where[:7], consts),
+        ("x", where, consts[:4]),
+        ("x", (3, *where[1:]), consts),  # starts not a list
+        ("x", ([], ["ab"], *where[2:]), consts),  # spans not (start, end)
+        ("x", where, (set(), None, *consts[2:])),  # valid_tld not callable
+        ("x", (*where[:7], None), consts),  # add not callable
+        ("x", where),
+    ]
+    for args in bad:
+        with pytest.raises(TypeError):
+            C_SCAN.domains(*args)
+
+
+@needs_c_scan
+def test_domains_callbacks_errors_propagate() -> None:
+    where, consts = _domains_args()
+
+    def boom(*_: object) -> object:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        C_SCAN.domains("see evil.xn--p1ai", where, (consts[0], boom, *consts[2:]))  # valid_tld asked
+    with pytest.raises(RuntimeError):
+        C_SCAN.domains("see evil.com/x", where, (*consts[:2], boom, *consts[3:]))  # bare_url asked
+    with pytest.raises(TypeError):
+        C_SCAN.domains("see evil.com/x", where, (*consts[:2], lambda *_: 3, *consts[3:]))  # not (str, int)
+    with pytest.raises(RuntimeError):
+        C_SCAN.domains("see evil.com", (*where[:7], boom), consts)  # add

@@ -22,6 +22,7 @@ typedef struct {
 } Text;
 
 static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
+static inline Py_UCS4 at0(const Text *t, Py_ssize_t i) { return i < t->n ? at(t, i) : 0; } /* 0: past the end */
 /* ASCII answers from a table (most text), the rest from the Unicode database. */
 static inline int is_word(Py_UCS4 c) {
     if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -124,6 +125,261 @@ static PyObject *domain_tails(PyObject *self, PyObject *args) {
         p = end; /* > p: the match holds at least the dot and two TLD characters */
     }
     return out;
+}
+
+/* domains(text, ctx, consts): scan._domains_py in one loop over domain_tails' candidates, adding
+ * the same occurrences through ctx's add in the same order. ctx = (URL starts, URL spans, URL
+ * hosts, e-mail starts, e-mail spans, e-mail hosts, package spans, add), the scan context's own
+ * (spans as (start, end) tuples); consts = (tlds, valid_tld, bare_url, DOMAIN, URL): an ASCII
+ * TLD not spelled xn-- is valid when its lower case is in tlds (what tld.valid_tld answers), the
+ * others are asked of valid_tld; bare_url(text, s, e) is scan._bare_url, called where the twin
+ * calls it. */
+typedef struct {
+    Py_ssize_t *a, *b; /* starts (or spans' starts) and spans' ends */
+    Py_ssize_t n;
+} Spans;
+
+static void spans_free(Spans *sp) {
+    PyMem_Free(sp->a);
+    PyMem_Free(sp->b);
+    sp->a = sp->b = NULL;
+}
+
+/* A list of ints (pairs 0) or of (int, int) tuples (pairs 1) into C arrays. */
+static int spans_read(PyObject *list, int pairs, Spans *sp) {
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "domains() context lists must be lists");
+        return -1;
+    }
+    sp->n = PyList_GET_SIZE(list);
+    sp->a = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(sp->n + 1));
+    sp->b = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(sp->n + 1));
+    if (sp->a == NULL || sp->b == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < sp->n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        if (pairs) {
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+                PyErr_SetString(PyExc_TypeError, "domains() spans must be (start, end) tuples");
+                return -1;
+            }
+            sp->a[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+            sp->b[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+        } else {
+            sp->a[i] = PyLong_AsSsize_t(item);
+            sp->b[i] = 0;
+        }
+        if ((sp->a[i] == -1 || sp->b[i] == -1) && PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+/* bisect_right(starts, x) - 1 */
+static Py_ssize_t last_at_or_before(const Spans *sp, Py_ssize_t x) {
+    Py_ssize_t lo = 0, hi = sp->n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (x < sp->a[mid]) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo - 1;
+}
+
+enum { R_NONE = -1, R_PLAIN, R_URL_HOST, R_IN_URL, R_EMAIL_DOMAIN, R_IN_PATH, R_BARE_HOST, R_CODE, R_BARE, ROLES };
+static const char *ROLE_NAMES[ROLES] = {"", "url-host", "in-url", "email-domain", "in-path", "bare-host", "code", "bare"};
+static PyObject *ROLE_STR[ROLES];
+
+typedef struct {
+    Spans ustarts, uspans, uhosts, estarts, espans, ehosts;
+} Where;
+
+/* scan._host_role */
+static int host_role(const Text *t, const Where *w, Py_ssize_t s, Py_ssize_t e, Py_ssize_t bare_end) {
+    if (w->ustarts.n) {
+        Py_ssize_t i = last_at_or_before(&w->ustarts, s);
+        if (i >= 0 && i < w->uspans.n && e <= w->uspans.b[i]) {
+            if (i >= w->uhosts.n) return R_IN_URL;
+            return w->uhosts.a[i] <= s && e <= w->uhosts.b[i] ? R_URL_HOST : R_IN_URL;
+        }
+    }
+    if (s < bare_end) return R_IN_URL;
+    if (w->estarts.n) {
+        Py_ssize_t i = last_at_or_before(&w->estarts, s);
+        if (i >= 0 && i < w->espans.n && e <= w->espans.b[i])
+            return i < w->ehosts.n && s < w->ehosts.a[i] ? R_NONE : R_EMAIL_DOMAIN;
+    }
+    if (s > 1) {
+        Py_UCS4 c = at(t, s - 1), b = at(t, s - 2);
+        if ((c == '/' || c == '\\') && (is_alnum(b) || (b < 128 && b && strchr("._-~$%", (int)b) != NULL))) return R_IN_PATH;
+    }
+    return R_PLAIN;
+}
+
+/* tld.valid_tld(text[a:b]): 1, 0, or -1 on error. */
+static int tld_valid(const Text *t, Py_ssize_t a, Py_ssize_t b, PyObject *tlds, PyObject *valid_tld) {
+    char buf[64];
+    Py_ssize_t len = b - a;
+    int ascii = len > 0 && len < (Py_ssize_t)sizeof(buf);
+    for (Py_ssize_t k = 0; ascii && k < len; k++) {
+        Py_UCS4 c = at(t, a + k);
+        ascii = c < 128;
+        buf[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    PyObject *label;
+    int rc;
+    if (ascii && !(len >= 4 && memcmp(buf, "xn--", 4) == 0)) {
+        if ((label = PyUnicode_FromStringAndSize(buf, len)) == NULL) return -1;
+        rc = PySet_Contains(tlds, label);
+    } else {
+        if ((label = PyUnicode_Substring(t->text, a, b)) == NULL) return -1;
+        PyObject *r = PyObject_CallOneArg(valid_tld, label);
+        rc = r == NULL ? -1 : PyObject_IsTrue(r);
+        Py_XDECREF(r);
+    }
+    Py_DECREF(label);
+    return rc;
+}
+
+/* text[a:b].lower() */
+static PyObject *lower_sub(const Text *t, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *sub = PyUnicode_Substring(t->text, a, b);
+    if (sub == NULL) return NULL;
+    int upper = 0;
+    for (Py_ssize_t k = a; k < b; k++) {
+        Py_UCS4 c = at(t, k);
+        if (c >= 128) {
+            PyObject *low = PyObject_CallMethod(sub, "lower", NULL);
+            Py_DECREF(sub);
+            return low;
+        }
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    if (!upper) return sub;
+    PyObject *out = PyUnicode_New(b - a, 127);
+    if (out != NULL) {
+        Py_UCS1 *d = PyUnicode_1BYTE_DATA(out);
+        for (Py_ssize_t k = a; k < b; k++) {
+            Py_UCS4 c = at(t, k);
+            d[k - a] = (Py_UCS1)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+    }
+    Py_DECREF(sub);
+    return out;
+}
+
+/* add((s, e, kind, value, role)); steals value. */
+static int add_occ(PyObject *add, Py_ssize_t s, Py_ssize_t e, PyObject *kind, PyObject *value, int role) {
+    if (value == NULL) return -1;
+    PyObject *so = PyLong_FromSsize_t(s), *eo = PyLong_FromSsize_t(e), *occ = NULL, *r = NULL;
+    if (so != NULL && eo != NULL) occ = PyTuple_Pack(5, so, eo, kind, value, ROLE_STR[role]);
+    if (occ != NULL) r = PyObject_CallOneArg(add, occ);
+    Py_XDECREF(so);
+    Py_XDECREF(eo);
+    Py_DECREF(value);
+    Py_XDECREF(occ);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+static int in_set(Py_UCS4 c, const char *set) { return c < 128 && c && strchr(set, (int)c) != NULL; }
+
+/* One candidate of domain_tails: the twin's checks and additions. 0 done, -1 error. */
+static int domain_one(const Text *t, const Where *w, PyObject *packages, PyObject *add, PyObject *const *consts,
+                      Py_ssize_t s, Py_ssize_t dot, Py_ssize_t e, Py_ssize_t ts, Py_ssize_t *bare_end) {
+    if (s < 0) return 0;
+    int ok = tld_valid(t, ts, e, consts[0], consts[1]);
+    if (ok <= 0) return ok;
+    while (s < dot && at(t, s) == '-') s++;
+    if (s >= dot || at(t, dot - 1) == '-') return 0;
+    if (s > 0) {
+        Py_UCS4 before = at(t, s - 1);
+        if (is_alnum(before) || before == '_' || before == '%' || before == '-') {
+            /* not after "%2F" or "%3A" (in any case): an escaped '/' or ':' before the host */
+            Py_UCS4 x = at(t, s - 2);
+            int pct = s >= 3 && at(t, s - 3) == '%' &&
+                      ((x == '2' && (before == 'f' || before == 'F')) || (x == '3' && (before == 'a' || before == 'A')));
+            if (!pct) return 0;
+        }
+    }
+    if (PySet_GET_SIZE(packages)) {
+        PyObject *key = Py_BuildValue("(nn)", s, e);
+        if (key == NULL) return -1;
+        int hit = PySet_Contains(packages, key);
+        Py_DECREF(key);
+        if (hit) return hit < 0 ? -1 : 0;
+    }
+    int role = host_role(t, w, s, e, *bare_end);
+    if (role == R_NONE) return 0;
+    Py_UCS4 next = at0(t, e);
+    if (role == R_PLAIN && e < t->n && (next == '/' || next == ':') && (s == 0 || !in_set(at(t, s - 1), ".@/:%-"))) {
+        PyObject *bare = PyObject_CallFunction(consts[2], "Onn", t->text, s, e);
+        if (bare == NULL) return -1;
+        if (bare != Py_None) {
+            Py_ssize_t bend;
+            PyObject *bvalue;
+            if (!PyTuple_Check(bare) || !PyArg_ParseTuple(bare, "Un", &bvalue, &bend)) {
+                PyErr_Clear();
+                PyErr_SetString(PyExc_TypeError, "domains(): bare_url must return (str, int) or None");
+                Py_DECREF(bare);
+                return -1;
+            }
+            Py_INCREF(bvalue);
+            *bare_end = bend;
+            role = R_BARE_HOST;
+            if (add_occ(add, s, bend, consts[4], bvalue, R_BARE) < 0) {
+                Py_DECREF(bare);
+                return -1;
+            }
+        }
+        Py_DECREF(bare);
+    }
+    if (role == R_PLAIN && e < t->n && next == '(') role = R_CODE;
+    return add_occ(add, s, e, consts[3], lower_sub(t, s, e), role);
+}
+
+static PyObject *domains(PyObject *self, PyObject *args) {
+    PyObject *text, *ctx, *cobj, *packages, *add;
+    PyObject *consts[5];
+    if (!PyArg_ParseTuple(args, "UO!O!:domains", &text, &PyTuple_Type, &ctx, &PyTuple_Type, &cobj)) return NULL;
+    if (PyTuple_GET_SIZE(ctx) != 8 || PyTuple_GET_SIZE(cobj) != 5) {
+        PyErr_SetString(PyExc_TypeError, "domains() takes ctx of 8 and consts of 5 items");
+        return NULL;
+    }
+    for (int i = 0; i < 5; i++) consts[i] = PyTuple_GET_ITEM(cobj, i);
+    packages = PyTuple_GET_ITEM(ctx, 6);
+    add = PyTuple_GET_ITEM(ctx, 7);
+    if (!PyAnySet_Check(consts[0]) || !PyAnySet_Check(packages) || !PyCallable_Check(consts[1]) ||
+        !PyCallable_Check(consts[2]) || !PyCallable_Check(add)) {
+        PyErr_SetString(PyExc_TypeError, "domains(): tlds and packages must be sets; valid_tld, bare_url, add callable");
+        return NULL;
+    }
+    Where w;
+    memset(&w, 0, sizeof(w));
+    Spans *parts[6] = {&w.ustarts, &w.uspans, &w.uhosts, &w.estarts, &w.espans, &w.ehosts};
+    PyObject *result = NULL;
+    for (int i = 0; i < 6; i++)
+        if (spans_read(PyTuple_GET_ITEM(ctx, i), i % 3 != 0, parts[i]) < 0) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    Py_ssize_t p = 0, bare_end = -1;
+    while ((p = next_dot(&t, p)) < t.n) {
+        Py_ssize_t end, tld;
+        if (!tail_at(&t, p, &end, &tld)) {
+            p++;
+            continue;
+        }
+        Py_ssize_t s = p;
+        while (s > 0 && p - s < 63 && is_wd(at(&t, s - 1))) s--;
+        if (domain_one(&t, &w, packages, add, consts, s < p ? s : -1, p, end, tld, &bare_end) < 0) goto done;
+        p = end;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < 6; i++) spans_free(parts[i]);
+    return result;
 }
 
 /* hex_runs(text) -> [(s, e), ...]: the maximal runs of 32 or more ASCII hex digits
@@ -270,7 +526,6 @@ static PyObject *present(PyObject *self, PyObject *args) {
  * resumption after a match never skips one. No pattern can backtrack into another match: each
  * repeated class is followed by a look-ahead that refuses the class's own characters (or by a
  * literal it cannot hold), so a match exists only with maximal runs, which are read here. */
-static inline Py_UCS4 at0(const Text *t, Py_ssize_t i) { return i < t->n ? at(t, i) : 0; } /* 0: past the end */
 static inline int is_dec(Py_UCS4 c) {
     if (c < 128) return c >= '0' && c <= '9';
     return Py_UNICODE_ISDECIMAL(c);
@@ -806,6 +1061,7 @@ static PyObject *urls(PyObject *self, PyObject *args) {
 static PyMethodDef METHODS[] = {
     {"domain_tails", domain_tails, METH_VARARGS,
      "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
+    {"domains", domains, METH_VARARGS, "domains(text, ctx, consts): scan._domains_py's occurrences, added in order."},
     {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
     {"present", present, METH_VARARGS, "present(text, words) -> tuple of bools: word in text, for each word."},
     {"urls", urls, METH_VARARGS,
@@ -820,6 +1076,8 @@ static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_scan",
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_extract_scan(void) {
+    for (int r = 0; r < ROLES; r++)
+        if (ROLE_STR[r] == NULL && (ROLE_STR[r] = PyUnicode_InternFromString(ROLE_NAMES[r])) == NULL) return NULL;
     for (int c = 0; c < 256; c++)
         HEXTAB[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     for (int c = 0; c < 128; c++) IDTAB[c] = (unsigned char)is_word((Py_UCS4)c);

@@ -20,6 +20,7 @@ from operator import itemgetter
 
 from huntfeed._native import load as _load_native
 from huntfeed.extract import patterns as P
+from huntfeed.extract import prepared
 from huntfeed.extract import rx as _rx
 from huntfeed.extract import scan_host as H
 from huntfeed.extract.fang import Fanged, fang_map
@@ -338,6 +339,17 @@ _domain_tails: Callable[[str, str], list[tuple[int, int, int, int, int]]] = (
 
 
 def _domains(ctx: Ctx) -> None:
+    if _NATIVE is None:
+        _domains_py(ctx)
+        return
+    urls = ctx.urls
+    where = (urls.starts, urls.spans, ctx.hosts, ctx.email_starts, ctx.emails, ctx.email_hosts, ctx.packages, ctx.add)
+    _NATIVE.domains(ctx.text, where, (prepared.tables().tlds, valid_tld, _bare_url, T.DOMAIN, T.URL))
+
+
+def _domains_py(ctx: Ctx) -> None:
+    """Host names (and the scheme-less URLs they open): the twin of extract_scan.domains, which
+    runs this loop over the candidates in C, asking valid_tld and _bare_url where this does."""
     n, rev, add, packages = ctx.text, ctx.rev, ctx.add, ctx.packages
     size = len(n)
     bare_end = -1
@@ -517,20 +529,23 @@ _RUN = tuple(f for fs in SCANNERS.values() for f in fs)
 def scan(text: str) -> tuple[Fanged, list[Occ]]:
     """Every indicator occurrence in ``text``: the refanged text's map, and offsets into it."""
     fanged = fang_map(text)
-    n = fanged.text
-    rev = n[::-1]
     out: list[Occ] = []
-    add = out.append
+    ctx = context(fanged.text, out.append)
+    for scanner in _RUN:
+        scanner(ctx)
+    return fanged, out
+
+
+def context(n: str, add: Callable[[Occ], None]) -> Ctx:
+    """The shared context of the refanged text ``n``; its URLs, e-mail addresses and package ids added."""
+    rev = n[::-1]
     url_spans, hosts = _urls(n, rev, add)
     urls = _Spans(url_spans)
     emails, email_hosts = _emails(n, rev, add, urls)
     ctx = Ctx(n, rev, add, urls, hosts, emails, [a for a, _ in emails], email_hosts, ids=literal_ids(n))
     found = present(n, P.GATE_WORDS)
     words = frozenset(w for w, hit in zip(P.GATE_WORDS, found, strict=True) if hit)
-    ctx = replace(ctx, packages=frozenset(H.packages(n, ctx)), words=words)
-    for scanner in _RUN:
-        scanner(ctx)
-    return fanged, out
+    return replace(ctx, packages=frozenset(H.packages(n, ctx)), words=words)
 
 
-__all__ = ["SCANNERS", "Ctx", "Occ", "Scanner", "scan"]
+__all__ = ["SCANNERS", "Ctx", "Occ", "Scanner", "context", "scan"]
