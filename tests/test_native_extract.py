@@ -1111,3 +1111,77 @@ def test_domains_callbacks_errors_propagate() -> None:
         C_SCAN.domains("see evil.com/x", where, (*consts[:2], lambda *_: 3, *consts[3:]))  # not (str, int)
     with pytest.raises(RuntimeError):
         C_SCAN.domains("see evil.com", (*where[:7], boom), consts)  # add
+
+
+# --- scheme_anchors(): identity, tables, hostile input ---------------------------------------
+
+
+@needs_c_fang
+def test_scheme_anchors_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_scheme_anchors_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+_ANCHOR_ATOMS = (
+    "/", "//", "///", "_", "__", ":", "[", "(", "{", "]", ")", "}", "\\", "http", "https", "ftp", "hxxp", "xhttp",
+    "éhttp", " ", "\t", "a", "é", "\u0663", "\x00", "\ud800", "\U0001f600", "://", ":]", "[:", "x",
+)  # fmt: skip
+
+
+@needs_c_fang
+@pytest.mark.parametrize("seed", range(3))
+def test_scheme_anchors_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(5000):
+        text = "".join(rnd.choice(_ANCHOR_ATOMS) for _ in range(rnd.choice((2, 6, 20, 80))))
+        assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "anchors"),
+    [
+        ("", []),
+        ("see http://a.com and https://b.org, ftp://c.net", []),  # plain schemes: settled
+        ("hxxp://a.com http:///x http:// x xhttp://y", [5, 18, 28, 39]),  # a defanged word, '/', blank, a letter before
+        ("a////b __init__ ___", [1, 3, 7, 13, 16]),  # finditer's own: no overlapping "//" or "__"
+        ("hxxp[:]//x (:x \\:] x:\\y", [4, 5, 7, 11, 16, 20]),  # bracket before ':', ':' before ']' or '\'
+        ("http://", [5]),  # nothing after the slashes
+    ],
+)
+def test_scheme_anchors_table(text: str, anchors: list[int]) -> None:
+    assert fang._open_scheme_anchors_py(text) == anchors
+    if C_FANG is not None:
+        assert C_FANG.scheme_anchors(text) == anchors
+
+
+@needs_c_fang
+@pytest.mark.parametrize("make", ["{c}http://x", "http://{c}", "http:/{c}/x", "{c}[:]//x"])
+def test_scheme_anchors_classes_match_the_twin_on_every_code_point(make: str) -> None:
+    text = _class_probe(make)
+    assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(
+    "text", ["\x00" * 5000, "/" * 200_001, "_" * 200_001, ":" * 200_000, "[:]" * 60_000, "http://" * 50_000,
+             "\ud800//\udfff" * 5000, "\U0001f600http://x" * 20_000],
+)  # fmt: skip
+def test_scheme_anchors_hostile_input_same_as_twin(text: str) -> None:
+    assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize("args", [(None,), (b"//",), (3,), (["//"],), (), ("a", "b")])
+def test_scheme_anchors_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
+    with pytest.raises(TypeError):
+        C_FANG.scheme_anchors(*args)
