@@ -8,6 +8,7 @@ Where the extension is not built the C tests skip and say so; the pure path is t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -759,3 +760,428 @@ def test_ctx_holds_answers_as_a_substring_test() -> None:
     ctx = scan.Ctx(text, text[::-1], [].append, scan._Spans([]), [], [], [], [], words=words)
     for word in (*scan.P.GATE_WORDS, "Temp", "nothing", "see"):
         assert ctx.holds(word) == (word in text), word
+
+
+# --- ids(): identity, tables, hostile input -------------------------------------------------
+
+
+def _ids(out: tuple[object, ...]) -> tuple[list[tuple[int, ...]], ...]:
+    return tuple([tuple(row) for row in fam] for fam in out)  # type: ignore[attr-defined]
+
+
+@needs_c_scan
+def test_ids_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_ids_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    whole = "\n\n".join(texts)
+    for text in texts + [whole, fang.fang_map(whole).text]:
+        assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+_ID_ATOMS = (
+    "T", "TA", "t", "ta", "M1", "M", "AS", "ASN", "ASN ", "as", "asn", "asn ", "CVE", "cve", "Cve", "CVe",
+    "com.", "org.", "net.", "io.", "com", ".", "-", "_", " ", "1", "3", "4", "4A", "4B", "bc1", "0", "9", "é",
+    "\u0663", "\U0001d7d8", "\u212a", "x", "ab", "@", "/", "\\", "B", "l", "I", "O", "\x00", "\ud800", "12",
+    "123", "1234", "12345", "2021-", "2021_", "2021 ", "abc", "a_b9", "Xy", "z" * 30, "b" * 62, "b" * 63,
+    "Zq" * 20, "k" * 25, "m" * 33, "A" * 93, "5" * 92, "q" * 40, ".123", ".1", "\u0660\u0661",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_ids_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    found = [0] * 6
+    for _ in range(6000):
+        text = "".join(rnd.choice(_ID_ATOMS) for _ in range(rnd.choice((2, 5, 12, 40, 200))))
+        want = _ids(scan.literal_ids_py(text))
+        assert _ids(C_SCAN.ids(text)) == want, repr(text[:200])
+        found = [f + len(w) for f, w in zip(found, want, strict=True)]
+    assert min(found) > 0, found  # every family was met
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("", ([], [], [], [], [], [])),
+        ("CVE-2024-1234 cve_2021_44228 Cve 2020 12345 CVE-2024-12345678 xCVE-2024-1234 -CVE-2024-1111",
+         ([(0, 13, 4, 9), (14, 28, 18, 23), (29, 43, 33, 38)], [], [], [], [], [])),  # pattern by pattern
+        ("T1059.001 TA0002 t1003 T1059.12 .T1234 M1036 M1036.001 T1234x T1234.567.8",
+         ([], [(0, 9), (10, 16), (17, 22), (39, 44)], [], [], [], [])),
+        ("AS13335 ASN 4134 asn9808 as15169 AS 1 AS12345678901 xAS1 AS1x",
+         ([], [], [(0, 7, 2), (8, 16, 12), (33, 37, 36), (17, 24, 20), (25, 32, 27)], [], [], [])),  # AS, asn, as
+        ("com.example.app org.foo io.a.b.c com.x.y.Z com.a.b- /com.a.b net.a_1.b9",
+         ([], [], [], [(0, 15), (61, 71), (24, 32)], [], [])),  # com, org, net, io
+        ("pay 1BoatSLRHtKNngkdXEeobR76b53LETtpyT or bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+         ([], [], [], [], [(4, 38), (42, 84)], [])),
+        ("4" + "A" + "1" * 93 + " 4A" + "1" * 94, ([], [], [], [], [], [(0, 95)])),
+        ("T\u0663\u0663\u0663\u0663 AS\u0661", ([], [(0, 5)], [(6, 9, 8)], [], [], [])),  # \d: any script's decimals
+    ],
+)  # fmt: skip
+def test_ids_table(text: str, ids: tuple[list[tuple[int, ...]], ...]) -> None:
+    assert _ids(scan.literal_ids_py(text)) == ids
+    if C_SCAN is not None:
+        assert _ids(C_SCAN.ids(text)) == ids
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "make", ["{c}T1234", "T12{c}4", "T1234{c}", "T1234.{c}", "AS{c}1", "AS1{c}", "{c}CVE-2024-1234", "com.a{c}.b",
+             "com.a.b{c}", "{c}com.a.b", "1" + "a" * 25 + "{c}", "{c}as1"],
+)  # fmt: skip
+def test_ids_classes_match_python_re_on_every_code_point(make: str) -> None:
+    # \w and \d (Unicode) around every pattern: the C classes against re's.
+    text = _class_probe(make)
+    assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "T" * 200_000,
+        "T1234" * 50_000,
+        "AS" + "1" * 300_000,
+        "com." + "a." * 100_000,
+        "com." + "a" * 300_000,
+        "1" * 300_000,
+        "4A" + "z" * 300_000,
+        "bc1" * 100_000,
+        "\ud800T1234\udfff CVE-2024-1234\ud800",
+        "\U0001f600T1234 \U0001f600as1 " * 20_000,
+        "CVE-2024-" * 30_000,
+    ],
+)
+def test_ids_hostile_input_same_as_twin(text: str) -> None:
+    assert _ids(C_SCAN.ids(text)) == _ids(scan.literal_ids_py(text))
+
+
+@needs_c_scan
+@pytest.mark.parametrize("args", [(None,), (b"T1234",), (3,), (["T1234"],), (), ("a", "b")])
+def test_ids_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
+    with pytest.raises(TypeError):
+        C_SCAN.ids(*args)
+
+
+# --- urls(): identity, tables, hostile input ------------------------------------------------
+
+
+def _urls_py(text: str) -> list[scan.UrlRow]:
+    return scan.url_candidates_py(text, text[::-1])
+
+
+@needs_c_scan
+def test_urls_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_urls_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    whole = "\n\n".join(texts)
+    for text in texts + [whole, fang.fang_map(whole).text]:
+        assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+_URL_ATOMS = (
+    "://", "http://", "HTTPS://", "ftp://", "hxxp://", "tcp://", "+", "++", "++https://", "x", "evil", "Evil.COM",
+    ".com", ".c0m", ".xn--p1ai", ".", "..", "-", "-a", "a-", "_", "@", "user@", ":", ":80", ":8080/", ":123456",
+    ":\u0663", "/", "/p", "?", "?q=1", "#", ",", ")", "(", "](", "[", "]", ";", "!", "'", '"', "*", " ", "\n",
+    "[::1]", "[::1]:80", "1.2.3.4", "256.1.1.1", "01.2.3.4", "10.0.0.1.", "é", "\u0663", "\xa0", "\x85", "\x1c",
+    "\x00", "\ud800", "\U0001f600", "b" * 63, "b" * 64, "|", "^", "{", "<", "`", "\\", "A", "9", "%2F",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_urls_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    kinds = {1: 0, 2: 0, 3: 0}
+    for _ in range(5000):
+        text = "".join(rnd.choice(_URL_ATOMS) for _ in range(rnd.choice((2, 6, 20, 80))))
+        want = _urls_py(text)
+        assert C_SCAN.urls(text, scan._SCHEMES) == want, repr(text[:300])
+        for row in want:
+            kinds[row[5]] += 1
+    assert min(kinds.values()) > 10, kinds  # every kind was met
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("", []),
+        ("see http://Evil.COM/Path.", [(8, 4, 24, 11, 19, 2, "COM", "http://evil.com/Path", False)]),
+        ("HTTP://u:p@1.2.3.4:8080/x?a,b", [(4, 0, 29, 11, 18, 1, None, "http://u:p@1.2.3.4:8080/x?a,b", False)]),
+        ("(http://a.co/x(1)), more", [(5, 1, 17, 8, 12, 2, "co", "http://a.co/x(1)", False)]),  # unpaired ')' and ','
+        ("[t](https://x.io)", [(9, 4, 16, 12, 16, 2, "io", "https://x.io", True)]),  # a Markdown link
+        ("++https://x.io/a++", [(7, 2, 16, 10, 14, 2, "io", "https://x.io/a", False)]),  # AsciiDoc passthrough
+        ("xhttp://a.com http://é.com", [(18, 14, 26, 21, 26, 3, None, None, False)]),  # a word before; non-ASCII
+        ("http://a@/b http://-a.com http://a..com http://a.com:123456", []),  # no host, bad labels, port too long
+        ("svn://a.com https://", []),  # an unknown scheme; no tail
+    ],
+)  # fmt: skip
+def test_urls_table(text: str, rows: list[scan.UrlRow]) -> None:
+    assert _urls_py(text) == rows
+    if C_SCAN is not None:
+        assert C_SCAN.urls(text, scan._SCHEMES) == rows
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "make", ["http://a{c}b.com/", "http://ab.com{c}", "{c}http://a.com", "http://a.com/{c}x", "http://a.com:{c}1/",
+             "http://a{c}@b.com", "http{c}://a.com"],
+)  # fmt: skip
+def test_urls_classes_match_python_re_on_every_code_point(make: str) -> None:
+    # \s, \d (Unicode), str.isalnum and the tail class: the C classes against re's.
+    text = _class_probe(make)
+    assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "://" * 100_000,
+        "http://" * 50_000,
+        "http://" + "a" * 300_000,
+        "http://a.com/" + ")" * 100_000,
+        "http://a.com/" + "," * 100_000,
+        "http://" + "@" * 100_000,
+        "http://" + "a." * 100_000 + "com",
+        "\ud800http://a.com\udfff \U0001f600https://b.org/\ud800",
+        "+" * 100_000 + "://x.com",
+    ],
+)
+def test_urls_hostile_input_same_as_twin(text: str) -> None:
+    assert C_SCAN.urls(text, scan._SCHEMES) == _urls_py(text)
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((None, ("http",)), TypeError),
+        (("x", ["http"]), TypeError),  # a list, not a tuple
+        (("x", ("http", 3)), TypeError),
+        (("x", ("",)), ValueError),
+        (("x", ("é",)), ValueError),
+        (("x", ("a" * 11,)), ValueError),  # REV_SCHEME_RE reads at most 10 characters
+        (("x", tuple("a" for _ in range(33))), TypeError),
+        (("x",), TypeError),
+        (("x", ("http",), 1), TypeError),
+    ],
+)
+def test_urls_bad_arguments(args: tuple[object, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        C_SCAN.urls(*args)
+
+
+# --- domains(): identity, hostile input, bad arguments ---------------------------------------
+
+
+def _domains_both(text: str) -> tuple[list[scan.Occ], list[scan.Occ]]:
+    """The C loop's and the twin's occurrences, from one scan context of ``text``."""
+    c_out: list[scan.Occ] = []
+    py_out: list[scan.Occ] = []
+    ctx = scan.context(text, [].append)
+    scan._domains(dataclasses.replace(ctx, add=c_out.append))
+    scan._domains_py(dataclasses.replace(ctx, add=py_out.append))
+    return c_out, py_out
+
+
+@needs_c_scan
+def test_domains_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        c_out, py_out = _domains_both(fang.fang_map(text).text)
+        assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_domains_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + [fang.fang_map("\n\n".join(texts)).text]:
+        c_out, py_out = _domains_both(text)
+        assert c_out == py_out
+
+
+_DOMAIN_ATOMS = (
+    *"._-/:@( \n\\~", "%2F", "%3a", "%2a", "a", "Z", "0", "com", "co", "uk", "c0m", "xn--p1ai", "XN--P1AI", "xn--",
+    "é", "рф", "\u0130", "\u212a", "\x00", "\ud800", "evil", "EVIL", "b" * 62, "http://", "https://x.com/",
+    "user@", "mail@corp.com", "it.support@corp.com", "com.example.app", ":80/", "/path", "1.2.3.4", "send(",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("seed", range(3))
+def test_domains_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    roles: set[str] = set()
+    for _ in range(3000):
+        text = "".join(rnd.choice(_DOMAIN_ATOMS) for _ in range(rnd.choice((3, 12, 40, 150))))
+        c_out, py_out = _domains_both(text)
+        assert c_out == py_out, repr(text[:300])
+        roles |= {occ[4] for occ in py_out}
+    # every role the loop gives was met
+    assert roles >= {"", "url-host", "in-url", "email-domain", "in-path", "bare-host", "code", "bare"}, roles
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "make", ["{c}evil.com", "a{c}.com", "x.co{c}", "%2{c}evil.com", "/{c}/evil.com", "{c}\\evil.com", "evil.com{c}/x"],
+)  # fmt: skip
+def test_domains_classes_match_the_twin_on_every_code_point(make: str) -> None:
+    c_out, py_out = _domains_both(_class_probe(make))
+    assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "." * 100_000,
+        "a." * 100_000 + "com",
+        "evil.com/" * 20_000,
+        "evil.com(" * 20_000,
+        "http://a.com/ " * 10_000 + "b.com " * 10_000,
+        "x@evil.com " * 20_000,
+        "\ud800evil.com\udfff \U0001f600evil.рф",
+    ],
+)
+def test_domains_hostile_input_same_as_twin(text: str) -> None:
+    c_out, py_out = _domains_both(text)
+    assert c_out == py_out
+
+
+def _domains_args() -> tuple[tuple[object, ...], tuple[object, ...]]:
+    where = ([], [], [], [], [], [], frozenset(), [].append)
+    consts = (frozenset({"com"}), scan.valid_tld, scan._bare_url, scan.T.DOMAIN, scan.T.URL)
+    return where, consts
+
+
+@needs_c_scan
+def test_domains_bad_arguments_raise() -> None:
+    where, consts = _domains_args()
+    assert C_SCAN.domains("see evil.com", where, consts) is None
+    bad: list[tuple[object, ...]] = [
+        (None, where, consts),
+        ("x", list(where), consts),  # a list, not a tuple
+        ("x", where[:7], consts),
+        ("x", where, consts[:4]),
+        ("x", (3, *where[1:]), consts),  # starts not a list
+        ("x", ([], ["ab"], *where[2:]), consts),  # spans not (start, end)
+        ("x", where, (set(), None, *consts[2:])),  # valid_tld not callable
+        ("x", (*where[:7], None), consts),  # add not callable
+        ("x", where),
+    ]
+    for args in bad:
+        with pytest.raises(TypeError):
+            C_SCAN.domains(*args)
+
+
+@needs_c_scan
+def test_domains_callbacks_errors_propagate() -> None:
+    where, consts = _domains_args()
+
+    def boom(*_: object) -> object:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        C_SCAN.domains("see evil.xn--p1ai", where, (consts[0], boom, *consts[2:]))  # valid_tld asked
+    with pytest.raises(RuntimeError):
+        C_SCAN.domains("see evil.com/x", where, (*consts[:2], boom, *consts[3:]))  # bare_url asked
+    with pytest.raises(TypeError):
+        C_SCAN.domains("see evil.com/x", where, (*consts[:2], lambda *_: 3, *consts[3:]))  # not (str, int)
+    with pytest.raises(RuntimeError):
+        C_SCAN.domains("see evil.com", (*where[:7], boom), consts)  # add
+
+
+# --- scheme_anchors(): identity, tables, hostile input ---------------------------------------
+
+
+@needs_c_fang
+def test_scheme_anchors_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_scheme_anchors_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+_ANCHOR_ATOMS = (
+    "/", "//", "///", "_", "__", ":", "[", "(", "{", "]", ")", "}", "\\", "http", "https", "ftp", "hxxp", "xhttp",
+    "éhttp", " ", "\t", "a", "é", "\u0663", "\x00", "\ud800", "\U0001f600", "://", ":]", "[:", "x",
+)  # fmt: skip
+
+
+@needs_c_fang
+@pytest.mark.parametrize("seed", range(3))
+def test_scheme_anchors_same_on_random_text(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(5000):
+        text = "".join(rnd.choice(_ANCHOR_ATOMS) for _ in range(rnd.choice((2, 6, 20, 80))))
+        assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "anchors"),
+    [
+        ("", []),
+        ("see http://a.com and https://b.org, ftp://c.net", []),  # plain schemes: settled
+        ("hxxp://a.com http:///x http:// x xhttp://y", [5, 18, 28, 39]),  # a defanged word, '/', blank, a letter before
+        ("a////b __init__ ___", [1, 3, 7, 13, 16]),  # finditer's own: no overlapping "//" or "__"
+        ("hxxp[:]//x (:x \\:] x:\\y", [4, 5, 7, 11, 16, 20]),  # bracket before ':', ':' before ']' or '\'
+        ("http://", [5]),  # nothing after the slashes
+    ],
+)
+def test_scheme_anchors_table(text: str, anchors: list[int]) -> None:
+    assert fang._open_scheme_anchors_py(text) == anchors
+    if C_FANG is not None:
+        assert C_FANG.scheme_anchors(text) == anchors
+
+
+@needs_c_fang
+@pytest.mark.parametrize("make", ["{c}http://x", "http://{c}", "http:/{c}/x", "{c}[:]//x"])
+def test_scheme_anchors_classes_match_the_twin_on_every_code_point(make: str) -> None:
+    text = _class_probe(make)
+    assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize(
+    "text", ["\x00" * 5000, "/" * 200_001, "_" * 200_001, ":" * 200_000, "[:]" * 60_000, "http://" * 50_000,
+             "\ud800//\udfff" * 5000, "\U0001f600http://x" * 20_000],
+)  # fmt: skip
+def test_scheme_anchors_hostile_input_same_as_twin(text: str) -> None:
+    assert C_FANG.scheme_anchors(text) == fang._open_scheme_anchors_py(text)
+
+
+@needs_c_fang
+@pytest.mark.parametrize("args", [(None,), (b"//",), (3,), (["//"],), (), ("a", "b")])
+def test_scheme_anchors_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
+    with pytest.raises(TypeError):
+        C_FANG.scheme_anchors(*args)

@@ -18,9 +18,11 @@ typedef struct {
     int kind;
     const void *data;
     Py_ssize_t n;
+    PyObject *text; /* set where substrings are made */
 } Text;
 
 static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
+static inline Py_UCS4 at0(const Text *t, Py_ssize_t i) { return i < t->n ? at(t, i) : 0; } /* 0: past the end */
 /* ASCII answers from a table (most text), the rest from the Unicode database. */
 static inline int is_word(Py_UCS4 c) {
     if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -123,6 +125,261 @@ static PyObject *domain_tails(PyObject *self, PyObject *args) {
         p = end; /* > p: the match holds at least the dot and two TLD characters */
     }
     return out;
+}
+
+/* domains(text, ctx, consts): scan._domains_py in one loop over domain_tails' candidates, adding
+ * the same occurrences through ctx's add in the same order. ctx = (URL starts, URL spans, URL
+ * hosts, e-mail starts, e-mail spans, e-mail hosts, package spans, add), the scan context's own
+ * (spans as (start, end) tuples); consts = (tlds, valid_tld, bare_url, DOMAIN, URL): an ASCII
+ * TLD not spelled xn-- is valid when its lower case is in tlds (what tld.valid_tld answers), the
+ * others are asked of valid_tld; bare_url(text, s, e) is scan._bare_url, called where the twin
+ * calls it. */
+typedef struct {
+    Py_ssize_t *a, *b; /* starts (or spans' starts) and spans' ends */
+    Py_ssize_t n;
+} Spans;
+
+static void spans_free(Spans *sp) {
+    PyMem_Free(sp->a);
+    PyMem_Free(sp->b);
+    sp->a = sp->b = NULL;
+}
+
+/* A list of ints (pairs 0) or of (int, int) tuples (pairs 1) into C arrays. */
+static int spans_read(PyObject *list, int pairs, Spans *sp) {
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "domains() context lists must be lists");
+        return -1;
+    }
+    sp->n = PyList_GET_SIZE(list);
+    sp->a = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(sp->n + 1));
+    sp->b = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(sp->n + 1));
+    if (sp->a == NULL || sp->b == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < sp->n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        if (pairs) {
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+                PyErr_SetString(PyExc_TypeError, "domains() spans must be (start, end) tuples");
+                return -1;
+            }
+            sp->a[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+            sp->b[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+        } else {
+            sp->a[i] = PyLong_AsSsize_t(item);
+            sp->b[i] = 0;
+        }
+        if ((sp->a[i] == -1 || sp->b[i] == -1) && PyErr_Occurred()) return -1;
+    }
+    return 0;
+}
+
+/* bisect_right(starts, x) - 1 */
+static Py_ssize_t last_at_or_before(const Spans *sp, Py_ssize_t x) {
+    Py_ssize_t lo = 0, hi = sp->n;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (x < sp->a[mid]) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo - 1;
+}
+
+enum { R_NONE = -1, R_PLAIN, R_URL_HOST, R_IN_URL, R_EMAIL_DOMAIN, R_IN_PATH, R_BARE_HOST, R_CODE, R_BARE, ROLES };
+static const char *ROLE_NAMES[ROLES] = {"", "url-host", "in-url", "email-domain", "in-path", "bare-host", "code", "bare"};
+static PyObject *ROLE_STR[ROLES];
+
+typedef struct {
+    Spans ustarts, uspans, uhosts, estarts, espans, ehosts;
+} Where;
+
+/* scan._host_role */
+static int host_role(const Text *t, const Where *w, Py_ssize_t s, Py_ssize_t e, Py_ssize_t bare_end) {
+    if (w->ustarts.n) {
+        Py_ssize_t i = last_at_or_before(&w->ustarts, s);
+        if (i >= 0 && i < w->uspans.n && e <= w->uspans.b[i]) {
+            if (i >= w->uhosts.n) return R_IN_URL;
+            return w->uhosts.a[i] <= s && e <= w->uhosts.b[i] ? R_URL_HOST : R_IN_URL;
+        }
+    }
+    if (s < bare_end) return R_IN_URL;
+    if (w->estarts.n) {
+        Py_ssize_t i = last_at_or_before(&w->estarts, s);
+        if (i >= 0 && i < w->espans.n && e <= w->espans.b[i])
+            return i < w->ehosts.n && s < w->ehosts.a[i] ? R_NONE : R_EMAIL_DOMAIN;
+    }
+    if (s > 1) {
+        Py_UCS4 c = at(t, s - 1), b = at(t, s - 2);
+        if ((c == '/' || c == '\\') && (is_alnum(b) || (b < 128 && b && strchr("._-~$%", (int)b) != NULL))) return R_IN_PATH;
+    }
+    return R_PLAIN;
+}
+
+/* tld.valid_tld(text[a:b]): 1, 0, or -1 on error. */
+static int tld_valid(const Text *t, Py_ssize_t a, Py_ssize_t b, PyObject *tlds, PyObject *valid_tld) {
+    char buf[64];
+    Py_ssize_t len = b - a;
+    int ascii = len > 0 && len < (Py_ssize_t)sizeof(buf);
+    for (Py_ssize_t k = 0; ascii && k < len; k++) {
+        Py_UCS4 c = at(t, a + k);
+        ascii = c < 128;
+        buf[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    PyObject *label;
+    int rc;
+    if (ascii && !(len >= 4 && memcmp(buf, "xn--", 4) == 0)) {
+        if ((label = PyUnicode_FromStringAndSize(buf, len)) == NULL) return -1;
+        rc = PySet_Contains(tlds, label);
+    } else {
+        if ((label = PyUnicode_Substring(t->text, a, b)) == NULL) return -1;
+        PyObject *r = PyObject_CallOneArg(valid_tld, label);
+        rc = r == NULL ? -1 : PyObject_IsTrue(r);
+        Py_XDECREF(r);
+    }
+    Py_DECREF(label);
+    return rc;
+}
+
+/* text[a:b].lower() */
+static PyObject *lower_sub(const Text *t, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *sub = PyUnicode_Substring(t->text, a, b);
+    if (sub == NULL) return NULL;
+    int upper = 0;
+    for (Py_ssize_t k = a; k < b; k++) {
+        Py_UCS4 c = at(t, k);
+        if (c >= 128) {
+            PyObject *low = PyObject_CallMethod(sub, "lower", NULL);
+            Py_DECREF(sub);
+            return low;
+        }
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    if (!upper) return sub;
+    PyObject *out = PyUnicode_New(b - a, 127);
+    if (out != NULL) {
+        Py_UCS1 *d = PyUnicode_1BYTE_DATA(out);
+        for (Py_ssize_t k = a; k < b; k++) {
+            Py_UCS4 c = at(t, k);
+            d[k - a] = (Py_UCS1)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+    }
+    Py_DECREF(sub);
+    return out;
+}
+
+/* add((s, e, kind, value, role)); steals value. */
+static int add_occ(PyObject *add, Py_ssize_t s, Py_ssize_t e, PyObject *kind, PyObject *value, int role) {
+    if (value == NULL) return -1;
+    PyObject *so = PyLong_FromSsize_t(s), *eo = PyLong_FromSsize_t(e), *occ = NULL, *r = NULL;
+    if (so != NULL && eo != NULL) occ = PyTuple_Pack(5, so, eo, kind, value, ROLE_STR[role]);
+    if (occ != NULL) r = PyObject_CallOneArg(add, occ);
+    Py_XDECREF(so);
+    Py_XDECREF(eo);
+    Py_DECREF(value);
+    Py_XDECREF(occ);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+static int in_set(Py_UCS4 c, const char *set) { return c < 128 && c && strchr(set, (int)c) != NULL; }
+
+/* One candidate of domain_tails: the twin's checks and additions. 0 done, -1 error. */
+static int domain_one(const Text *t, const Where *w, PyObject *packages, PyObject *add, PyObject *const *consts,
+                      Py_ssize_t s, Py_ssize_t dot, Py_ssize_t e, Py_ssize_t ts, Py_ssize_t *bare_end) {
+    if (s < 0) return 0;
+    int ok = tld_valid(t, ts, e, consts[0], consts[1]);
+    if (ok <= 0) return ok;
+    while (s < dot && at(t, s) == '-') s++;
+    if (s >= dot || at(t, dot - 1) == '-') return 0;
+    if (s > 0) {
+        Py_UCS4 before = at(t, s - 1);
+        if (is_alnum(before) || before == '_' || before == '%' || before == '-') {
+            /* not after "%2F" or "%3A" (in any case): an escaped '/' or ':' before the host */
+            Py_UCS4 x = at(t, s - 2);
+            int pct = s >= 3 && at(t, s - 3) == '%' &&
+                      ((x == '2' && (before == 'f' || before == 'F')) || (x == '3' && (before == 'a' || before == 'A')));
+            if (!pct) return 0;
+        }
+    }
+    if (PySet_GET_SIZE(packages)) {
+        PyObject *key = Py_BuildValue("(nn)", s, e);
+        if (key == NULL) return -1;
+        int hit = PySet_Contains(packages, key);
+        Py_DECREF(key);
+        if (hit) return hit < 0 ? -1 : 0;
+    }
+    int role = host_role(t, w, s, e, *bare_end);
+    if (role == R_NONE) return 0;
+    Py_UCS4 next = at0(t, e);
+    if (role == R_PLAIN && e < t->n && (next == '/' || next == ':') && (s == 0 || !in_set(at(t, s - 1), ".@/:%-"))) {
+        PyObject *bare = PyObject_CallFunction(consts[2], "Onn", t->text, s, e);
+        if (bare == NULL) return -1;
+        if (bare != Py_None) {
+            Py_ssize_t bend;
+            PyObject *bvalue;
+            if (!PyTuple_Check(bare) || !PyArg_ParseTuple(bare, "Un", &bvalue, &bend)) {
+                PyErr_Clear();
+                PyErr_SetString(PyExc_TypeError, "domains(): bare_url must return (str, int) or None");
+                Py_DECREF(bare);
+                return -1;
+            }
+            Py_INCREF(bvalue);
+            *bare_end = bend;
+            role = R_BARE_HOST;
+            if (add_occ(add, s, bend, consts[4], bvalue, R_BARE) < 0) {
+                Py_DECREF(bare);
+                return -1;
+            }
+        }
+        Py_DECREF(bare);
+    }
+    if (role == R_PLAIN && e < t->n && next == '(') role = R_CODE;
+    return add_occ(add, s, e, consts[3], lower_sub(t, s, e), role);
+}
+
+static PyObject *domains(PyObject *self, PyObject *args) {
+    PyObject *text, *ctx, *cobj, *packages, *add;
+    PyObject *consts[5];
+    if (!PyArg_ParseTuple(args, "UO!O!:domains", &text, &PyTuple_Type, &ctx, &PyTuple_Type, &cobj)) return NULL;
+    if (PyTuple_GET_SIZE(ctx) != 8 || PyTuple_GET_SIZE(cobj) != 5) {
+        PyErr_SetString(PyExc_TypeError, "domains() takes ctx of 8 and consts of 5 items");
+        return NULL;
+    }
+    for (int i = 0; i < 5; i++) consts[i] = PyTuple_GET_ITEM(cobj, i);
+    packages = PyTuple_GET_ITEM(ctx, 6);
+    add = PyTuple_GET_ITEM(ctx, 7);
+    if (!PyAnySet_Check(consts[0]) || !PyAnySet_Check(packages) || !PyCallable_Check(consts[1]) ||
+        !PyCallable_Check(consts[2]) || !PyCallable_Check(add)) {
+        PyErr_SetString(PyExc_TypeError, "domains(): tlds and packages must be sets; valid_tld, bare_url, add callable");
+        return NULL;
+    }
+    Where w;
+    memset(&w, 0, sizeof(w));
+    Spans *parts[6] = {&w.ustarts, &w.uspans, &w.uhosts, &w.estarts, &w.espans, &w.ehosts};
+    PyObject *result = NULL;
+    for (int i = 0; i < 6; i++)
+        if (spans_read(PyTuple_GET_ITEM(ctx, i), i % 3 != 0, parts[i]) < 0) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    Py_ssize_t p = 0, bare_end = -1;
+    while ((p = next_dot(&t, p)) < t.n) {
+        Py_ssize_t end, tld;
+        if (!tail_at(&t, p, &end, &tld)) {
+            p++;
+            continue;
+        }
+        Py_ssize_t s = p;
+        while (s > 0 && p - s < 63 && is_wd(at(&t, s - 1))) s--;
+        if (domain_one(&t, &w, packages, add, consts, s < p ? s : -1, p, end, tld, &bare_end) < 0) goto done;
+        p = end;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < 6; i++) spans_free(parts[i]);
+    return result;
 }
 
 /* hex_runs(text) -> [(s, e), ...]: the maximal runs of 32 or more ASCII hex digits
@@ -256,20 +513,576 @@ static PyObject *present(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ids(text) -> (cves, attack, asns, packages, bitcoin, monero): the matches of the literal-led
+ * families' patterns (patterns.CVE_RES, ATTACK_RES, ASN_RES, PACKAGE_RES, BITCOIN_RES, MONERO_RE)
+ * in one pass instead of seventeen: twin scan.literal_ids_py. Each list holds its patterns' matches
+ * pattern by pattern in the patterns' order, each pattern's in text order (finditer's order); the
+ * bitcoin list is in text order across its three patterns (the scanner sorts them by start).
+ * Rows: cves (s, e, year_start, number_start), asns (s, e, digits_start), the others (s, e).
+ *
+ * Why plain reads give the patterns' matches: every pattern opens with a literal whose look-behind
+ * wants no \w before it, and none of their matches holds another start (inside a match the
+ * character before is \w, or '.' / '-' where the look-behind also refuses it), so finditer's
+ * resumption after a match never skips one. No pattern can backtrack into another match: each
+ * repeated class is followed by a look-ahead that refuses the class's own characters (or by a
+ * literal it cannot hold), so a match exists only with maximal runs, which are read here. */
+static inline int is_dec(Py_UCS4 c) {
+    if (c < 128) return c >= '0' && c <= '9';
+    return Py_UNICODE_ISDECIMAL(c);
+}
+static inline int is_b58(Py_UCS4 c) { /* [a-km-zA-HJ-NP-Z1-9] */
+    return (c >= '1' && c <= '9') || (c >= 'a' && c <= 'z' && c != 'l') ||
+           (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O');
+}
+static inline int is_pkg(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+static inline int is_lower_digit(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+/* How many characters from q pass ok(), counting no further than cap. */
+#define RUN(t, q, cap, ok, out)                                                      \
+    do {                                                                             \
+        Py_ssize_t r_ = (q);                                                         \
+        while (r_ < (t)->n && r_ - (q) < (cap) && ok(at((t), r_))) r_++;            \
+        (out) = r_ - (q);                                                            \
+    } while (0)
+
+static int word_at(const Text *t, Py_ssize_t i) { return i < t->n && is_word(at(t, i)); }
+
+/* (?!\w|\.\d) at e. */
+static int attack_end_ok(const Text *t, Py_ssize_t e) {
+    Py_UCS4 c = at0(t, e);
+    return !(is_word(c) || (c == '.' && is_dec(at0(t, e + 1))));
+}
+
+/* T(?<![\w.]T)A?\d{4}(?:\.\d{3})?(?!\w|\.\d) with T, A the given letters; the look-behind checked by the caller. */
+static Py_ssize_t attack_at(const Text *t, Py_ssize_t i, Py_UCS4 a) {
+    Py_ssize_t q = i + 1, k;
+    if (at0(t, q) == a) q++;
+    RUN(t, q, 4, is_dec, k);
+    if (k < 4) return -1;
+    q += 4;
+    if (at0(t, q) == '.') {
+        RUN(t, q + 1, 3, is_dec, k);
+        if (k == 3) q += 4;
+    }
+    return attack_end_ok(t, q) ? q : -1;
+}
+
+/* M(?<![\w.]M)1\d{3}(?!\w|\.\d) */
+static Py_ssize_t mitigation_at(const Text *t, Py_ssize_t i) {
+    Py_ssize_t k;
+    if (at0(t, i + 1) != '1') return -1;
+    RUN(t, i + 2, 3, is_dec, k);
+    return k == 3 && attack_end_ok(t, i + 5) ? i + 5 : -1;
+}
+
+/* From q: \d{1,10}(?!\w) as a maximal run of decimals; its end, else -1. */
+static Py_ssize_t asn_digits(const Text *t, Py_ssize_t q) {
+    Py_ssize_t k;
+    RUN(t, q, 11, is_dec, k);
+    return k >= 1 && k <= 10 && !word_at(t, q + k) ? q + k : -1;
+}
+
+/* [-_ ]?(\d{4})[-_ ](\d{4,7})(?!\d) from q (after the CVE word): the end, *year and *num set. */
+static Py_ssize_t cve_rest(const Text *t, Py_ssize_t q, Py_ssize_t *year, Py_ssize_t *num) {
+    Py_ssize_t k;
+    Py_UCS4 c = at0(t, q);
+    if (c == '-' || c == '_' || c == ' ') q++;
+    RUN(t, q, 4, is_dec, k);
+    c = at0(t, q + 4);
+    if (k < 4 || !(c == '-' || c == '_' || c == ' ')) return -1;
+    *year = q;
+    q += 5;
+    RUN(t, q, 8, is_dec, k);
+    if (k < 4 || k > 7) return -1;
+    *num = q;
+    return q + k;
+}
+
+static int word_is(const Text *t, Py_ssize_t i, const char *w) {
+    for (; *w; w++, i++)
+        if (at0(t, i) != (Py_UCS4)(unsigned char)*w) return 0;
+    return 1;
+}
+
+/* {head}\.[a-z][a-z0-9_]{0,62}(?:\.[a-z][a-z0-9_]{0,62}){1,8}(?![\w-]|\.\w), head at i (its look-behind checked by the caller). */
+static Py_ssize_t package_at(const Text *t, Py_ssize_t i, const char *head) {
+    Py_ssize_t p = i + (Py_ssize_t)strlen(head), k;
+    int labels = 0;
+    if (!word_is(t, i, head)) return -1;
+    while (labels < 9 && at0(t, p) == '.') {
+        Py_UCS4 c = at0(t, p + 1);
+        if (!(c >= 'a' && c <= 'z')) break;
+        RUN(t, p + 1, 64, is_pkg, k);
+        if (k > 63) break;
+        p += 1 + k;
+        labels++;
+    }
+    if (labels < 2) return -1;
+    Py_UCS4 c = at0(t, p);
+    if (is_word(c) || c == '-' || (c == '.' && word_at(t, p + 1))) return -1;
+    return p;
+}
+
+/* A run of cls from q: exactly from lo to hi long and no \w after it; the end, else -1. */
+static Py_ssize_t class_run(const Text *t, Py_ssize_t q, Py_ssize_t lo, Py_ssize_t hi, int (*cls)(Py_UCS4)) {
+    Py_ssize_t k;
+    RUN(t, q, hi + 1, cls, k);
+    return k >= lo && k <= hi && !word_at(t, q + k) ? q + k : -1;
+}
+
+enum { CVE_U, CVE_L, CVE_T, ATT_T, ATT_t, ATT_M, ASN_U, ASN_asn, ASN_as, PKG_com, PKG_org, PKG_net, PKG_io, BTC,
+       XMR, ID_LISTS };
+
+static int add_row(PyObject *list, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c, Py_ssize_t d, int size) {
+    PyObject *row = size == 4 ? Py_BuildValue("(nnnn)", a, b, c, d)
+                    : size == 3 ? Py_BuildValue("(nnn)", a, b, c)
+                                : Py_BuildValue("(nn)", a, b);
+    if (row == NULL) return -1;
+    int rc = PyList_Append(list, row);
+    Py_DECREF(row);
+    return rc;
+}
+
+/* The matches that start at i (no \w before it; c the character there, prev the one before). */
+static int ids_at(const Text *t, Py_ssize_t i, Py_UCS4 c, Py_UCS4 prev, PyObject **lists) {
+    Py_ssize_t e, y = 0, num = 0;
+    int dotless = prev != '.';
+    switch (c) {
+    case 'T':
+        if (dotless && (e = attack_at(t, i, 'A')) >= 0) return add_row(lists[ATT_T], i, e, 0, 0, 2);
+        return 0;
+    case 't':
+        if (dotless && (e = attack_at(t, i, 'a')) >= 0) return add_row(lists[ATT_t], i, e, 0, 0, 2);
+        return 0;
+    case 'M':
+        if (dotless && (e = mitigation_at(t, i)) >= 0) return add_row(lists[ATT_M], i, e, 0, 0, 2);
+        return 0;
+    case 'A':
+        if (at0(t, i + 1) == 'S') {
+            Py_ssize_t q = i + 2;
+            if (at0(t, q) == 'N') q++;
+            if (at0(t, q) == ' ') q++;
+            if ((e = asn_digits(t, q)) >= 0) return add_row(lists[ASN_U], i, e, q, 0, 3);
+        }
+        return 0;
+    case 'a':
+        if (at0(t, i + 1) != 's') return 0;
+        if (at0(t, i + 2) == 'n') {
+            Py_ssize_t q = i + 3;
+            if (at0(t, q) == ' ') q++;
+            if ((e = asn_digits(t, q)) >= 0) return add_row(lists[ASN_asn], i, e, q, 0, 3);
+            return 0;
+        }
+        if ((e = asn_digits(t, i + 2)) >= 0) return add_row(lists[ASN_as], i, e, i + 2, 0, 3);
+        return 0;
+    case 'C':
+        if (prev == '-') return 0;
+        if (word_is(t, i, "CVE") && (e = cve_rest(t, i + 3, &y, &num)) >= 0) return add_row(lists[CVE_U], i, e, y, num, 4);
+        if (word_is(t, i, "Cve") && (e = cve_rest(t, i + 3, &y, &num)) >= 0) return add_row(lists[CVE_T], i, e, y, num, 4);
+        return 0;
+    case 'c':
+        if (prev != '-' && word_is(t, i, "cve") && (e = cve_rest(t, i + 3, &y, &num)) >= 0)
+            return add_row(lists[CVE_L], i, e, y, num, 4);
+        if (prev != '.' && prev != '@' && prev != '/' && prev != '\\' && prev != '-' && (e = package_at(t, i, "com")) >= 0)
+            return add_row(lists[PKG_com], i, e, 0, 0, 2);
+        return 0;
+    case 'o':
+    case 'n':
+    case 'i':
+        if (prev == '.' || prev == '@' || prev == '/' || prev == '\\' || prev == '-') return 0;
+        e = package_at(t, i, c == 'o' ? "org" : c == 'n' ? "net" : "io");
+        return e >= 0 ? add_row(lists[c == 'o' ? PKG_org : c == 'n' ? PKG_net : PKG_io], i, e, 0, 0, 2) : 0;
+    case '1':
+    case '3':
+        if ((e = class_run(t, i + 1, 25, 34, is_b58)) >= 0) return add_row(lists[BTC], i, e, 0, 0, 2);
+        return 0;
+    case 'b':
+        if (at0(t, i + 1) == 'c' && at0(t, i + 2) == '1' && (e = class_run(t, i + 3, 25, 87, is_lower_digit)) >= 0)
+            return add_row(lists[BTC], i, e, 0, 0, 2);
+        return 0;
+    case '4': {
+        Py_UCS4 d = at0(t, i + 1);
+        if (((d >= '0' && d <= '9') || d == 'A' || d == 'B') && (e = class_run(t, i + 2, 93, 93, is_b58)) >= 0)
+            return add_row(lists[XMR], i, e, 0, 0, 2);
+        return 0;
+    }
+    }
+    return 0;
+}
+
+/* Per ASCII character: bit 1 \w, bit 2 a pattern's first character. */
+static unsigned char IDTAB[128];
+
+/* Word starts only: whether the character before is \w is carried along (no branch on it), and
+ * the leads are looked at only where it is not. */
+#define IDS_SCAN(TYPE)                                                                   \
+    do {                                                                                 \
+        const TYPE *d = (const TYPE *)t.data;                                            \
+        int prev_word = 0;                                                               \
+        for (Py_ssize_t i = 0; i < t.n; i++) {                                           \
+            Py_UCS4 c = d[i];                                                            \
+            if (c >= 128) {                                                              \
+                prev_word = Py_UNICODE_ISALNUM(c) ? 1 : 0;                                       \
+                continue;                                                                \
+            }                                                                            \
+            unsigned f = IDTAB[c];                                                       \
+            /* One branch, taken at lead word starts only (5 % of characters): two would        \
+             * mispredict on every other letter and cost three times the pass. */               \
+            if ((f >> 1) & ~prev_word & 1 && ids_at(&t, i, c, i ? d[i - 1] : 0, lists) < 0) goto fail; \
+            prev_word = (int)(f & 1);                                                    \
+        }                                                                                \
+    } while (0)
+
+/* The families' lists, each the concatenation of its patterns' lists. */
+static const int FAMILY_END[] = {ATT_T, ASN_U, PKG_com, BTC, XMR, ID_LISTS};
+
+static PyObject *ids(PyObject *self, PyObject *args) {
+    PyObject *text, *lists[ID_LISTS] = {NULL}, *out = NULL;
+    if (!PyArg_ParseTuple(args, "U:ids", &text)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    for (int j = 0; j < ID_LISTS; j++)
+        if ((lists[j] = PyList_New(0)) == NULL) goto fail;
+    if (t.kind == PyUnicode_1BYTE_KIND) IDS_SCAN(Py_UCS1);
+    else if (t.kind == PyUnicode_2BYTE_KIND) IDS_SCAN(Py_UCS2);
+    else IDS_SCAN(Py_UCS4);
+    if ((out = PyTuple_New(6)) == NULL) goto fail;
+    for (int f = 0, j = 0; f < 6; f++) {
+        PyObject *fam = lists[j];
+        Py_INCREF(fam);
+        for (j++; j < FAMILY_END[f]; j++) {
+            if (PyList_SetSlice(fam, PyList_GET_SIZE(fam), PyList_GET_SIZE(fam), lists[j]) < 0) {
+                Py_DECREF(fam);
+                goto fail;
+            }
+        }
+        PyTuple_SET_ITEM(out, f, fam);
+    }
+    for (int j = 0; j < ID_LISTS; j++) Py_DECREF(lists[j]);
+    return out;
+fail:
+    Py_XDECREF(out);
+    for (int j = 0; j < ID_LISTS; j++) Py_XDECREF(lists[j]);
+    return NULL;
+}
+
+/* urls(text, schemes) -> [(sep, s, e, scheme_end, host_start, host_end, kind, tld_start, tld_end)]: the
+ * twin of scan.url_candidates_py. One row per "://" that the URL scanner's reads accept up to the
+ * host test, in text order: the scheme read leftwards (REV_SCHEME_RE: up to 10 of [A-Za-z0-9+.-],
+ * leading '+' dropped, one of ``schemes`` in lower case, no word character or "_.+-" before it
+ * unless "++" opens an AsciiDoc passthrough), the tail (URL_REST_RE: 1-2048 characters of the
+ * class), scan._trim_url's cuts, the passthrough's closing "++", and the parts of _URL_HOST_RE's
+ * match (user@ when the host after it fits, else none; a bracketed host, else a run of
+ * [^:/?#\s]; then ":port" of 1-5 decimals and the end or one of "/?#"). kind says what the
+ * host test still needs: 1 an ASCII dotted quad IPV4_FULL_RE takes (nothing), 2 an ASCII name
+ * of well-shaped labels (_LABELS_RE) whose last label text[tld_start:tld_end] must be a TLD,
+ * 3 anything else (a bracketed or non-ASCII host: the scanner runs _norm_url); ASCII hosts that
+ * can be neither are left out. */
+#define MAX_SCHEMES 32
+
+typedef struct {
+    const char *w[MAX_SCHEMES];
+    Py_ssize_t len[MAX_SCHEMES];
+    int count;
+} Schemes;
+
+static int schemes_from(PyObject *seq, Schemes *sc) {
+    if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > MAX_SCHEMES) {
+        PyErr_SetString(PyExc_TypeError, "urls() schemes must be a tuple of at most 32 str");
+        return -1;
+    }
+    sc->count = (int)PyTuple_GET_SIZE(seq);
+    for (int j = 0; j < sc->count; j++) {
+        PyObject *w = PyTuple_GET_ITEM(seq, j);
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "urls() schemes must be a tuple of at most 32 str");
+            return -1;
+        }
+        if (!PyUnicode_IS_ASCII(w) || PyUnicode_GET_LENGTH(w) == 0 || PyUnicode_GET_LENGTH(w) > 10) {
+            PyErr_SetString(PyExc_ValueError, "urls() schemes must be ASCII, 1-10 characters");
+            return -1;
+        }
+        sc->w[j] = (const char *)PyUnicode_1BYTE_DATA(w);
+        sc->len[j] = PyUnicode_GET_LENGTH(w);
+    }
+    return 0;
+}
+
+static inline int is_scheme_char(Py_UCS4 c) { /* [A-Za-z0-9+.-] */
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '.' ||
+           c == '-';
+}
+static inline int is_space(Py_UCS4 c) { return c < 128 ? (c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31)) : Py_UNICODE_ISSPACE(c); }
+/* URL_REST_RE's tail class [^\s"'<>`\]\[{}|\\^] on ASCII (the rest: not \s). */
+static unsigned char URLTAB[128];
+
+/* text[s:p] in lower case is one of the schemes (all ASCII: the scheme class is). */
+static int known_scheme(const Text *t, Py_ssize_t s, Py_ssize_t p, const Schemes *sc) {
+    for (int j = 0; j < sc->count; j++) {
+        if (sc->len[j] != p - s) continue;
+        Py_ssize_t k = 0;
+        for (; k < p - s; k++) {
+            Py_UCS4 c = at(t, s + k);
+            if (c >= 'A' && c <= 'Z') c += 32;
+            if (c != (Py_UCS4)(unsigned char)sc->w[j][k]) break;
+        }
+        if (k == p - s) return 1;
+    }
+    return 0;
+}
+
+/* After the host ending at k (the raw URL ends at end): (?P<port>:\d{1,5})?(?P<rest>[/?#].*)?$.
+ * The port's end, else -1. */
+static Py_ssize_t host_tail(const Text *t, Py_ssize_t k, Py_ssize_t end) {
+    if (k == end) return k;
+    Py_UCS4 c = at(t, k);
+    if (c == '/' || c == '?' || c == '#') return k;
+    if (c != ':') return -1;
+    Py_ssize_t d = k + 1;
+    while (d < end && d - k <= 6 && is_dec(at(t, d))) d++;
+    if (d == k + 1 || d - k - 1 > 5) return -1;
+    if (d == end) return d;
+    c = at(t, d);
+    return c == '/' || c == '?' || c == '#' ? d : -1;
+}
+
+/* (?P<host>\[[0-9a-f:.]+\]|[^:/?#\s]+) at h (IGNORECASE: A-F too), with host_tail after it:
+ * *he and *pe set, else 0. */
+static int host_at(const Text *t, Py_ssize_t h, Py_ssize_t end, Py_ssize_t *he, Py_ssize_t *pe) {
+    if (h < end && at(t, h) == '[') {
+        Py_ssize_t k = h + 1;
+        for (; k < end; k++) {
+            Py_UCS4 c = at(t, k);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+                break;
+        }
+        if (k > h + 1 && k < end && at(t, k) == ']' && (*pe = host_tail(t, k + 1, end)) >= 0) {
+            *he = k + 1;
+            return 1;
+        }
+    }
+    Py_ssize_t k = h;
+    for (; k < end; k++) {
+        Py_UCS4 c = at(t, k);
+        if (c == ':' || c == '/' || c == '?' || c == '#' || is_space(c)) break;
+    }
+    if (k == h || (*pe = host_tail(t, k, end)) < 0) return 0;
+    *he = k;
+    return 1;
+}
+
+/* IPV4_FULL_RE.fullmatch on ASCII text[a:b]: four dot-separated runs of 1-3 digits, each <= 255. */
+static int ascii_quad(const Text *t, Py_ssize_t a, Py_ssize_t b) {
+    int parts = 0;
+    Py_ssize_t k = a;
+    while (1) {
+        int v = 0, len = 0;
+        while (k < b && len < 4) {
+            Py_UCS4 c = at(t, k);
+            if (c < '0' || c > '9') break;
+            v = v * 10 + (int)(c - '0');
+            len++;
+            k++;
+        }
+        if (len == 0 || len > 3 || v > 255) return 0;
+        if (++parts == 4) return k == b;
+        if (k >= b || at(t, k) != '.') return 0;
+        k++;
+    }
+}
+
+/* _LABELS_RE.fullmatch on ASCII text[a:b]: labels of 1-63 characters, none starting or ending with '-'. */
+static int good_labels(const Text *t, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t start = a;
+    for (Py_ssize_t k = a; k <= b; k++) {
+        if (k < b && at(t, k) != '.') continue;
+        if (k == start || k - start > 63 || at(t, start) == '-' || at(t, k - 1) == '-') return 0;
+        start = k + 1;
+    }
+    return 1;
+}
+
+/* text[s:e] with text[s:body] (the scheme, ASCII) and the ASCII host text[hs:he] in lower case. */
+static PyObject *lowered(const Text *t, Py_ssize_t s, Py_ssize_t e, Py_ssize_t body, Py_ssize_t hs, Py_ssize_t he) {
+    int upper = 0;
+    for (Py_ssize_t k = s; k < he && !upper; k = k + 1 == body ? hs : k + 1) {
+        Py_UCS4 c = at(t, k);
+        upper = c >= 'A' && c <= 'Z';
+    }
+    PyObject *sub = PyUnicode_Substring(t->text, s, e);
+    if (sub == NULL || !upper) return sub;
+    PyObject *out = PyUnicode_New(e - s, PyUnicode_MAX_CHAR_VALUE(sub));
+    if (out == NULL) {
+        Py_DECREF(sub);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(out);
+    void *data = PyUnicode_DATA(out);
+    for (Py_ssize_t k = s; k < e; k++) {
+        Py_UCS4 c = at(t, k);
+        if (c >= 'A' && c <= 'Z' && (k < body || (k >= hs && k < he))) c += 32;
+        PyUnicode_WRITE(kind, data, k - s, c);
+    }
+    Py_DECREF(sub);
+    return out;
+}
+
+static int url_row(const Text *t, Py_ssize_t p, const Schemes *sc, PyObject *out) {
+    Py_ssize_t s = p;
+    while (s > 0 && p - s < 10 && is_scheme_char(at(t, s - 1))) s--;
+    if (s == p) return 0;
+    while (s < p && at(t, s) == '+') s++;
+    int passthrough = s >= 2 && at(t, s - 2) == '+' && at(t, s - 1) == '+';
+    if (!known_scheme(t, s, p, sc)) return 0;
+    if (s > 0 && !passthrough) {
+        Py_UCS4 c = at(t, s - 1);
+        if (is_alnum(c) || c == '_' || c == '.' || c == '+' || c == '-') return 0;
+    }
+    /* URL_REST_RE's tail and _trim_url's comma (the first one before a '?') in one read, with the
+     * brackets counted up to where the URL may end. */
+    Py_ssize_t body = p + 3, end, comma = -1, opens = 0, closes = 0, c_opens = 0, c_closes = 0;
+#define TAIL_READ(TYPE)                                                                  \
+    do {                                                                                 \
+        const TYPE *d = (const TYPE *)t->data;                                           \
+        Py_ssize_t lim = t->n - body > 2048 ? body + 2048 : t->n;                        \
+        int query = 0;                                                                   \
+        for (end = body; end < lim; end++) {                                             \
+            Py_UCS4 c = d[end];                                                          \
+            if (c < 128 ? !URLTAB[c] : Py_UNICODE_ISSPACE(c)) break;                     \
+            if (c == '?') query = 1;                                                     \
+            else if (c == ',' && !query && comma < 0) {                                  \
+                comma = end;                                                             \
+                c_opens = opens;                                                         \
+                c_closes = closes;                                                       \
+            }                                                                            \
+            opens += c == '(';                                                           \
+            closes += c == ')';                                                          \
+        }                                                                                \
+    } while (0)
+    if (t->kind == PyUnicode_1BYTE_KIND) TAIL_READ(Py_UCS1);
+    else if (t->kind == PyUnicode_2BYTE_KIND) TAIL_READ(Py_UCS2);
+    else TAIL_READ(Py_UCS4);
+#undef TAIL_READ
+    if (end == body) return 0;
+    if (comma >= 0) { /* the scheme part holds no brackets: the counts are the raw URL's */
+        end = comma;
+        opens = c_opens;
+        closes = c_closes;
+    }
+    while (end > s) {
+        Py_UCS4 c = at(t, end - 1);
+        if (c < 128 && c && strchr(".,;:!?'\"*", (int)c) != NULL) end--;
+        else if (c == ')' && closes > opens) {
+            closes--;
+            end--;
+        } else break;
+    }
+    if (passthrough && end - s >= 2 && at(t, end - 1) == '+' && at(t, end - 2) == '+') end -= 2;
+    /* _URL_HOST_RE: the scheme group is text[s:p + 3] (the first "://"); user@ only where a host fits after it. */
+    Py_ssize_t hs = body, he, pe, u = body;
+    if (end < body) return 0;
+    for (; u < end; u++) {
+        Py_UCS4 c = at(t, u);
+        if (c == '@' || c == '/' || c == '?' || c == '#' || is_space(c)) break;
+    }
+    if (u < end && at(t, u) == '@' && host_at(t, u + 1, end, &he, &pe)) hs = u + 1;
+    else if (!host_at(t, body, end, &he, &pe)) return 0;
+    (void)pe;
+    int kind = 1, ascii = at(t, hs) != '[';
+    for (Py_ssize_t k = hs; k < he && ascii; k++) ascii = at(t, k) < 128;
+    Py_ssize_t ts = -1, te = -1;
+    if (!ascii) kind = 3;
+    else if (!ascii_quad(t, hs, he)) {
+        Py_ssize_t de = he, dot;
+        while (de > hs && at(t, de - 1) == '.') de--;
+        for (dot = de - 1; dot >= hs && at(t, dot) != '.'; dot--) {}
+        if (dot <= hs || !good_labels(t, hs, de)) return 0;
+        kind = 2;
+        ts = dot + 1;
+        te = de;
+    }
+    /* The value _norm_url makes (scheme and host in lower case) for kinds 1 and 2; the TLD for 2;
+     * whether marks.link_role can say more than "" (a "](" before, a '[' after). */
+    PyObject *value = Py_None, *tld = Py_None, *row = NULL;
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    if (kind != 3 && (value = lowered(t, s, end, body, hs, he)) == NULL) goto done;
+    if (kind == 2) {
+        Py_DECREF(tld);
+        if ((tld = PyUnicode_Substring(t->text, ts, te)) == NULL) goto done;
+    }
+    int markup = (s >= 2 && at(t, s - 2) == ']' && at(t, s - 1) == '(') || (end < t->n && at(t, end) == '[');
+    row = Py_BuildValue("(nnnnniOOO)", p, s, end, hs, he, kind, tld, value, markup ? Py_True : Py_False);
+done:
+    Py_XDECREF(value);
+    Py_XDECREF(tld);
+    if (row == NULL) return -1;
+    int rc = PyList_Append(out, row);
+    Py_DECREF(row);
+    return rc;
+}
+
+/* The next "://" at or after i, else -1: memchr for ':' on one-byte text, a tight loop per kind on the others. */
+#define FIND_COLON(TYPE)                                                \
+    do {                                                                \
+        const TYPE *d = (const TYPE *)t->data;                          \
+        while (i + 2 < t->n && d[i] != ':') i++;                        \
+    } while (0)
+
+static Py_ssize_t next_sep(const Text *t, Py_ssize_t i) {
+    for (; i + 2 < t->n; i++) {
+        if (t->kind == PyUnicode_1BYTE_KIND) {
+            const char *base = (const char *)t->data, *hit = memchr(base + i, ':', (size_t)(t->n - 2 - i));
+            if (hit == NULL) return -1;
+            i = (Py_ssize_t)(hit - base);
+        } else if (t->kind == PyUnicode_2BYTE_KIND) FIND_COLON(Py_UCS2);
+        else FIND_COLON(Py_UCS4);
+        if (i + 2 >= t->n) return -1;
+        if (at(t, i + 1) == '/' && at(t, i + 2) == '/') return i;
+    }
+    return -1;
+}
+
+static PyObject *urls(PyObject *self, PyObject *args) {
+    PyObject *text, *seq;
+    Schemes sc;
+    if (!PyArg_ParseTuple(args, "UO:urls", &text, &seq) || schemes_from(seq, &sc) < 0) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t p = next_sep(&t, 0); p >= 0; p = next_sep(&t, p + 3)) {
+        if (url_row(&t, p, &sc, out) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 static PyMethodDef METHODS[] = {
     {"domain_tails", domain_tails, METH_VARARGS,
      "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
+    {"domains", domains, METH_VARARGS, "domains(text, ctx, consts): scan._domains_py's occurrences, added in order."},
     {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
     {"present", present, METH_VARARGS, "present(text, words) -> tuple of bools: word in text, for each word."},
+    {"urls", urls, METH_VARARGS,
+     "urls(text, schemes) -> [(sep, s, e, scheme_end, host_start, host_end, kind, tld_start, tld_end)]."},
+    {"ids", ids, METH_VARARGS,
+     "ids(text) -> (cves, attack, asns, packages, bitcoin, monero): the literal-led families' matches."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_scan",
-                                    "C twins of huntfeed.extract.scan._domain_tails_py, hex_runs_py and present_py.", -1, METHODS,
+                                    "C twins of huntfeed.extract.scan._domain_tails_py, hex_runs_py, present_py and literal_ids_py.", -1, METHODS,
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_extract_scan(void) {
+    for (int r = 0; r < ROLES; r++)
+        if (ROLE_STR[r] == NULL && (ROLE_STR[r] = PyUnicode_InternFromString(ROLE_NAMES[r])) == NULL) return NULL;
     for (int c = 0; c < 256; c++)
         HEXTAB[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    for (int c = 0; c < 128; c++) IDTAB[c] = (unsigned char)is_word((Py_UCS4)c);
+    for (int c = 0; c < 128; c++) URLTAB[c] = !is_space((Py_UCS4)c) && strchr("\"'<>`][{}|\\^", c) == NULL;
+    URLTAB[0] = 1; /* strchr finds the terminating NUL: NUL is no excluded character */
+    for (const char *c = "TtMAaCconi13b4"; *c; c++) IDTAB[(unsigned char)*c] |= 2;
     return PyModule_Create(&MODULE);
 }

@@ -129,7 +129,7 @@ UNIXPATH_DIRS = "tmp|var|etc|usr|home|opt|dev|root|Library|Users|Applications|Sy
 UNIXPATH_RE = _rx.compile(r"(?:~(?<![\w/.:~]~)|/(?<![\w/.:~]/)(?:" + UNIXPATH_DIRS + r"))(?:/[\w.@+-]{1,255}){1,32}")
 REGISTRY_GATE = "HK"
 # The words the scanners test the text for before a pattern pass (Ctx.holds): found in one pass.
-GATE_WORDS = ("CVE", "cve", "Cve", "HK", "hk", ":\\", "%\\", "~/", "Mozilla/")
+GATE_WORDS = ("HK", "hk", ":\\", "%\\", "~/", "Mozilla/")
 # Lower-case hives are rare, and "hk" is common inside random host names: look closer first.
 REGISTRY_LOWER_GATE_RE = _rx.compile(r"hk(?<![\w]hk)(?:ey_|lm|cu|cr|u|cc)")
 # Where a UNIXPATH_RE match can start: a '~', or a '/' before one of its folder names. Each is a

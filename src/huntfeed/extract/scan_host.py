@@ -11,7 +11,6 @@ import hashlib
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from operator import methodcaller
 from typing import TYPE_CHECKING
 
 from huntfeed.extract import patterns as P
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from huntfeed.extract.scan import Ctx
 
 T = IndicatorType
-_BY_START = methodcaller("start")
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BECH32 = set("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
 _GENERIC_TLDS = frozenset(("com", "org", "net", "io", "co", "me", "info", "biz"))
@@ -53,8 +51,7 @@ def packages(n: str, ctx: Ctx) -> set[tuple[int, int]]:
     host scan leaves them alone. Only ids whose last label is no generic TLD (com.example.net is
     a host) and that stand outside URLs."""
     spans: set[tuple[int, int]] = set()
-    for m in (m for rx in P.PACKAGE_RES for m in rx.finditer(n)):
-        s, e = m.span()
+    for s, e in ctx.ids[3]:  # PACKAGE_RES's matches
         value = n[s:e]
         if value.rpartition(".")[2] in _GENERIC_TLDS or ctx.urls.overlaps(s, e):
             continue
@@ -65,28 +62,27 @@ def packages(n: str, ctx: Ctx) -> set[tuple[int, int]]:
 
 def attack_ids(ctx: Ctx) -> None:
     n, add = ctx.text, ctx.add
-    for rx in P.ATTACK_RES:
-        for m in rx.finditer(n):
-            add((m.start(), m.end(), T.ATTACK_ID, m.group(0).upper(), ""))
+    for s, e in ctx.ids[1]:  # ATTACK_RES's matches
+        add((s, e, T.ATTACK_ID, n[s:e].upper(), ""))
 
 
 def asns(ctx: Ctx) -> None:
     n, add = ctx.text, ctx.add
-    for rx in P.ASN_RES:
-        for m in rx.finditer(n):
-            add((m.start(), m.end(), T.ASN, "AS" + m.group(1), ""))
+    for s, e, digits in ctx.ids[2]:  # ASN_RES's matches
+        add((s, e, T.ASN, "AS" + n[digits:e], ""))
 
 
 def bitcoin(ctx: Ctx) -> None:
-    btc = [m for rx in P.BITCOIN_RES for m in rx.finditer(ctx.text) if _valid_bitcoin(m.group(0))]
-    btc.sort(key=_BY_START)
-    for m in btc:
-        ctx.add((m.start(), m.end(), T.BITCOIN, m.group(0), ""))
+    n = ctx.text
+    for s, e in ctx.ids[4]:  # BITCOIN_RES's matches, by start
+        if _valid_bitcoin(n[s:e]):
+            ctx.add((s, e, T.BITCOIN, n[s:e], ""))
 
 
 def monero(ctx: Ctx) -> None:
-    for m in P.MONERO_RE.finditer(ctx.text):
-        ctx.add((m.start(), m.end(), T.MONERO, m.group(0), ""))
+    n = ctx.text
+    for s, e in ctx.ids[5]:  # MONERO_RE's matches
+        ctx.add((s, e, T.MONERO, n[s:e], ""))
 
 
 def _matches_at(rx: re.Pattern[str], n: str, starts: list[int]) -> Iterator[re.Match[str]]:
