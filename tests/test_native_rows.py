@@ -45,7 +45,9 @@ def _lines(doc_id: str, found: list[Any]) -> tuple[str, str]:
     return C_GROUP.json_line(doc_id, found, types, fids), extract_run._json_line_py(doc_id, found, types, fids)
 
 
-def _row(value: str = "evil.com", raw: str = "evil[.]com", start: Any = 3, end: Any = 13, **over: Any) -> tuple[Any, ...]:
+def _row(
+    value: str = "evil.com", raw: str = "evil[.]com", start: Any = 3, end: Any = 13, **over: Any
+) -> tuple[Any, ...]:
     row = {"kind": T.DOMAIN, "value": value, "raw": raw, "start": start, "end": end, "defanged": True}
     row.update({"fidelity": Fidelity.HIGH, "reason": "defanged"}, **over)
     return tuple(row.values())
@@ -70,7 +72,7 @@ def test_json_line_same_on_shared_sets(name: str, field: str) -> None:
         assert c == py
 
 
-_PIECES = ("a", "é", "\u212a", "\U0001f600", '"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f", " ", "\ud800")
+_PIECES = ("a", "é", "\u212a", "\U0001f600", '"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f", " ", "\ud800")  # fmt: skip
 
 
 @needs_c
