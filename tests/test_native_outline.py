@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from huntfeed._native import load
-from huntfeed.extract import sections
+from huntfeed.extract import context, sections
 from huntfeed.feeds.article import html_to_text
 from huntfeed.paths import package_data
 from tests.conftest import shared_path
@@ -166,3 +166,97 @@ def test_outline_twins_reject_bad_arguments(args: tuple[Any, ...]) -> None:
         C_SECTIONS.table_rows(*args)
     with pytest.raises((TypeError, ValueError)):
         C_SECTIONS.ioc_body(*args[:3], True, *args[3:])
+
+
+# --- lower_twin: the heading patterns on lowered ASCII text ----------------------------------------
+
+
+def _kind_caseless(text: str) -> str:
+    """heading_kind through the caseless patterns only (the reference for the ASCII path)."""
+    if sections._NARRATIVE.search(text):
+        return sections.IOC if sections._IOC_NOTES.match(text) else sections.NARRATIVE
+    if sections._REFERENCES.search(text):
+        return sections.REFS
+    return sections.IOC if sections._IOC.search(text) else sections.NEUTRAL
+
+
+def _plain_caseless(line: str) -> bool:
+    if line.lstrip(context._HEADING_LEAD)[:3].lower() not in context._PLAIN_HEADS:
+        return False
+    if context._IOC_HEADING.match(line) or context._REF_HEADING.match(line):
+        return True
+    other = line and len(line) <= 60 and line.lstrip(context._HEADING_LEAD)[:3].lower() in context._OTHER_HEADS
+    return bool(other and context._OTHER_HEADING.match(line) and not context._IOC_HEADING.match(line))
+
+
+def _candidate_lines(texts: list[str]) -> list[str]:
+    pair = sections._candidates(True, (context._HEADING_LEAD, context._PLAIN_HEADS))
+    out = []
+    for text in texts:
+        for a in sections._line_starts(pair, text, 0, len(text)):
+            line = text[a : sections._line_end(text, a, len(text))].strip()
+            out += [line, line.upper(), line.swapcase()]
+    return out
+
+
+_WORDS = (
+    "Indicators", "of", "Compromise", "IOC", "IoCs", "notes", "NOTE", "Network", "C2", "C&C", "servers",
+    "References", "related", "articles", "Further", "Reading", "hashes", "SHA-256", "sha256", "Analysis",
+    "ANALYSES", "MITRE", "ATT&CK", "Author(s)", "Appendix", "A:", "##", "1.", "-", "*", "|", ":", "(", ")",
+    "domains", "URLS", "Infection", "chain", "see", "also", "e-mails", "file", "names", "Summary", "x", "k", "s",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lower_twin_same_kinds_on_random_ascii_headings(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(3000):
+        words = [rnd.choice(_WORDS) for _ in range(rnd.randrange(1, 7))]
+        text = rnd.choice((" ", "  ", "\t")).join(words) + rnd.choice(("", ":", " :", "."))
+        assert sections.heading_kind(text) == _kind_caseless(text), text
+        assert context._plain_heading(text) == _plain_caseless(text), text
+
+
+def test_lower_twin_same_kinds_on_demo_and_shared_lines() -> None:
+    texts = _demo_texts()
+    for name, field in (("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")):
+        texts += _shared_or_none(name, field) or []  # the demo corpus alone where ../shared is absent
+    lines = _candidate_lines(texts)
+    assert len(lines) > 100
+    for line in lines:
+        assert sections.heading_kind(line) == _kind_caseless(line), line
+        assert context._plain_heading(line) == _plain_caseless(line), line
+
+
+def _shared_or_none(name: str, field: str) -> list[str] | None:
+    try:
+        return _shared_texts(name, field)
+    except pytest.skip.Exception:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Indicators of Compromise", "ioc"),
+        ("INDICATORS OF COMPROMISE (IOC) NOTES", "ioc"),
+        ("URL NOTES:", "narrative"),
+        ("References", "refs"),
+        ("C&C servers", "ioc"),
+        ("COBALT STRIKE ACTIVITY:", "neutral"),
+        ("\u212aNOWN C2", "ioc"),  # not ASCII: the caseless patterns
+        ("ANALY\u017fIS", "narrative"),  # the long s matches "s" under IGNORECASE
+    ],
+)
+def test_heading_kind_table(text: str, kind: str) -> None:
+    assert sections.heading_kind(text) == kind
+
+
+def test_lower_twin_refuses_patterns_it_cannot_twin() -> None:
+    import re
+
+    with pytest.raises(ValueError):
+        sections.lower_twin(re.compile(r"(?i)Abc"))  # an upper-case letter
+    with pytest.raises(ValueError):
+        sections.lower_twin(re.compile(r"abc"))  # not caseless
+    assert sections.lower_twin(re.compile(r"(?im)^a\Sb\Z")).pattern == r"(?m)^a\Sb\Z"

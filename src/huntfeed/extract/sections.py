@@ -67,9 +67,24 @@ def _grouped(alts: tuple[str, ...]) -> re.Pattern[str]:
     return _rx.compile(r"(?i)\b(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + r")\b")
 
 
+def lower_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` without IGNORECASE, for ASCII text lowered first: on ASCII text, a caseless
+    pattern whose letters are all lower case matches where the plain one matches text.lower()
+    (same length, same classes), and without the flag the engine compares characters instead of
+    lowering each one (heading_kind and the plain-heading test: twice as fast on real headings)."""
+    m = re.match(r"\(\?([a-z]*)i([a-z]*)\)", pattern.pattern)
+    body = pattern.pattern[m.end() :] if m else ""
+    if m is None or not (pattern.flags & re.IGNORECASE) or re.search(r"[A-Z]", re.sub(r"\\.", "", body)):
+        raise ValueError(f"not a caseless pattern with lower-case letters only: {pattern.pattern!r}")
+    flags = m.group(1) + m.group(2)
+    return _rx.compile((f"(?{flags})" if flags else "") + body)
+
+
 _NARRATIVE = _grouped(_NARRATIVE_WORDS)
 _REFERENCES = _grouped(_REFERENCE_WORDS)
 _IOC = _grouped(_IOC_WORDS)
+_IOC_NOTES = _rx.compile(r"(?i)\W*indicators?\s+of\s+compromise\b")
+_NARRATIVE_A, _REFERENCES_A, _IOC_A, _IOC_NOTES_A = map(lower_twin, (_NARRATIVE, _REFERENCES, _IOC, _IOC_NOTES))
 _MARKED = _rx.compile(r"(#{1,6}|={1,6})[ \t]+(\S.*?)[ \t#=]*$")
 _BOLD = _rx.compile(r"\*\*([^*\n]{2,80})\*\*:?[ \t]*$")
 # A run of three capitals with one outside A-F: a heading word, not a hex digest.
@@ -85,12 +100,17 @@ IOC, REFS, NARRATIVE, NEUTRAL = "ioc", "refs", "narrative", "neutral"
 
 def heading_kind(text: str) -> str:
     """What a heading's words say its section holds (see the module doc)."""
-    if _NARRATIVE.search(text):
+    if text.isascii():  # 2,349 of 2,370 headings in the real reports: the patterns' lower_twin
+        low = text.lower()
+        narrative, refs, ioc, notes = _NARRATIVE_A, _REFERENCES_A, _IOC_A, _IOC_NOTES_A
+    else:
+        low, narrative, refs, ioc, notes = text, _NARRATIVE, _REFERENCES, _IOC, _IOC_NOTES
+    if narrative.search(low):
         # "Indicators of compromise (IOC) notes" is rare; "MALWARE NOTE:", "URL NOTES:" are narrative.
-        return IOC if re.match(r"(?i)\W*indicators?\s+of\s+compromise\b", text) else NARRATIVE
-    if _REFERENCES.search(text):
+        return IOC if notes.match(low) else NARRATIVE
+    if refs.search(low):
         return REFS
-    if _IOC.search(text):
+    if ioc.search(low):
         return IOC
     return NEUTRAL
 
