@@ -164,3 +164,40 @@ def test_json_line_rejects_prefixes_that_are_not_str() -> None:
         C_GROUP.json_line("id", [_row()], {T.DOMAIN: 1}, extract_run._FIDELITY_JSON)
     with pytest.raises(TypeError):
         C_GROUP.json_line("id", [_row()], extract_run._TYPE_JSON, None)
+
+
+# --- c2_context: the C2 words' lower_twin on ASCII windows -------------------------------------------
+
+_C2_ATOMS = (
+    "C2", "c&c", "CnC", "Command-and-Control", "command and control", "beaconing", "callback", "exfiltrated",
+    "downloaded  from", "hosted at", "payload", "Dropper", "MALICIOUS", "phishing", "attacker", "threat actor",
+    "connects to", "communicates with", "staging", "Loader", "implant", "backdoor", "sinkholed", "ransomware",
+    "stealer", "exploited", "evil.com", "the", "a", "x", "_", "-", " ", ".", "\t", "C2x", "xpayload", "k", "s",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_c2_lower_twin_finds_what_the_caseless_pattern_finds(seed: int) -> None:
+    from huntfeed.extract import context
+
+    rnd = random.Random(seed)
+    for _ in range(3000):
+        window = "".join(rnd.choice(_C2_ATOMS) + rnd.choice(("", " ")) for _ in range(rnd.randrange(1, 8))).lower()
+        assert bool(context._C2_CONTEXT_A.search(window)) == bool(context._C2_CONTEXT.search(window)), window
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The C2 server evil.com was up", True),
+        ("Payloads were HOSTED AT evil.com", True),
+        ("see evil.com for details", False),
+        ("the \u212aNOWN c2 evil.com", True),  # not ASCII: the caseless pattern
+        ("a sinkhol evil.com", False),  # sinkhol\w+ needs a letter more
+    ],
+)
+def test_c2_context_table(text: str, expected: bool) -> None:
+    from huntfeed.extract import context
+
+    s = text.index("evil.com")
+    assert context.c2_context(text, s, s + 8) is expected
