@@ -520,15 +520,315 @@ done:
     return result;
 }
 
+/* json_line(doc_id, found, types, fids): cli.extract_run._json_line_py's line, written in one
+ * buffer (the twin: an f-string and four json string encodings per row, 8,000 instructions a
+ * row). ``found``: rows (kind, value, raw, start, end, defanged, fidelity, reason); ``types`` and
+ * ``fids``: kind -> '{"type": "..."' and fidelity -> ', "fidelity": "..."'. Strings are escaped
+ * as json.encoder.encode_basestring does (", \, \b \f \n \r \t, other controls as \u00xx); the
+ * ints as repr writes them (an int subclass through repr itself). Two passes: the length and the
+ * widest character first (each input string is canonical, so its kind bounds it), then the copy. */
+typedef struct {
+    PyObject *type_s, *fid_s, *start_s, *end_s; /* new references (start_s/end_s: NULL for a plain int) */
+    PyObject *value, *raw, *reason;             /* borrowed from the row */
+    long long start, end;
+    int defanged;
+    char plain[3]; /* value, raw, reason need no escape */
+} JRow;
+
+/* How many characters escaping adds to a str: one for " \ \b \f \n \r \t, five for another control. */
+#define JSON_EXTRA(T)                                                                              \
+    do {                                                                                           \
+        const T *p = (const T *)data;                                                              \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                       \
+            Py_UCS4 c = p[i];                                                                      \
+            if (c < 0x20) extra += (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') ? 1 : 5; \
+            else if (c == '"' || c == '\\') extra += 1;                                            \
+        }                                                                                          \
+    } while (0)
+
+/* Eight one-byte characters at a time: none below 0x20, none '"' or '\\' (the usual value). */
+static int plain8(const unsigned char *p) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return !(((x - ones * 0x20) & ~x & highs) | ((q - ones) & ~q & highs) | ((b - ones) & ~b & highs));
+}
+
+static Py_ssize_t json_extra(PyObject *s) {
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), extra = 0;
+    switch (PyUnicode_KIND(s)) {
+    case PyUnicode_1BYTE_KIND: {
+        Py_ssize_t i = 0;
+        while (i + 8 <= n && plain8((const unsigned char *)data + i)) i += 8;
+        data = (const unsigned char *)data + i;
+        n -= i;
+        JSON_EXTRA(Py_UCS1);
+        break;
+    }
+    case PyUnicode_2BYTE_KIND: JSON_EXTRA(Py_UCS2); break;
+    default: JSON_EXTRA(Py_UCS4); break;
+    }
+    return extra;
+}
+
+typedef struct {
+    int kind;
+    void *data;
+    Py_ssize_t at;
+} Out;
+
+static void put_ascii_n(Out *o, const char *s, size_t n) {
+    if (o->kind == PyUnicode_1BYTE_KIND) {
+        memcpy((char *)o->data + o->at, s, n);
+        o->at += (Py_ssize_t)n;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) PyUnicode_WRITE(o->kind, o->data, o->at++, (Py_UCS4)(unsigned char)s[i]);
+}
+
+static void put_ascii(Out *o, const char *s) { put_ascii_n(o, s, strlen(s)); }
+
+/* A long long in decimal, as repr writes an int (snprintf cost 740 instructions a number). */
+static int fmt_ll(char *buf, long long v) {
+    char tmp[24];
+    int n = 0, len = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) buf[len++] = '-';
+    while (n) buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}
+
+static void put_str(Out *o, PyObject *s) { /* verbatim */
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (kind == o->kind) {
+        memcpy((char *)o->data + o->at * kind, data, (size_t)(n * kind));
+        o->at += n;
+        return;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) PyUnicode_WRITE(o->kind, o->data, o->at++, PyUnicode_READ(kind, data, i));
+}
+
+/* A str as a JSON string; ``plain``: it needs no escape (json_extra said 0), so it is copied. */
+static void put_json(Out *o, PyObject *s, int plain) {
+    static const char hex[] = "0123456789abcdef";
+    if (plain) {
+        PyUnicode_WRITE(o->kind, o->data, o->at++, '"');
+        put_str(o, s);
+        PyUnicode_WRITE(o->kind, o->data, o->at++, '"');
+        return;
+    }
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    PyUnicode_WRITE(o->kind, o->data, o->at++, '"');
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        const char *esc = NULL;
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: break;
+        }
+        if (esc != NULL) {
+            put_ascii(o, esc);
+        } else if (c < 0x20) {
+            char u[7] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xf], hex[c & 0xf], 0};
+            put_ascii(o, u);
+        } else {
+            PyUnicode_WRITE(o->kind, o->data, o->at++, c);
+        }
+    }
+    PyUnicode_WRITE(o->kind, o->data, o->at++, '"');
+}
+
+static Py_UCS4 widest(Py_UCS4 m, PyObject *s) {
+    Py_UCS4 w = PyUnicode_MAX_CHAR_VALUE(s);
+    return w > m ? w : m;
+}
+
+/* An int's repr: digits for a plain int that fits, else repr() itself (a new str in *s). */
+static int int_repr(PyObject *v, long long *num, PyObject **s) {
+    *s = NULL;
+    if (PyLong_CheckExact(v)) {
+        int overflow = 0;
+        *num = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (*num == -1 && PyErr_Occurred()) return -1;
+        if (!overflow) return 0;
+    }
+    *s = PyObject_Repr(v);
+    return *s == NULL ? -1 : 0;
+}
+
+#define J_VALUE ", \"value\": "
+#define J_RAW ", \"raw\": "
+#define J_START ", \"start\": "
+#define J_END ", \"end\": "
+#define J_DEF ", \"defanged\": "
+#define J_REASON ", \"reason\": "
+#define J_HEAD "{\"id\": "
+#define J_LIST ", \"indicators\": ["
+#define J_SEP ", "
+#define J_TAIL "]}"
+#define PUT_LIT(o, lit) put_ascii_n((o), (lit), sizeof(lit) - 1)
+
+static PyObject *lookup_str(PyObject *map, PyObject *key) { /* a new reference, or NULL with an error */
+    PyObject *v = PyObject_GetItem(map, key);
+    if (v != NULL && !PyUnicode_Check(v)) {
+        Py_DECREF(v);
+        PyErr_SetString(PyExc_TypeError, "json_line: the type and fidelity prefixes are str");
+        return NULL;
+    }
+    if (v != NULL && PyUnicode_READY(v) < 0) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+static int need_str(PyObject *s) {
+    if (!PyUnicode_Check(s)) {
+        PyErr_Format(PyExc_TypeError, "json_line: expected str, not %.80s", Py_TYPE(s)->tp_name);
+        return -1;
+    }
+    return PyUnicode_READY(s);
+}
+
+static PyObject *json_line(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *doc_id, *found_in, *types, *fids;
+    if (!PyArg_ParseTuple(args, "UOOO:json_line", &doc_id, &found_in, &types, &fids)) return NULL;
+    if (PyUnicode_READY(doc_id) < 0) return NULL;
+    PyObject *found = PySequence_Tuple(found_in); /* a snapshot: no code run below can change it */
+    if (found == NULL) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(found), done = 0;
+    JRow *rows = PyMem_Calloc((size_t)(n > 0 ? n : 1), sizeof(JRow));
+    PyObject *result = NULL;
+    if (rows == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    Py_ssize_t id_extra = json_extra(doc_id);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(doc_id) + 2 + id_extra + (Py_ssize_t)(strlen(J_HEAD) + strlen(J_LIST) + strlen(J_TAIL));
+    Py_UCS4 maxc = widest(127, doc_id);
+    for (; done < n; done++) {
+        PyObject *row = PyTuple_GET_ITEM(found, done);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 8) {
+            PyErr_SetString(PyExc_ValueError, "json_line: a row is a tuple of 8");
+            goto out;
+        }
+        JRow *r = &rows[done];
+        r->value = PyTuple_GET_ITEM(row, 1);
+        r->raw = PyTuple_GET_ITEM(row, 2);
+        r->reason = PyTuple_GET_ITEM(row, 7);
+        if (need_str(r->value) < 0 || need_str(r->raw) < 0 || need_str(r->reason) < 0) goto out;
+        if ((r->type_s = lookup_str(types, PyTuple_GET_ITEM(row, 0))) == NULL) goto out;
+        if ((r->fid_s = lookup_str(fids, PyTuple_GET_ITEM(row, 6))) == NULL) goto out;
+        if (int_repr(PyTuple_GET_ITEM(row, 3), &r->start, &r->start_s) < 0) goto out;
+        if (int_repr(PyTuple_GET_ITEM(row, 4), &r->end, &r->end_s) < 0) goto out;
+        if (r->start_s != NULL && (need_str(r->start_s) < 0)) goto out;
+        if (r->end_s != NULL && (need_str(r->end_s) < 0)) goto out;
+        int t = PyObject_IsTrue(PyTuple_GET_ITEM(row, 5));
+        if (t < 0) goto out;
+        r->defanged = t;
+        char num[32];
+        Py_ssize_t xv = json_extra(r->value), xr = json_extra(r->raw), xs = json_extra(r->reason);
+        r->plain[0] = xv == 0, r->plain[1] = xr == 0, r->plain[2] = xs == 0;
+        Py_ssize_t item = PyUnicode_GET_LENGTH(r->type_s) + PyUnicode_GET_LENGTH(r->fid_s) +
+                          PyUnicode_GET_LENGTH(r->value) + PyUnicode_GET_LENGTH(r->raw) +
+                          PyUnicode_GET_LENGTH(r->reason) + 6 + xv + xr + xs +
+                          (Py_ssize_t)(strlen(J_VALUE) + strlen(J_RAW) + strlen(J_START) + strlen(J_END) +
+                                       strlen(J_DEF) + strlen(J_REASON) + 1 + (t ? 4 : 5));
+        item += r->start_s ? PyUnicode_GET_LENGTH(r->start_s) : fmt_ll(num, r->start);
+        item += r->end_s ? PyUnicode_GET_LENGTH(r->end_s) : fmt_ll(num, r->end);
+        if (len > PY_SSIZE_T_MAX / 2 - item) {
+            PyErr_NoMemory();
+            goto out;
+        }
+        len += item + (done ? 2 : 0);
+        maxc = widest(maxc, r->type_s);
+        maxc = widest(maxc, r->fid_s);
+        maxc = widest(maxc, r->value);
+        maxc = widest(maxc, r->raw);
+        maxc = widest(maxc, r->reason);
+        if (r->start_s) maxc = widest(maxc, r->start_s);
+        if (r->end_s) maxc = widest(maxc, r->end_s);
+    }
+    result = PyUnicode_New(len, maxc);
+    if (result == NULL) goto out;
+    Out o = {PyUnicode_KIND(result), PyUnicode_DATA(result), 0};
+    PUT_LIT(&o, J_HEAD);
+    put_json(&o, doc_id, id_extra == 0);
+    PUT_LIT(&o, J_LIST);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        JRow *r = &rows[k];
+        char num[32];
+        if (k) PUT_LIT(&o, J_SEP);
+        put_str(&o, r->type_s);
+        PUT_LIT(&o, J_VALUE);
+        put_json(&o, r->value, r->plain[0]);
+        PUT_LIT(&o, J_RAW);
+        put_json(&o, r->raw, r->plain[1]);
+        PUT_LIT(&o, J_START);
+        if (r->start_s) put_str(&o, r->start_s);
+        else {
+            put_ascii_n(&o, num, (size_t)fmt_ll(num, r->start));
+        }
+        PUT_LIT(&o, J_END);
+        if (r->end_s) put_str(&o, r->end_s);
+        else {
+            put_ascii_n(&o, num, (size_t)fmt_ll(num, r->end));
+        }
+        PUT_LIT(&o, J_DEF);
+        if (r->defanged) PUT_LIT(&o, "true");
+        else PUT_LIT(&o, "false");
+        put_str(&o, r->fid_s);
+        PUT_LIT(&o, J_REASON);
+        put_json(&o, r->reason, r->plain[2]);
+        PUT_LIT(&o, "}");
+    }
+    PUT_LIT(&o, J_TAIL);
+    if (o.at != len) { /* the two passes disagree: never expected, never a write past the end */
+        Py_CLEAR(result);
+        PyErr_SetString(PyExc_SystemError, "json_line: length mismatch");
+    }
+out:
+    if (rows != NULL) {
+        for (Py_ssize_t k = 0; k <= done && k < n; k++) {
+            Py_XDECREF(rows[k].type_s);
+            Py_XDECREF(rows[k].fid_s);
+            Py_XDECREF(rows[k].start_s);
+            Py_XDECREF(rows[k].end_s);
+        }
+        PyMem_Free(rows);
+    }
+    Py_DECREF(found);
+    return result;
+}
+
 static PyMethodDef METHODS[] = {
     {"group", group, METH_VARARGS,
      "group(accs, piece, base, occs, fanged, dstarts, ostarts, ioc, refs, consts): fold one piece's occurrences."},
     {"c2_keys", c2_keys, METH_VARARGS, "c2_keys(text, lo, hi, keys) -> a key occurs in text[lo:hi].lower()."},
     {"packed_find", packed_find, METH_VARARGS, "packed_find(blob, which, starts, raw) -> the list byte of raw, else -1."},
+    {"json_line", json_line, METH_VARARGS, "json_line(doc_id, rows, types, fids) -> the JSON line of one document's rows."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_group",
-                                    "C twins of engine._group_py, context._c2_keys_py and prepared._find_py.", -1, METHODS, NULL, NULL, NULL, NULL};
+                                    "C twins of engine._group_py, context._c2_keys_py, prepared._find_py and extract_run._json_line_py.", -1, METHODS, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_extract_group(void) { return PyModule_Create(&MODULE); }

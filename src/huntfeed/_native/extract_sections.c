@@ -9,6 +9,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 typedef struct {
     int kind;
@@ -22,8 +23,11 @@ static inline Py_UCS4 ch_at(const Line *l, Py_ssize_t i) {
     return (i >= l->lo && i < l->hi) ? PyUnicode_READ(l->kind, l->data, i) : NONE;
 }
 
-static inline int is_word(Py_UCS4 c) { return c != NONE && (c == '_' || Py_UNICODE_ISALNUM(c)); }
-static inline int is_dec(Py_UCS4 c) { return c != NONE && Py_UNICODE_ISDECIMAL(c); }
+static inline int is_word(Py_UCS4 c) {
+    if (c < 128) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+    return c != NONE && Py_UNICODE_ISALNUM(c);
+}
+static inline int is_dec(Py_UCS4 c) { return c != NONE && (c < 128 ? (c >= '0' && c <= '9') : Py_UNICODE_ISDECIMAL(c)); }
 static inline int is_hex(Py_UCS4 c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -92,35 +96,71 @@ static int ipv4_at(const Line *l, Py_ssize_t i) {
     return !is_word(n) && !(n == '.' && is_dec(ch_at(l, j + 1)));
 }
 
-static int evidence_in(const Line *l) {
-    int gated = 0, at = 0;
-    for (Py_ssize_t i = l->lo; i < l->hi; i++) {
-        Py_UCS4 c = PyUnicode_READ(l->kind, l->data, i);
-        if (c == '@') at = 1;
-        if (c == '[' || c == '@' || ((c == '(' || c == '{') && ch_at(l, i + 1) == '.')) gated = 1;
+/* Fast class tests: ASCII by ranges, the rest through the Unicode tables (as `re` on str). */
+static inline int dec_fast(Py_UCS4 c) { return c < 128 ? (c >= '0' && c <= '9') : Py_UNICODE_ISDECIMAL(c); }
+
+/* What one pass over the line says: the twin's gates ([, (., {., five spellings of xxp, @), an '@',
+ * how many dots, a decimal digit, and a maximal run of 32-128 ASCII hex characters (which settles it). */
+typedef struct {
+    int gated, at, dots, digit, hexrun;
+} Scan;
+
+#define SCAN_LINE(T)                                                                                   \
+    do {                                                                                               \
+        const T *p = (const T *)l->data;                                                               \
+        Py_ssize_t run = 0;                                                                            \
+        for (Py_ssize_t i = l->lo; i < l->hi; i++) {                                                   \
+            Py_UCS4 c = p[i];                                                                          \
+            if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {                 \
+                run++;                                                                                 \
+                if (c <= '9') sc->digit = 1;                                                           \
+                continue;                                                                              \
+            }                                                                                          \
+            if (run >= 32 && run <= 128) sc->hexrun = 1;                                               \
+            run = 0;                                                                                   \
+            if (c == '.') sc->dots++;                                                                  \
+            else if (c == '[') sc->gated = 1;                                                          \
+            else if (c == '@') sc->gated = sc->at = 1;                                                 \
+            else if ((c == '(' || c == '{') && i + 1 < l->hi && p[i + 1] == '.') sc->gated = 1;        \
+            else if ((c == 'x' || c == 'X') && i + 2 < l->hi) {                                        \
+                Py_UCS4 d = p[i + 1], e = p[i + 2];                                                    \
+                if ((c == 'x' && ((d == 'x' && e == 'p') || (d == 'X' && e == 'p'))) ||                \
+                    (c == 'X' && ((d == 'X' && (e == 'p' || e == 'P')) || (d == 'x' && e == 'p'))))    \
+                    sc->gated = 1;                                                                     \
+            } else if (c >= 128 && !sc->digit && Py_UNICODE_ISDECIMAL(c))                              \
+                sc->digit = 1;                                                                         \
+        }                                                                                              \
+        if (run >= 32 && run <= 128) sc->hexrun = 1;                                                   \
+    } while (0)
+
+static void scan_line(const Line *l, Scan *sc) {
+    memset(sc, 0, sizeof *sc);
+    switch (l->kind) {
+    case PyUnicode_1BYTE_KIND: SCAN_LINE(Py_UCS1); break;
+    case PyUnicode_2BYTE_KIND: SCAN_LINE(Py_UCS2); break;
+    default: SCAN_LINE(Py_UCS4); break;
     }
-    if (!gated) /* the five spellings of "xxp" the twin's gate lists (not every case of it) */
-        gated = contains(l, "xxp") || contains(l, "XXp") || contains(l, "xXp") || contains(l, "Xxp") || contains(l, "XXP");
-    if (gated) {
+}
+
+/* One pass for the gates and the digest run, then the defang, hxxp and e-mail tests only where
+ * a gate is present and the address test only where three dots and a digit are (the twin tries
+ * each pattern over the whole line). */
+static int evidence_in(const Line *l) {
+    Scan sc;
+    scan_line(l, &sc);
+    if (sc.hexrun) return 1;
+    if (sc.gated) {
         for (Py_ssize_t i = l->lo; i < l->hi; i++)
             if (defanged_at(l, i)) return 1;
         for (Py_ssize_t i = l->lo; i < l->hi; i++)
             if (ci_at(l, i, "hxxp")) return 1;
-        if (at)
+        if (sc.at)
             for (Py_ssize_t i = l->lo; i < l->hi; i++)
                 if (ch_at(l, i) == '@' && email_at(l, i)) return 1;
     }
-    for (Py_ssize_t i = l->lo; i < l->hi; i++)
-        if (is_dec(ch_at(l, i)) && ipv4_at(l, i)) return 1;
-    Py_ssize_t run = 0; /* a maximal run of 32-128 ASCII hex characters */
-    for (Py_ssize_t i = l->lo; i <= l->hi; i++) {
-        if (i < l->hi && is_hex(ch_at(l, i))) {
-            run++;
-            continue;
-        }
-        if (run >= 32 && run <= 128) return 1;
-        run = 0;
-    }
+    if (sc.dots >= 3 && sc.digit)
+        for (Py_ssize_t i = l->lo; i < l->hi; i++)
+            if (dec_fast(PyUnicode_READ(l->kind, l->data, i)) && ipv4_at(l, i)) return 1;
     return 0;
 }
 
@@ -211,14 +251,118 @@ static PyObject *listed(PyObject *self, PyObject *args) {
     return PyBool_FromLong(result);
 }
 
+/* sections._extend: add the line span [a, b] to ``spans`` (a list of (start, end) tuples), merged
+ * with the last span when it ends at most one character before ``a``. */
+static int extend(PyObject *spans, Py_ssize_t a, Py_ssize_t b) {
+    Py_ssize_t n = PyList_GET_SIZE(spans);
+    if (n > 0) {
+        PyObject *last = PyList_GET_ITEM(spans, n - 1);
+        if (!PyTuple_Check(last) || PyTuple_GET_SIZE(last) != 2) {
+            PyErr_SetString(PyExc_TypeError, "spans: expected (start, end) tuples");
+            return -1;
+        }
+        Py_ssize_t lo = PyLong_AsSsize_t(PyTuple_GET_ITEM(last, 0)), hi = PyLong_AsSsize_t(PyTuple_GET_ITEM(last, 1));
+        if ((lo == -1 || hi == -1) && PyErr_Occurred()) return -1;
+        if (hi + 1 >= a) {
+            PyObject *t = Py_BuildValue("(nn)", lo, b + 1);
+            return t == NULL ? -1 : PyList_SetItem(spans, n - 1, t);
+        }
+    }
+    PyObject *t = Py_BuildValue("(nn)", a, b + 1);
+    if (t == NULL) return -1;
+    int rc = PyList_Append(spans, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+static int list_args(PyObject *args, const char *fmt, PyObject **text, Py_ssize_t *a, Py_ssize_t *b, int *flag,
+                     PyObject **spans) {
+    int ok = flag ? PyArg_ParseTuple(args, fmt, text, a, b, flag, &PyList_Type, spans)
+                  : PyArg_ParseTuple(args, fmt, text, a, b, &PyList_Type, spans);
+    if (!ok || PyUnicode_READY(*text) < 0) return -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(*text);
+    if (*a < 0 || *b < *a || *b > n) {
+        PyErr_SetString(PyExc_ValueError, "expected 0 <= a <= b <= len(text)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ioc_body(text, a, b, plain_headed, ioc): sections._ioc_body_py (the lines of an IOC section's
+ * body but its sentences, added to ``ioc``; where a sentence ended a plain-headed list, else b).
+ * A line the twin's _PROSE_END pattern stops at is one whose stripped text ends in . : ! ?, and
+ * is_prose asks that too, so every line is read once here. */
+static PyObject *ioc_body(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *ioc;
+    Py_ssize_t a, b;
+    int plain_headed;
+    if (list_args(args, "UnnpO!:ioc_body", &text, &a, &b, &plain_headed, &ioc) < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t cur = a;
+    int listed = 0;
+    for (Py_ssize_t ls = a; ls <= b;) {
+        Py_ssize_t le = ls;
+        while (le < b && PyUnicode_READ(kind, data, le) != '\n') le++;
+        Line l = {kind, data, ls, le};
+        while (l.lo < l.hi && is_space(PyUnicode_READ(kind, data, l.lo))) l.lo++;
+        while (l.hi > l.lo && is_space(PyUnicode_READ(kind, data, l.hi - 1))) l.hi--;
+        if (l.hi > l.lo && prose(&l)) {
+            if (ls > cur) { /* the lines before this sentence */
+                if (!listed && ls - 1 > cur)
+                    for (Py_ssize_t i = cur; i < ls - 1 && !listed; i++) listed = !is_space(PyUnicode_READ(kind, data, i));
+                if (extend(ioc, cur, ls - 1) < 0) return NULL;
+            }
+            cur = le + 1;
+            if (plain_headed && listed) return PyLong_FromSsize_t(cur);
+        }
+        if (le >= b) break;
+        ls = le + 1;
+    }
+    if (cur <= b && extend(ioc, cur, b) < 0) return NULL;
+    return PyLong_FromSsize_t(b);
+}
+
+/* table_rows(text, a, b, ioc): sections._table_rows_py (the lines of text[a:b] led by '|', or by
+ * a space or tab and more blanks then '|', that hold two '|' and indicator evidence, added to ``ioc``). */
+static PyObject *table_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *ioc;
+    Py_ssize_t a, b;
+    if (list_args(args, "UnnO!:table_rows", &text, &a, &b, NULL, &ioc) < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t ls = a; ls < b;) {
+        Py_ssize_t le = ls;
+        while (le < b && PyUnicode_READ(kind, data, le) != '\n') le++;
+        Py_ssize_t i = ls;
+        Py_UCS4 c = i < le ? PyUnicode_READ(kind, data, i) : 0;
+        if (c == ' ' || c == '\t') { /* [ \t][^\S\n]*+\| */
+            i++;
+            while (i < le && is_space(PyUnicode_READ(kind, data, i))) i++;
+        }
+        if (i < le && PyUnicode_READ(kind, data, i) == '|') {
+            Py_ssize_t bars = 0;
+            for (Py_ssize_t j = i; j < le && bars < 2; j++) bars += PyUnicode_READ(kind, data, j) == '|';
+            Line l = {kind, data, ls, le};
+            if (bars >= 2 && evidence_in(&l) && extend(ioc, ls, le) < 0) return NULL;
+        }
+        ls = le + 1;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef METHODS[] = {
     {"evidence", evidence, METH_VARARGS, "evidence(text, a, b) -> text[a:b] holds indicator evidence."},
     {"listed", listed, METH_VARARGS, "listed(text, a, b) -> a quarter of text[a:b]'s items hold evidence."},
+    {"ioc_body", ioc_body, METH_VARARGS, "ioc_body(text, a, b, plain_headed, ioc) -> where a sentence ended the list, else b."},
+    {"table_rows", table_rows, METH_VARARGS, "table_rows(text, a, b, ioc): add the table rows that hold evidence."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "extract_sections",
-                                    "C twins of huntfeed.extract.sections._evidence and _listed.", -1, METHODS,
+                                    "C twins of huntfeed.extract.sections._evidence, _listed, _ioc_body and _table_rows.", -1, METHODS,
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit_extract_sections(void) { return PyModule_Create(&MODULE); }
