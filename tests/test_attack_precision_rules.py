@@ -76,6 +76,13 @@ def matcher() -> RuleMatcher:
         # a path under ProgramData is a location, not a legitimate name matched
         ("T1036.005", "The DLL was dropped to C:\\ProgramData\\PL Studio\\flengine.dll.", False),
         ("T1036.005", "The binary masquerades as a legitimate Windows update service.", True),
+        # a cipher or key with no channel protects a file, a payload or a configuration (ninth session)
+        ("T1573.001", "The configuration is encrypted with AES and kept in the registry.", False),
+        ("T1573.001", "The loader derives an RC4 key from the volume serial number.", False),
+        ("T1573.002", "Each file key is wrapped with an RSA public key stored in the binary.", False),
+        ("T1573.001", "The beacon's C2 traffic is encrypted with AES before it is sent.", True),
+        ("T1573.001", "Every request to the server is encrypted with RC4.", True),
+        ("T1573.002", "The implant wraps the session key with an RSA public key for its communication with the server.", True),
     ],
 )
 def test_precision_rule(matcher: RuleMatcher, tid: str, text: str, fires: bool) -> None:

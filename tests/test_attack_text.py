@@ -35,6 +35,18 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> AttackEngine:
         ("## The loader then creates a scheduled\ntask", None),
         ("The loader then creates a scheduled\n- task that starts the implant", None),
         ("| The loader then creates a scheduled |\ntask that starts the implant", None),
+        # a Markdown link's target and an inline code span are not code: the line around them is prose (ninth session)
+        ("Using the data analyzer from the [CyberChef](https://gchq.github.io/CyberChef/) project,\nwe decoded the HTML entities.",
+         ["Using the data analyzer from the [CyberChef](https://gchq.github.io/CyberChef/) project, we decoded the HTML entities."]),
+        ("* Copies the binary from the system folder of the local machine\n  into the user's `%TEMP%` directory.",
+         ["* Copies the binary from the system folder of the local machine   into the user's `%TEMP%` directory."]),
+        # ... and a line of only a link continues a wrapped sentence on both sides
+        ("This action leverages the copied file for\n  [process hollowing](https://example.com/a-b)\n  by launching it suspended.",
+         ["This action leverages the copied file for   [process hollowing](https://example.com/a-b)   by launching it suspended."]),
+        # a code span with a command is still code outside it; short plain lines after a wrap stay apart
+        ("The loader runs the following command line `whoami`\nnet use \\\\fs01\\c$", None),
+        ("The operator cleared the logs with these commands\nwevtutil cl security\nwevtutil cl system",
+         ["The operator cleared the logs with these commands wevtutil cl security", "wevtutil cl system"]),
         # a bullet that wraps continues on the next line
         ("- copies the browser databases into a temporary\n  folder and uploads them", ["- copies the browser databases into a temporary   folder and uploads them"]),
     ],

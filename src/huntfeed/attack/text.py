@@ -72,18 +72,37 @@ _NOT_PROSE = re.compile(r"^\s*(?:#{1,6}\s|\||```|~~~|>)")
 _ITEM = re.compile(r"^\s*(?:[-+*\u2022]|\d{1,3}[.)])\s")
 _WORD_END = re.compile(r"[A-Za-z0-9,)\]\"'\u2019]$")
 _CODE = re.compile(r"[\\/=<>{}|$%@;]|(?:^|\s)-\w")
-_LOWER_START = re.compile(r"^\s*[a-z(]")
+_LOWER_START = re.compile(r"^\s*(?:[a-z(]|\[[a-z])")  # a link text continues the sentence too
 _MIN_WORDS = 5
+# What prose carries that is not code (issue 18, ninth session): a Markdown link's target ("[CyberChef](https://
+# gchq.github.io/CyberChef/)") and an inline code span ("into the user's `%TEMP%` directory") have slashes and
+# percent signs, but the line around them is a sentence; only what is left is tested for code.
+_LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
-def _soft_wrap(before: str, after: str) -> bool:
-    """True when the line break between these two lines only wraps a sentence."""
+def _soft_wrap(before: str, after: str, continued: bool = False) -> bool:
+    """True when the line break between these two lines only wraps a sentence.
+
+    ``continued``: the line before continues a soft wrap; if it carries a Markdown link it is the middle of
+    a sentence however few words it has ("... leverages the file for" / "[process hollowing](...)" / "by
+    launching it in a suspended state.").  Short lines of plain words stay apart (a list of commands).
+    """
     head = before.rstrip()
-    if not _WORD_END.search(head) or not _LOWER_START.match(after) or len(head.split()) < _MIN_WORDS:
+    if not _WORD_END.search(head) or not _LOWER_START.match(after):
+        return False
+    if len(head.split()) < _MIN_WORDS and not (continued and "](" in head):
         return False
     if _NOT_PROSE.match(before) or _NOT_PROSE.match(after) or _ITEM.match(after):
         return False
-    return not _CODE.search(before) and not _CODE.search(after)
+    return not _CODE.search(_prose_of(before)) and not _CODE.search(_prose_of(after))
+
+
+def _prose_of(line: str) -> str:
+    """The line without Markdown link targets and inline code spans."""
+    if "`" in line:
+        line = _CODE_SPAN.sub("x", line)
+    return _LINK_TARGET.sub("]", line) if "](" in line else line
 
 
 def unwrap(text: str) -> str:
@@ -92,12 +111,13 @@ def unwrap(text: str) -> str:
         return text
     lines = text.split("\n")
     breaks: list[int] = []
-    pos, fenced = 0, False
+    pos, fenced, soft = 0, False, False
     for before, after in zip(lines, lines[1:], strict=False):
         pos += len(before)
         if _FENCE.match(before):
             fenced = not fenced
-        if not fenced and _soft_wrap(before, after):
+        soft = not fenced and _soft_wrap(before, after, soft)
+        if soft:
             breaks.append(pos)
         pos += 1
     if not breaks:
