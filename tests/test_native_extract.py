@@ -1185,3 +1185,139 @@ def test_scheme_anchors_hostile_input_same_as_twin(text: str) -> None:
 def test_scheme_anchors_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
     with pytest.raises(TypeError):
         C_FANG.scheme_anchors(*args)
+
+
+# --- file_names(), hashes(), ipv4(): the scanners' loops in C against their twins -------------
+
+_LOOPS = {
+    "file_names": (scan.H.file_names, scan.H.file_names_py),
+    "hashes": (scan._hashes, scan._hashes_py),
+    "ipv4": (scan._ipv4, scan._ipv4_py),
+}
+
+
+def _loop_both(name: str, text: str) -> tuple[list[scan.Occ], list[scan.Occ]]:
+    """The C loop's and the twin's occurrences, from one scan context of ``text``."""
+    c_scanner, py_scanner = _LOOPS[name]
+    c_out: list[scan.Occ] = []
+    py_out: list[scan.Occ] = []
+    ctx = scan.context(text, [].append)
+    c_scanner(dataclasses.replace(ctx, add=c_out.append))
+    py_scanner(dataclasses.replace(ctx, add=py_out.append))
+    return c_out, py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+def test_loops_same_on_demo_corpus(name: str) -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        c_out, py_out = _loop_both(name, fang.fang_map(text).text)
+        assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+@pytest.mark.parametrize(("set_name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_loops_same_on_shared_sets(name: str, set_name: str, field: str) -> None:
+    texts = _shared_texts(set_name, field)
+    found = 0
+    for text in texts + [fang.fang_map("\n\n".join(texts)).text]:
+        c_out, py_out = _loop_both(name, text)
+        assert c_out == py_out
+        found += len(py_out)
+    assert found > 0
+
+
+_LOOP_ATOMS = (
+    *"..-_/\\:@% \n", "a", "Z", "0", "9", "exe", "EXE", "Exe", "dll", "msi", "msix", "tar", "gz", "appref-ms", "7z",
+    "doc", "docx", "application", "é", "\u0663", "\u0661\u0662", "\x00", "\ud800", "x" * 120, "http://a.com/", "1.2.3.4",
+    "0x", "0X", "a" * 32, "f" * 40, "Ab" * 20, "1" * 40, "e" * 64, "D" * 128, "_1.2.3.4_", "__", "(_", "10.0.0.1:80/x",
+    "1.2.3.4/24", "01.2.3.4", "256.1.1.1", "1.2.3.4.5", "192.168.001.010", "1.2.3.4:8080", "*", ".exe", ".DLL",
+    ".msix", " x.docx", " run.ps1", ".tar.gz",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+@pytest.mark.parametrize("seed", range(3))
+def test_loops_same_on_random_text(name: str, seed: int) -> None:
+    rnd = random.Random(seed)
+    found = 0
+    for _ in range(3000):
+        text = "".join(rnd.choice(_LOOP_ATOMS) for _ in range(rnd.choice((3, 12, 40, 150))))
+        c_out, py_out = _loop_both(name, text)
+        assert c_out == py_out, repr(text[:300])
+        found += len(py_out)
+    assert found > 100, found
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("file_names", "{c}a.exe"), ("file_names", "a{c}.exe"), ("file_names", "a.ex{c}"), ("file_names", "a.exe{c}"),
+        ("file_names", "a.exe.{c}"), ("hashes", "{c}" + "a" * 32), ("hashes", "0{c}" + "a" * 40),
+        ("ipv4", "{c}1.2.3.4"), ("ipv4", "1.{c}.3.4"), ("ipv4", "1.2.3.4{c}"), ("ipv4", "1.2.3.4.{c}"),
+        ("ipv4", "{c}_1.2.3.4_"), ("ipv4", "1.2.3.4/{c}"),
+    ],
+)  # fmt: skip
+def test_loops_classes_match_the_twin_on_every_code_point(name: str, make: str) -> None:
+    c_out, py_out = _loop_both(name, _class_probe(make))
+    assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "." * 100_000,
+        "a.exe" * 50_000,
+        "." + "x" * 300_000 + ".exe",
+        "1." * 100_000,
+        "1.2.3.4/" * 20_000,
+        "f" * 300_000,
+        ("a" * 32 + " ") * 10_000,
+        "\ud800a.exe\udfff 1.2.3.4\ud800 " + "\U0001f600" + "b" * 64,
+    ],
+)
+def test_loops_hostile_input_same_as_twin(name: str, text: str) -> None:
+    c_out, py_out = _loop_both(name, text)
+    assert c_out == py_out
+
+
+@needs_c_scan
+def test_loops_bad_arguments_raise() -> None:
+    add = [].append
+    ip_consts = (scan.T.IPV4, scan.T.URL, scan._bare_url, scan._ipv4_slow)
+
+    def boom(*_: object) -> object:
+        raise RuntimeError("boom")
+
+    assert C_SCAN.file_names("a.exe", scan.H._EXTS, [], add, scan.T.FILENAME) is None
+    assert C_SCAN.hashes("a" * 32, scan._HASH_KINDS, [], add) is None
+    assert C_SCAN.ipv4("1.2.3.4", [], add, ip_consts) is None
+    for call in (
+        lambda: C_SCAN.file_names(None, scan.H._EXTS, [], add, scan.T.FILENAME),
+        lambda: C_SCAN.file_names("a.exe", set(scan.H._EXTS), [], add, scan.T.FILENAME),  # a set, not frozen
+        lambda: C_SCAN.file_names("a.exe", scan.H._EXTS, [(1,)], add, scan.T.FILENAME),
+        lambda: C_SCAN.file_names("a.exe", scan.H._EXTS, [], None, scan.T.FILENAME),
+        lambda: C_SCAN.hashes("a" * 32, scan._HASH_KINDS[:3], [], add),
+        lambda: C_SCAN.hashes("a" * 32, scan._HASH_KINDS, (), add),  # a tuple, not a list
+        lambda: C_SCAN.ipv4("1.2.3.4", [], add, ip_consts[:3]),
+        lambda: C_SCAN.ipv4("1.2.3.4/x", [], add, (*ip_consts[:2], lambda *_: 3, ip_consts[3])),  # not (str, int)
+        lambda: C_SCAN.ipv4("1.2.3.4", [], add),
+    ):
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(RuntimeError):
+        C_SCAN.file_names("a.exe", scan.H._EXTS, [], boom, scan.T.FILENAME)
+    with pytest.raises(RuntimeError):
+        C_SCAN.hashes("a" * 32, scan._HASH_KINDS, [], boom)
+    with pytest.raises(RuntimeError):
+        C_SCAN.ipv4("1.2.3.4/x", [], add, (*ip_consts[:2], boom, ip_consts[3]))  # bare_url asked
+    with pytest.raises(RuntimeError):
+        C_SCAN.ipv4("\u0661.2.3.4", [], add, (*ip_consts[:3], boom))  # slow asked

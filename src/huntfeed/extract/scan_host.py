@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from huntfeed._native import load as _load_native
 from huntfeed.extract import patterns as P
 from huntfeed.extract import rx as _rx
 from huntfeed.kinds import IndicatorType
@@ -170,7 +171,19 @@ def unix_paths(ctx: Ctx) -> None:
             ctx.add((m.start(), m.end(), T.FILEPATH, m.group(0).rstrip(".,;:"), ""))
 
 
+_NATIVE = _load_native("extract_scan")
+_EXTS = frozenset(P.FILE_EXTS.split("|") + P.FILE_EXTS.upper().split("|"))
+
+
 def file_names(ctx: Ctx) -> None:
+    if _NATIVE is None:
+        file_names_py(ctx)
+    else:  # the same loop in C, FILE_EXT_RE's matches read as the extension set (2,460 per 63 real reports)
+        _NATIVE.file_names(ctx.text, _EXTS, ctx.urls.spans, ctx.add, T.FILENAME)
+
+
+def file_names_py(ctx: Ctx) -> None:
+    """File names, found from their extension and read leftwards: the twin of extract_scan.file_names."""
     n, rev, urls, add = ctx.text, ctx.rev, ctx.urls, ctx.add
     ustarts, url_spans = urls.starts, urls.spans
     last = -1
