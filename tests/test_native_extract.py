@@ -1321,3 +1321,92 @@ def test_loops_bad_arguments_raise() -> None:
         C_SCAN.ipv4("1.2.3.4/x", [], add, (*ip_consts[:2], boom, ip_consts[3]))  # bare_url asked
     with pytest.raises(RuntimeError):
         C_SCAN.ipv4("\u0661.2.3.4", [], add, (*ip_consts[:3], boom))  # slow asked
+
+
+# --- assemble(): identity, tables, hostile input, bad arguments ------------------------------
+
+
+def _assemble_c(text: str, toks: list[tuple[int, int, str, str]]) -> fang.Fanged:
+    return fang.Fanged(*C_FANG.assemble(text, list(toks), fang._LOOSE))
+
+
+@needs_c_fang
+def test_assemble_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        toks = fang._raw_tokens(text)
+        assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks))
+
+
+@needs_c_fang
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_assemble_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        toks = fang._raw_tokens(text)
+        assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks))
+
+
+@needs_c_fang
+@pytest.mark.parametrize("seed", range(3))
+def test_assemble_same_on_random_tokens(seed: int) -> None:
+    # Overlapping, nested, equal and empty replacements in any order, over text of every width.
+    rnd = random.Random(seed)
+    for _ in range(4000):
+        text = "".join(rnd.choice(("a", ".", "[.]", "é", "\U0001f600", "\ud800", " ")) for _ in range(rnd.randint(0, 40)))
+        toks = []
+        for _ in range(rnd.randint(0, 8)):
+            s = rnd.randint(0, len(text))
+            e = rnd.randint(s, len(text))
+            rep = rnd.choice((text[s:e], ".", "@", "", "xx", "\U0001f600", "é"))
+            toks.append((s, e, rnd.choice(("brdot", "spdot", "scheme", "commaip", "spelled")), rep))
+        assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks)), (text, toks)
+
+
+@pytest.mark.parametrize(
+    ("text", "toks", "fanged"),
+    [
+        ("a[.]b", [(1, 4, "brdot", ".")], ("a.b", (1,), (2,), (1,), (4,), (False,))),
+        ("a . b", [(1, 4, "spdot", ".")], ("a.b", (1,), (2,), (1,), (4,), (True,))),  # a loose style
+        ("ab", [(0, 1, "brdot", "a")], ("ab", (), (), (), (), ())),  # no change
+        ("x[.]y[.]z", [(5, 8, "brdot", "."), (1, 4, "brdot", "."), (1, 3, "brdot", "!")],
+         ("x.y.z", (1, 3), (2, 4), (1, 5), (4, 8), (False, False))),  # sorted; the longer one at a start
+        ("abcd", [(0, 2, "scheme", "X"), (0, 2, "brdot", "Y"), (1, 3, "brdot", "Z")],
+         ("Xcd", (0,), (1,), (0,), (2,), (False,))),  # equal spans: the first given; an overlap dropped
+    ],
+)  # fmt: skip
+def test_assemble_table(text: str, toks: list[tuple[int, int, str, str]], fanged: tuple[object, ...]) -> None:
+    assert fang._assemble_py(text, list(toks)) == fang.Fanged(*fanged)  # type: ignore[arg-type]
+    if C_FANG is not None:
+        assert _assemble_c(text, toks) == fang.Fanged(*fanged)  # type: ignore[arg-type]
+
+
+@needs_c_fang
+def test_assemble_hostile_input_same_as_twin() -> None:
+    text = "a[.]" * 50_000 + "\U0001f600" + "\x00" * 1000
+    toks = [(i, i + 3, "brdot", ".") for i in range(1, 200_000, 4)][::-1]
+    assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks))
+    same = [(0, len(text), "brdot", text)] * 1000  # one change, given a thousand times
+    assert _assemble_c(text, same) == fang._assemble_py(text, list(same))
+
+
+@needs_c_fang
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((None, [], fang._LOOSE), TypeError),
+        (("ab", (), fang._LOOSE), TypeError),  # a tuple, not a list
+        (("ab", [(0, 1, "x")], fang._LOOSE), TypeError),
+        (("ab", [(0, 1, "x", 3)], fang._LOOSE), TypeError),
+        (("ab", [("0", 1, "x", "y")], fang._LOOSE), TypeError),
+        (("ab", [(0, 3, "x", "y")], fang._LOOSE), ValueError),  # past the end
+        (("ab", [(2, 1, "x", "y")], fang._LOOSE), ValueError),
+        (("ab", [(-1, 1, "x", "y")], fang._LOOSE), ValueError),
+        (("ab", [(0, 1, "x", "y")], ["spdot"]), TypeError),
+        (("ab", [(0, 1, "x", "y")]), TypeError),
+    ],
+)
+def test_assemble_bad_arguments(args: tuple[object, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        C_FANG.assemble(*args)
