@@ -1193,6 +1193,7 @@ _LOOPS = {
     "file_names": (scan.H.file_names, scan.H.file_names_py),
     "hashes": (scan._hashes, scan._hashes_py),
     "ipv4": (scan._ipv4, scan._ipv4_py),
+    "guids": (scan.H.guids, scan.H.guids_py),
 }
 
 
@@ -1235,7 +1236,8 @@ _LOOP_ATOMS = (
     "doc", "docx", "application", "é", "\u0663", "\u0661\u0662", "\x00", "\ud800", "x" * 120, "http://a.com/", "1.2.3.4",
     "0x", "0X", "a" * 32, "f" * 40, "Ab" * 20, "1" * 40, "e" * 64, "D" * 128, "_1.2.3.4_", "__", "(_", "10.0.0.1:80/x",
     "1.2.3.4/24", "01.2.3.4", "256.1.1.1", "1.2.3.4.5", "192.168.001.010", "1.2.3.4:8080", "*", ".exe", ".DLL",
-    ".msix", " x.docx", " run.ps1", ".tar.gz",
+    ".msix", " x.docx", " run.ps1", ".tar.gz", "0123abcd-4567-89ab-cdef-0123456789ab", "-4567-89AB-CDEF-0123456789AB",
+    "0123abcd", "-cdef", "-",
 )  # fmt: skip
 
 
@@ -1260,7 +1262,8 @@ def test_loops_same_on_random_text(name: str, seed: int) -> None:
         ("file_names", "{c}a.exe"), ("file_names", "a{c}.exe"), ("file_names", "a.ex{c}"), ("file_names", "a.exe{c}"),
         ("file_names", "a.exe.{c}"), ("hashes", "{c}" + "a" * 32), ("hashes", "0{c}" + "a" * 40),
         ("ipv4", "{c}1.2.3.4"), ("ipv4", "1.{c}.3.4"), ("ipv4", "1.2.3.4{c}"), ("ipv4", "1.2.3.4.{c}"),
-        ("ipv4", "{c}_1.2.3.4_"), ("ipv4", "1.2.3.4/{c}"),
+        ("ipv4", "{c}_1.2.3.4_"), ("ipv4", "1.2.3.4/{c}"), ("guids", "{c}0123abcd-4567-89ab-cdef-0123456789ab"),
+        ("guids", "0123abcd-4567-89ab-cdef-0123456789ab{c}"), ("guids", "0123abc{c}-4567-89ab-cdef-0123456789ab"),
     ],
 )  # fmt: skip
 def test_loops_classes_match_the_twin_on_every_code_point(name: str, make: str) -> None:
@@ -1282,6 +1285,8 @@ def test_loops_classes_match_the_twin_on_every_code_point(name: str, make: str) 
         "f" * 300_000,
         ("a" * 32 + " ") * 10_000,
         "\ud800a.exe\udfff 1.2.3.4\ud800 " + "\U0001f600" + "b" * 64,
+        "-" * 200_000,
+        "0123abcd-4567-89ab-cdef-0123456789ab-" * 5000,
     ],
 )
 def test_loops_hostile_input_same_as_twin(name: str, text: str) -> None:
@@ -1300,6 +1305,7 @@ def test_loops_bad_arguments_raise() -> None:
     assert C_SCAN.file_names("a.exe", scan.H._EXTS, [], add, scan.T.FILENAME) is None
     assert C_SCAN.hashes("a" * 32, scan._HASH_KINDS, [], add) is None
     assert C_SCAN.ipv4("1.2.3.4", [], add, ip_consts) is None
+    assert C_SCAN.guids("0123abcd-4567-89ab-cdef-0123456789ab", [], add, scan.T.GUID) is None
     for call in (
         lambda: C_SCAN.file_names(None, scan.H._EXTS, [], add, scan.T.FILENAME),
         lambda: C_SCAN.file_names("a.exe", set(scan.H._EXTS), [], add, scan.T.FILENAME),  # a set, not frozen
@@ -1310,6 +1316,8 @@ def test_loops_bad_arguments_raise() -> None:
         lambda: C_SCAN.ipv4("1.2.3.4", [], add, ip_consts[:3]),
         lambda: C_SCAN.ipv4("1.2.3.4/x", [], add, (*ip_consts[:2], lambda *_: 3, ip_consts[3])),  # not (str, int)
         lambda: C_SCAN.ipv4("1.2.3.4", [], add),
+        lambda: C_SCAN.guids("a-b", (), add, scan.T.GUID),
+        lambda: C_SCAN.guids("a-b", [], None, scan.T.GUID),
     ):
         with pytest.raises(TypeError):
             call()

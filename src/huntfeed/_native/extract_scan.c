@@ -41,22 +41,23 @@ static inline int is_space(Py_UCS4 c) { /* \s, str.isspace */
 }
 static int ascii_quad(const Text *t, Py_ssize_t a, Py_ssize_t b);
 
-/* The next '.' at or after p, else n: memchr on one-byte text, a plain loop on the others. */
-static Py_ssize_t next_dot(const Text *t, Py_ssize_t p) {
+/* The next ch (ASCII) at or after p, else n: memchr on one-byte text, a plain loop on the others. */
+static Py_ssize_t next_ch(const Text *t, Py_ssize_t p, Py_UCS4 ch) {
     if (p >= t->n) return t->n;
     if (t->kind == PyUnicode_1BYTE_KIND) {
-        const char *base = (const char *)t->data, *hit = memchr(base + p, '.', (size_t)(t->n - p));
+        const char *base = (const char *)t->data, *hit = memchr(base + p, (int)ch, (size_t)(t->n - p));
         return hit == NULL ? t->n : (Py_ssize_t)(hit - base);
     }
     if (t->kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *d = (const Py_UCS2 *)t->data;
-        while (p < t->n && d[p] != '.') p++;
+        while (p < t->n && d[p] != ch) p++;
         return p;
     }
     const Py_UCS4 *d = (const Py_UCS4 *)t->data;
-    while (p < t->n && d[p] != '.') p++;
+    while (p < t->n && d[p] != ch) p++;
     return p;
 }
+static Py_ssize_t next_dot(const Text *t, Py_ssize_t p) { return next_ch(t, p, '.'); }
 
 /* The end of the run of [\w-] starting at q. */
 static Py_ssize_t run_end(const Text *t, Py_ssize_t q) {
@@ -694,6 +695,58 @@ done:
     return result;
 }
 
+/* guids(text, url_spans, add, GUID): scan_host.guids_py's occurrences, added in order: GUID_TAIL_RE's
+ * matches as finditer finds them (from a '-': 4, 4, 4 and 12 ASCII hex digits after dashes, no
+ * [0-9A-Za-z-] after), each with 8 hex digits before it that no alphanumeric or '-' precedes. */
+static inline int is_hex(Py_UCS4 c) { return c < 128 && HEXTAB[c]; }
+
+static int hex_group(const Text *t, Py_ssize_t q, Py_ssize_t len) {
+    for (Py_ssize_t i = q; i < q + len; i++)
+        if (i >= t->n || !is_hex(at(t, i))) return 0;
+    return 1;
+}
+
+static PyObject *guids(PyObject *self, PyObject *args) {
+    PyObject *text, *spans, *add, *kind, *result = NULL;
+    if (!PyArg_ParseTuple(args, "UO!OO:guids", &text, &PyList_Type, &spans, &add, &kind)) return NULL;
+    if (!PyCallable_Check(add)) {
+        PyErr_SetString(PyExc_TypeError, "guids(): add must be callable");
+        return NULL;
+    }
+    Spans urls = {NULL, NULL, 0};
+    if (spans_read(spans, 1, &urls) < 0) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    Py_ssize_t d = next_ch(&t, 0, '-');
+    while (d < t.n) {
+        Py_ssize_t e = d + 28;
+        int tail = hex_group(&t, d + 1, 4) && at0(&t, d + 5) == '-' && hex_group(&t, d + 6, 4) &&
+                   at0(&t, d + 10) == '-' && hex_group(&t, d + 11, 4) && at0(&t, d + 15) == '-' &&
+                   hex_group(&t, d + 16, 12);
+        if (tail && e < t.n) {
+            Py_UCS4 c = at(&t, e);
+            tail = !(c < 128 && (c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')));
+        }
+        if (!tail) {
+            d = next_ch(&t, d + 1, '-');
+            continue;
+        }
+        Py_ssize_t s = d - 8;
+        d = next_ch(&t, e, '-'); /* finditer resumes after the match */
+        if (s < 0 || !hex_group(&t, s, 8)) continue;
+        if (s > 0) {
+            Py_UCS4 b = at(&t, s - 1);
+            if (is_alnum(b) || b == '-') continue;
+        }
+        int in_url = urls.n && spans_overlap(&urls, s, e);
+        if (add_occ(add, s, e, kind, lower_sub(&t, s, e), in_url ? R_IN_URL : R_PLAIN) < 0) goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    spans_free(&urls);
+    return result;
+}
+
 /* present(text, words) -> (bool, ...): `word in text` for each of up to 64 non-empty ASCII words,
  * in one pass (a substring test of a text that lacks the word reads it all: ~1.4 ms per test over
  * the 63 real reports). Twin: scan.present_py. */
@@ -1319,6 +1372,7 @@ static PyMethodDef METHODS[] = {
     {"file_names", file_names, METH_VARARGS, "file_names(text, exts, url_spans, add, FILENAME): scan_host.file_names_py's occurrences."},
     {"hashes", hashes, METH_VARARGS, "hashes(text, kinds, url_spans, add): scan._hashes_py's occurrences."},
     {"ipv4", ipv4, METH_VARARGS, "ipv4(text, url_spans, add, consts): scan._ipv4_py's occurrences."},
+    {"guids", guids, METH_VARARGS, "guids(text, url_spans, add, GUID): scan_host.guids_py's occurrences."},
     {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
     {"present", present, METH_VARARGS, "present(text, words) -> tuple of bools: word in text, for each word."},
     {"urls", urls, METH_VARARGS,

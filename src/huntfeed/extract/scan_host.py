@@ -208,7 +208,15 @@ def file_names_py(ctx: Ctx) -> None:
 
 
 def guids(ctx: Ctx) -> None:
-    """GUIDs (8-4-4-4-12 hex): application, tenant and class ids; in a URL, part of the URL."""
+    if _NATIVE is None:
+        guids_py(ctx)
+    else:  # the same loop in C, from each '-' (GUID_TAIL_RE is tried at every dash of the text)
+        _NATIVE.guids(ctx.text, ctx.urls.spans, ctx.add, T.GUID)
+
+
+def guids_py(ctx: Ctx) -> None:
+    """GUIDs (8-4-4-4-12 hex): application, tenant and class ids; in a URL, part of the URL. The
+    twin of extract_scan.guids."""
     n, urls = ctx.text, ctx.urls
     if "-" not in n:
         return
@@ -227,7 +235,13 @@ def ja4(ctx: Ctx) -> None:
             ctx.add((m.start(), m.end(), T.JA4, m.group(0), ""))
 
 
+_MOZILLA_RE = _rx.compile("Mozilla/")
+
+
 def user_agents(ctx: Ctx) -> None:
     if ctx.holds("Mozilla/"):
-        for m in P.USER_AGENT_RE.finditer(ctx.text):
+        # USER_AGENT_RE, led by a look-behind, is tried at every position by finditer; its matches
+        # start at a "Mozilla/", a literal the engine skips to: the same matches from there.
+        n = ctx.text
+        for m in _matches_at(P.USER_AGENT_RE, n, [w.start() for w in _MOZILLA_RE.finditer(n)]):
             ctx.add((m.start(), m.end(), T.USER_AGENT, m.group(0), ""))
