@@ -343,6 +343,28 @@ def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
         assert got == _spans(P.REGISTRY_RE.finditer(n)), n
 
 
+_UA_PIECES = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Mozilla/4.0 (compatible; MSIE 6.0)", "Mozilla/", "Mozilla/5.0 ",
+    "xMozilla/5.0 (X11)", "_Mozilla/5.0 (a)", " AppleWebKit/537.36", " (KHTML, like Gecko)", " Chrome/120.0",
+    " Safari/537.36", "(", ")", "\n", " ", "é", "Mozilla/5.0 (" + "a" * 201 + ")",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_user_agents_found_from_their_literal_as_by_finditer(seed: int) -> None:
+    from huntfeed.extract import scan_host as SH
+
+    rnd = random.Random(seed)
+    found = 0
+    for _ in range(1500):
+        n = "".join(rnd.choice(_UA_PIECES) for _ in range(rnd.randint(1, 12)))
+        starts = [m.start() for m in SH._MOZILLA_RE.finditer(n)]
+        want = _spans(P.USER_AGENT_RE.finditer(n))
+        assert _spans(SH._matches_at(P.USER_AGENT_RE, n, starts)) == want, n
+        found += len(want)
+    assert found > 300
+
+
 # What the evidence test reads: every branch of _EVIDENCE and _IP_OR_HASH, their gates, near misses.
 _EVIDENCE_BITS = (
     "[.]", "(.)", "{.}", "[dot]", "[DoT]", "[at]", "[AT]", "[:]", "[://]", "[@]", "hxxp", "hXXp", "HxxP", "xxP",

@@ -1185,3 +1185,236 @@ def test_scheme_anchors_hostile_input_same_as_twin(text: str) -> None:
 def test_scheme_anchors_bad_arguments_are_type_errors(args: tuple[object, ...]) -> None:
     with pytest.raises(TypeError):
         C_FANG.scheme_anchors(*args)
+
+
+# --- file_names(), hashes(), ipv4(): the scanners' loops in C against their twins -------------
+
+_LOOPS = {
+    "file_names": (scan.H.file_names, scan.H.file_names_py),
+    "hashes": (scan._hashes, scan._hashes_py),
+    "ipv4": (scan._ipv4, scan._ipv4_py),
+    "guids": (scan.H.guids, scan.H.guids_py),
+}
+
+
+def _loop_both(name: str, text: str) -> tuple[list[scan.Occ], list[scan.Occ]]:
+    """The C loop's and the twin's occurrences, from one scan context of ``text``."""
+    c_scanner, py_scanner = _LOOPS[name]
+    c_out: list[scan.Occ] = []
+    py_out: list[scan.Occ] = []
+    ctx = scan.context(text, [].append)
+    c_scanner(dataclasses.replace(ctx, add=c_out.append))
+    py_scanner(dataclasses.replace(ctx, add=py_out.append))
+    return c_out, py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+def test_loops_same_on_demo_corpus(name: str) -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        c_out, py_out = _loop_both(name, fang.fang_map(text).text)
+        assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+@pytest.mark.parametrize(("set_name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_loops_same_on_shared_sets(name: str, set_name: str, field: str) -> None:
+    texts = _shared_texts(set_name, field)
+    found = 0
+    for text in texts + [fang.fang_map("\n\n".join(texts)).text]:
+        c_out, py_out = _loop_both(name, text)
+        assert c_out == py_out
+        found += len(py_out)
+    assert found > 0
+
+
+_LOOP_ATOMS = (
+    *"..-_/\\:@% \n", "a", "Z", "0", "9", "exe", "EXE", "Exe", "dll", "msi", "msix", "tar", "gz", "appref-ms", "7z",
+    "doc", "docx", "application", "é", "\u0663", "\u0661\u0662", "\x00", "\ud800", "x" * 120, "http://a.com/", "1.2.3.4",
+    "0x", "0X", "a" * 32, "f" * 40, "Ab" * 20, "1" * 40, "e" * 64, "D" * 128, "_1.2.3.4_", "__", "(_", "10.0.0.1:80/x",
+    "1.2.3.4/24", "01.2.3.4", "256.1.1.1", "1.2.3.4.5", "192.168.001.010", "1.2.3.4:8080", "*", ".exe", ".DLL",
+    ".msix", " x.docx", " run.ps1", ".tar.gz", "0123abcd-4567-89ab-cdef-0123456789ab", "-4567-89AB-CDEF-0123456789AB",
+    "0123abcd", "-cdef", "-",
+)  # fmt: skip
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+@pytest.mark.parametrize("seed", range(3))
+def test_loops_same_on_random_text(name: str, seed: int) -> None:
+    rnd = random.Random(seed)
+    found = 0
+    for _ in range(3000):
+        text = "".join(rnd.choice(_LOOP_ATOMS) for _ in range(rnd.choice((3, 12, 40, 150))))
+        c_out, py_out = _loop_both(name, text)
+        assert c_out == py_out, repr(text[:300])
+        found += len(py_out)
+    assert found > 100, found
+
+
+@needs_c_scan
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("file_names", "{c}a.exe"), ("file_names", "a{c}.exe"), ("file_names", "a.ex{c}"), ("file_names", "a.exe{c}"),
+        ("file_names", "a.exe.{c}"), ("hashes", "{c}" + "a" * 32), ("hashes", "0{c}" + "a" * 40),
+        ("ipv4", "{c}1.2.3.4"), ("ipv4", "1.{c}.3.4"), ("ipv4", "1.2.3.4{c}"), ("ipv4", "1.2.3.4.{c}"),
+        ("ipv4", "{c}_1.2.3.4_"), ("ipv4", "1.2.3.4/{c}"), ("guids", "{c}0123abcd-4567-89ab-cdef-0123456789ab"),
+        ("guids", "0123abcd-4567-89ab-cdef-0123456789ab{c}"), ("guids", "0123abc{c}-4567-89ab-cdef-0123456789ab"),
+    ],
+)  # fmt: skip
+def test_loops_classes_match_the_twin_on_every_code_point(name: str, make: str) -> None:
+    c_out, py_out = _loop_both(name, _class_probe(make))
+    assert c_out == py_out
+
+
+@needs_c_scan
+@pytest.mark.parametrize("name", sorted(_LOOPS))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00" * 5000,
+        "." * 100_000,
+        "a.exe" * 50_000,
+        "." + "x" * 300_000 + ".exe",
+        "1." * 100_000,
+        "1.2.3.4/" * 20_000,
+        "f" * 300_000,
+        ("a" * 32 + " ") * 10_000,
+        "\ud800a.exe\udfff 1.2.3.4\ud800 " + "\U0001f600" + "b" * 64,
+        "-" * 200_000,
+        "0123abcd-4567-89ab-cdef-0123456789ab-" * 5000,
+    ],
+)
+def test_loops_hostile_input_same_as_twin(name: str, text: str) -> None:
+    c_out, py_out = _loop_both(name, text)
+    assert c_out == py_out
+
+
+@needs_c_scan
+def test_loops_bad_arguments_raise() -> None:
+    add = [].append
+    ip_consts = (scan.T.IPV4, scan.T.URL, scan._bare_url, scan._ipv4_slow)
+
+    def boom(*_: object) -> object:
+        raise RuntimeError("boom")
+
+    assert C_SCAN.file_names("a.exe", scan.H._EXTS, [], add, scan.T.FILENAME) is None
+    assert C_SCAN.hashes("a" * 32, scan._HASH_KINDS, [], add) is None
+    assert C_SCAN.ipv4("1.2.3.4", [], add, ip_consts) is None
+    assert C_SCAN.guids("0123abcd-4567-89ab-cdef-0123456789ab", [], add, scan.T.GUID) is None
+    for call in (
+        lambda: C_SCAN.file_names(None, scan.H._EXTS, [], add, scan.T.FILENAME),
+        lambda: C_SCAN.file_names("a.exe", set(scan.H._EXTS), [], add, scan.T.FILENAME),  # a set, not frozen
+        lambda: C_SCAN.file_names("a.exe", scan.H._EXTS, [(1,)], add, scan.T.FILENAME),
+        lambda: C_SCAN.file_names("a.exe", scan.H._EXTS, [], None, scan.T.FILENAME),
+        lambda: C_SCAN.hashes("a" * 32, scan._HASH_KINDS[:3], [], add),
+        lambda: C_SCAN.hashes("a" * 32, scan._HASH_KINDS, (), add),  # a tuple, not a list
+        lambda: C_SCAN.ipv4("1.2.3.4", [], add, ip_consts[:3]),
+        lambda: C_SCAN.ipv4("1.2.3.4/x", [], add, (*ip_consts[:2], lambda *_: 3, ip_consts[3])),  # not (str, int)
+        lambda: C_SCAN.ipv4("1.2.3.4", [], add),
+        lambda: C_SCAN.guids("a-b", (), add, scan.T.GUID),
+        lambda: C_SCAN.guids("a-b", [], None, scan.T.GUID),
+    ):
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(RuntimeError):
+        C_SCAN.file_names("a.exe", scan.H._EXTS, [], boom, scan.T.FILENAME)
+    with pytest.raises(RuntimeError):
+        C_SCAN.hashes("a" * 32, scan._HASH_KINDS, [], boom)
+    with pytest.raises(RuntimeError):
+        C_SCAN.ipv4("1.2.3.4/x", [], add, (*ip_consts[:2], boom, ip_consts[3]))  # bare_url asked
+    with pytest.raises(RuntimeError):
+        C_SCAN.ipv4("\u0661.2.3.4", [], add, (*ip_consts[:3], boom))  # slow asked
+
+
+# --- assemble(): identity, tables, hostile input, bad arguments ------------------------------
+
+
+def _assemble_c(text: str, toks: list[tuple[int, int, str, str]]) -> fang.Fanged:
+    return fang.Fanged(*C_FANG.assemble(text, list(toks), fang._LOOSE))
+
+
+@needs_c_fang
+def test_assemble_same_on_demo_corpus() -> None:
+    texts = _demo_texts()
+    assert texts
+    for text in texts:
+        toks = fang._raw_tokens(text)
+        assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks))
+
+
+@needs_c_fang
+@pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
+def test_assemble_same_on_shared_sets(name: str, field: str) -> None:
+    texts = _shared_texts(name, field)
+    for text in texts + ["\n\n".join(texts)]:
+        toks = fang._raw_tokens(text)
+        assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks))
+
+
+@needs_c_fang
+@pytest.mark.parametrize("seed", range(3))
+def test_assemble_same_on_random_tokens(seed: int) -> None:
+    # Overlapping, nested, equal and empty replacements in any order, over text of every width.
+    rnd = random.Random(seed)
+    for _ in range(4000):
+        text = "".join(rnd.choice(("a", ".", "[.]", "é", "\U0001f600", "\ud800", " ")) for _ in range(rnd.randint(0, 40)))
+        toks = []
+        for _ in range(rnd.randint(0, 8)):
+            s = rnd.randint(0, len(text))
+            e = rnd.randint(s, len(text))
+            rep = rnd.choice((text[s:e], ".", "@", "", "xx", "\U0001f600", "é"))
+            toks.append((s, e, rnd.choice(("brdot", "spdot", "scheme", "commaip", "spelled")), rep))
+        assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks)), (text, toks)
+
+
+@pytest.mark.parametrize(
+    ("text", "toks", "fanged"),
+    [
+        ("a[.]b", [(1, 4, "brdot", ".")], ("a.b", (1,), (2,), (1,), (4,), (False,))),
+        ("a . b", [(1, 4, "spdot", ".")], ("a.b", (1,), (2,), (1,), (4,), (True,))),  # a loose style
+        ("ab", [(0, 1, "brdot", "a")], ("ab", (), (), (), (), ())),  # no change
+        ("x[.]y[.]z", [(5, 8, "brdot", "."), (1, 4, "brdot", "."), (1, 3, "brdot", "!")],
+         ("x.y.z", (1, 3), (2, 4), (1, 5), (4, 8), (False, False))),  # sorted; the longer one at a start
+        ("abcd", [(0, 2, "scheme", "X"), (0, 2, "brdot", "Y"), (1, 3, "brdot", "Z")],
+         ("Xcd", (0,), (1,), (0,), (2,), (False,))),  # equal spans: the first given; an overlap dropped
+    ],
+)  # fmt: skip
+def test_assemble_table(text: str, toks: list[tuple[int, int, str, str]], fanged: tuple[object, ...]) -> None:
+    assert fang._assemble_py(text, list(toks)) == fang.Fanged(*fanged)  # type: ignore[arg-type]
+    if C_FANG is not None:
+        assert _assemble_c(text, toks) == fang.Fanged(*fanged)  # type: ignore[arg-type]
+
+
+@needs_c_fang
+def test_assemble_hostile_input_same_as_twin() -> None:
+    text = "a[.]" * 50_000 + "\U0001f600" + "\x00" * 1000
+    toks = [(i, i + 3, "brdot", ".") for i in range(1, 200_000, 4)][::-1]
+    assert _assemble_c(text, toks) == fang._assemble_py(text, list(toks))
+    same = [(0, len(text), "brdot", text)] * 1000  # one change, given a thousand times
+    assert _assemble_c(text, same) == fang._assemble_py(text, list(same))
+
+
+@needs_c_fang
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ((None, [], fang._LOOSE), TypeError),
+        (("ab", (), fang._LOOSE), TypeError),  # a tuple, not a list
+        (("ab", [(0, 1, "x")], fang._LOOSE), TypeError),
+        (("ab", [(0, 1, "x", 3)], fang._LOOSE), TypeError),
+        (("ab", [("0", 1, "x", "y")], fang._LOOSE), TypeError),
+        (("ab", [(0, 3, "x", "y")], fang._LOOSE), ValueError),  # past the end
+        (("ab", [(2, 1, "x", "y")], fang._LOOSE), ValueError),
+        (("ab", [(-1, 1, "x", "y")], fang._LOOSE), ValueError),
+        (("ab", [(0, 1, "x", "y")], ["spdot"]), TypeError),
+        (("ab", [(0, 1, "x", "y")]), TypeError),
+    ],
+)
+def test_assemble_bad_arguments(args: tuple[object, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        C_FANG.assemble(*args)

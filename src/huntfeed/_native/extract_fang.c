@@ -488,8 +488,123 @@ fail:
     return NULL;
 }
 
+/* assemble(text, toks, loose_kinds) -> (text, new_starts, new_ends, old_starts, old_ends, loose):
+ * the twin of fang._assemble_py. toks: (start, end, style, replacement) tuples in any order; they
+ * are sorted by start, the longest first at one start (ties in the given order, as a stable
+ * sort), and of overlapping ones the first kept; a replacement equal to what it replaces is no
+ * change; loose: the style is in loose_kinds. */
+typedef struct {
+    Py_ssize_t s, e, i;
+} Tok;
+
+static int tok_order(const void *a, const void *b) {
+    const Tok *x = a, *y = b;
+    if (x->s != y->s) return x->s < y->s ? -1 : 1;
+    if (x->e != y->e) return x->e > y->e ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static PyObject *ints_tuple(const Py_ssize_t *v, Py_ssize_t n) {
+    PyObject *t = PyTuple_New(n);
+    for (Py_ssize_t i = 0; t != NULL && i < n; i++) {
+        PyObject *o = PyLong_FromSsize_t(v[i]);
+        if (o == NULL) Py_CLEAR(t);
+        else PyTuple_SET_ITEM(t, i, o);
+    }
+    return t;
+}
+
+static PyObject *assemble(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *toks, *loose_kinds, *parts = NULL, *result = NULL, *loose = NULL;
+    if (!PyArg_ParseTuple(args, "UO!O:assemble", &text, &PyList_Type, &toks, &loose_kinds)) return NULL;
+    if (!PyAnySet_Check(loose_kinds)) {
+        PyErr_SetString(PyExc_TypeError, "assemble() loose_kinds must be a set");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), k = PyList_GET_SIZE(toks), kept = 0;
+    Tok *order = PyMem_Malloc(sizeof(Tok) * (size_t)(k + 1));
+    Py_ssize_t *map = PyMem_Malloc(sizeof(Py_ssize_t) * 4 * (size_t)(k + 1));
+    if (order == NULL || map == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *tok = PyList_GET_ITEM(toks, i);
+        if (!PyTuple_Check(tok) || PyTuple_GET_SIZE(tok) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(tok, 3))) {
+            PyErr_SetString(PyExc_TypeError, "assemble() tokens must be (start, end, style, str) tuples");
+            goto done;
+        }
+        Py_ssize_t s = PyLong_AsSsize_t(PyTuple_GET_ITEM(tok, 0)), e = PyLong_AsSsize_t(PyTuple_GET_ITEM(tok, 1));
+        if ((s == -1 || e == -1) && PyErr_Occurred()) goto done;
+        if (s < 0 || e < s || e > n) {
+            PyErr_SetString(PyExc_ValueError, "assemble() token spans must lie in the text");
+            goto done;
+        }
+        order[i] = (Tok){s, e, i};
+    }
+    qsort(order, (size_t)k, sizeof(Tok), tok_order);
+    if ((parts = PyList_New(0)) == NULL || (loose = PyList_New(0)) == NULL) goto done;
+    Py_ssize_t end = -1, pos = 0, out_len = 0;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        Py_ssize_t s = order[j].s, e = order[j].e;
+        if (s < end) continue; /* overlaps the one kept before it */
+        end = e;
+        PyObject *tok = PyList_GET_ITEM(toks, order[j].i), *rep = PyTuple_GET_ITEM(tok, 3);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(rep);
+        if (len == e - s && PyUnicode_Tailmatch(text, rep, s, e, -1) == 1) continue; /* no change */
+        if (s < pos) continue;
+        PyObject *before = PyUnicode_Substring(text, pos, s);
+        int bad = before == NULL || PyList_Append(parts, before) < 0 || PyList_Append(parts, rep) < 0;
+        Py_XDECREF(before);
+        if (bad) goto done;
+        int is_loose = PySet_Contains(loose_kinds, PyTuple_GET_ITEM(tok, 2));
+        if (is_loose < 0 || PyList_Append(loose, is_loose ? Py_True : Py_False) < 0) goto done;
+        out_len += s - pos;
+        map[4 * kept] = out_len;
+        out_len += len;
+        map[4 * kept + 1] = out_len;
+        map[4 * kept + 2] = s;
+        map[4 * kept + 3] = e;
+        kept++;
+        pos = e;
+    }
+    if (kept == 0) {
+        result = Py_BuildValue("(O()()()()())", text);
+        goto done;
+    }
+    PyObject *tail = PyUnicode_Substring(text, pos, n);
+    if (tail == NULL || PyList_Append(parts, tail) < 0) {
+        Py_XDECREF(tail);
+        goto done;
+    }
+    Py_DECREF(tail);
+    PyObject *empty = PyUnicode_New(0, 0), *joined = empty == NULL ? NULL : PyUnicode_Join(empty, parts);
+    Py_XDECREF(empty);
+    PyObject *cols[4] = {NULL, NULL, NULL, NULL}, *flags = PyList_AsTuple(loose);
+    Py_ssize_t *col = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)kept);
+    if (col == NULL) PyErr_NoMemory();
+    int ok = joined != NULL && flags != NULL && col != NULL;
+    for (int c = 0; ok && c < 4; c++) {
+        for (Py_ssize_t i = 0; i < kept; i++) col[i] = map[4 * i + c];
+        ok = (cols[c] = ints_tuple(col, kept)) != NULL;
+    }
+    if (ok) result = PyTuple_Pack(6, joined, cols[0], cols[1], cols[2], cols[3], flags);
+    PyMem_Free(col);
+    Py_XDECREF(joined);
+    Py_XDECREF(flags);
+    for (int c = 0; c < 4; c++) Py_XDECREF(cols[c]);
+done:
+    PyMem_Free(order);
+    PyMem_Free(map);
+    Py_XDECREF(parts);
+    Py_XDECREF(loose);
+    return result;
+}
+
 static PyMethodDef METHODS[] = {
     {"fast_tokens", fast_tokens, METH_O, "fast_tokens(text) -> [(start, end, style)] of the other defangs, style by style."},
+    {"assemble", assemble, METH_VARARGS, "assemble(text, toks, loose_kinds) -> fang.Fanged's fields from the replacements."},
     {"scheme_anchors", scheme_anchors, METH_O, "scheme_anchors(text) -> [pos]: scheme-separator anchors _plain_scheme leaves open."},
     {"bracket_tokens", bracket_tokens, METH_O, "bracket_tokens(text) -> [(start, end, style)] of the bracket-led defangs."},
     {NULL, NULL, 0, NULL},

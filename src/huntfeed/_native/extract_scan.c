@@ -31,23 +31,33 @@ static inline int is_word(Py_UCS4 c) {
 static inline int is_wd(Py_UCS4 c) { return c == '-' || is_word(c); } /* [\w-] */
 static inline int is_alnum(Py_UCS4 c) { return c != '_' && is_word(c); } /* [^\W_] */
 static inline int is_letter(Py_UCS4 c) { return is_alnum(c) && !Py_UNICODE_ISDECIMAL(c); } /* [^\W\d_] */
+static int word_at(const Text *t, Py_ssize_t i) { return i < t->n && is_word(at(t, i)); }
+static inline int is_dec(Py_UCS4 c) { /* \d */
+    if (c < 128) return c >= '0' && c <= '9';
+    return Py_UNICODE_ISDECIMAL(c);
+}
+static inline int is_space(Py_UCS4 c) { /* \s, str.isspace */
+    return c < 128 ? (c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31)) : Py_UNICODE_ISSPACE(c);
+}
+static int ascii_quad(const Text *t, Py_ssize_t a, Py_ssize_t b);
 
-/* The next '.' at or after p, else n: memchr on one-byte text, a plain loop on the others. */
-static Py_ssize_t next_dot(const Text *t, Py_ssize_t p) {
+/* The next ch (ASCII) at or after p, else n: memchr on one-byte text, a plain loop on the others. */
+static Py_ssize_t next_ch(const Text *t, Py_ssize_t p, Py_UCS4 ch) {
     if (p >= t->n) return t->n;
     if (t->kind == PyUnicode_1BYTE_KIND) {
-        const char *base = (const char *)t->data, *hit = memchr(base + p, '.', (size_t)(t->n - p));
+        const char *base = (const char *)t->data, *hit = memchr(base + p, (int)ch, (size_t)(t->n - p));
         return hit == NULL ? t->n : (Py_ssize_t)(hit - base);
     }
     if (t->kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *d = (const Py_UCS2 *)t->data;
-        while (p < t->n && d[p] != '.') p++;
+        while (p < t->n && d[p] != ch) p++;
         return p;
     }
     const Py_UCS4 *d = (const Py_UCS4 *)t->data;
-    while (p < t->n && d[p] != '.') p++;
+    while (p < t->n && d[p] != ch) p++;
     return p;
 }
+static Py_ssize_t next_dot(const Text *t, Py_ssize_t p) { return next_ch(t, p, '.'); }
 
 /* The end of the run of [\w-] starting at q. */
 static Py_ssize_t run_end(const Text *t, Py_ssize_t q) {
@@ -97,7 +107,7 @@ static int tail_at(const Text *t, Py_ssize_t p, Py_ssize_t *end, Py_ssize_t *tld
 static PyObject *domain_tails(PyObject *self, PyObject *args) {
     PyObject *text;
     if (!PyArg_ParseTuple(args, "U:domain_tails", &text)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
     PyObject *out = PyList_New(0);
     if (out == NULL) return NULL;
     Py_ssize_t p = 0;
@@ -382,6 +392,65 @@ done:
     return result;
 }
 
+/* file_names(text, exts, url_spans, add, FILENAME): scan_host.file_names_py's occurrences, added
+ * in order. FILE_EXT_RE's matches are the dots followed by a run of [\w-] that is one of exts
+ * (every extension is made of [\w-] and the look-ahead refuses [\w-] after it, so the extension
+ * is the whole run) with no '.' and \w after it; the name is read leftwards from the dot as
+ * REV_FILE_RE does (up to 121 of [\w.-]). url_spans: the context's sorted (start, end) spans. */
+static int spans_overlap(const Spans *sp, Py_ssize_t s, Py_ssize_t e) { /* scan._Spans.overlaps */
+    Py_ssize_t i = last_at_or_before(sp, e - 1);
+    return i >= 0 && sp->b[i] > s;
+}
+
+static PyObject *file_names(PyObject *self, PyObject *args) {
+    PyObject *text, *exts, *spans, *add, *kind, *result = NULL;
+    if (!PyArg_ParseTuple(args, "UO!O!OO:file_names", &text, &PyFrozenSet_Type, &exts, &PyList_Type, &spans, &add,
+                          &kind))
+        return NULL;
+    if (!PyCallable_Check(add)) {
+        PyErr_SetString(PyExc_TypeError, "file_names(): add must be callable");
+        return NULL;
+    }
+    Spans urls = {NULL, NULL, 0};
+    if (spans_read(spans, 1, &urls) < 0) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    Py_ssize_t last = -1;
+    for (Py_ssize_t dot = next_dot(&t, 0); dot < t.n; dot = next_dot(&t, dot + 1)) {
+        Py_ssize_t e = run_end(&t, dot + 1);
+        if (e == dot + 1 || e - dot - 1 > 16) continue; /* the longest extension is 10 characters */
+        if (at0(&t, e) == '.' && word_at(&t, e + 1)) continue;
+        if (urls.n && spans_overlap(&urls, dot, e)) continue; /* the path of a URL, reported with the URL */
+        PyObject *ext = PyUnicode_Substring(text, dot + 1, e);
+        if (ext == NULL) goto done;
+        int known = PySet_Contains(exts, ext);
+        Py_DECREF(ext);
+        if (known < 0) goto done;
+        if (!known) continue;
+        Py_ssize_t s = dot;
+        while (s > 0 && dot - s < 121) {
+            Py_UCS4 c = at(&t, s - 1);
+            if (!(c == '.' || is_wd(c))) break;
+            s--;
+        }
+        if (s == dot) continue;
+        while (s < dot && !is_word(at(&t, s))) s++;
+        if (s >= dot || s < last) continue;
+        if (s > 0) {
+            Py_UCS4 b = at(&t, s - 1);
+            if (is_word(b) || (b < 128 && b && strchr("\\/.%@-", (int)b) != NULL)) continue;
+        }
+        if (urls.n && spans_overlap(&urls, s, e)) continue;
+        last = e;
+        PyObject *value = PyUnicode_Substring(text, s, e);
+        if (add_occ(add, s, e, kind, value, R_PLAIN) < 0) goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    spans_free(&urls);
+    return result;
+}
+
 /* hex_runs(text) -> [(s, e), ...]: the maximal runs of 32 or more ASCII hex digits
  * ([0-9a-fA-F]; no other script's digits), in text order: the twin of scan.hex_runs_py (HEX_RUN_RE
  * over a Latin-1 copy). One pass over the characters, a table for one-byte text. */
@@ -425,13 +494,257 @@ static int add_span(PyObject *out, Py_ssize_t s, Py_ssize_t e) {
 static PyObject *hex_runs(PyObject *self, PyObject *args) {
     PyObject *text;
     if (!PyArg_ParseTuple(args, "U:hex_runs", &text)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
     PyObject *out = PyList_New(0);
     if (out == NULL) return NULL;
     if (t.kind == PyUnicode_1BYTE_KIND) HEX_SCAN(Py_UCS1);
     else if (t.kind == PyUnicode_2BYTE_KIND) HEX_SCAN(Py_UCS2);
     else HEX_SCAN(Py_UCS4);
     return out;
+}
+
+/* hashes(text, kinds, url_spans, add): scan._hashes_py's occurrences, added in order. kinds =
+ * (MD5, SHA1, SHA256, SHA512), by the run lengths 32, 40, 64 and 128; url_spans: the context's
+ * sorted (start, end) spans. */
+static PyObject *hashes(PyObject *self, PyObject *args) {
+    PyObject *text, *kinds, *spans, *add, *runs = NULL, *result = NULL;
+    if (!PyArg_ParseTuple(args, "UO!O!O:hashes", &text, &PyTuple_Type, &kinds, &PyList_Type, &spans, &add)) return NULL;
+    if (PyTuple_GET_SIZE(kinds) != 4 || !PyCallable_Check(add)) {
+        PyErr_SetString(PyExc_TypeError, "hashes(): kinds must be 4 types and add callable");
+        return NULL;
+    }
+    Spans urls = {NULL, NULL, 0};
+    if (spans_read(spans, 1, &urls) < 0) goto done;
+    PyObject *one = PyTuple_Pack(1, text);
+    if (one == NULL) goto done;
+    runs = hex_runs(self, one);
+    Py_DECREF(one);
+    if (runs == NULL) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(runs); r++) {
+        PyObject *row = PyList_GET_ITEM(runs, r);
+        Py_ssize_t s = PyLong_AsSsize_t(PyTuple_GET_ITEM(row, 0)), e = PyLong_AsSsize_t(PyTuple_GET_ITEM(row, 1));
+        Py_ssize_t len = e - s;
+        int k = len == 32 ? 0 : len == 40 ? 1 : len == 64 ? 2 : len == 128 ? 3 : -1;
+        if (k < 0) continue;
+        if (s > 0 && is_alnum(at(&t, s - 1))) {
+            /* 0x + digest: an address or a literal; 0x + 40 mixed-case hex (EIP-55) is a wallet */
+            if (!(s >= 2 && at(&t, s - 2) == '0' && (at(&t, s - 1) == 'x' || at(&t, s - 1) == 'X'))) continue;
+            if (k == 1) {
+                int lower = 0, upper = 0;
+                for (Py_ssize_t i = s; i < e; i++) {
+                    Py_UCS4 c = at(&t, i);
+                    lower |= c >= 'a' && c <= 'f';
+                    upper |= c >= 'A' && c <= 'F';
+                }
+                if (lower == upper) continue; /* neither islower() nor isupper() */
+            }
+        }
+        int in_url = urls.n && spans_overlap(&urls, s, e);
+        if (add_occ(add, s, e, PyTuple_GET_ITEM(kinds, k), lower_sub(&t, s, e), in_url ? R_IN_URL : R_PLAIN) < 0)
+            goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    Py_XDECREF(runs);
+    spans_free(&urls);
+    return result;
+}
+
+/* ipv4(text, url_spans, add, consts): scan._ipv4_py's occurrences, added in order. consts = (IPV4,
+ * URL, bare_url, slow): bare_url is scan._bare_url, called where the twin calls it; slow(raw) is
+ * asked for a candidate holding other scripts' digits (IPV4_FULL_RE then _ipv4_value, or None).
+ * IPV4_TAIL_RE's matches are read as finditer finds them: from a dot after a decimal, 1-3
+ * decimals and a dot twice, then up to three decimals; the search resumes after a match. */
+static int decimal_run_dot(const Text *t, Py_ssize_t q, Py_ssize_t *next) { /* \d{1,3}\. from q */
+    Py_ssize_t k = q;
+    while (k < t->n && k - q < 4 && is_dec(at(t, k))) k++;
+    if (k == q || k - q > 3 || at0(t, k) != '.') return 0;
+    *next = k + 1;
+    return 1;
+}
+
+/* marks.emphasis */
+static int emphasis(const Text *t, Py_ssize_t s, Py_ssize_t e) {
+    Py_ssize_t k = s;
+    while (k > 0 && s - k < 2 && at(t, k - 1) == '_') k--;
+    if (k == s) return 0;
+    if (k > 0) {
+        Py_UCS4 c = at(t, k - 1);
+        if (!(is_space(c) || (c < 128 && c && strchr("*(['\"|", (int)c) != NULL))) return 0;
+    }
+    Py_ssize_t w = s - k;
+    for (Py_ssize_t i = 0; i < w; i++)
+        if (at0(t, e + i) != '_' || e + i >= t->n) return 0;
+    return e + w >= t->n || !is_alnum(at(t, e + w));
+}
+
+/* The value of the ASCII dotted quad text[s:e] (scan._ipv4_value: leading zeros dropped), or NULL. */
+static PyObject *quad_value(const Text *t, Py_ssize_t s, Py_ssize_t e) {
+    int zero = 0;
+    for (Py_ssize_t i = s; i + 1 < e && !zero; i++) {
+        Py_UCS4 c = at(t, i), d = at(t, i + 1);
+        zero = c == '0' && d >= '0' && d <= '9' && (i == s || at(t, i - 1) == '.');
+    }
+    if (!zero) return PyUnicode_Substring(t->text, s, e);
+    char buf[32];
+    int len = 0, v = -1;
+    for (Py_ssize_t i = s; i <= e; i++) {
+        Py_UCS4 c = i < e ? at(t, i) : '.';
+        if (c == '.') {
+            len += snprintf(buf + len, sizeof(buf) - (size_t)len, len ? ".%d" : "%d", v);
+            v = -1;
+        } else v = (v < 0 ? 0 : v * 10) + (int)(c - '0');
+    }
+    return PyUnicode_FromStringAndSize(buf, len);
+}
+
+static PyObject *ipv4(PyObject *self, PyObject *args) {
+    PyObject *text, *spans, *add, *cobj, *result = NULL;
+    if (!PyArg_ParseTuple(args, "UO!OO!:ipv4", &text, &PyList_Type, &spans, &add, &PyTuple_Type, &cobj)) return NULL;
+    if (PyTuple_GET_SIZE(cobj) != 4 || !PyCallable_Check(add) || !PyCallable_Check(PyTuple_GET_ITEM(cobj, 2)) ||
+        !PyCallable_Check(PyTuple_GET_ITEM(cobj, 3))) {
+        PyErr_SetString(PyExc_TypeError, "ipv4(): add must be callable, consts (IPV4, URL, bare_url, slow)");
+        return NULL;
+    }
+    PyObject *kind_ip = PyTuple_GET_ITEM(cobj, 0), *kind_url = PyTuple_GET_ITEM(cobj, 1);
+    PyObject *bare_url = PyTuple_GET_ITEM(cobj, 2), *slow = PyTuple_GET_ITEM(cobj, 3);
+    Spans urls = {NULL, NULL, 0};
+    if (spans_read(spans, 1, &urls) < 0) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    Py_ssize_t dot = next_dot(&t, 0);
+    while (dot < t.n) {
+        Py_ssize_t q, e;
+        if (!(dot > 0 && is_dec(at(&t, dot - 1)) && decimal_run_dot(&t, dot + 1, &q) && decimal_run_dot(&t, q, &q) &&
+              q < t.n && is_dec(at(&t, q)))) {
+            dot = next_dot(&t, dot + 1);
+            continue;
+        }
+        for (e = q; e < t.n && e - q < 3 && is_dec(at(&t, e)); e++) {}
+        Py_ssize_t s = dot - 1;
+        dot = next_dot(&t, e); /* finditer resumes after the match */
+        if (s > 0 && is_dec(at(&t, s - 1))) {
+            s--;
+            if (s > 0 && is_dec(at(&t, s - 1))) s--;
+        }
+        int emph = emphasis(&t, s, e);
+        if (s > 0 && !emph) {
+            Py_UCS4 b = at(&t, s - 1);
+            if (is_alnum(b) || b == '_' || b == '.') continue;
+        }
+        if (e < t.n) {
+            Py_UCS4 c = at(&t, e);
+            if (is_alnum(c) || (c == '_' && !emph) || (c == '.' && e + 1 < t.n && is_alnum(at(&t, e + 1)))) continue;
+        }
+        int ascii = 1;
+        for (Py_ssize_t i = s; i < e && ascii; i++) ascii = at(&t, i) < 128;
+        PyObject *value;
+        if (ascii) {
+            if (!ascii_quad(&t, s, e)) continue;
+            if ((value = quad_value(&t, s, e)) == NULL) goto done;
+        } else {
+            PyObject *raw = PyUnicode_Substring(text, s, e);
+            if (raw == NULL) goto done;
+            value = PyObject_CallOneArg(slow, raw);
+            Py_DECREF(raw);
+            if (value == NULL) goto done;
+            if (value == Py_None) {
+                Py_DECREF(value);
+                continue;
+            }
+        }
+        Py_UCS4 next = at0(&t, e);
+        if (e < t.n && (next == '/' || next == ':') && !(urls.n && spans_overlap(&urls, s, e)) &&
+            (s == 0 || !in_set(at(&t, s - 1), ".@/:%-"))) {
+            PyObject *bare = PyObject_CallFunction(bare_url, "Onn", text, s, e);
+            Py_ssize_t bend;
+            PyObject *bvalue;
+            if (bare == NULL) {
+                Py_DECREF(value);
+                goto done;
+            }
+            if (bare != Py_None) {
+                if (!PyTuple_Check(bare) || !PyArg_ParseTuple(bare, "Un", &bvalue, &bend)) {
+                    PyErr_Clear();
+                    PyErr_SetString(PyExc_TypeError, "ipv4(): bare_url must return (str, int) or None");
+                    Py_DECREF(bare);
+                    Py_DECREF(value);
+                    goto done;
+                }
+                /* not when the path is a prefix length: 10.0.0.0/8 is a network (_CIDR_RE) */
+                Py_ssize_t k = e + 1;
+                while (k < bend && is_dec(at(&t, k))) k++;
+                int cidr = next == '/' && k == bend && bend - e - 1 >= 1 && bend - e - 1 <= 2;
+                Py_INCREF(bvalue);
+                if (!cidr && add_occ(add, s, bend, kind_url, bvalue, R_BARE) < 0) {
+                    Py_DECREF(bare);
+                    Py_DECREF(value);
+                    goto done;
+                }
+                if (cidr) Py_DECREF(bvalue);
+            }
+            Py_DECREF(bare);
+        }
+        if (add_occ(add, s, e, kind_ip, value, R_PLAIN) < 0) goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    spans_free(&urls);
+    return result;
+}
+
+/* guids(text, url_spans, add, GUID): scan_host.guids_py's occurrences, added in order: GUID_TAIL_RE's
+ * matches as finditer finds them (from a '-': 4, 4, 4 and 12 ASCII hex digits after dashes, no
+ * [0-9A-Za-z-] after), each with 8 hex digits before it that no alphanumeric or '-' precedes. */
+static inline int is_hex(Py_UCS4 c) { return c < 128 && HEXTAB[c]; }
+
+static int hex_group(const Text *t, Py_ssize_t q, Py_ssize_t len) {
+    for (Py_ssize_t i = q; i < q + len; i++)
+        if (i >= t->n || !is_hex(at(t, i))) return 0;
+    return 1;
+}
+
+static PyObject *guids(PyObject *self, PyObject *args) {
+    PyObject *text, *spans, *add, *kind, *result = NULL;
+    if (!PyArg_ParseTuple(args, "UO!OO:guids", &text, &PyList_Type, &spans, &add, &kind)) return NULL;
+    if (!PyCallable_Check(add)) {
+        PyErr_SetString(PyExc_TypeError, "guids(): add must be callable");
+        return NULL;
+    }
+    Spans urls = {NULL, NULL, 0};
+    if (spans_read(spans, 1, &urls) < 0) goto done;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
+    Py_ssize_t d = next_ch(&t, 0, '-');
+    while (d < t.n) {
+        Py_ssize_t e = d + 28;
+        int tail = hex_group(&t, d + 1, 4) && at0(&t, d + 5) == '-' && hex_group(&t, d + 6, 4) &&
+                   at0(&t, d + 10) == '-' && hex_group(&t, d + 11, 4) && at0(&t, d + 15) == '-' &&
+                   hex_group(&t, d + 16, 12);
+        if (tail && e < t.n) {
+            Py_UCS4 c = at(&t, e);
+            tail = !(c < 128 && (c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')));
+        }
+        if (!tail) {
+            d = next_ch(&t, d + 1, '-');
+            continue;
+        }
+        Py_ssize_t s = d - 8;
+        d = next_ch(&t, e, '-'); /* finditer resumes after the match */
+        if (s < 0 || !hex_group(&t, s, 8)) continue;
+        if (s > 0) {
+            Py_UCS4 b = at(&t, s - 1);
+            if (is_alnum(b) || b == '-') continue;
+        }
+        int in_url = urls.n && spans_overlap(&urls, s, e);
+        if (add_occ(add, s, e, kind, lower_sub(&t, s, e), in_url ? R_IN_URL : R_PLAIN) < 0) goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    spans_free(&urls);
+    return result;
 }
 
 /* present(text, words) -> (bool, ...): `word in text` for each of up to 64 non-empty ASCII words,
@@ -498,7 +811,7 @@ static PyObject *present(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UO:present", &text, &seq)) return NULL;
     Words ws;
     if (words_from(seq, &ws) < 0) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
     uint64_t all = ws.count == 64 ? ~(uint64_t)0 : (((uint64_t)1 << ws.count) - 1), missing = all;
     if (t.kind == PyUnicode_1BYTE_KIND) PRESENT_SCAN(Py_UCS1);
     else if (t.kind == PyUnicode_2BYTE_KIND) PRESENT_SCAN(Py_UCS2);
@@ -526,10 +839,6 @@ static PyObject *present(PyObject *self, PyObject *args) {
  * resumption after a match never skips one. No pattern can backtrack into another match: each
  * repeated class is followed by a look-ahead that refuses the class's own characters (or by a
  * literal it cannot hold), so a match exists only with maximal runs, which are read here. */
-static inline int is_dec(Py_UCS4 c) {
-    if (c < 128) return c >= '0' && c <= '9';
-    return Py_UNICODE_ISDECIMAL(c);
-}
 static inline int is_b58(Py_UCS4 c) { /* [a-km-zA-HJ-NP-Z1-9] */
     return (c >= '1' && c <= '9') || (c >= 'a' && c <= 'z' && c != 'l') ||
            (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O');
@@ -545,7 +854,6 @@ static inline int is_lower_digit(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (
         (out) = r_ - (q);                                                            \
     } while (0)
 
-static int word_at(const Text *t, Py_ssize_t i) { return i < t->n && is_word(at(t, i)); }
 
 /* (?!\w|\.\d) at e. */
 static int attack_end_ok(const Text *t, Py_ssize_t e) {
@@ -739,7 +1047,7 @@ static const int FAMILY_END[] = {ATT_T, ASN_U, PKG_com, BTC, XMR, ID_LISTS};
 static PyObject *ids(PyObject *self, PyObject *args) {
     PyObject *text, *lists[ID_LISTS] = {NULL}, *out = NULL;
     if (!PyArg_ParseTuple(args, "U:ids", &text)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), text};
     for (int j = 0; j < ID_LISTS; j++)
         if ((lists[j] = PyList_New(0)) == NULL) goto fail;
     if (t.kind == PyUnicode_1BYTE_KIND) IDS_SCAN(Py_UCS1);
@@ -811,7 +1119,6 @@ static inline int is_scheme_char(Py_UCS4 c) { /* [A-Za-z0-9+.-] */
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '.' ||
            c == '-';
 }
-static inline int is_space(Py_UCS4 c) { return c < 128 ? (c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31)) : Py_UNICODE_ISSPACE(c); }
 /* URL_REST_RE's tail class [^\s"'<>`\]\[{}|\\^] on ASCII (the rest: not \s). */
 static unsigned char URLTAB[128];
 
@@ -1062,6 +1369,10 @@ static PyMethodDef METHODS[] = {
     {"domain_tails", domain_tails, METH_VARARGS,
      "domain_tails(text) -> [(s, dot, end, tld_start, tld_end)] for DOMAIN_TAIL_RE.finditer(text)."},
     {"domains", domains, METH_VARARGS, "domains(text, ctx, consts): scan._domains_py's occurrences, added in order."},
+    {"file_names", file_names, METH_VARARGS, "file_names(text, exts, url_spans, add, FILENAME): scan_host.file_names_py's occurrences."},
+    {"hashes", hashes, METH_VARARGS, "hashes(text, kinds, url_spans, add): scan._hashes_py's occurrences."},
+    {"ipv4", ipv4, METH_VARARGS, "ipv4(text, url_spans, add, consts): scan._ipv4_py's occurrences."},
+    {"guids", guids, METH_VARARGS, "guids(text, url_spans, add, GUID): scan_host.guids_py's occurrences."},
     {"hex_runs", hex_runs, METH_VARARGS, "hex_runs(text) -> [(s, e)]: maximal runs of >= 32 ASCII hex digits."},
     {"present", present, METH_VARARGS, "present(text, words) -> tuple of bools: word in text, for each word."},
     {"urls", urls, METH_VARARGS,

@@ -372,7 +372,8 @@ def _fast_tokens_py(text: str) -> list[_Tok]:
     return toks
 
 
-def _tokens(text: str) -> list[_Tok]:
+def _raw_tokens(text: str) -> list[_Tok]:
+    """Every style's replacements, style by style (overlapping, unsorted)."""
     toks = _bracket_tokens(text)
     toks += _fast_tokens(text)
     last = -1
@@ -399,6 +400,15 @@ def _tokens(text: str) -> list[_Tok]:
             toks.append((m.start(), m.end(), "commaip", m.group(0).replace(",", ".")))
     if " dot " in text or " DOT " in text:  # two substring tests: most reports spell nothing
         toks.extend(_spelled(text))
+    return toks
+
+
+def _tokens(text: str) -> list[_Tok]:
+    """The replacements to make, in text order: of overlapping ones the first, the longest at one place."""
+    return _kept(_raw_tokens(text))
+
+
+def _kept(toks: list[_Tok]) -> list[_Tok]:
     if not toks:
         return toks
     toks.sort(key=lambda t: (t[0], -t[1]))
@@ -507,6 +517,17 @@ class Fanged:
 
 def fang_map(text: str) -> Fanged:
     """Refang ``text`` once, remembering each replacement's place in both texts."""
+    toks = _raw_tokens(text)
+    if not toks:
+        return Fanged(text, (), (), (), (), ())
+    if _NATIVE is None:
+        return _assemble_py(text, toks)
+    # In C: the sort, the overlap pass and the assembly of ~5,000 replacements per 63 real reports.
+    return Fanged(*_NATIVE.assemble(text, toks, _LOOSE))
+
+
+def _assemble_py(text: str, toks: list[_Tok]) -> Fanged:
+    """The refanged text and map from the unsorted replacements: the twin of extract_fang.assemble."""
     parts: list[str] = []
     ns: list[int] = []
     ne: list[int] = []
@@ -515,7 +536,7 @@ def fang_map(text: str) -> Fanged:
     loose: list[bool] = []
     pos = 0
     out_len = 0
-    for s, e, kind, rep in _tokens(text):
+    for s, e, kind, rep in _kept(toks):
         if rep == text[s:e] or s < pos:
             continue
         parts.append(text[pos:s])

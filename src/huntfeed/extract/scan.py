@@ -402,7 +402,21 @@ def _host_role(ctx: Ctx, s: int, e: int, bare_end: int) -> str | None:
     return ""
 
 
+def _ipv4_slow(raw: str) -> str | None:
+    """The value of a candidate holding other scripts' digits, or None: extract_scan.ipv4 asks this
+    where its ASCII reading does not apply (IPV4_FULL_RE's \\d takes any script's decimals)."""
+    return _ipv4_value(raw) if P.IPV4_FULL_RE.fullmatch(raw) else None
+
+
 def _ipv4(ctx: Ctx) -> None:
+    if _NATIVE is None:
+        _ipv4_py(ctx)
+    else:  # the same loop in C over IPV4_TAIL_RE's matches (2,200 per 63 real reports)
+        _NATIVE.ipv4(ctx.text, ctx.urls.spans, ctx.add, (T.IPV4, T.URL, _bare_url, _ipv4_slow))
+
+
+def _ipv4_py(ctx: Ctx) -> None:
+    """Dotted quads (and the scheme-less URLs they open): the twin of extract_scan.ipv4."""
     n, add, urls = ctx.text, ctx.add, ctx.urls
     size = len(n)
     for m in P.IPV4_TAIL_RE.finditer(n):
@@ -480,8 +494,18 @@ url_candidates: Callable[[str, str], list[UrlRow]] = (
 hex_runs: Callable[[str], list[tuple[int, int]]] = hex_runs_py if _NATIVE is None else _NATIVE.hex_runs
 
 
+_HASH_KINDS = (T.MD5, T.SHA1, T.SHA256, T.SHA512)
+
+
 def _hashes(ctx: Ctx) -> None:
-    """MD5, SHA-1, SHA-256 and SHA-512, told apart by length."""
+    if _NATIVE is None:
+        _hashes_py(ctx)
+    else:  # the same loop in C over the hex runs (4,600 digests per 63 real reports)
+        _NATIVE.hashes(ctx.text, _HASH_KINDS, ctx.urls.spans, ctx.add)
+
+
+def _hashes_py(ctx: Ctx) -> None:
+    """MD5, SHA-1, SHA-256 and SHA-512, told apart by length: the twin of extract_scan.hashes."""
     n, add, urls = ctx.text, ctx.add, ctx.urls
     ustarts = urls.starts
     for s, e in hex_runs(n):
