@@ -353,10 +353,177 @@ static PyObject *table_rows(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Does word ``w`` (lower-case ASCII) match text at ``i`` the way sections._caseless spells it: a
+ * letter in either case (k also as U+212A, the Kelvin sign), any other character as itself? */
+static int caseless_at(int kind, const void *data, Py_ssize_t i, Py_ssize_t b, const char *w, Py_ssize_t len) {
+    if (i + len > b) return 0;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i + k), want = (unsigned char)w[k];
+        if (c == want) continue;
+        if (want >= 'a' && want <= 'z' && (c == want - 32 || (want == 'k' && c == 0x212A))) continue;
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct {
+    const char **words;
+    Py_ssize_t *lens, n;
+    PyObject *lead;
+    unsigned char lead_ascii[128]; /* the ASCII lead characters */
+    int lead_wide;                 /* a lead character outside ASCII */
+    Py_ssize_t first[128][2];      /* per lower-case first letter: the range of words (sorted) */
+} Heads;
+
+static inline int space_not_nl(Py_UCS4 c) {
+    if (c < 128) return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || (c >= 0x1c && c <= 0x1f);
+    return Py_UNICODE_ISSPACE(c);
+}
+
+static int is_lead(const Heads *h, Py_UCS4 d) {
+    if (d < 128) return h->lead_ascii[d];
+    if (!h->lead_wide) return 0;
+    int lkind = PyUnicode_KIND(h->lead);
+    const void *ldata = PyUnicode_DATA(h->lead);
+    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(h->lead); k++)
+        if (PyUnicode_READ(lkind, ldata, k) == d) return 1;
+    return 0;
+}
+
+/* sections._candidates(True, heads)'s body matched at the line start ``i`` (endpos b). */
+static int candidate_at(int kind, const void *data, Py_ssize_t i, Py_ssize_t b, const Heads *h) {
+    while (i < b) { /* [^\S\n]*+ */
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\n' || !space_not_nl(c)) break;
+        i++;
+    }
+    if (i >= b) return 0;
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (c == '#' || c == '=') return 1;
+    Py_UCS4 c1 = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0, c2 = i + 2 < b ? PyUnicode_READ(kind, data, i + 2) : 0;
+    if (c == '*' && c1 == '*') return 1;
+    if ((c == '`' || c == '~') && c1 == c && c2 == c) return 1;
+    /* [^\W\d_a-z][^a-z\n]*+(?=\n|\Z): a line with no lower-case ASCII letter, led by a word
+     * character that is no digit, no '_' and no lower-case ASCII letter */
+    int caps_lead = c < 128 ? (c >= 'A' && c <= 'Z') : (Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c));
+    if (caps_lead) {
+        Py_ssize_t j = i + 1;
+        while (j < b) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, j);
+            if (d == '\n' || (d >= 'a' && d <= 'z')) break;
+            j++;
+        }
+        if (j >= b || PyUnicode_READ(kind, data, j) == '\n') return 1;
+    }
+    while (i < b && is_lead(h, PyUnicode_READ(kind, data, i))) i++; /* [lead]*+ */
+    if (i >= b) return 0;
+    c = PyUnicode_READ(kind, data, i);
+    Py_UCS4 low = c == 0x212A ? 'k' : (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    if (low >= 128) return 0;
+    for (Py_ssize_t k = h->first[low][0]; k < h->first[low][1]; k++)
+        if (caseless_at(kind, data, i, b, h->words[k], h->lens[k])) return 1;
+    return 0;
+}
+
+/* The next '\n' at or after ``i`` before ``b``, else b. */
+static Py_ssize_t next_nl(int kind, const void *data, Py_ssize_t i, Py_ssize_t b) {
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *p = memchr((const char *)data + i, '\n', (size_t)(b - i));
+        return p ? (Py_ssize_t)(p - (const char *)data) : b;
+    }
+    while (i < b && PyUnicode_READ(kind, data, i) != '\n') i++;
+    return i;
+}
+
+/* candidates(text, a, b, lead, words): the starts of the lines of text[a:b] (``a`` a line start)
+ * that sections._candidates(True, (lead, words)) matches at, as _line_starts finds them: marked,
+ * bold, a fence, an ALL-CAPS line, or a line whose words open (after the lead characters) with
+ * one of ``words`` (lower-case ASCII, two characters or more). The twin: a pattern pass. */
+static PyObject *candidates(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *lead, *words;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UnnUO!:candidates", &text, &a, &b, &lead, &PyTuple_Type, &words)) return NULL;
+    if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lead) < 0) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0 || b < a || b > n) {
+        PyErr_SetString(PyExc_ValueError, "expected 0 <= a <= b <= len(text)");
+        return NULL;
+    }
+    Heads h;
+    h.n = PyTuple_GET_SIZE(words);
+    h.lead = lead;
+    h.words = PyMem_Calloc((size_t)(h.n ? h.n : 1), sizeof(char *));
+    h.lens = PyMem_Calloc((size_t)(h.n ? h.n : 1), sizeof(Py_ssize_t));
+    PyObject *out = NULL;
+    if (h.words == NULL || h.lens == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < h.n; k++) {
+        PyObject *w = PyTuple_GET_ITEM(words, k);
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "candidates: words are str");
+            goto done;
+        }
+        h.words[k] = PyUnicode_AsUTF8AndSize(w, &h.lens[k]);
+        if (h.words[k] == NULL) goto done;
+        if (h.lens[k] < 2) {
+            PyErr_SetString(PyExc_ValueError, "candidates: words have two characters or more");
+            goto done;
+        }
+        for (Py_ssize_t q = 0; q < h.lens[k]; q++) {
+            unsigned char ch = (unsigned char)h.words[k][q];
+            if (ch >= 128 || (ch >= 'A' && ch <= 'Z') || ch == '\n') {
+                PyErr_SetString(PyExc_ValueError, "candidates: words are lower-case ASCII on one line");
+                goto done;
+            }
+        }
+    }
+    memset(h.lead_ascii, 0, sizeof h.lead_ascii);
+    h.lead_wide = 0;
+    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(lead); k++) {
+        Py_UCS4 d = PyUnicode_READ_CHAR(lead, k);
+        if (d < 128) h.lead_ascii[d] = 1;
+        else h.lead_wide = 1;
+    }
+    for (int c = 0; c < 128; c++) h.first[c][0] = h.first[c][1] = 0;
+    for (Py_ssize_t k = 0; k < h.n; k++) { /* sorted: the words of one first letter are a run */
+        unsigned char c = (unsigned char)h.words[k][0];
+        if (k > 0 && (unsigned char)h.words[k - 1][0] > c) {
+            PyErr_SetString(PyExc_ValueError, "candidates: words are sorted");
+            goto done;
+        }
+        if (h.first[c][1] == 0) h.first[c][0] = k;
+        h.first[c][1] = k + 1;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t ls = a; ls < b;) {
+        if (candidate_at(kind, data, ls, b, &h)) {
+            PyObject *v = PyLong_FromSsize_t(ls);
+            if (v == NULL || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_CLEAR(out);
+                goto done;
+            }
+            Py_DECREF(v);
+        }
+        ls = next_nl(kind, data, ls, b) + 1;
+    }
+done:
+    PyMem_Free(h.words);
+    PyMem_Free(h.lens);
+    return out;
+}
+
 static PyMethodDef METHODS[] = {
     {"evidence", evidence, METH_VARARGS, "evidence(text, a, b) -> text[a:b] holds indicator evidence."},
     {"listed", listed, METH_VARARGS, "listed(text, a, b) -> a quarter of text[a:b]'s items hold evidence."},
     {"ioc_body", ioc_body, METH_VARARGS, "ioc_body(text, a, b, plain_headed, ioc) -> where a sentence ended the list, else b."},
+    {"candidates", candidates, METH_VARARGS, "candidates(text, a, b, lead, words) -> the candidate line starts."},
     {"table_rows", table_rows, METH_VARARGS, "table_rows(text, a, b, ioc): add the table rows that hold evidence."},
     {NULL, NULL, 0, NULL},
 };
