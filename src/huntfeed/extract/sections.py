@@ -145,14 +145,6 @@ def classify(line: str, plain: Callable[[str], bool] | None) -> tuple[int, str, 
     return None
 
 
-# Memoised for the outline: a report series repeats its headings and its short lines ("NOTES:",
-# "REFERENCES:", "Network"): 1,373 distinct of 5,331 candidate lines and 562 distinct of 2,370
-# headings over the 63 real reports. Both are functions of their arguments alone; the caches are
-# bounded.
-_classify_memo = lru_cache(maxsize=4096)(classify)
-_heading_kind_memo = lru_cache(maxsize=4096)(heading_kind)
-
-
 def is_prose(line: str) -> bool:
     """A sentence, not a table row or list item: ends like one and has 14 words or more."""
     return line.endswith(_ENDS) and line.count(" ") >= 13 and len(line.split()) >= 14 and line.count("/") < 3
@@ -303,13 +295,13 @@ def outline(
         s = line.lstrip()
         if s.startswith(("```", "~~~")) and "```" not in s[3:]:
             fence = not fence  # a fence line opens or closes a code block; ```x``` is inline code
-        head = None if fence or not line else _classify_memo(line, plain)  # a blank line heads nothing
+        head = None if fence or not line else classify(line, plain)  # a blank line heads nothing
         if head is None:
             continue
         level, words, is_plain = head
         while stack and stack[-1][0] >= level:
             stack.pop()
-        kind = _heading_kind_memo(words)
+        kind = heading_kind(words)
         if kind == NEUTRAL:
             for _, sid in reversed(stack):
                 if kinds[sid] != NEUTRAL:
