@@ -351,3 +351,78 @@ def test_candidates_hostile_input_same_as_twin(text: str) -> None:
 def test_candidates_reject_bad_arguments(args: tuple[Any, ...]) -> None:
     with pytest.raises((TypeError, ValueError)):
         C_SECTIONS.candidates(*args)
+
+
+# --- classify: what a candidate line heads ------------------------------------------------------------
+
+
+def _classify_both(line: str, plain: Any) -> None:
+    assert C_SECTIONS.classify(line, plain) == sections.classify(line, plain), repr(line)
+
+
+@needs_c
+def test_classify_same_on_demo_and_shared_lines() -> None:
+    texts = _demo_texts()
+    for name, field in (("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")):
+        texts += _shared_or_none(name, field) or []  # the demo corpus alone where ../shared is absent
+    pair = sections._candidates(True, _HEADS)
+    heads = 0
+    for text in texts:
+        for a in sections._line_starts(pair, text, 0, len(text)):
+            line = text[a : sections._line_end(text, a, len(text))]
+            for plain in (context._plain_heading, None):
+                _classify_both(line, plain)
+            heads += C_SECTIONS.classify(line, context._plain_heading) is not None
+    assert heads > 100
+
+
+_HEAD_ATOMS = (
+    "#", "##", "#######", "=", "===", "*", "**", "***", " ", "\t", "\u3000", "\x0b", ":", ".", "|", "\n", "\r",
+    "IOC", "Indicators", "NETWORK", "AB", "ABC", "ABCDEF", "GHI", "X" * 31, "Summary", "x", "é", "É", "ǅ", "Ǆ",
+    "\u212a", "1", "\u0661", "_", "-", "(", ")", "a" * 40,
+)  # fmt: skip
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(4))
+def test_classify_same_on_random_lines(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(4000):
+        line = "".join(rnd.choice(_HEAD_ATOMS) for _ in range(rnd.randrange(1, 12)))
+        _classify_both(line, rnd.choice((context._plain_heading, None, lambda s: 0, lambda s: "yes")))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("## Network ##", (2, "Network", False)),
+        ("###### x", (6, "x", False)),
+        ("####### x", None),
+        ("== #", (2, "#", False)),
+        ("#x", None),
+        ("**Files:**", (9, "Files:", False)),
+        ("**Files**:", (9, "Files", False)),
+        ("**a**", None),
+        ("  COBALT STRIKE ACTIVITY:", (9, "COBALT STRIKE ACTIVITY:", False)),
+        ("ABCDEF 12", None),  # hex-like capitals only
+        ("| IOC | x |", None),
+        ("Indicators of Compromise", (9, "Indicators of Compromise", True)),
+    ],
+)
+def test_classify_table(line: str, expected: tuple[int, str, bool] | None) -> None:
+    assert sections._classify(line, context._plain_heading) == expected
+
+
+@needs_c
+def test_classify_passes_the_callbacks_error_on() -> None:
+    def boom(s: str) -> bool:
+        raise RuntimeError(s)
+
+    with pytest.raises(RuntimeError, match="plain line"):
+        C_SECTIONS.classify("plain line", boom)
+    with pytest.raises(TypeError):
+        C_SECTIONS.classify("plain line", 5)  # not callable
+    with pytest.raises(TypeError):
+        C_SECTIONS.classify(b"x", None)
+    with pytest.raises(TypeError):
+        C_SECTIONS.classify("x")

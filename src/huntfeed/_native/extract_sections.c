@@ -519,10 +519,114 @@ done:
     return out;
 }
 
+/* str.isupper() of s[lo:hi] (unicodeobject.c's rule: no lower-case or title-case character and
+ * one upper-case at least; one character: Py_UNICODE_ISUPPER). */
+static int is_upper_run(int kind, const void *data, Py_ssize_t lo, Py_ssize_t hi) {
+    if (hi - lo == 1) return Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, lo));
+    int cased = 0;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISLOWER(c) || Py_UNICODE_ISTITLE(c)) return 0;
+        if (!cased && Py_UNICODE_ISUPPER(c)) cased = 1;
+    }
+    return cased;
+}
+
+/* sections._caps_heading on the stripped s[lo:hi] (at most 110 characters, led by an alphanumeric). */
+static int caps_heading(int kind, const void *data, Py_ssize_t lo, Py_ssize_t hi) {
+    if (PyUnicode_READ(kind, data, hi - 1) == '.' || !is_upper_run(kind, data, lo, hi)) return 0;
+    Py_ssize_t words = 0, run = 0;
+    for (Py_ssize_t i = lo; i <= hi; i++) { /* s.split(): at most 16 words of at most 30 characters */
+        if (i < hi && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) {
+            if (run++ == 0) words++;
+            if (run > 30) return 0;
+        } else {
+            run = 0;
+        }
+    }
+    if (words > 16) return 0;
+    Py_ssize_t caps = 0; /* a maximal run of A-Z holding one of G-Z, three letters or more (_CAPS_WORD) */
+    int late = 0;
+    for (Py_ssize_t i = lo; i <= hi; i++) {
+        Py_UCS4 c = i < hi ? PyUnicode_READ(kind, data, i) : 0;
+        if (c >= 'A' && c <= 'Z') {
+            caps++;
+            late |= c >= 'G';
+            continue;
+        }
+        if (late && caps >= 3) return 1;
+        caps = 0;
+        late = 0;
+    }
+    return 0;
+}
+
+/* classify(line, plain): sections.classify (the twin): (level, text, plain) for a heading line,
+ * else None; ``plain`` (a callable or None) is called as the twin calls it, on the stripped line. */
+static PyObject *classify(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *line, *plain;
+    if (!PyArg_ParseTuple(args, "UO:classify", &line, &plain) || PyUnicode_READY(line) < 0) return NULL;
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t lo = 0, hi = PyUnicode_GET_LENGTH(line);
+    while (lo < hi && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, lo))) lo++;
+    while (hi > lo && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, hi - 1))) hi--;
+    if (lo == hi || hi - lo > 110) Py_RETURN_NONE;
+    Py_UCS4 c = PyUnicode_READ(kind, data, lo);
+    if (c == '|') Py_RETURN_NONE;
+    if (c == '#' || c == '=') { /* (#{1,6}|={1,6})[ \t]+(\S.*?)[ \t#=]*$ */
+        Py_ssize_t i = lo;
+        while (i < hi && PyUnicode_READ(kind, data, i) == c) i++;
+        Py_ssize_t level = i - lo, g = i;
+        while (g < hi && (PyUnicode_READ(kind, data, g) == ' ' || PyUnicode_READ(kind, data, g) == '\t')) g++;
+        if (level > 6 || g == i || g >= hi || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, g))) Py_RETURN_NONE;
+        Py_ssize_t e = hi;
+        while (e > g + 1) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, e - 1);
+            if (d != ' ' && d != '\t' && d != '#' && d != '=') break;
+            e--;
+        }
+        for (Py_ssize_t q = g; q < e; q++) /* '.' takes no line break */
+            if (PyUnicode_READ(kind, data, q) == '\n') Py_RETURN_NONE;
+        PyObject *text = PyUnicode_Substring(line, g, e);
+        return text ? Py_BuildValue("(nNO)", level, text, Py_False) : NULL;
+    }
+    if (c == '*' && hi - lo >= 2 && PyUnicode_READ(kind, data, lo + 1) == '*') { /* \*\*([^*\n]{2,80})\*\*:?[ \t]*$ */
+        Py_ssize_t k = lo + 2;
+        while (k < hi && PyUnicode_READ(kind, data, k) != '*' && PyUnicode_READ(kind, data, k) != '\n') k++;
+        Py_ssize_t len = k - lo - 2, r = k + 2;
+        if (len < 2 || len > 80 || r > hi || PyUnicode_READ(kind, data, k) != '*' || PyUnicode_READ(kind, data, k + 1) != '*')
+            Py_RETURN_NONE;
+        if (r < hi && PyUnicode_READ(kind, data, r) == ':') r++;
+        while (r < hi && (PyUnicode_READ(kind, data, r) == ' ' || PyUnicode_READ(kind, data, r) == '\t')) r++;
+        if (r < hi) Py_RETURN_NONE;
+        PyObject *text = PyUnicode_Substring(line, lo + 2, k);
+        return text ? Py_BuildValue("(iNO)", 9, text, Py_False) : NULL;
+    }
+    if (Py_UNICODE_ISALNUM(c) && Py_UNICODE_ISUPPER(c) && caps_heading(kind, data, lo, hi)) {
+        PyObject *text = PyUnicode_Substring(line, lo, hi);
+        return text ? Py_BuildValue("(iNO)", 9, text, Py_False) : NULL;
+    }
+    if (plain == Py_None || hi - lo > 70) Py_RETURN_NONE;
+    PyObject *text = PyUnicode_Substring(line, lo, hi);
+    if (text == NULL) return NULL;
+    PyObject *said = PyObject_CallOneArg(plain, text);
+    int yes = said ? PyObject_IsTrue(said) : -1;
+    Py_XDECREF(said);
+    if (yes <= 0) {
+        Py_DECREF(text);
+        if (yes < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(iNO)", 9, text, Py_True);
+}
+
 static PyMethodDef METHODS[] = {
     {"evidence", evidence, METH_VARARGS, "evidence(text, a, b) -> text[a:b] holds indicator evidence."},
     {"listed", listed, METH_VARARGS, "listed(text, a, b) -> a quarter of text[a:b]'s items hold evidence."},
     {"ioc_body", ioc_body, METH_VARARGS, "ioc_body(text, a, b, plain_headed, ioc) -> where a sentence ended the list, else b."},
+    {"classify", classify, METH_VARARGS, "classify(line, plain) -> (level, text, plain) for a heading line, else None."},
     {"candidates", candidates, METH_VARARGS, "candidates(text, a, b, lead, words) -> the candidate line starts."},
     {"table_rows", table_rows, METH_VARARGS, "table_rows(text, a, b, ioc): add the table rows that hold evidence."},
     {NULL, NULL, 0, NULL},
