@@ -260,3 +260,169 @@ def test_lower_twin_refuses_patterns_it_cannot_twin() -> None:
     with pytest.raises(ValueError):
         sections.lower_twin(re.compile(r"abc"))  # not caseless
     assert sections.lower_twin(re.compile(r"(?im)^a\Sb\Z")).pattern == r"(?m)^a\Sb\Z"
+
+
+# --- candidates: the lines that can head a section ---------------------------------------------------
+
+_HEADS = (context._HEADING_LEAD, context._PLAIN_HEADS)
+
+
+def _starts_both(text: str, a: int = 0, b: int | None = None) -> tuple[list[int], list[int]]:
+    b = len(text) if b is None else b
+    words = sections._c_words(_HEADS)
+    assert words is not None
+    c = C_SECTIONS.candidates(text, a, b, _HEADS[0], words)
+    return c, sections._line_starts(sections._candidates(True, _HEADS), text, a, b)
+
+
+@needs_c
+def test_candidates_same_on_demo_corpus_and_shared_sets() -> None:
+    texts = _demo_texts()
+    for name, field in (("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")):
+        texts += _shared_or_none(name, field) or []  # the demo corpus alone where ../shared is absent
+    found = 0
+    for text in texts:
+        c, py = _starts_both(text)
+        assert c == py
+        found += len(c)
+        for a, b in _sections_of(text):
+            assert _starts_both(text, a, b)[0] == _starts_both(text, a, b)[1]
+    assert found > 100
+
+
+_LINE_ATOMS = (
+    "# x", "## Network", "=== C&C", "**Bold**", "```", "~~~", "``", "~~", "*", "INDICATORS", "IOC LIST:", "Ioc",
+    "\u212aNOWN", "ſamples", "İndicators", "indicators of compromise", "1. Summary", "- Hashes", "| Domains |",
+    "c2 servers", "C2", "c&c", "md5", "MD5:", "ip addresses", "IPs", "url", "Ext", "bib", "end", "Sum", "SHA",
+    "\u00c9TAT", "\u0661\u0662 X", "_X", "é", "x", "X1", "12", " ", "\t", "\u3000", "\x0b", "\x1c", "\r", "\x85",
+    "\u2028", ":", ".", "#", "=", "\U0001f600", "Ǆ", "ǅ",
+)  # fmt: skip
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(4))
+def test_candidates_same_on_random_lines(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(400):
+        lines = [
+            "".join(rnd.choice(_LINE_ATOMS) for _ in range(rnd.randrange(0, 4))) for _ in range(rnd.randrange(1, 30))
+        ]
+        text = "\n".join(lines) + rnd.choice(("", "\n"))
+        c, py = _starts_both(text)
+        assert c == py, text
+        a = rnd.choice([0] + [k + 1 for k, ch in enumerate(text) if ch == "\n"])
+        b = rnd.randrange(a, len(text) + 1)
+        c, py = _starts_both(text, a, b)
+        assert c == py, (text, a, b)
+
+
+def test_candidates_table() -> None:
+    text = "intro text\n## Network\nSUMMARY:\nsummary of it\nsome text\n  Indicators\n| a | b |\n```\nK\u212aNOWN\n"
+    starts = sections._candidate_starts(text, len(text), True, _HEADS)
+    assert [text[s : text.find("\n", s)] for s in starts] == [
+        "intro text", "## Network", "SUMMARY:", "summary of it", "  Indicators", "```", "K\u212aNOWN"
+    ]  # fmt: skip  # "int": introduction; "som" opens no heading word; a table row is no candidate
+
+
+@needs_c
+@pytest.mark.parametrize("text", ["", "\n" * 10_000, "A" * 200_000, "# x\n" * 50_000, "\ud800\n\udfff# x\n"])
+def test_candidates_hostile_input_same_as_twin(text: str) -> None:
+    c, py = _starts_both(text)
+    assert c == py
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("x", 0, 2, " ", ("ab",)),  # past the end
+        ("x", 1, 0, " ", ("ab",)),
+        ("x", 0, 1, " ", ("a",)),  # a word of one character
+        ("x", 0, 1, " ", ("Ab",)),  # not lower case
+        ("x", 0, 1, " ", ("ab\n",)),
+        ("x", 0, 1, " ", ("é",)),
+        ("x", 0, 1, " ", ("cd", "ab")),  # not sorted
+        ("x", 0, 1, " ", (1,)),
+        ("x", 0, 1, " ", ["ab"]),
+        ("x", 0, 1, None, ("ab",)),
+        (b"x", 0, 1, " ", ("ab",)),
+    ],
+)
+def test_candidates_reject_bad_arguments(args: tuple[Any, ...]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        C_SECTIONS.candidates(*args)
+
+
+# --- classify: what a candidate line heads ------------------------------------------------------------
+
+
+def _classify_both(line: str, plain: Any) -> None:
+    assert C_SECTIONS.classify(line, plain) == sections.classify(line, plain), repr(line)
+
+
+@needs_c
+def test_classify_same_on_demo_and_shared_lines() -> None:
+    texts = _demo_texts()
+    for name, field in (("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")):
+        texts += _shared_or_none(name, field) or []  # the demo corpus alone where ../shared is absent
+    pair = sections._candidates(True, _HEADS)
+    heads = 0
+    for text in texts:
+        for a in sections._line_starts(pair, text, 0, len(text)):
+            line = text[a : sections._line_end(text, a, len(text))]
+            for plain in (context._plain_heading, None):
+                _classify_both(line, plain)
+            heads += C_SECTIONS.classify(line, context._plain_heading) is not None
+    assert heads > 100
+
+
+_HEAD_ATOMS = (
+    "#", "##", "#######", "=", "===", "*", "**", "***", " ", "\t", "\u3000", "\x0b", ":", ".", "|", "\n", "\r",
+    "IOC", "Indicators", "NETWORK", "AB", "ABC", "ABCDEF", "GHI", "X" * 31, "Summary", "x", "é", "É", "ǅ", "Ǆ",
+    "\u212a", "1", "\u0661", "_", "-", "(", ")", "a" * 40,
+)  # fmt: skip
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(4))
+def test_classify_same_on_random_lines(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(4000):
+        line = "".join(rnd.choice(_HEAD_ATOMS) for _ in range(rnd.randrange(1, 12)))
+        _classify_both(line, rnd.choice((context._plain_heading, None, lambda s: 0, lambda s: "yes")))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("## Network ##", (2, "Network", False)),
+        ("###### x", (6, "x", False)),
+        ("####### x", None),
+        ("== #", (2, "#", False)),
+        ("#x", None),
+        ("**Files:**", (9, "Files:", False)),
+        ("**Files**:", (9, "Files", False)),
+        ("**a**", None),
+        ("  COBALT STRIKE ACTIVITY:", (9, "COBALT STRIKE ACTIVITY:", False)),
+        ("ABCDEF 12", None),  # hex-like capitals only
+        ("| IOC | x |", None),
+        ("Indicators of Compromise", (9, "Indicators of Compromise", True)),
+    ],
+)
+def test_classify_table(line: str, expected: tuple[int, str, bool] | None) -> None:
+    assert sections._classify(line, context._plain_heading) == expected
+
+
+@needs_c
+def test_classify_passes_the_callbacks_error_on() -> None:
+    def boom(s: str) -> bool:
+        raise RuntimeError(s)
+
+    with pytest.raises(RuntimeError, match="plain line"):
+        C_SECTIONS.classify("plain line", boom)
+    with pytest.raises(TypeError):
+        C_SECTIONS.classify("plain line", 5)  # not callable
+    with pytest.raises(TypeError):
+        C_SECTIONS.classify(b"x", None)
+    with pytest.raises(TypeError):
+        C_SECTIONS.classify("x")

@@ -7,6 +7,7 @@ string and odd ints; malformed arguments raise instead of crashing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from typing import Any
@@ -201,3 +202,151 @@ def test_c2_context_table(text: str, expected: bool) -> None:
 
     s = text.index("evil.com")
     assert context.c2_context(text, s, s + 8) is expected
+
+
+# --- hex_list, ipv4_list, parents_hit: the warninglist look-ups and the parent walk -----------------
+
+
+def _tables() -> Any:
+    from huntfeed.extract import prepared
+
+    return prepared.tables()
+
+
+@needs_c
+def test_hex_list_same_on_the_prepared_hashes() -> None:
+    from huntfeed.extract import prepared
+
+    rnd = random.Random(5)
+    hashes = _tables().hashes
+    for w, (blob, which, starts) in hashes.runs.items():
+        n = len(blob) // w
+        keys = [bytes(blob[k * w : k * w + w]).hex() for k in {0, n - 1, *rnd.sample(range(n), min(n, 300))}]
+        keys += [bytes(rnd.getrandbits(8) for _ in range(w)).hex() for _ in range(300)]
+        keys += [k[:-1] + "g" for k in keys[:20]] + [k.upper() for k in keys[:20]] + [k[:-1] for k in keys[:20]]
+        keys += ["", "ab", "abc", "é" * (2 * w), "\U0001f600" * (2 * w), "0" * (2 * w)]
+        for key in keys:
+            args = (blob, which, starts, hashes.names, key)
+            assert C_GROUP.hex_list(*args) == prepared._hex_list_py(*args), key
+        assert C_GROUP.hex_list(blob, which, starts, hashes.names, keys[0])  # a listed key is found
+
+
+@needs_c
+def test_ipv4_list_same_on_the_prepared_addresses() -> None:
+    from huntfeed.extract import prepared
+
+    rnd = random.Random(6)
+    tables = _tables()
+    blob, which, starts = tables.ip_exact.runs[4]
+    ranges = tables.ip_ranges[4]
+    n = len(blob) // 4
+    nums = [int.from_bytes(blob[k * 4 : k * 4 + 4], "big") for k in {0, n - 1, *rnd.sample(range(n), 300)}]
+    nums += [v + d for first, last, _ in ranges for v in (first, last) for d in (-1, 0, 1)]
+    nums += [rnd.getrandbits(32) for _ in range(300)]
+    ips = [".".join(str(v >> s & 255) for s in (24, 16, 8, 0)) for v in nums if 0 <= v < 2**32]
+    ips += ["01.2.3.4", "1.2.3", "256.1.1.1", "1.2.3.4.5", "\u0661.2.3.4", "1.2.3.4 ", "", "1..2.3", "1.2.3.04"]
+    ips += ["0.0.0.0", "255.255.255.255", "1.2.3.4\n", "1.2.3.1234", "a.b.c.d", "1_0.2.3.4"]
+    for ip in ips:
+        args = (blob, which, starts, tables.ip_exact.names, ranges, ip)
+        assert C_GROUP.ipv4_list(*args) == prepared._ipv4_list_py(*args), ip
+
+
+def test_ip_and_hash_lists_table() -> None:
+    from huntfeed.extract import warninglists
+
+    assert warninglists.ip_list("8.8.8.8") == "public-dns-v4"
+    assert warninglists.ip_list("08.8.8.8") == ""  # not canonical: the general path, no entry
+    assert warninglists.ip_list("203.0.113.9") == ""
+    assert warninglists.hash_list("d41d8cd98f00b204e9800998ecf8427e") == "empty-hashes"
+    assert warninglists.hash_list("D41D8CD98F00B204E9800998ECF8427E") == "empty-hashes"  # lowered first
+    assert warninglists.hash_list("d41d8cd98f00b204e9800998ecf8427") == ""  # odd length
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "args",
+    [
+        (b"", b"", b"\0" * 4, (), "abcd"),  # the bucket table ends before the key's bucket
+        (b"abcd", b"\0", bytes(4 * 0xABCE) + (1).to_bytes(4, "little"), ("x",), "abcd"),  # list bytes end early
+        (b"abcd", b"\5", bytes(4 * 0xABCD) + (1).to_bytes(4, "little") * 2, ("x",), "abcd"),  # byte past the names
+        ("str", b"", b"", (), "abcd"),
+        (b"", b"", b"", [], "abcd"),
+        (b"", b"", b"", (), b"abcd"),
+    ],
+)
+def test_hex_list_rejects_tables_that_do_not_fit(args: tuple[Any, ...]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        C_GROUP.hex_list(*args)
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "args",
+    [
+        (b"", b"", b"\0" * 4, (), (), "1.2.3.4"),
+        (b"", b"", bytes(4 * 65537), (), ((1, 2),), "1.2.3.4"),  # a range that is no triple (the run is empty)
+        (b"", b"", bytes(4 * 65537), (), (("1", 2, "x"),), "1.2.3.4"),
+        (b"", b"", b"", (), [], "1.2.3.4"),
+        (b"", b"", b"", (), (), None),
+    ],
+)
+def test_ipv4_list_rejects_bad_arguments(args: tuple[Any, ...]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        C_GROUP.ipv4_list(*args)
+
+
+def _hosts(texts: list[str]) -> list[str]:
+    out = []
+    for text in texts:
+        for kind, value in collect(chunks(text)):
+            if kind is T.DOMAIN:
+                out.append(value)
+            elif kind is T.URL:
+                out.append(value.split("//", 1)[-1].split("/", 1)[0].lower())
+    return out
+
+
+@needs_c
+def test_parents_hit_same_on_demo_and_shared_hosts() -> None:
+    from huntfeed.extract import fidelity
+    from huntfeed.extract.knowledge import report_sites
+
+    texts = _demo_texts()
+    with contextlib.suppress(pytest.skip.Exception):  # the demo corpus alone where ../shared is absent
+        texts += _shared_texts("reports_dev.jsonl", "full_text")
+    hosts = _hosts(texts)
+    hosts += ["", ".", "..", "com", "a.b.c.d.e.f", "www.virustotal.com", "x.github.io", "é.ru", "\U0001f600.co.uk"]
+    sites, index = report_sites(), fidelity._known_domains()
+    assert len(hosts) > 200
+    hits = 0
+    for host in hosts:
+        got = C_GROUP.parents_hit(host, sites, index)
+        assert got == fidelity._parents_hit_py(host, sites, index), host
+        hits += got is True or got != ""
+    assert hits > 10
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("a.virustotal.com", True),
+        ("cdn.google.com", "google.com"),
+        ("evil-example-unknown.xyz", ""),
+        ("com", ""),
+        ("google.com.evil-example-unknown.xyz", ""),
+    ],
+)
+def test_parents_hit_table(domain: str, expected: bool | str) -> None:
+    from huntfeed.extract import fidelity
+    from huntfeed.extract.knowledge import report_sites
+
+    assert fidelity._parents_hit(domain, report_sites(), fidelity._known_domains()) == expected
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "args", [(b"a.b", set(), {}), ("a.b", None, {}), ("a.b", set(), 5), ("a.b", set()), (1, set(), {})]
+)
+def test_parents_hit_rejects_bad_arguments(args: tuple[Any, ...]) -> None:
+    with pytest.raises(TypeError):
+        C_GROUP.parents_hit(*args)

@@ -819,11 +819,221 @@ out:
     return result;
 }
 
+/* The bisection of packed_find over a run, every read checked; -1 when absent, -2 (with an
+ * error set) when the tables do not fit. */
+static long run_find(const Py_buffer *blob, const Py_buffer *which, const Py_buffer *starts, const unsigned char *r,
+                     Py_ssize_t w) {
+    const unsigned char *b = blob->buf, *wh = which->buf, *st = starts->buf;
+    Py_ssize_t at = (Py_ssize_t)(r[0] << 8 | r[1]) * 4;
+    if (at + 8 > starts->len) {
+        PyErr_SetString(PyExc_ValueError, "the bucket table is too short");
+        return -2;
+    }
+    Py_ssize_t lo = (Py_ssize_t)((uint32_t)st[at] | (uint32_t)st[at + 1] << 8 | (uint32_t)st[at + 2] << 16 |
+                                 (uint32_t)st[at + 3] << 24);
+    Py_ssize_t hi = (Py_ssize_t)((uint32_t)st[at + 4] | (uint32_t)st[at + 5] << 8 | (uint32_t)st[at + 6] << 16 |
+                                 (uint32_t)st[at + 7] << 24);
+    Py_ssize_t nkeys = blob->len / w;
+    if (lo > hi || hi > nkeys || which->len < nkeys) {
+        PyErr_SetString(PyExc_ValueError, "the bucket table does not fit the run");
+        return -2;
+    }
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (memcmp(b + mid * w, r, (size_t)w) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < nkeys && memcmp(b + lo * w, r, (size_t)w) == 0 ? (long)wh[lo] : -1;
+}
+
+/* names[k] as a new reference (a str), or NULL with an error. */
+static PyObject *name_at(PyObject *names, long k) {
+    if (k < 0 || k >= PyTuple_GET_SIZE(names)) {
+        PyErr_SetString(PyExc_ValueError, "a list byte past the names");
+        return NULL;
+    }
+    PyObject *name = PyTuple_GET_ITEM(names, k);
+    Py_INCREF(name);
+    return name;
+}
+
+static int hex_val(Py_UCS4 c) { return c >= '0' && c <= '9' ? (int)(c - '0') : c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10) : -1; }
+
+/* hex_list(blob, which, starts, names, key): the list of a lower-case hex key of len(key) / 2
+ * bytes in that run (names[list byte]), '' when absent, None when ``key`` is no such key (odd,
+ * shorter than 4, or a character outside 0-9a-f): prepared.Packed.get_hex's path in one call
+ * (twin: prepared._hex_list_py). */
+static PyObject *hex_list(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer blob, which, starts;
+    PyObject *names, *key, *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*O!U:hex_list", &blob, &which, &starts, &PyTuple_Type, &names, &key)) return NULL;
+    if (PyUnicode_READY(key) < 0) goto done;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    unsigned char small[128], *raw = small;
+    if (n < 4 || n & 1) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    if (n / 2 > (Py_ssize_t)sizeof small && (raw = PyMem_Malloc((size_t)(n / 2))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i += 2) {
+        int hi = hex_val(PyUnicode_READ(kind, data, i)), lo = hex_val(PyUnicode_READ(kind, data, i + 1));
+        if (hi < 0 || lo < 0) {
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+        raw[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    long k = run_find(&blob, &which, &starts, raw, n / 2);
+    if (k == -1) result = PyUnicode_FromStringAndSize("", 0);
+    else if (k >= 0) result = name_at(names, k);
+done:
+    if (raw != small) PyMem_Free(raw);
+    PyBuffer_Release(&blob);
+    PyBuffer_Release(&which);
+    PyBuffer_Release(&starts);
+    return result;
+}
+
+/* A dotted quad written as str(ipaddress.ip_address(...)) writes it (octets 0-255, no leading
+ * zero, ASCII digits): its value, else -1 (prepared._IPV4_KEY's test). */
+static long long canonical_ipv4(PyObject *s) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    long long num = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (i >= n || PyUnicode_READ(kind, data, i) != '.') return -1;
+            i++;
+        }
+        Py_ssize_t start = i;
+        int v = 0;
+        while (i < n && i - start < 4) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c < '0' || c > '9') break;
+            v = v * 10 + (int)(c - '0');
+            i++;
+        }
+        Py_ssize_t len = i - start;
+        if (len == 0 || len > 3 || v > 255 || (len > 1 && PyUnicode_READ(kind, data, start) == '0')) return -1;
+        num = num << 8 | v;
+    }
+    return i == n ? num : -1;
+}
+
+/* ipv4_list(blob, which, starts, names, ranges, ip): the list of a canonical IPv4 address: its
+ * exact entry (names[list byte]), else the first (first, last, name) of ``ranges`` holding it,
+ * else ''; None when ``ip`` is not a canonical dotted quad (warninglists.ip_list's IPv4 path in
+ * one call; twin: prepared._ipv4_list_py). */
+static PyObject *ipv4_list(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer blob, which, starts;
+    PyObject *names, *ranges, *ip, *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*O!O!U:ipv4_list", &blob, &which, &starts, &PyTuple_Type, &names, &PyTuple_Type,
+                          &ranges, &ip))
+        return NULL;
+    if (PyUnicode_READY(ip) < 0) goto done;
+    long long num = canonical_ipv4(ip);
+    if (num < 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    unsigned char raw[4] = {(unsigned char)(num >> 24), (unsigned char)(num >> 16), (unsigned char)(num >> 8),
+                            (unsigned char)num};
+    long k = run_find(&blob, &which, &starts, raw, 4);
+    if (k >= 0) {
+        result = name_at(names, k);
+        goto done;
+    }
+    if (k == -2) goto done;
+    for (Py_ssize_t r = 0; r < PyTuple_GET_SIZE(ranges); r++) {
+        PyObject *item = PyTuple_GET_ITEM(ranges, r);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3) {
+            PyErr_SetString(PyExc_TypeError, "ipv4_list: ranges are (first, last, name) tuples");
+            goto done;
+        }
+        long long first = PyLong_AsLongLong(PyTuple_GET_ITEM(item, 0)), last = PyLong_AsLongLong(PyTuple_GET_ITEM(item, 1));
+        if ((first == -1 || last == -1) && PyErr_Occurred()) goto done;
+        if (first <= num && num <= last) {
+            result = PyTuple_GET_ITEM(item, 2);
+            Py_INCREF(result);
+            goto done;
+        }
+    }
+    result = PyUnicode_FromStringAndSize("", 0);
+done:
+    PyBuffer_Release(&blob);
+    PyBuffer_Release(&which);
+    PyBuffer_Release(&starts);
+    return result;
+}
+
+/* parents_hit(domain, sites, index): fidelity._domain_verdict's walk up ``domain`` and its
+ * parents (never the bare TLD): True as soon as one is in ``sites``, else the first one in
+ * ``index`` (''). Any containers ``in`` works on (twin: fidelity._parents_hit_py). */
+static PyObject *parents_hit(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *domain, *sites, *index, *hit = NULL;
+    if (!PyArg_ParseTuple(args, "UOO:parents_hit", &domain, &sites, &index) || PyUnicode_READY(domain) < 0) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(domain);
+    int kind = PyUnicode_KIND(domain);
+    const void *data = PyUnicode_DATA(domain);
+    Py_ssize_t at = 0;
+    for (;;) {
+        Py_ssize_t dot = -1;
+        for (Py_ssize_t i = at; i < n; i++)
+            if (PyUnicode_READ(kind, data, i) == '.') {
+                dot = i;
+                break;
+            }
+        if (dot < 0) break;
+        PyObject *d = at ? PyUnicode_Substring(domain, at, n) : (Py_INCREF(domain), domain);
+        if (d == NULL) goto fail;
+        int in_sites = PySequence_Contains(sites, d);
+        if (in_sites != 0) {
+            Py_DECREF(d);
+            if (in_sites < 0) goto fail;
+            Py_XDECREF(hit);
+            Py_RETURN_TRUE;
+        }
+        if (hit == NULL) {
+            int in_index = PySequence_Contains(index, d);
+            if (in_index < 0) {
+                Py_DECREF(d);
+                goto fail;
+            }
+            if (in_index) {
+                hit = d;
+                d = NULL;
+            }
+        }
+        Py_XDECREF(d);
+        at = dot + 1;
+    }
+    return hit ? hit : PyUnicode_FromStringAndSize("", 0);
+fail:
+    Py_XDECREF(hit);
+    return NULL;
+}
+
 static PyMethodDef METHODS[] = {
     {"group", group, METH_VARARGS,
      "group(accs, piece, base, occs, fanged, dstarts, ostarts, ioc, refs, consts): fold one piece's occurrences."},
     {"c2_keys", c2_keys, METH_VARARGS, "c2_keys(text, lo, hi, keys) -> a key occurs in text[lo:hi].lower()."},
     {"packed_find", packed_find, METH_VARARGS, "packed_find(blob, which, starts, raw) -> the list byte of raw, else -1."},
+    {"hex_list", hex_list, METH_VARARGS, "hex_list(blob, which, starts, names, key) -> the list of a hex key, '', or None."},
+    {"ipv4_list", ipv4_list, METH_VARARGS,
+     "ipv4_list(blob, which, starts, names, ranges, ip) -> the list of a canonical IPv4 address, '', or None."},
+    {"parents_hit", parents_hit, METH_VARARGS, "parents_hit(domain, sites, index) -> True, the first parent in index, or ''."},
     {"json_line", json_line, METH_VARARGS, "json_line(doc_id, rows, types, fids) -> the JSON line of one document's rows."},
     {NULL, NULL, 0, NULL},
 };

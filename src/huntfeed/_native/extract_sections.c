@@ -353,10 +353,281 @@ static PyObject *table_rows(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Does word ``w`` (lower-case ASCII) match text at ``i`` the way sections._caseless spells it: a
+ * letter in either case (k also as U+212A, the Kelvin sign), any other character as itself? */
+static int caseless_at(int kind, const void *data, Py_ssize_t i, Py_ssize_t b, const char *w, Py_ssize_t len) {
+    if (i + len > b) return 0;
+    for (Py_ssize_t k = 0; k < len; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i + k), want = (unsigned char)w[k];
+        if (c == want) continue;
+        if (want >= 'a' && want <= 'z' && (c == want - 32 || (want == 'k' && c == 0x212A))) continue;
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct {
+    const char **words;
+    Py_ssize_t *lens, n;
+    PyObject *lead;
+    unsigned char lead_ascii[128]; /* the ASCII lead characters */
+    int lead_wide;                 /* a lead character outside ASCII */
+    Py_ssize_t first[128][2];      /* per lower-case first letter: the range of words (sorted) */
+} Heads;
+
+static inline int space_not_nl(Py_UCS4 c) {
+    if (c < 128) return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || (c >= 0x1c && c <= 0x1f);
+    return Py_UNICODE_ISSPACE(c);
+}
+
+static int is_lead(const Heads *h, Py_UCS4 d) {
+    if (d < 128) return h->lead_ascii[d];
+    if (!h->lead_wide) return 0;
+    int lkind = PyUnicode_KIND(h->lead);
+    const void *ldata = PyUnicode_DATA(h->lead);
+    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(h->lead); k++)
+        if (PyUnicode_READ(lkind, ldata, k) == d) return 1;
+    return 0;
+}
+
+/* sections._candidates(True, heads)'s body matched at the line start ``i`` (endpos b). */
+static int candidate_at(int kind, const void *data, Py_ssize_t i, Py_ssize_t b, const Heads *h) {
+    while (i < b) { /* [^\S\n]*+ */
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\n' || !space_not_nl(c)) break;
+        i++;
+    }
+    if (i >= b) return 0;
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (c == '#' || c == '=') return 1;
+    Py_UCS4 c1 = i + 1 < b ? PyUnicode_READ(kind, data, i + 1) : 0, c2 = i + 2 < b ? PyUnicode_READ(kind, data, i + 2) : 0;
+    if (c == '*' && c1 == '*') return 1;
+    if ((c == '`' || c == '~') && c1 == c && c2 == c) return 1;
+    /* [^\W\d_a-z][^a-z\n]*+(?=\n|\Z): a line with no lower-case ASCII letter, led by a word
+     * character that is no digit, no '_' and no lower-case ASCII letter */
+    int caps_lead = c < 128 ? (c >= 'A' && c <= 'Z') : (Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c));
+    if (caps_lead) {
+        Py_ssize_t j = i + 1;
+        while (j < b) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, j);
+            if (d == '\n' || (d >= 'a' && d <= 'z')) break;
+            j++;
+        }
+        if (j >= b || PyUnicode_READ(kind, data, j) == '\n') return 1;
+    }
+    while (i < b && is_lead(h, PyUnicode_READ(kind, data, i))) i++; /* [lead]*+ */
+    if (i >= b) return 0;
+    c = PyUnicode_READ(kind, data, i);
+    Py_UCS4 low = c == 0x212A ? 'k' : (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    if (low >= 128) return 0;
+    for (Py_ssize_t k = h->first[low][0]; k < h->first[low][1]; k++)
+        if (caseless_at(kind, data, i, b, h->words[k], h->lens[k])) return 1;
+    return 0;
+}
+
+/* The next '\n' at or after ``i`` before ``b``, else b. */
+static Py_ssize_t next_nl(int kind, const void *data, Py_ssize_t i, Py_ssize_t b) {
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *p = memchr((const char *)data + i, '\n', (size_t)(b - i));
+        return p ? (Py_ssize_t)(p - (const char *)data) : b;
+    }
+    while (i < b && PyUnicode_READ(kind, data, i) != '\n') i++;
+    return i;
+}
+
+/* candidates(text, a, b, lead, words): the starts of the lines of text[a:b] (``a`` a line start)
+ * that sections._candidates(True, (lead, words)) matches at, as _line_starts finds them: marked,
+ * bold, a fence, an ALL-CAPS line, or a line whose words open (after the lead characters) with
+ * one of ``words`` (lower-case ASCII, two characters or more). The twin: a pattern pass. */
+static PyObject *candidates(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *lead, *words;
+    Py_ssize_t a, b;
+    if (!PyArg_ParseTuple(args, "UnnUO!:candidates", &text, &a, &b, &lead, &PyTuple_Type, &words)) return NULL;
+    if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lead) < 0) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (a < 0 || b < a || b > n) {
+        PyErr_SetString(PyExc_ValueError, "expected 0 <= a <= b <= len(text)");
+        return NULL;
+    }
+    Heads h;
+    h.n = PyTuple_GET_SIZE(words);
+    h.lead = lead;
+    h.words = PyMem_Calloc((size_t)(h.n ? h.n : 1), sizeof(char *));
+    h.lens = PyMem_Calloc((size_t)(h.n ? h.n : 1), sizeof(Py_ssize_t));
+    PyObject *out = NULL;
+    if (h.words == NULL || h.lens == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < h.n; k++) {
+        PyObject *w = PyTuple_GET_ITEM(words, k);
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "candidates: words are str");
+            goto done;
+        }
+        h.words[k] = PyUnicode_AsUTF8AndSize(w, &h.lens[k]);
+        if (h.words[k] == NULL) goto done;
+        if (h.lens[k] < 2) {
+            PyErr_SetString(PyExc_ValueError, "candidates: words have two characters or more");
+            goto done;
+        }
+        for (Py_ssize_t q = 0; q < h.lens[k]; q++) {
+            unsigned char ch = (unsigned char)h.words[k][q];
+            if (ch >= 128 || (ch >= 'A' && ch <= 'Z') || ch == '\n') {
+                PyErr_SetString(PyExc_ValueError, "candidates: words are lower-case ASCII on one line");
+                goto done;
+            }
+        }
+    }
+    memset(h.lead_ascii, 0, sizeof h.lead_ascii);
+    h.lead_wide = 0;
+    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(lead); k++) {
+        Py_UCS4 d = PyUnicode_READ_CHAR(lead, k);
+        if (d < 128) h.lead_ascii[d] = 1;
+        else h.lead_wide = 1;
+    }
+    for (int c = 0; c < 128; c++) h.first[c][0] = h.first[c][1] = 0;
+    for (Py_ssize_t k = 0; k < h.n; k++) { /* sorted: the words of one first letter are a run */
+        unsigned char c = (unsigned char)h.words[k][0];
+        if (k > 0 && (unsigned char)h.words[k - 1][0] > c) {
+            PyErr_SetString(PyExc_ValueError, "candidates: words are sorted");
+            goto done;
+        }
+        if (h.first[c][1] == 0) h.first[c][0] = k;
+        h.first[c][1] = k + 1;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t ls = a; ls < b;) {
+        if (candidate_at(kind, data, ls, b, &h)) {
+            PyObject *v = PyLong_FromSsize_t(ls);
+            if (v == NULL || PyList_Append(out, v) < 0) {
+                Py_XDECREF(v);
+                Py_CLEAR(out);
+                goto done;
+            }
+            Py_DECREF(v);
+        }
+        ls = next_nl(kind, data, ls, b) + 1;
+    }
+done:
+    PyMem_Free(h.words);
+    PyMem_Free(h.lens);
+    return out;
+}
+
+/* str.isupper() of s[lo:hi] (unicodeobject.c's rule: no lower-case or title-case character and
+ * one upper-case at least; one character: Py_UNICODE_ISUPPER). */
+static int is_upper_run(int kind, const void *data, Py_ssize_t lo, Py_ssize_t hi) {
+    if (hi - lo == 1) return Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, lo));
+    int cased = 0;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISLOWER(c) || Py_UNICODE_ISTITLE(c)) return 0;
+        if (!cased && Py_UNICODE_ISUPPER(c)) cased = 1;
+    }
+    return cased;
+}
+
+/* sections._caps_heading on the stripped s[lo:hi] (at most 110 characters, led by an alphanumeric). */
+static int caps_heading(int kind, const void *data, Py_ssize_t lo, Py_ssize_t hi) {
+    if (PyUnicode_READ(kind, data, hi - 1) == '.' || !is_upper_run(kind, data, lo, hi)) return 0;
+    Py_ssize_t words = 0, run = 0;
+    for (Py_ssize_t i = lo; i <= hi; i++) { /* s.split(): at most 16 words of at most 30 characters */
+        if (i < hi && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) {
+            if (run++ == 0) words++;
+            if (run > 30) return 0;
+        } else {
+            run = 0;
+        }
+    }
+    if (words > 16) return 0;
+    Py_ssize_t caps = 0; /* a maximal run of A-Z holding one of G-Z, three letters or more (_CAPS_WORD) */
+    int late = 0;
+    for (Py_ssize_t i = lo; i <= hi; i++) {
+        Py_UCS4 c = i < hi ? PyUnicode_READ(kind, data, i) : 0;
+        if (c >= 'A' && c <= 'Z') {
+            caps++;
+            late |= c >= 'G';
+            continue;
+        }
+        if (late && caps >= 3) return 1;
+        caps = 0;
+        late = 0;
+    }
+    return 0;
+}
+
+/* classify(line, plain): sections.classify (the twin): (level, text, plain) for a heading line,
+ * else None; ``plain`` (a callable or None) is called as the twin calls it, on the stripped line. */
+static PyObject *classify(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *line, *plain;
+    if (!PyArg_ParseTuple(args, "UO:classify", &line, &plain) || PyUnicode_READY(line) < 0) return NULL;
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t lo = 0, hi = PyUnicode_GET_LENGTH(line);
+    while (lo < hi && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, lo))) lo++;
+    while (hi > lo && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, hi - 1))) hi--;
+    if (lo == hi || hi - lo > 110) Py_RETURN_NONE;
+    Py_UCS4 c = PyUnicode_READ(kind, data, lo);
+    if (c == '|') Py_RETURN_NONE;
+    if (c == '#' || c == '=') { /* (#{1,6}|={1,6})[ \t]+(\S.*?)[ \t#=]*$ */
+        Py_ssize_t i = lo;
+        while (i < hi && PyUnicode_READ(kind, data, i) == c) i++;
+        Py_ssize_t level = i - lo, g = i;
+        while (g < hi && (PyUnicode_READ(kind, data, g) == ' ' || PyUnicode_READ(kind, data, g) == '\t')) g++;
+        if (level > 6 || g == i || g >= hi || Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, g))) Py_RETURN_NONE;
+        Py_ssize_t e = hi;
+        while (e > g + 1) {
+            Py_UCS4 d = PyUnicode_READ(kind, data, e - 1);
+            if (d != ' ' && d != '\t' && d != '#' && d != '=') break;
+            e--;
+        }
+        for (Py_ssize_t q = g; q < e; q++) /* '.' takes no line break */
+            if (PyUnicode_READ(kind, data, q) == '\n') Py_RETURN_NONE;
+        PyObject *text = PyUnicode_Substring(line, g, e);
+        return text ? Py_BuildValue("(nNO)", level, text, Py_False) : NULL;
+    }
+    if (c == '*' && hi - lo >= 2 && PyUnicode_READ(kind, data, lo + 1) == '*') { /* \*\*([^*\n]{2,80})\*\*:?[ \t]*$ */
+        Py_ssize_t k = lo + 2;
+        while (k < hi && PyUnicode_READ(kind, data, k) != '*' && PyUnicode_READ(kind, data, k) != '\n') k++;
+        Py_ssize_t len = k - lo - 2, r = k + 2;
+        if (len < 2 || len > 80 || r > hi || PyUnicode_READ(kind, data, k) != '*' || PyUnicode_READ(kind, data, k + 1) != '*')
+            Py_RETURN_NONE;
+        if (r < hi && PyUnicode_READ(kind, data, r) == ':') r++;
+        while (r < hi && (PyUnicode_READ(kind, data, r) == ' ' || PyUnicode_READ(kind, data, r) == '\t')) r++;
+        if (r < hi) Py_RETURN_NONE;
+        PyObject *text = PyUnicode_Substring(line, lo + 2, k);
+        return text ? Py_BuildValue("(iNO)", 9, text, Py_False) : NULL;
+    }
+    if (Py_UNICODE_ISALNUM(c) && Py_UNICODE_ISUPPER(c) && caps_heading(kind, data, lo, hi)) {
+        PyObject *text = PyUnicode_Substring(line, lo, hi);
+        return text ? Py_BuildValue("(iNO)", 9, text, Py_False) : NULL;
+    }
+    if (plain == Py_None || hi - lo > 70) Py_RETURN_NONE;
+    PyObject *text = PyUnicode_Substring(line, lo, hi);
+    if (text == NULL) return NULL;
+    PyObject *said = PyObject_CallOneArg(plain, text);
+    int yes = said ? PyObject_IsTrue(said) : -1;
+    Py_XDECREF(said);
+    if (yes <= 0) {
+        Py_DECREF(text);
+        if (yes < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(iNO)", 9, text, Py_True);
+}
+
 static PyMethodDef METHODS[] = {
     {"evidence", evidence, METH_VARARGS, "evidence(text, a, b) -> text[a:b] holds indicator evidence."},
     {"listed", listed, METH_VARARGS, "listed(text, a, b) -> a quarter of text[a:b]'s items hold evidence."},
     {"ioc_body", ioc_body, METH_VARARGS, "ioc_body(text, a, b, plain_headed, ioc) -> where a sentence ended the list, else b."},
+    {"classify", classify, METH_VARARGS, "classify(line, plain) -> (level, text, plain) for a heading line, else None."},
+    {"candidates", candidates, METH_VARARGS, "candidates(text, a, b, lead, words) -> the candidate line starts."},
     {"table_rows", table_rows, METH_VARARGS, "table_rows(text, a, b, ioc): add the table rows that hold evidence."},
     {NULL, NULL, 0, NULL},
 };

@@ -10,12 +10,14 @@ report which defangs its indicators leaves its reference links live.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from huntfeed._native import load as _load_native
 from huntfeed.extract import prepared, rx, warninglists
 from huntfeed.extract.knowledge import abused_hosts, code_identifiers, file_ext_tlds, report_sites
 from huntfeed.extract.tld import registrable, tld_of
@@ -96,14 +98,9 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
     # One walk up the parents for both lists (a report site at any level wins over the first
     # listed parent, as two walks would say): 6,000 host names per 63 real reports.
     sites, index = report_sites(), _known_domains()
-    hit, d, k = "", domain, domain.find(".")
-    while k >= 0:
-        if d in sites:
-            return LOW, "reference-link"  # a sandbox or knowledge-base page, even inside an IOC list
-        if not hit and d in index:
-            hit = d
-        d = d[k + 1 :]
-        k = d.find(".")
+    hit = _parents_hit(domain, sites, index)
+    if hit is True:
+        return LOW, "reference-link"  # a sandbox or knowledge-base page, even inside an IOC list
     if hit and not sig.in_ioc:
         # Inside the report's own IOC list the author's word outranks the list: abused services
         # (dynamic DNS, CDN objects, tenants, file shares) are listed there on purpose. The hunt
@@ -123,6 +120,27 @@ def _domain_verdict(domain: str, sig: Signals, pol: Policy) -> tuple[Fidelity, s
     if not sig.in_ioc and (sig.roles == _CODE or _code_identifier(domain, sig.raw)):
         return LOW, "code-identifier"
     return None
+
+
+def _parents_hit_py(domain: str, sites: AbstractSet[str], index: dict[str, str]) -> bool | str:
+    """True when ``domain`` or a parent (never its bare TLD) is in ``sites``, else the first of
+    them in ``index`` (''). The C twin: _native/extract_group.c parents_hit."""
+    hit, d, k = "", domain, domain.find(".")
+    while k >= 0:
+        if d in sites:
+            return True
+        if not hit and d in index:
+            hit = d
+        d = d[k + 1 :]
+        k = d.find(".")
+    return hit
+
+
+# 7,200 host names per 63 real reports (domains and URL hosts): the walk without a Python step per label.
+_NATIVE = _load_native("extract_group")
+_parents_hit: Callable[[str, AbstractSet[str], dict[str, str]], bool | str] = (
+    _NATIVE.parents_hit if _NATIVE is not None else _parents_hit_py
+)
 
 
 # First labels of reversed-DNS application ids (com.example.app, org.telegram.messenger).

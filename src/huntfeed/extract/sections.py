@@ -145,14 +145,6 @@ def classify(line: str, plain: Callable[[str], bool] | None) -> tuple[int, str, 
     return None
 
 
-# Memoised for the outline: a report series repeats its headings and its short lines ("NOTES:",
-# "REFERENCES:", "Network"): 1,373 distinct of 5,331 candidate lines and 562 distinct of 2,370
-# headings over the 63 real reports. Both are functions of their arguments alone; the caches are
-# bounded.
-_classify_memo = lru_cache(maxsize=4096)(classify)
-_heading_kind_memo = lru_cache(maxsize=4096)(heading_kind)
-
-
 def is_prose(line: str) -> bool:
     """A sentence, not a table row or list item: ends like one and has 14 words or more."""
     return line.endswith(_ENDS) and line.count(" ") >= 13 and len(line.split()) >= 14 and line.count("/") < 3
@@ -258,6 +250,24 @@ def _line_starts(pair: tuple[re.Pattern[str], re.Pattern[str]], text: str, a: in
     return out
 
 
+@lru_cache(maxsize=8)
+def _c_words(heads: PlainHeads) -> tuple[str, ...] | None:
+    """The words as extract_sections.candidates takes them (sorted; lower-case ASCII on one line,
+    two characters or more), or None where they are not (the pattern then reads the lines)."""
+    words = tuple(sorted(heads[1]))
+    ok = all(len(w) >= 2 and w.isascii() and w == w.lower() and "\n" not in w for w in words)
+    return words if ok else None
+
+
+def _candidate_starts(text: str, n: int, plain: bool, heads: PlainHeads | None) -> list[int]:
+    """Starts of the lines of text[:n] that can head a section: _candidates' pattern, or its C
+    twin (extract_sections.candidates: one test per line instead of a pattern pass, 36,000 lines
+    per 63 real reports) where the plain-heading words are given."""
+    if plain and heads is not None and _NATIVE is not None and (words := _c_words(heads)) is not None:
+        return _NATIVE.candidates(text, 0, n, heads[0], words)  # type: ignore[no-any-return]
+    return _line_starts(_candidates(plain, heads), text, 0, n)
+
+
 def _line_end(text: str, pos: int, b: int) -> int:
     k = text.find("\n", pos, b)
     return b if k < 0 else k
@@ -279,19 +289,19 @@ def outline(
     parts: list[tuple[int, int, int, bool]] = []  # (start, end, section, is a heading line), in order
     stack: list[tuple[int, int]] = []  # (level, section id)
     fence, prev_end, current = False, -1, -1  # current: the section the lines now belong to
-    for a in _line_starts(_candidates(plain is not None, plain_heads), text, 0, n):
+    for a in _candidate_starts(text, n, plain is not None, plain_heads):
         b = _line_end(text, a, n)
         line = text[a:b]
         s = line.lstrip()
         if s.startswith(("```", "~~~")) and "```" not in s[3:]:
             fence = not fence  # a fence line opens or closes a code block; ```x``` is inline code
-        head = None if fence or not line else _classify_memo(line, plain)  # a blank line heads nothing
+        head = None if fence or not line else _classify(line, plain)  # a blank line heads nothing
         if head is None:
             continue
         level, words, is_plain = head
         while stack and stack[-1][0] >= level:
             stack.pop()
-        kind = _heading_kind_memo(words)
+        kind = heading_kind(words)
         if kind == NEUTRAL:
             for _, sid in reversed(stack):
                 if kinds[sid] != NEUTRAL:
@@ -406,6 +416,11 @@ def _table_rows_py(text: str, a: int, b: int, ioc: list[tuple[int, int]]) -> Non
 
 # The C twins read each line of a section once (the twins: a pattern pass, then a slice, a strip and
 # is_prose per sentence-like line; the body and table tests read 1.9 MB of the 2 MB real reports).
+# classify's C twin: the strip, the marked, bold and ALL-CAPS tests without a pattern or a Python
+# step (5,300 candidate lines per 63 real reports); ``plain`` is still the caller's function.
+_classify: Callable[[str, Callable[[str], bool] | None], tuple[int, str, bool] | None] = (
+    _NATIVE.classify if _NATIVE is not None else classify
+)
 _ioc_body: Callable[[str, int, int, bool, list[tuple[int, int]]], int] = (
     _NATIVE.ioc_body if _NATIVE is not None else _ioc_body_py
 )

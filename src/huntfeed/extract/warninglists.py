@@ -138,6 +138,10 @@ def ipv4_int(ip: str) -> int:
 def ip_list(ip: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None) -> str:
     """Name of the warninglist that holds ``ip``, else ''."""
     tables = prepared.tables()
+    if addr is None:
+        listed = tables.ipv4_list(ip)  # a canonical dotted quad, the usual value: one call
+        if listed is not None:
+            return listed
     hit = tables.ip_exact.get_ipv4(ip)
     if hit:
         return hit
