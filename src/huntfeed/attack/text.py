@@ -72,7 +72,7 @@ _NOT_PROSE = re.compile(r"^\s*(?:#{1,6}\s|\||```|~~~|>)")
 _ITEM = re.compile(r"^\s*(?:[-+*\u2022]|\d{1,3}[.)])\s")
 _WORD_END = re.compile(r"[A-Za-z0-9,)\]\"'\u2019]$")
 _CODE = re.compile(r"[\\/=<>{}|$%@;]|(?:^|\s)-\w")
-_LOWER_START = re.compile(r"^\s*(?:[a-z(]|\[[a-z])")  # a link text continues the sentence too
+_LOWER_START = re.compile(r"^\s*\[?[a-z(]")  # a link text continues the sentence too
 _MIN_WORDS = 5
 # What prose carries that is not code (issue 18, ninth session): a Markdown link's target ("[CyberChef](https://
 # gchq.github.io/CyberChef/)") and an inline code span ("into the user's `%TEMP%` directory") have slashes and
@@ -95,14 +95,19 @@ def _soft_wrap(before: str, after: str, continued: bool = False) -> bool:
         return False
     if _NOT_PROSE.match(before) or _NOT_PROSE.match(after) or _ITEM.match(after):
         return False
-    return not _CODE.search(_prose_of(before)) and not _CODE.search(_prose_of(after))
+    # most lines have no code character at all; only those that do are read again without links and spans
+    if _CODE.search(before) and _code_outside_markup(before):
+        return False
+    return not (_CODE.search(after) and _code_outside_markup(after))
 
 
-def _prose_of(line: str) -> str:
-    """The line without Markdown link targets and inline code spans."""
+def _code_outside_markup(line: str) -> bool:
+    """A path, a switch or an operator outside Markdown link targets and inline code spans."""
     if "`" in line:
         line = _CODE_SPAN.sub("x", line)
-    return _LINK_TARGET.sub("]", line) if "](" in line else line
+    if "](" in line:
+        line = _LINK_TARGET.sub("]", line)
+    return bool(_CODE.search(line))
 
 
 def unwrap(text: str) -> str:
@@ -116,7 +121,8 @@ def unwrap(text: str) -> str:
         pos += len(before)
         if _FENCE.match(before):
             fenced = not fenced
-        soft = not fenced and _soft_wrap(before, after, soft)
+        # most next lines start upper-case or are empty: tested here, before the call
+        soft = not fenced and bool(_LOWER_START.match(after)) and _soft_wrap(before, after, soft)
         if soft:
             breaks.append(pos)
         pos += 1
