@@ -343,6 +343,17 @@ def test_host_patterns_match_as_the_look_behind_led_ones(seed: int) -> None:
         assert got == _spans(P.REGISTRY_RE.finditer(n)), n
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_hive_heads_are_the_pattern_s_matches(seed: int) -> None:
+    from huntfeed.extract import scan_host as SH
+
+    rnd = random.Random(seed)
+    pieces = ("H", "h", "K", "k", "\u212a", "HK", "hk", "HHKK", "x", "é", " ", "\\", "\U0001f600")
+    for _ in range(3000):
+        n = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30)))
+        assert SH._hive_heads(n) == [m.start() for m in SH._HIVE_HEAD_RE.finditer(n)], n
+
+
 _UA_PIECES = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Mozilla/4.0 (compatible; MSIE 6.0)", "Mozilla/", "Mozilla/5.0 ",
     "xMozilla/5.0 (X11)", "_Mozilla/5.0 (a)", " AppleWebKit/537.36", " (KHTML, like Gecko)", " Chrome/120.0",

@@ -100,10 +100,27 @@ def _matches_at(rx: re.Pattern[str], n: str, starts: list[int]) -> Iterator[re.M
 _HIVE_HEAD_RE = _rx.compile("[hH][kK\u212a]")  # every hive name opens with HK, in any case
 
 
+# _HIVE_HEAD_RE's spellings: a class-led pattern makes the engine test the class at every position
+# (25 M instructions over the 63 real reports' texts that pass the gate); six substring searches
+# find the same places (no two of its matches overlap: 'K' is no 'H').
+_HIVE_HEADS = tuple(h + k for h in "Hh" for k in "Kk\u212a")
+
+
+def _hive_heads(n: str) -> list[int]:
+    """Where _HIVE_HEAD_RE matches in ``n``, in order."""
+    out: list[int] = []
+    for head in _HIVE_HEADS:
+        i = n.find(head)
+        while i >= 0:
+            out.append(i)
+            i = n.find(head, i + 2)
+    out.sort()
+    return out
+
+
 def _registry_starts(n: str) -> list[int]:
     out: list[int] = []
-    for m in _HIVE_HEAD_RE.finditer(n):
-        p = m.start()
+    for p in _hive_heads(n):
         if p and n[p - 1] == "<":
             out.append(p - 1)  # "<HKLM>": the bracket opens the match when its look-behind allows
         out.append(p)
