@@ -8,7 +8,6 @@ that malformed arguments raise instead of crashing.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from typing import Any
@@ -18,10 +17,9 @@ import pytest
 from huntfeed._native import load
 from huntfeed.extract import context, engine, prepared, sections
 from huntfeed.extract.engine import chunks, collect
-from huntfeed.feeds.article import html_to_text
 from huntfeed.kinds import IndicatorType
-from huntfeed.paths import package_data
-from tests.conftest import shared_path
+from tests.native_corpus import demo_texts as _demo_texts
+from tests.native_corpus import shared_texts as _shared_texts
 
 C_GROUP = load("extract_group")
 needs_c = pytest.mark.skipif(C_GROUP is None, reason="C accelerator extract_group not built (no compiler?)")
@@ -40,13 +38,6 @@ def _both(text: str, size: int = engine.CHUNK) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def _demo_texts() -> list[str]:
-    root = package_data("demo")
-    return [
-        html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
-        for p in sorted(root.glob("*/posts/*.html"))
-    ]
-
 
 @needs_c
 def test_group_same_on_demo_corpus() -> None:
@@ -60,9 +51,7 @@ def test_group_same_on_demo_corpus() -> None:
 @needs_c
 @pytest.mark.parametrize(("name", "field"), [("ioc_cases.jsonl", "text"), ("reports_dev.jsonl", "full_text")])
 def test_group_same_on_shared_sets(name: str, field: str) -> None:
-    path = shared_path("eval", name)  # skips with a message where ../shared is absent
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts = [str(r.get(field) or "") for r in rows]
+    texts = _shared_texts(name, field)
     for text in texts:
         c, py = _both(text)
         assert c == py

@@ -8,7 +8,6 @@ touches the first line; malformed arguments raise instead of crashing.
 
 from __future__ import annotations
 
-import json
 import random
 from typing import Any
 
@@ -16,26 +15,13 @@ import pytest
 
 from huntfeed._native import load
 from huntfeed.extract import context, sections
-from huntfeed.feeds.article import html_to_text
-from huntfeed.paths import package_data
-from tests.conftest import shared_path
+from tests.native_corpus import demo_texts as _demo_texts
+from tests.native_corpus import shared_texts as _shared_texts
 
 C_SECTIONS = load("extract_sections")
 needs_c = pytest.mark.skipif(C_SECTIONS is None, reason="C accelerator extract_sections not built (no compiler?)")
 
 
-def _demo_texts() -> list[str]:
-    root = package_data("demo")
-    return [
-        html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
-        for p in sorted(root.glob("*/posts/*.html"))
-    ]
-
-
-def _shared_texts(name: str, field: str) -> list[str]:
-    path = shared_path("eval", name)  # skips with a message where ../shared is absent
-    docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [str(d.get(field) or "") for d in docs]
 
 
 def _same(text: str, a: int, b: int, start: list[tuple[int, int]] | None = None) -> None:

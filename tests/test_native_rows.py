@@ -17,28 +17,15 @@ import pytest
 from huntfeed._native import load
 from huntfeed.cli import extract_run
 from huntfeed.extract.engine import chunks, collect, rows
-from huntfeed.feeds.article import html_to_text
 from huntfeed.kinds import Fidelity, IndicatorType
-from huntfeed.paths import package_data
-from tests.conftest import shared_path
+from tests.native_corpus import demo_texts as _demo_texts
+from tests.native_corpus import shared_texts as _shared_texts
 
 C_GROUP = load("extract_group")
 needs_c = pytest.mark.skipif(C_GROUP is None, reason="C accelerator extract_group not built (no compiler?)")
 T = IndicatorType
 
 
-def _demo_texts() -> list[str]:
-    root = package_data("demo")
-    return [
-        html_to_text(p.read_text(encoding="utf-8"), "https://demo.invalid/" + p.name)
-        for p in sorted(root.glob("*/posts/*.html"))
-    ]
-
-
-def _shared_texts(name: str, field: str) -> list[str]:
-    path = shared_path("eval", name)  # skips with a message where ../shared is absent
-    docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [str(d.get(field) or "") for d in docs]
 
 
 def _lines(doc_id: str, found: list[Any]) -> tuple[str, str]:
