@@ -759,32 +759,42 @@ typedef struct {
     uint64_t by_first[128]; /* bit j: word j starts with this character */
 } Words;
 
-static int words_from(PyObject *seq, Words *ws) {
+/* A tuple of at most max_n non-empty ASCII str of at most max_len characters, read into w / len
+ * (borrowed pointers into the strs): its size, or -1 with TypeError (not a tuple of str) or
+ * ValueError (too many, empty, non-ASCII, too long). present() and urls() both take one. */
+static int ascii_words(PyObject *seq, int max_n, Py_ssize_t max_len, const char **w, Py_ssize_t *len,
+                       const char *fn) {
     if (!PyTuple_Check(seq)) {
-        PyErr_SetString(PyExc_TypeError, "present() words must be a tuple of str");
+        PyErr_Format(PyExc_TypeError, "%s() words must be a tuple of str", fn);
         return -1;
     }
     Py_ssize_t k = PyTuple_GET_SIZE(seq);
-    if (k > PRESENT_MAX) {
-        PyErr_SetString(PyExc_ValueError, "present() takes at most 64 words");
+    if (k > max_n) {
+        PyErr_Format(PyExc_ValueError, "%s() takes at most %d words", fn, max_n);
         return -1;
     }
-    memset(ws, 0, sizeof(*ws));
-    ws->count = (int)k;
     for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject *w = PyTuple_GET_ITEM(seq, j);
-        if (!PyUnicode_Check(w)) {
-            PyErr_SetString(PyExc_TypeError, "present() words must be a tuple of str");
+        PyObject *item = PyTuple_GET_ITEM(seq, j);
+        if (!PyUnicode_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "%s() words must be a tuple of str", fn);
             return -1;
         }
-        if (!PyUnicode_IS_ASCII(w) || PyUnicode_GET_LENGTH(w) == 0) {
-            PyErr_SetString(PyExc_ValueError, "present() words must be non-empty ASCII");
+        Py_ssize_t n = PyUnicode_GET_LENGTH(item);
+        if (!PyUnicode_IS_ASCII(item) || n == 0 || n > max_len) {
+            PyErr_Format(PyExc_ValueError, "%s() words must be ASCII, 1-%zd characters", fn, max_len);
             return -1;
         }
-        ws->w[j] = (const char *)PyUnicode_1BYTE_DATA(w);
-        ws->len[j] = PyUnicode_GET_LENGTH(w);
-        ws->by_first[(unsigned char)ws->w[j][0]] |= (uint64_t)1 << j;
+        w[j] = (const char *)PyUnicode_1BYTE_DATA(item);
+        len[j] = n;
     }
+    return (int)k;
+}
+
+static int words_from(PyObject *seq, Words *ws) {
+    memset(ws, 0, sizeof(*ws));
+    ws->count = ascii_words(seq, PRESENT_MAX, PY_SSIZE_T_MAX, ws->w, ws->len, "present");
+    if (ws->count < 0) return -1;
+    for (int j = 0; j < ws->count; j++) ws->by_first[(unsigned char)ws->w[j][0]] |= (uint64_t)1 << j;
     return 0;
 }
 
@@ -1094,25 +1104,8 @@ typedef struct {
 } Schemes;
 
 static int schemes_from(PyObject *seq, Schemes *sc) {
-    if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > MAX_SCHEMES) {
-        PyErr_SetString(PyExc_TypeError, "urls() schemes must be a tuple of at most 32 str");
-        return -1;
-    }
-    sc->count = (int)PyTuple_GET_SIZE(seq);
-    for (int j = 0; j < sc->count; j++) {
-        PyObject *w = PyTuple_GET_ITEM(seq, j);
-        if (!PyUnicode_Check(w)) {
-            PyErr_SetString(PyExc_TypeError, "urls() schemes must be a tuple of at most 32 str");
-            return -1;
-        }
-        if (!PyUnicode_IS_ASCII(w) || PyUnicode_GET_LENGTH(w) == 0 || PyUnicode_GET_LENGTH(w) > 10) {
-            PyErr_SetString(PyExc_ValueError, "urls() schemes must be ASCII, 1-10 characters");
-            return -1;
-        }
-        sc->w[j] = (const char *)PyUnicode_1BYTE_DATA(w);
-        sc->len[j] = PyUnicode_GET_LENGTH(w);
-    }
-    return 0;
+    sc->count = ascii_words(seq, MAX_SCHEMES, 10, sc->w, sc->len, "urls"); /* REV_SCHEME_RE reads 10 */
+    return sc->count < 0 ? -1 : 0;
 }
 
 static inline int is_scheme_char(Py_UCS4 c) { /* [A-Za-z0-9+.-] */
